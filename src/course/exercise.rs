@@ -1,0 +1,396 @@
+//! Exercises: the stub crate in `exercises/<slug>/` that the learner edits, and the
+//! instructor's half in `grader/<slug>/` (hidden tests and a reference solution).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::diagnostic::{Code, Diagnostic};
+use super::ids::{ExerciseSlug, LessonSlug};
+use super::outline::Outline;
+use super::source::{is_kebab_case, parse_toml, read_text, span_line};
+
+/// The per-test timeout of an exercise that does not set one.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How hard an exercise is, as shown to the learner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Difficulty {
+    /// Follows the lesson closely.
+    Beginner,
+    /// Needs some design of one's own.
+    Intermediate,
+    /// Concurrency, tricky edge cases, or both.
+    Advanced,
+}
+
+impl Difficulty {
+    /// The word shown in listings.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Difficulty::Beginner => "beginner",
+            Difficulty::Intermediate => "intermediate",
+            Difficulty::Advanced => "advanced",
+        }
+    }
+}
+
+/// One exercise, both halves.
+#[derive(Debug, Clone)]
+pub struct Exercise {
+    /// The folder name under `exercises/` and `grader/`.
+    pub slug: ExerciseSlug,
+    /// The title shown to learners.
+    pub title: String,
+    /// The lesson that teaches it, with the line of `lesson =` in `exercise.toml`.
+    pub lesson: (LessonSlug, u32),
+    /// How hard it is.
+    pub difficulty: Difficulty,
+    /// Hints, revealed one at a time, gentlest first.
+    pub hints: Vec<String>,
+    /// How long one hidden test may run.
+    pub timeout: Duration,
+    /// The stub's package name (what hidden tests import, with `-` as `_`).
+    pub crate_name: String,
+    /// `exercises/<slug>`, relative to the course root.
+    pub stub_dir: PathBuf,
+    /// `grader/<slug>`, relative to the course root.
+    pub grader_dir: PathBuf,
+    /// The hidden test files, relative to the course root.
+    pub hidden_tests: Vec<PathBuf>,
+    /// The stub's declared dependencies, used to keep every exercise on one build.
+    pub manifest: Manifest,
+    /// The README's headings and links, for link checking.
+    pub readme: Outline,
+}
+
+/// The parts of a Cargo manifest the course compares between crates.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Manifest {
+    /// The file, relative to the course root.
+    pub path: PathBuf,
+    /// `[package] name`.
+    pub name: Option<String>,
+    /// `[dependencies]`.
+    pub dependencies: toml::Table,
+    /// `[dev-dependencies]`.
+    pub dev_dependencies: toml::Table,
+    /// The manifest's text, to find the line of a key.
+    pub text: String,
+}
+
+impl Manifest {
+    /// Reads a `Cargo.toml`, or reports why it cannot be read.
+    pub fn load(root: &Path, rel: &Path) -> Result<Manifest, Diagnostic> {
+        let text = read_text(root, rel)?;
+        let table: toml::Table = parse_toml(&text, rel, 1)?;
+        let section = |name: &str| {
+            table
+                .get(name)
+                .and_then(toml::Value::as_table)
+                .cloned()
+                .unwrap_or_default()
+        };
+        Ok(Manifest {
+            path: rel.to_path_buf(),
+            name: table
+                .get("package")
+                .and_then(|p| p.get("name"))
+                .and_then(toml::Value::as_str)
+                .map(str::to_string),
+            dependencies: section("dependencies"),
+            dev_dependencies: section("dev-dependencies"),
+            text,
+        })
+    }
+
+    /// The line declaring `key` in `[section]` (or `[section.key]`), else the section's
+    /// line, else 1.
+    pub fn line_of(&self, section: &str, key: Option<&str>) -> u32 {
+        let mut in_section = false;
+        let mut section_line = None;
+        for (i, line) in self.text.lines().enumerate() {
+            let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            let trimmed = line.trim();
+            if trimmed.starts_with('[') {
+                let header = trimmed.trim_matches(|c| c == '[' || c == ']').trim();
+                in_section = header == section;
+                if in_section {
+                    section_line.get_or_insert(n);
+                }
+                if let Some(key) = key
+                    && header == format!("{section}.{key}")
+                {
+                    return n;
+                }
+            } else if in_section && let Some(key) = key {
+                let name = trimmed.split('=').next().unwrap_or("").trim();
+                if name == key || name.trim_matches('"') == key {
+                    return n;
+                }
+            }
+        }
+        section_line.unwrap_or(1)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExerciseFile {
+    title: Spanned<String>,
+    lesson: Spanned<String>,
+    difficulty: Difficulty,
+    hints: Option<Spanned<Vec<String>>>,
+    timeout_secs: Option<Spanned<u64>>,
+}
+
+/// Loads `exercises/<slug>` and `grader/<slug>`, reporting every missing or broken part.
+///
+/// Returns `None` when `exercise.toml` or the stub's `Cargo.toml` cannot be read, since
+/// nothing can be graded without them.
+pub fn load(root: &Path, slug: &str, problems: &mut Vec<Diagnostic>) -> Option<Exercise> {
+    let stub_dir = Path::new("exercises").join(slug);
+    let grader_dir = Path::new("grader").join(slug);
+    if !is_kebab_case(slug) {
+        problems.push(Diagnostic::file(
+            &stub_dir,
+            Code::NotKebabCase,
+            format!("exercise folder `{slug}` is not kebab-case (lower-case words joined by `-`)"),
+        ));
+    }
+    let mut require = |rel: PathBuf, what: &str| -> bool {
+        let present = root.join(&rel).exists();
+        if !present {
+            problems.push(Diagnostic::file(
+                &rel,
+                Code::MissingFile,
+                format!("exercise `{slug}` has no {what}"),
+            ));
+        }
+        present
+    };
+    let has_readme = require(
+        stub_dir.join("README.md"),
+        "README.md telling the learner the task",
+    );
+    let has_toml = require(
+        stub_dir.join("exercise.toml"),
+        "exercise.toml (title, lesson, difficulty, hints)",
+    );
+    let has_manifest = require(
+        stub_dir.join("Cargo.toml"),
+        "Cargo.toml: the stub must be a crate",
+    );
+    require(
+        stub_dir.join("src/lib.rs"),
+        "src/lib.rs: the stub's public API",
+    );
+    let solution_dir = grader_dir.join("solution");
+    let has_solution_manifest = if root.join(&solution_dir).is_dir() {
+        let manifest = require(
+            solution_dir.join("Cargo.toml"),
+            "Cargo.toml for its reference solution",
+        );
+        require(
+            solution_dir.join("src/lib.rs"),
+            "src/lib.rs for its reference solution",
+        );
+        manifest
+    } else {
+        require(
+            solution_dir.clone(),
+            "reference solution: a crate in this folder with the stub's API that passes every hidden test",
+        )
+    };
+
+    let hidden_tests = rust_files(root, &grader_dir.join("tests"));
+    if hidden_tests.is_empty() {
+        problems.push(Diagnostic::file(
+            &grader_dir.join("tests"),
+            Code::MissingFile,
+            format!(
+                "exercise `{slug}` has no hidden tests: add `.rs` files under grader/{slug}/tests/"
+            ),
+        ));
+    }
+
+    let readme = if has_readme {
+        match read_text(root, &stub_dir.join("README.md")) {
+            Ok(text) => Outline::parse(&text, 1),
+            Err(problem) => {
+                problems.push(problem);
+                Outline::default()
+            }
+        }
+    } else {
+        Outline::default()
+    };
+
+    let manifest = if has_manifest {
+        match Manifest::load(root, &stub_dir.join("Cargo.toml")) {
+            Ok(manifest) => Some(manifest),
+            Err(problem) => {
+                problems.push(problem);
+                None
+            }
+        }
+    } else {
+        None
+    };
+    if let (Some(stub), true) = (&manifest, has_solution_manifest) {
+        match Manifest::load(root, &solution_dir.join("Cargo.toml")) {
+            Ok(solution) => compare_solution(stub, &solution, problems),
+            Err(problem) => problems.push(problem),
+        }
+    }
+
+    if !has_toml {
+        return None;
+    }
+    let toml_path = stub_dir.join("exercise.toml");
+    let text = match read_text(root, &toml_path) {
+        Ok(text) => text,
+        Err(problem) => {
+            problems.push(problem);
+            return None;
+        }
+    };
+    let file: ExerciseFile = match parse_toml(&text, &toml_path, 1) {
+        Ok(file) => file,
+        Err(problem) => {
+            problems.push(problem);
+            return None;
+        }
+    };
+    let line = |span: std::ops::Range<usize>| span_line(&text, &span, 1);
+    if file.title.get_ref().trim().is_empty() {
+        problems.push(Diagnostic::at(
+            &toml_path,
+            line(file.title.span()),
+            Code::InvalidField,
+            "`title` is empty",
+        ));
+    }
+    match &file.hints {
+        None => problems.push(Diagnostic::at(
+            &toml_path,
+            1,
+            Code::InvalidField,
+            "no `hints`; give a few, gentlest first, for learners who are stuck",
+        )),
+        Some(hints)
+            if hints.get_ref().is_empty()
+                || hints.get_ref().iter().any(|h| h.trim().is_empty()) =>
+        {
+            problems.push(Diagnostic::at(
+                &toml_path,
+                line(hints.span()),
+                Code::InvalidField,
+                "`hints` must hold at least one hint, and none may be empty",
+            ));
+        }
+        Some(_) => {}
+    }
+    let timeout = match &file.timeout_secs {
+        Some(secs) if !(1..=600).contains(secs.get_ref()) => {
+            problems.push(Diagnostic::at(
+                &toml_path,
+                line(secs.span()),
+                Code::InvalidField,
+                format!(
+                    "`timeout_secs` is {}; give a per-test timeout from 1 to 600 seconds",
+                    secs.get_ref()
+                ),
+            ));
+            DEFAULT_TIMEOUT
+        }
+        Some(secs) => Duration::from_secs(*secs.get_ref()),
+        None => DEFAULT_TIMEOUT,
+    };
+    let manifest = manifest?;
+    Some(Exercise {
+        slug: ExerciseSlug::new(slug),
+        title: file.title.get_ref().trim().to_string(),
+        lesson: (
+            LessonSlug::new(file.lesson.get_ref().trim()),
+            line(file.lesson.span()),
+        ),
+        difficulty: file.difficulty,
+        hints: file.hints.map(Spanned::into_inner).unwrap_or_default(),
+        timeout,
+        crate_name: manifest.name.clone().unwrap_or_else(|| slug.to_string()),
+        stub_dir,
+        grader_dir,
+        hidden_tests,
+        manifest,
+        readme,
+    })
+}
+
+/// The solution must build against exactly what the learner's crate declares, or a test
+/// could pass for the solution and fail for a correct learner (or the other way round).
+fn compare_solution(stub: &Manifest, solution: &Manifest, problems: &mut Vec<Diagnostic>) {
+    if stub.name != solution.name {
+        problems.push(Diagnostic::at(
+            &solution.path,
+            solution.line_of("package", Some("name")),
+            Code::SolutionCrateName,
+            format!(
+                "the solution's package is named `{}` but the stub's is `{}`; hidden tests import one name",
+                solution.name.as_deref().unwrap_or("(none)"),
+                stub.name.as_deref().unwrap_or("(none)")
+            ),
+        ));
+    }
+    for (section, ours, theirs) in [
+        ("dependencies", &solution.dependencies, &stub.dependencies),
+        (
+            "dev-dependencies",
+            &solution.dev_dependencies,
+            &stub.dev_dependencies,
+        ),
+    ] {
+        let names: std::collections::BTreeSet<&String> = ours.keys().chain(theirs.keys()).collect();
+        for name in names {
+            let (a, b) = (ours.get(name), theirs.get(name));
+            if a == b {
+                continue;
+            }
+            let message = match (a, b) {
+                (Some(a), Some(b)) => format!(
+                    "[{section}] `{name}` is `{a}` here but `{b}` in the stub; declare it the same way in both"
+                ),
+                (Some(_), None) => format!(
+                    "[{section}] `{name}` is not declared by the stub; a learner could not use it, so the solution may not either"
+                ),
+                _ => format!(
+                    "[{section}] lacks `{name}`, which the stub declares; declare it the same way in both"
+                ),
+            };
+            problems.push(Diagnostic::at(
+                &solution.path,
+                solution.line_of(section, Some(name)),
+                Code::SolutionDependencies,
+                message,
+            ));
+        }
+    }
+}
+
+/// The `.rs` files directly in `dir`, sorted, relative to the course root.
+fn rust_files(root: &Path, dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "rs"))
+        .filter_map(|p| p.file_name().map(|n| dir.join(n)))
+        .collect();
+    files.sort();
+    files
+}

@@ -1,0 +1,158 @@
+//! The course model: everything under `lessons/`, `quizzes/`, `exercises/` and `grader/`
+//! loaded into one [`Course`], with every problem found on the way as a [`Diagnostic`].
+//!
+//! Loading never stops at the first problem and never panics: a broken file becomes a
+//! diagnostic and the rest of the course still loads, so `workbook check` can list every
+//! problem at once and the web app can show a banner instead of dying.
+
+pub mod diagnostic;
+pub mod exercise;
+pub mod ids;
+pub mod lesson;
+pub mod outline;
+pub mod quiz;
+pub mod source;
+mod validate;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub use diagnostic::{Code, Diagnostic, Diagnostics, Severity};
+pub use exercise::{Difficulty, Exercise};
+pub use ids::{ExerciseSlug, LessonSlug, QuestionId, QuizSlug};
+pub use lesson::Lesson;
+pub use quiz::{AnswerKey, Question, QuestionKind, Quiz};
+
+/// Why a course could not be loaded at all (as opposed to loaded with problems).
+#[derive(Debug, thiserror::Error)]
+pub enum CourseError {
+    /// The course root is not a readable directory.
+    #[error("cannot read the course folder {path}: {source}")]
+    Unreadable {
+        /// The folder.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// No folder from here up holds a course.
+    #[error(
+        "no course found in {start} or any folder above it: a course has a `lessons/` folder (use --course DIR to name one)"
+    )]
+    NotFound {
+        /// Where the search started.
+        start: PathBuf,
+    },
+}
+
+/// A whole course: lessons in order, quizzes and exercises by slug.
+#[derive(Debug, Clone, Default)]
+pub struct Course {
+    /// The folder holding `lessons/`, `quizzes/`, `exercises/` and `grader/`.
+    pub root: PathBuf,
+    /// Lessons ordered by number.
+    pub lessons: Vec<Lesson>,
+    /// Quizzes by slug.
+    pub quizzes: BTreeMap<QuizSlug, Quiz>,
+    /// Exercises by slug.
+    pub exercises: BTreeMap<ExerciseSlug, Exercise>,
+}
+
+/// A course and the problems found while loading it.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// Everything that could be loaded.
+    pub course: Course,
+    /// Everything that is wrong, sorted by file and line.
+    pub diagnostics: Diagnostics,
+}
+
+impl Course {
+    /// Loads and validates the course in `root`.
+    pub fn load(root: &Path) -> Result<Loaded, CourseError> {
+        if let Err(source) = std::fs::read_dir(root) {
+            return Err(CourseError::Unreadable {
+                path: root.to_path_buf(),
+                source,
+            });
+        }
+        let mut problems = Vec::new();
+        let mut course = Course {
+            root: root.to_path_buf(),
+            ..Course::default()
+        };
+
+        let lesson_files = entries(root, "lessons", |p| !p.is_dir() && has_extension(p, "md"));
+        for rel in &lesson_files {
+            if let Some(lesson) = lesson::load(root, rel, &mut problems) {
+                course.lessons.push(lesson);
+            }
+        }
+        course
+            .lessons
+            .sort_by(|a, b| (a.number, &a.path).cmp(&(b.number, &b.path)));
+
+        for rel in entries(root, "quizzes", |p| !p.is_dir() && has_extension(p, "toml")) {
+            if let Some(quiz) = quiz::load(root, &rel, &mut problems) {
+                course.quizzes.insert(quiz.slug.clone(), quiz);
+            }
+        }
+
+        for rel in entries(root, "exercises", Path::is_dir) {
+            let slug = rel
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if let Some(exercise) = exercise::load(root, &slug, &mut problems) {
+                course.exercises.insert(exercise.slug.clone(), exercise);
+            }
+        }
+
+        let every_lesson_loaded = course.lessons.len() == lesson_files.len();
+        validate::course(&course, every_lesson_loaded, &mut problems);
+
+        let mut diagnostics = Diagnostics::default();
+        for problem in problems {
+            diagnostics.push(problem);
+        }
+        diagnostics.sort();
+        Ok(Loaded {
+            course,
+            diagnostics,
+        })
+    }
+
+    /// Finds the course root: `start` or the nearest folder above it with a `lessons/` folder,
+    /// so commands work from inside an exercise's folder too.
+    pub fn discover(start: &Path) -> Result<PathBuf, CourseError> {
+        start
+            .ancestors()
+            .find(|dir| dir.join("lessons").is_dir())
+            .map(Path::to_path_buf)
+            .ok_or_else(|| CourseError::NotFound {
+                start: start.to_path_buf(),
+            })
+    }
+
+    /// The lesson with this slug.
+    pub fn lesson(&self, slug: &str) -> Option<&Lesson> {
+        self.lessons.iter().find(|l| l.slug.as_str() == slug)
+    }
+}
+
+/// The entries of `root/dir` that `keep` accepts, relative to `root`, sorted by name.
+fn entries(root: &Path, dir: &str, keep: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
+    let Ok(read) = std::fs::read_dir(root.join(dir)) else {
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = read
+        .filter_map(Result::ok)
+        .filter(|e| keep(&e.path()))
+        .map(|e| Path::new(dir).join(e.file_name()))
+        .collect();
+    found.sort();
+    found
+}
+
+fn has_extension(path: &Path, ext: &str) -> bool {
+    path.extension().is_some_and(|x| x == ext)
+}

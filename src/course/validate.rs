@@ -1,0 +1,367 @@
+//! Checks that span files: lessons naming quizzes and exercises, links between documents,
+//! exercises naming lessons, and dependencies shared between exercises.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Component, Path, PathBuf};
+
+use super::Course;
+use super::diagnostic::{Code, Diagnostic, display_path};
+use super::outline::{Link, Outline};
+
+/// Runs every cross-file check on a loaded course.
+///
+/// `every_lesson_loaded` is false when a lesson file was too broken to read; a quiz may then
+/// look unused only because its lesson is missing, so that is not reported.
+pub fn course(course: &Course, every_lesson_loaded: bool, problems: &mut Vec<Diagnostic>) {
+    if course.lessons.is_empty() {
+        problems.push(Diagnostic::file(
+            Path::new("lessons"),
+            Code::NoLessons,
+            "the course has no lessons: add `lessons/01-first-lesson.md`",
+        ));
+    }
+    lesson_identities(course, problems);
+    lesson_references(course, every_lesson_loaded, problems);
+    exercise_lessons(course, problems);
+    grader_folders(course, problems);
+    shared_dependencies(course, problems);
+    for lesson in &course.lessons {
+        for link in &lesson.outline.links {
+            check_link(course, &lesson.path, &lesson.outline, link, problems);
+        }
+    }
+    for exercise in course.exercises.values() {
+        let readme = exercise.stub_dir.join("README.md");
+        for link in &exercise.readme.links {
+            check_link(course, &readme, &exercise.readme, link, problems);
+        }
+    }
+}
+
+fn lesson_identities(course: &Course, problems: &mut Vec<Diagnostic>) {
+    let mut numbers: HashMap<u32, &Path> = HashMap::new();
+    let mut slugs: HashMap<&str, &Path> = HashMap::new();
+    for lesson in &course.lessons {
+        if let Some(first) = numbers.insert(lesson.number, &lesson.path) {
+            problems.push(Diagnostic::file(
+                &lesson.path,
+                Code::DuplicateLessonNumber,
+                format!(
+                    "lesson number {:02} is also used by {}; give each lesson its own number",
+                    lesson.number,
+                    display_path(first)
+                ),
+            ));
+        }
+        if let Some(first) = slugs.insert(lesson.slug.as_str(), &lesson.path) {
+            problems.push(Diagnostic::file(
+                &lesson.path,
+                Code::DuplicateLessonSlug,
+                format!(
+                    "lesson slug `{}` is also used by {}; slugs name pages, so they must differ",
+                    lesson.slug,
+                    display_path(first)
+                ),
+            ));
+        }
+    }
+}
+
+fn lesson_references(course: &Course, report_orphans: bool, problems: &mut Vec<Diagnostic>) {
+    let mut quiz_users: BTreeMap<&str, &Path> = BTreeMap::new();
+    for lesson in &course.lessons {
+        if let Some((quiz, line)) = &lesson.quiz {
+            let path = Path::new("quizzes").join(format!("{quiz}.toml"));
+            if !course.quizzes.contains_key(quiz) && !course.root.join(&path).exists() {
+                problems.push(Diagnostic::at(
+                    &lesson.path,
+                    *line,
+                    Code::UnknownQuiz,
+                    format!(
+                        "the lesson names quiz `{quiz}`, but there is no {}",
+                        display_path(&path)
+                    ),
+                ));
+            }
+            if let Some(first) = quiz_users.insert(quiz.as_str(), &lesson.path) {
+                problems.push(Diagnostic::at(
+                    &lesson.path,
+                    *line,
+                    Code::QuizReused,
+                    format!(
+                        "quiz `{quiz}` is already the quiz of {}; a quiz belongs to one lesson",
+                        display_path(first)
+                    ),
+                ));
+            }
+        }
+        for (slug, line) in &lesson.exercises {
+            if !course.exercises.contains_key(slug)
+                && !course.root.join("exercises").join(slug.as_str()).is_dir()
+            {
+                problems.push(Diagnostic::at(
+                    &lesson.path,
+                    *line,
+                    Code::UnknownExercise,
+                    format!(
+                        "the lesson names exercise `{slug}`, but there is no exercises/{slug}/"
+                    ),
+                ));
+            }
+        }
+    }
+    for quiz in course.quizzes.values().filter(|_| report_orphans) {
+        if !quiz_users.contains_key(quiz.slug.as_str()) {
+            problems.push(Diagnostic::file(
+                &quiz.path,
+                Code::OrphanQuiz,
+                format!(
+                    "no lesson uses quiz `{}`: add `quiz = \"{}\"` to a lesson's front matter",
+                    quiz.slug, quiz.slug
+                ),
+            ));
+        }
+    }
+}
+
+fn exercise_lessons(course: &Course, problems: &mut Vec<Diagnostic>) {
+    for exercise in course.exercises.values() {
+        let (lesson_slug, line) = &exercise.lesson;
+        let toml_path = exercise.stub_dir.join("exercise.toml");
+        let Some(lesson) = course.lesson(lesson_slug.as_str()) else {
+            problems.push(Diagnostic::at(
+                &toml_path,
+                *line,
+                Code::UnknownLesson,
+                format!("the exercise names lesson `{lesson_slug}`, but no lesson has that slug"),
+            ));
+            continue;
+        };
+        if !lesson
+            .exercises
+            .iter()
+            .any(|(slug, _)| *slug == exercise.slug)
+        {
+            problems.push(Diagnostic::at(
+                &toml_path,
+                *line,
+                Code::ExerciseLessonMismatch,
+                format!(
+                    "the exercise says lesson `{lesson_slug}` teaches it, but {} does not list it: add `exercises = [\"{}\"]` there",
+                    display_path(&lesson.path),
+                    exercise.slug
+                ),
+            ));
+        }
+    }
+    for lesson in &course.lessons {
+        for (slug, line) in &lesson.exercises {
+            if let Some(exercise) = course.exercises.get(slug)
+                && exercise.lesson.0 != lesson.slug
+                && course.lesson(exercise.lesson.0.as_str()).is_some()
+            {
+                problems.push(Diagnostic::at(
+                    &lesson.path,
+                    *line,
+                    Code::ExerciseLessonMismatch,
+                    format!(
+                        "the lesson lists exercise `{slug}`, but its exercise.toml says lesson `{}` teaches it",
+                        exercise.lesson.0
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+fn grader_folders(course: &Course, problems: &mut Vec<Diagnostic>) {
+    let Ok(entries) = std::fs::read_dir(course.root.join("grader")) else {
+        return;
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for name in names {
+        if !course.root.join("exercises").join(&name).is_dir() {
+            problems.push(Diagnostic::file(
+                &Path::new("grader").join(&name),
+                Code::OrphanGrader,
+                format!("grader/{name}/ has no exercise: there is no exercises/{name}/"),
+            ));
+        }
+    }
+}
+
+/// Exercises share one target directory; a crate declared two ways is compiled twice.
+fn shared_dependencies(course: &Course, problems: &mut Vec<Diagnostic>) {
+    let mut first: HashMap<(&str, &str), (&toml::Value, &Path)> = HashMap::new();
+    for exercise in course.exercises.values() {
+        let manifest = &exercise.manifest;
+        for (section, table) in [
+            ("dependencies", &manifest.dependencies),
+            ("dev-dependencies", &manifest.dev_dependencies),
+        ] {
+            for (name, value) in table {
+                match first.get(&(section, name.as_str())) {
+                    None => {
+                        first.insert((section, name.as_str()), (value, &manifest.path));
+                    }
+                    Some((seen, path)) if *seen != value => problems.push(Diagnostic::at(
+                        &manifest.path,
+                        manifest.line_of(section, Some(name)),
+                        Code::DependencyMismatch,
+                        format!(
+                            "[{section}] `{name}` is `{value}` here but `{seen}` in {}; declare it the same way so it compiles once for all exercises",
+                            display_path(path)
+                        ),
+                    )),
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+}
+
+/// Checks one relative link of `from` (a lesson or README) against the course.
+fn check_link(
+    course: &Course,
+    from: &Path,
+    own: &Outline,
+    link: &Link,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let target = link.target.trim();
+    if target.is_empty() {
+        problems.push(Diagnostic::at(
+            from,
+            link.line,
+            Code::BrokenLink,
+            "a link has an empty target",
+        ));
+        return;
+    }
+    if is_external(target) {
+        return;
+    }
+    let (path_part, anchor) = match target.split_once('#') {
+        Some((p, a)) => (p, Some(a)),
+        None => (target, None),
+    };
+    let path_part = path_part.split('?').next().unwrap_or("");
+    let broken = |message: String| Diagnostic::at(from, link.line, Code::BrokenLink, message);
+
+    if path_part.is_empty() {
+        if let Some(anchor) = anchor
+            && !own.has_anchor(anchor)
+        {
+            problems.push(broken(format!(
+                "links to `#{anchor}`, but no heading here has that anchor"
+            )));
+        }
+        return;
+    }
+    if path_part.starts_with('/') {
+        problems.push(broken(format!(
+            "links to the absolute path `{target}`; write a path relative to this file, e.g. `02-rest-api-design.md`"
+        )));
+        return;
+    }
+    let base = from.parent().unwrap_or(Path::new(""));
+    let Some(resolved) = normalize(&base.join(path_part)) else {
+        problems.push(broken(format!(
+            "links to `{target}`, which is outside the course folder"
+        )));
+        return;
+    };
+
+    if let Some(lesson) = course.lessons.iter().find(|l| l.path == resolved) {
+        if let Some(anchor) = anchor.filter(|a| !lesson.outline.has_anchor(a)) {
+            problems.push(broken(format!(
+                "links to `{target}`, but {} has no heading with anchor `{anchor}`",
+                display_path(&lesson.path)
+            )));
+        }
+        return;
+    }
+    if let Some(exercise) = course
+        .exercises
+        .values()
+        .find(|e| resolved == e.stub_dir || resolved == e.stub_dir.join("README.md"))
+    {
+        if let Some(anchor) = anchor.filter(|a| !exercise.readme.has_anchor(a)) {
+            problems.push(broken(format!(
+                "links to `{target}`, but the README of `{}` has no heading with anchor `{anchor}`",
+                exercise.slug
+            )));
+        }
+        return;
+    }
+    if !course.root.join(&resolved).exists() {
+        problems.push(broken(format!(
+            "links to `{target}`, but {} does not exist",
+            display_path(&resolved)
+        )));
+    }
+}
+
+/// Links with a scheme (`https:`, `mailto:`) or protocol-relative ones are not checked.
+fn is_external(target: &str) -> bool {
+    if target.starts_with("//") {
+        return true;
+    }
+    match target.split_once(':') {
+        Some((scheme, _)) => {
+            !scheme.is_empty()
+                && !scheme.contains('/')
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        }
+        None => false,
+    }
+}
+
+/// Resolves `.` and `..` without touching the disk; `None` when the path climbs above the root.
+fn normalize(path: &Path) -> Option<PathBuf> {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    return None;
+                }
+            }
+            Component::Normal(part) => out.push(part),
+            Component::RootDir | Component::Prefix(_) => return None,
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_resolves_parents_and_refuses_escapes() {
+        assert_eq!(
+            normalize(Path::new("lessons/../exercises/x/./README.md")),
+            Some(PathBuf::from("exercises/x/README.md"))
+        );
+        assert_eq!(normalize(Path::new("lessons/../../etc/passwd")), None);
+    }
+
+    #[test]
+    fn external_links_are_recognised() {
+        for url in ["https://x.dev", "mailto:a@b.c", "//cdn.x/y.js"] {
+            assert!(is_external(url), "{url}");
+        }
+        for rel in ["02-a.md", "../exercises/x/README.md", "#top", "a/b:c"] {
+            assert!(!is_external(rel), "{rel}");
+        }
+    }
+}

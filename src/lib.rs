@@ -1,0 +1,7 @@
+//! Backend Workbook: a local-first, hands-on workbook for learning backend development in
+//! Rust. Lessons and quizzes are read in the browser; exercises are graded with hidden tests.
+//!
+//! Data flows one way: files -> [`course::Course`] -> render / grade -> store -> web / CLI.
+
+pub mod cli;
+pub mod course;
