@@ -30,6 +30,28 @@ enum Command {
     },
     /// List lessons in order with their quiz and exercises, then the exercises.
     List,
+    /// Grade an exercise with its hidden tests (default: the exercise folder you are in).
+    Grade {
+        /// The exercise's slug, e.g. `rate-limiter`.
+        slug: Option<String>,
+        /// Grade every exercise.
+        #[arg(long, conflicts_with = "slug")]
+        all: bool,
+        /// How to print the report.
+        #[arg(long, value_enum, default_value = "human")]
+        format: cli::grade::Format,
+        /// Write the report to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// For instructors: every stub compiles and fails, every solution passes its hidden tests.
+    Verify {
+        /// The exercise's slug (default: all of them).
+        slug: Option<String>,
+        /// Verify every exercise (the default when no slug is given).
+        #[arg(long, conflicts_with = "slug")]
+        all: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -68,6 +90,33 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
                 );
             }
             ExitCode::SUCCESS
+        }
+        Command::Grade {
+            slug,
+            all,
+            format,
+            out: out_file,
+        } => {
+            let passed = cli::commands::grade(
+                &loaded,
+                slug.as_deref(),
+                all,
+                format,
+                out_file.as_deref(),
+                &mut out,
+            )?;
+            if passed {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Command::Verify { slug, all: _ } => {
+            if cli::commands::verify(&loaded, slug.as_deref(), &mut out)? {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
         }
     };
     out.flush()?;

@@ -2,6 +2,8 @@
 //! this module only turns their results into terminal output.
 
 pub mod check;
+pub mod commands;
+pub mod grade;
 pub mod list;
 
 use std::path::Path;

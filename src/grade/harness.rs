@@ -1,0 +1,107 @@
+//! The harness crate: a package under `.workbook/grader/harness/<slug>/` that depends on the
+//! crate under test by path and holds the hidden tests as `[[test]]` targets pointing at
+//! `grader/<slug>/tests/*.rs`, so the tests are compiled where they are and never copied.
+
+use std::path::{Path, PathBuf};
+
+use super::{GradeError, Workdir, absolute};
+use crate::course::{Course, Exercise};
+
+/// A harness ready to build.
+#[derive(Debug)]
+pub struct Harness {
+    /// The workspace manifest every harness shares.
+    pub workspace_manifest: PathBuf,
+    /// The harness package's name, for `cargo -p`.
+    pub package: String,
+}
+
+/// Writes (or refreshes) the harness of `exercise` pointing at `crate_dir`.
+pub fn prepare(
+    course: &Course,
+    exercise: &Exercise,
+    crate_dir: &Path,
+    workdir: &Workdir,
+) -> Result<Harness, GradeError> {
+    let grader_root = workdir.root.join("grader");
+    let dir = grader_root.join("harness").join(exercise.slug.as_str());
+    std::fs::create_dir_all(&dir)
+        .map_err(GradeError::io(format!("cannot create {}", dir.display())))?;
+
+    // One workspace for all harnesses: one Cargo.lock, so every exercise resolves the same
+    // versions and reuses the same compiled dependencies.
+    let workspace_manifest = grader_root.join("Cargo.toml");
+    write_if_changed(
+        &workspace_manifest,
+        "# Written by `workbook grade`; do not edit.\n[workspace]\nresolver = \"3\"\nmembers = [\"harness/*\"]\n",
+    )?;
+
+    let package = format!("{}-hidden-tests", exercise.slug);
+    let mut manifest = toml::Table::new();
+    let mut pkg = toml::Table::new();
+    pkg.insert("name".into(), package.clone().into());
+    pkg.insert("version".into(), "0.0.0".into());
+    pkg.insert("edition".into(), "2024".into());
+    pkg.insert("publish".into(), false.into());
+    pkg.insert("autotests".into(), false.into());
+    pkg.insert("autobins".into(), false.into());
+    pkg.insert("autoexamples".into(), false.into());
+    pkg.insert("autobenches".into(), false.into());
+    pkg.insert("autolib".into(), false.into());
+    manifest.insert("package".into(), pkg.into());
+
+    // The hidden tests may use whatever the stub declares, as dependency or dev-dependency.
+    let mut deps = exercise.manifest.dependencies.clone();
+    for (name, value) in &exercise.manifest.dev_dependencies {
+        deps.insert(name.clone(), value.clone());
+    }
+    let mut under_test = toml::Table::new();
+    under_test.insert("path".into(), path_string(crate_dir).into());
+    deps.insert(exercise.crate_name.clone(), under_test.into());
+    manifest.insert("dependencies".into(), deps.into());
+
+    let tests: Vec<toml::Value> = exercise
+        .hidden_tests
+        .iter()
+        .map(|rel| {
+            let mut test = toml::Table::new();
+            let name = rel
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            test.insert("name".into(), name.into());
+            test.insert(
+                "path".into(),
+                path_string(&absolute(&course.root.join(rel))).into(),
+            );
+            test.into()
+        })
+        .collect();
+    manifest.insert("test".into(), tests.into());
+
+    let text = format!(
+        "# Written by `workbook grade` for exercise `{}`; do not edit.\n{}",
+        exercise.slug,
+        toml::to_string(&manifest)
+            .map_err(|e| GradeError::Cargo(format!("cannot write the harness manifest: {e}")))?
+    );
+    write_if_changed(&dir.join("Cargo.toml"), &text)?;
+    // A package of test targets only: nothing else compiles on each grade.
+    let _ = std::fs::remove_file(dir.join("lib.rs"));
+    Ok(Harness {
+        workspace_manifest,
+        package,
+    })
+}
+
+fn path_string(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+/// Leaves an unchanged file alone so cargo's freshness checks do not rebuild the harness.
+fn write_if_changed(path: &Path, text: &str) -> Result<(), GradeError> {
+    if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
+        return Ok(());
+    }
+    std::fs::write(path, text).map_err(GradeError::io(format!("cannot write {}", path.display())))
+}

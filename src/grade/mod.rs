@@ -1,0 +1,164 @@
+//! The grader: runs an exercise's hidden tests against a crate (the learner's, the reference
+//! solution, or any other copy) and produces a [`Report`].
+//!
+//! The hidden tests never enter the learner's folder. A harness crate under
+//! `.workbook/grader/` depends on the crate under test by path and names the hidden test
+//! files by absolute path; every exercise's harness shares one workspace and one target
+//! directory, so dependencies compile once for all of them.
+
+mod build;
+mod docs;
+mod harness;
+mod report;
+mod run;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+pub use report::{
+    CompileError, GradeStatus, REPORT_VERSION, Report, Score, TestOutcome, TestStatus,
+};
+
+use crate::course::{Course, Exercise};
+
+/// Why grading could not even start or finish (as opposed to tests failing).
+#[derive(Debug, thiserror::Error)]
+pub enum GradeError {
+    /// Writing the harness or reading test output failed.
+    #[error("{what}: {source}")]
+    Io {
+        /// What the grader was doing.
+        what: String,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// `cargo` could not be started.
+    #[error("cannot run cargo ({0}); is the Rust toolchain installed and on PATH?")]
+    CargoMissing(std::io::Error),
+    /// Cargo failed for a reason other than a compile error (network, lock file, ...).
+    #[error("cargo failed before compiling the exercise:\n{0}")]
+    Cargo(String),
+    /// The grade was cancelled (a file changed during `watch`, or the page went away).
+    #[error("cancelled")]
+    Cancelled,
+}
+
+impl GradeError {
+    pub(crate) fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> GradeError {
+        let what = what.into();
+        move |source| GradeError::Io { what, source }
+    }
+}
+
+/// What the grader is doing, for a spinner or a streamed page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    /// This is the first build in this target directory: dependencies compile once now.
+    FirstBuild,
+    /// Cargo finished compiling one crate (`fresh` ones were already up to date).
+    Compiled {
+        /// The crate's name.
+        name: String,
+    },
+    /// Compilation is done; tests start.
+    Built,
+    /// A test is about to run.
+    Running {
+        /// The test's name.
+        name: String,
+        /// 1-based position.
+        index: usize,
+        /// How many tests there are.
+        total: usize,
+    },
+    /// A test finished.
+    Finished(TestOutcome),
+}
+
+/// A flag that stops a grade in progress: cargo and the running test are killed.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    /// Asks the grade to stop.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// True once `cancel` was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Where the grader keeps its harnesses, target directory and scratch files.
+#[derive(Debug, Clone)]
+pub struct Workdir {
+    /// Usually `<course>/.workbook`.
+    pub root: PathBuf,
+}
+
+impl Workdir {
+    /// The work directory of a course: `<course>/.workbook`.
+    pub fn of(course: &Course) -> Workdir {
+        Workdir {
+            root: absolute(&course.root).join(".workbook"),
+        }
+    }
+
+    /// The one target directory every exercise builds into.
+    pub fn target_dir(&self) -> PathBuf {
+        self.root.join("target")
+    }
+}
+
+/// Grades `exercise` against the crate in `crate_dir` (the learner's folder by default).
+pub fn grade(
+    course: &Course,
+    exercise: &Exercise,
+    crate_dir: &Path,
+    workdir: &Workdir,
+    cancel: &Cancel,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Report, GradeError> {
+    let crate_dir = absolute(crate_dir);
+    let harness = harness::prepare(course, exercise, &crate_dir, workdir)?;
+    let descriptions = docs::describe_tests(&course.root, &exercise.hidden_tests);
+
+    let started = Instant::now();
+    let built = build::build(&harness, &crate_dir, workdir, cancel, progress)?;
+    let compile_ms = millis(started.elapsed());
+    progress(Progress::Built);
+
+    let mut report = Report::new(exercise.slug.clone(), compile_ms);
+    if !built.errors.is_empty() || built.binaries.is_empty() {
+        report.compile_errors = built.errors;
+        report.finish();
+        return Ok(report);
+    }
+
+    let started = Instant::now();
+    report.tests = run::run_all(
+        &built.binaries,
+        &crate_dir,
+        exercise.timeout,
+        workdir,
+        &descriptions,
+        cancel,
+        progress,
+    )?;
+    report.test_ms = millis(started.elapsed());
+    report.finish();
+    Ok(report)
+}
+
+fn millis(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// An absolute form of `path` without requiring it to exist.
+pub(crate) fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}

@@ -1,0 +1,161 @@
+//! The result of one grade, shared by the CLI (human, JSON, JUnit), the store and the web app.
+
+use serde::{Deserialize, Serialize};
+
+use crate::course::ExerciseSlug;
+
+/// The version of the JSON report; bumped when a field changes meaning.
+pub const REPORT_VERSION: u32 = 1;
+
+/// The outcome of grading one exercise.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Always [`REPORT_VERSION`] when written by this grader.
+    pub version: u32,
+    /// The exercise graded.
+    pub exercise: ExerciseSlug,
+    /// Pass, fail, or error (no test ran).
+    pub status: GradeStatus,
+    /// Tests passed out of tests run.
+    pub score: Score,
+    /// How long cargo took.
+    pub compile_ms: u64,
+    /// How long the tests took.
+    pub test_ms: u64,
+    /// The compiler's errors when the crate or the tests did not build.
+    pub compile_errors: Vec<CompileError>,
+    /// One entry per hidden test, in the order they ran.
+    pub tests: Vec<TestOutcome>,
+}
+
+/// The overall verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GradeStatus {
+    /// Every hidden test passed.
+    Pass,
+    /// Tests ran and at least one failed.
+    Fail,
+    /// No test ran: the crate did not compile, or there were no tests.
+    Error,
+}
+
+impl GradeStatus {
+    /// The word used in tables and the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GradeStatus::Pass => "pass",
+            GradeStatus::Fail => "fail",
+            GradeStatus::Error => "error",
+        }
+    }
+}
+
+/// Passed out of total.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Score {
+    /// Tests that passed.
+    pub passed: usize,
+    /// Tests that ran.
+    pub total: usize,
+}
+
+/// One compiler error, as cargo rendered it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompileError {
+    /// The file to open, relative to the exercise folder, when the error is in the learner's code.
+    pub file: Option<String>,
+    /// The line of that file.
+    pub line: Option<u32>,
+    /// The error as the compiler rendered it, with paths relative to the exercise folder.
+    pub rendered: String,
+    /// True when the learner's crate compiled but the hidden tests do not compile against it
+    /// (its public API differs from the one the README asks for).
+    pub in_hidden_tests: bool,
+}
+
+/// What happened to one hidden test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TestStatus {
+    /// The test ran to the end and libtest recorded it as passed.
+    Passed,
+    /// The test failed, panicked, crashed or exited early.
+    Failed,
+    /// The test ran past the exercise's timeout and was killed.
+    TimedOut,
+}
+
+impl TestStatus {
+    /// The words shown in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TestStatus::Passed => "passed",
+            TestStatus::Failed => "failed",
+            TestStatus::TimedOut => "timed out",
+        }
+    }
+}
+
+/// The outcome of one hidden test.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestOutcome {
+    /// The test's path, e.g. `limiters::bucket_refills_over_time`.
+    pub name: String,
+    /// The sentence its instructor wrote (its doc comment), or the name when there is none.
+    pub description: String,
+    /// Passed, failed or timed out.
+    pub status: TestStatus,
+    /// The assertion message, panic text or reason for the failure.
+    pub message: Option<String>,
+    /// How long it ran.
+    pub duration_ms: u64,
+    /// What it printed, at most 64 KiB.
+    pub output: String,
+    /// True when `output` was cut at 64 KiB.
+    pub output_truncated: bool,
+}
+
+impl Report {
+    /// An empty report, filled in as the grade goes.
+    pub fn new(exercise: ExerciseSlug, compile_ms: u64) -> Report {
+        Report {
+            version: REPORT_VERSION,
+            exercise,
+            status: GradeStatus::Error,
+            score: Score {
+                passed: 0,
+                total: 0,
+            },
+            compile_ms,
+            test_ms: 0,
+            compile_errors: Vec::new(),
+            tests: Vec::new(),
+        }
+    }
+
+    /// Derives score and status from the tests and compile errors.
+    pub fn finish(&mut self) {
+        let passed = self
+            .tests
+            .iter()
+            .filter(|t| t.status == TestStatus::Passed)
+            .count();
+        self.score = Score {
+            passed,
+            total: self.tests.len(),
+        };
+        self.status = if !self.compile_errors.is_empty() || self.tests.is_empty() {
+            GradeStatus::Error
+        } else if passed == self.tests.len() {
+            GradeStatus::Pass
+        } else {
+            GradeStatus::Fail
+        };
+    }
+
+    /// True when every hidden test passed.
+    pub fn passed(&self) -> bool {
+        self.status == GradeStatus::Pass
+    }
+}
