@@ -124,6 +124,21 @@ pub fn grade(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Report, GradeError> {
     let crate_dir = absolute(crate_dir);
+    // One grade at a time per work directory: the web app and the CLI may both be grading,
+    // and two grades would rewrite the same harness under each other.
+    std::fs::create_dir_all(&workdir.root).map_err(GradeError::io(format!(
+        "cannot create {}",
+        workdir.root.display()
+    )))?;
+    let lock_path = workdir.root.join("grader.lock");
+    let lock = std::fs::File::create(&lock_path).map_err(GradeError::io(format!(
+        "cannot create {}",
+        lock_path.display()
+    )))?;
+    lock.lock().map_err(GradeError::io(format!(
+        "cannot lock {}",
+        lock_path.display()
+    )))?;
     let harness = harness::prepare(course, exercise, &crate_dir, workdir)?;
     let descriptions = docs::describe_tests(&course.root, &exercise.hidden_tests);
 

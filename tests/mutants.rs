@@ -1,0 +1,99 @@
+//! The hidden tests catch the mistakes learners are most likely to make: every deliberately
+//! wrong variant of a reference solution in `tests/fixtures/mutants/<slug>/` fails at least
+//! one hidden test.
+
+use std::path::{Path, PathBuf};
+
+use workbook::course::Course;
+use workbook::grade::{self, Cancel, TestStatus, Workdir};
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if name == "target" || name == "Cargo.lock" {
+            continue;
+        }
+        let target = to.join(&name);
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn every_mutant_fails_at_least_one_hidden_test() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let loaded = Course::load(root).unwrap();
+    let course = loaded.course;
+    let workdir = Workdir::of(&course);
+    let mutants_root = root.join("tests/fixtures/mutants");
+    let mut slugs: Vec<PathBuf> = std::fs::read_dir(&mutants_root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    slugs.sort();
+    assert!(
+        !slugs.is_empty(),
+        "no mutants under {}",
+        mutants_root.display()
+    );
+
+    let mut survivors = Vec::new();
+    for dir in slugs {
+        let slug = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let exercise = course
+            .exercises
+            .get(slug.as_str())
+            .unwrap_or_else(|| panic!("mutants for unknown exercise {slug}"));
+        let mut mutants: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        mutants.sort();
+        assert!(
+            mutants.len() >= 5,
+            "{slug} has only {} mutants",
+            mutants.len()
+        );
+        let scratch = tempfile::tempdir().unwrap();
+        let crate_dir = scratch.path().join(&slug);
+        copy_dir(
+            &root.join(&exercise.grader_dir).join("solution"),
+            &crate_dir,
+        );
+        for mutant in mutants {
+            std::fs::copy(&mutant, crate_dir.join("src/lib.rs")).unwrap();
+            let report = grade::grade(
+                &course,
+                exercise,
+                &crate_dir,
+                &workdir,
+                &Cancel::default(),
+                &mut |_| {},
+            )
+            .unwrap_or_else(|e| panic!("grading mutant {} failed: {e}", mutant.display()));
+            assert!(
+                report.compile_errors.is_empty(),
+                "mutant {} does not compile: {:?}",
+                mutant.display(),
+                report.compile_errors
+            );
+            let caught = report
+                .tests
+                .iter()
+                .filter(|t| t.status != TestStatus::Passed)
+                .count();
+            if caught == 0 {
+                survivors.push(mutant.display().to_string());
+            }
+        }
+    }
+    assert!(
+        survivors.is_empty(),
+        "mutants that pass every hidden test: {survivors:#?}"
+    );
+}
