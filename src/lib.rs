@@ -6,3 +6,5 @@
 pub mod cli;
 pub mod course;
 pub mod grade;
+pub mod pristine;
+pub mod store;

@@ -4,9 +4,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::{Parser, Subcommand};
-use workbook::cli;
+use workbook::cli::{self, Context};
 
 /// A local-first, hands-on workbook for learning backend development in Rust.
 #[derive(Parser)]
@@ -15,6 +14,10 @@ struct Args {
     /// The course folder (default: this folder or the nearest one above it with `lessons/`).
     #[arg(long, global = true, value_name = "DIR")]
     course: Option<PathBuf>,
+
+    /// The progress database (default: `.workbook/progress.db` in the course folder).
+    #[arg(long, global = true, value_name = "FILE", env = "WORKBOOK_DB")]
+    db: Option<PathBuf>,
 
     #[command(subcommand)]
     command: Command,
@@ -44,6 +47,26 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Re-grade an exercise whenever one of its files changes (keys: h hint, n next, q quit).
+    Watch {
+        /// The exercise (default: the first one not passed yet, moving on as each passes).
+        slug: Option<String>,
+    },
+    /// Show the next hint of an exercise and remember that it was revealed.
+    Hint {
+        /// The exercise's slug (default: the exercise folder you are in).
+        slug: Option<String>,
+    },
+    /// Restore an exercise to its original stub, keeping a backup of your version.
+    Reset {
+        /// The exercise's slug.
+        slug: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Lessons, quizzes and exercises with their latest status.
+    Progress,
     /// For instructors: every stub compiles and fails, every solution passes its hidden tests.
     Verify {
         /// The exercise's slug (default: all of them).
@@ -55,8 +78,10 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    match run(Args::parse()) {
-        Ok(code) => code,
+    let args = Args::parse();
+    match run(args) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::from(2)
@@ -64,61 +89,32 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let loaded = match &args.course {
-        Some(dir) => workbook::course::Course::load(dir)?,
-        None => {
-            cli::load_course(&std::env::current_dir().context("cannot read the current folder")?)?
-        }
-    };
+/// Runs one command; `Ok(false)` means it ran but the answer is "no" (problems, failures).
+fn run(args: Args) -> anyhow::Result<bool> {
+    let ctx = Context::load(args.course.as_deref(), args.db)?;
     let mut out = std::io::stdout().lock();
-    let code = match args.command {
-        Command::Check { json } => {
-            if cli::check::run(&loaded, json, &mut out)? {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            }
-        }
-        Command::List => {
-            cli::list::run(&loaded.course, &mut out)?;
-            let errors = loaded.diagnostics.error_count();
-            if errors > 0 {
-                eprintln!(
-                    "note: the course has {} problem(s); `workbook check` lists them",
-                    errors
-                );
-            }
-            ExitCode::SUCCESS
-        }
+    let ok = match args.command {
+        Command::Check { json } => cli::check::run(&ctx.loaded, json, &mut out)?,
+        Command::List => cli::list::run(&ctx, &mut out)?,
         Command::Grade {
             slug,
             all,
             format,
-            out: out_file,
-        } => {
-            let passed = cli::commands::grade(
-                &loaded,
-                slug.as_deref(),
-                all,
-                format,
-                out_file.as_deref(),
-                &mut out,
-            )?;
-            if passed {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            }
-        }
-        Command::Verify { slug, all: _ } => {
-            if cli::commands::verify(&loaded, slug.as_deref(), &mut out)? {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            }
-        }
+            out: file,
+        } => cli::commands::grade(
+            &ctx,
+            slug.as_deref(),
+            all,
+            format,
+            file.as_deref(),
+            &mut out,
+        )?,
+        Command::Watch { slug } => cli::watch::run(&ctx, slug.as_deref())?,
+        Command::Hint { slug } => cli::commands::hint(&ctx, slug.as_deref(), &mut out)?,
+        Command::Reset { slug, yes } => cli::commands::reset(&ctx, &slug, yes, &mut out)?,
+        Command::Progress => cli::progress::run(&ctx, &mut out)?,
+        Command::Verify { slug, all: _ } => cli::commands::verify(&ctx, slug.as_deref(), &mut out)?,
     };
     out.flush()?;
-    Ok(code)
+    Ok(ok)
 }

@@ -1,14 +1,16 @@
-//! The commands that need more than one step: finding the exercise, grading, writing the
-//! report where it was asked for.
+//! The commands that need more than one step: finding the exercise, grading and recording,
+//! hints, reset, verify.
 
-use std::io::Write;
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
-use anyhow::{Context, bail};
+use anyhow::{Context as _, bail};
 
+use super::Context;
 use super::grade::{self as print, Format};
-use crate::course::{Course, Exercise, Loaded};
-use crate::grade::Cancel;
+use crate::course::{Course, Exercise};
+use crate::grade::{Cancel, Report};
+use crate::pristine;
 
 /// Finds the exercise named `slug`, or the one whose folder holds the current directory.
 pub fn find_exercise<'c>(course: &'c Course, slug: Option<&str>) -> anyhow::Result<&'c Exercise> {
@@ -41,16 +43,31 @@ pub fn find_exercise<'c>(course: &'c Course, slug: Option<&str>) -> anyhow::Resu
     }
 }
 
+/// Grades the learner's folder of `exercise` and records the result.
+pub fn grade_and_record(
+    ctx: &Context,
+    exercise: &Exercise,
+    cancel: &Cancel,
+) -> anyhow::Result<Report> {
+    let course = ctx.course();
+    pristine::ensure(course)?;
+    let crate_dir = course.root.join(&exercise.stub_dir);
+    let report = print::grade_with_spinner(course, exercise, &crate_dir, cancel)
+        .with_context(|| format!("grading `{}` failed", exercise.slug))?;
+    ctx.store()?.record_grade(&report)?;
+    Ok(report)
+}
+
 /// `workbook grade`: returns true when every graded exercise passed.
 pub fn grade(
-    loaded: &Loaded,
+    ctx: &Context,
     slug: Option<&str>,
     all: bool,
     format: Format,
     out_file: Option<&Path>,
     out: &mut impl Write,
 ) -> anyhow::Result<bool> {
-    let course = &loaded.course;
+    let course = ctx.course();
     let exercises: Vec<&Exercise> = if all {
         course.exercises.values().collect()
     } else {
@@ -59,27 +76,39 @@ pub fn grade(
     if exercises.is_empty() {
         bail!("the course has no exercises to grade");
     }
+    if let Some(path) = out_file {
+        // Refuse before grading (which may take minutes), not after.
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if !dir.is_dir() {
+            bail!(
+                "cannot write the report to {}: {} is not a folder",
+                path.display(),
+                dir.display()
+            );
+        }
+    }
     let cancel = Cancel::default();
     let mut reports = Vec::new();
     for exercise in &exercises {
-        let crate_dir = course.root.join(&exercise.stub_dir);
-        let report = print::grade_with_spinner(course, exercise, &crate_dir, &cancel)
-            .with_context(|| format!("grading `{}` failed", exercise.slug))?;
-        reports.push(report);
+        reports.push(grade_and_record(ctx, exercise, &cancel)?);
     }
-    let passed = reports.iter().all(|r| r.passed());
+    let passed = reports.iter().all(Report::passed);
 
     let mut buffer = Vec::new();
     match format {
         Format::Junit => buffer.extend_from_slice(print::junit(&reports).as_bytes()),
-        Format::Json if reports.len() > 1 => {
+        Format::Json if all => {
             serde_json::to_writer_pretty(&mut buffer, &reports)?;
             buffer.push(b'\n');
         }
         _ => {
+            let store = ctx.store()?;
             for (exercise, report) in exercises.iter().zip(&reports) {
-                let hint = exercise.hints.first().map(|h| (1, h.as_str()));
-                print::print_report(report, exercise, format, hint, &mut buffer)?;
+                let revealed = store.revealed_hints(exercise.slug.as_str())?;
+                print::print_report(report, exercise, format, revealed, &mut buffer)?;
             }
         }
     }
@@ -91,9 +120,85 @@ pub fn grade(
     Ok(passed)
 }
 
+/// `workbook hint`: prints the next hint and records it; true while hints remain to be shown.
+pub fn hint(ctx: &Context, slug: Option<&str>, out: &mut impl Write) -> anyhow::Result<bool> {
+    let exercise = find_exercise(ctx.course(), slug)?;
+    let store = ctx.store()?;
+    let revealed = store.revealed_hints(exercise.slug.as_str())?;
+    let total = exercise.hints.len();
+    match exercise.hints.get(revealed) {
+        Some(hint) => {
+            store.reveal_hint(exercise.slug.as_str(), revealed)?;
+            writeln!(
+                out,
+                "Hint {} of {total} for {}:\n\n{hint}",
+                revealed + 1,
+                exercise.slug
+            )?;
+            if revealed + 1 < total {
+                writeln!(
+                    out,
+                    "\n(`workbook hint {}` again for the next one.)",
+                    exercise.slug
+                )?;
+            }
+        }
+        None => {
+            writeln!(
+                out,
+                "You have seen all {total} hints for {}:",
+                exercise.slug
+            )?;
+            for (i, hint) in exercise.hints.iter().enumerate() {
+                writeln!(out, "\n{}. {hint}", i + 1)?;
+            }
+            writeln!(
+                out,
+                "\nThe lesson and the README have the rest; the grader's messages say what each test expects."
+            )?;
+        }
+    }
+    Ok(true)
+}
+
+/// `workbook reset`: restores the stub after confirmation, keeping a backup.
+pub fn reset(ctx: &Context, slug: &str, yes: bool, out: &mut impl Write) -> anyhow::Result<bool> {
+    let course = ctx.course();
+    let exercise = find_exercise(course, Some(slug))?;
+    pristine::ensure(course)?;
+    let folder = exercise.stub_dir.display();
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            bail!(
+                "`workbook reset {slug}` replaces your work in {folder}; pass --yes to confirm when not at a terminal"
+            );
+        }
+        eprint!(
+            "Reset {folder} to its original stub? Your version is backed up under .workbook/backups/. [y/N] "
+        );
+        let mut answer = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut answer)
+            .context("cannot read your answer")?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            writeln!(out, "Nothing changed.")?;
+            return Ok(false);
+        }
+    }
+    let backup = pristine::reset(course, exercise)?;
+    let shown = backup.strip_prefix(&course.root).unwrap_or(&backup);
+    writeln!(
+        out,
+        "Reset {folder} to its original stub. Your version is in {}.",
+        shown.display()
+    )?;
+    Ok(true)
+}
+
 /// `workbook verify`: returns true when every stub fails and every solution passes.
-pub fn verify(loaded: &Loaded, slug: Option<&str>, out: &mut impl Write) -> anyhow::Result<bool> {
-    let course = &loaded.course;
+pub fn verify(ctx: &Context, slug: Option<&str>, out: &mut impl Write) -> anyhow::Result<bool> {
+    let course = ctx.course();
     let exercises: Vec<&Exercise> = match slug {
         Some(slug) => vec![find_exercise(course, Some(slug))?],
         None => course.exercises.values().collect(),

@@ -58,16 +58,16 @@ pub fn grade_with_spinner(
     result
 }
 
-/// Prints `report` in `format`; `next_hint` is the hint to suggest when something failed.
+/// Prints `report` in `format`; `revealed_hints` says which hint to suggest when something failed.
 pub fn print_report(
     report: &Report,
     exercise: &Exercise,
     format: Format,
-    next_hint: Option<(usize, &str)>,
+    revealed_hints: usize,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
     match format {
-        Format::Human => print_human(report, exercise, next_hint, out),
+        Format::Human => print_human(report, exercise, revealed_hints, out),
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, report)?;
             writeln!(out)
@@ -79,7 +79,7 @@ pub fn print_report(
 fn print_human(
     report: &Report,
     exercise: &Exercise,
-    next_hint: Option<(usize, &str)>,
+    revealed_hints: usize,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
     writeln!(out, "{} ({})", exercise.title, exercise.slug)?;
@@ -108,7 +108,7 @@ fn print_human(
         for error in &report.compile_errors {
             writeln!(out, "{}\n", error.rendered)?;
         }
-        return Ok(());
+        return suggest_hint(exercise, revealed_hints, out);
     }
     if report.tests.is_empty() {
         writeln!(out, "\n✗ no hidden test ran")?;
@@ -144,16 +144,30 @@ fn print_human(
     )?;
     if report.passed() {
         writeln!(out, "All hidden tests pass. Well done!")?;
-    } else if let Some((number, hint)) = next_hint {
+    } else {
+        suggest_hint(exercise, revealed_hints, out)?;
+    }
+    Ok(())
+}
+
+/// Points at the next unrevealed hint, and repeats the latest one the learner has seen.
+fn suggest_hint(exercise: &Exercise, revealed: usize, out: &mut impl Write) -> std::io::Result<()> {
+    let total = exercise.hints.len();
+    if revealed > 0
+        && let Some(hint) = exercise.hints.get(revealed.min(total) - 1)
+    {
         writeln!(
             out,
-            "\nStuck? Hint {number} of {}: {hint}",
-            exercise.hints.len()
+            "\nHint {} of {total} (revealed): {hint}",
+            revealed.min(total)
         )?;
+    }
+    if revealed < total {
         writeln!(
             out,
-            "(recorded as revealed; `workbook hint {}` shows the next one)",
-            exercise.slug
+            "\nStuck? `workbook hint {}` reveals hint {} of {total}.",
+            exercise.slug,
+            revealed + 1
         )?;
     }
     Ok(())

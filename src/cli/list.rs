@@ -2,10 +2,11 @@
 
 use std::io::Write;
 
-use crate::course::Course;
+use super::Context;
 
-/// Prints the course's table of contents.
-pub fn run(course: &Course, out: &mut impl Write) -> std::io::Result<()> {
+/// Prints the course's table of contents; returns true (listing always succeeds).
+pub fn run(ctx: &Context, out: &mut impl Write) -> std::io::Result<bool> {
+    let course = ctx.course();
     writeln!(out, "Lessons")?;
     let title_width = course
         .lessons
@@ -60,5 +61,12 @@ pub fn run(course: &Course, out: &mut impl Write) -> std::io::Result<()> {
     if course.exercises.is_empty() {
         writeln!(out, "  (none)")?;
     }
-    Ok(())
+    let errors = ctx.loaded.diagnostics.error_count();
+    if errors > 0 {
+        eprintln!(
+            "note: the course has {} problem(s); `workbook check` lists them",
+            errors
+        );
+    }
+    Ok(true)
 }

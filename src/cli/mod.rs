@@ -5,15 +5,47 @@ pub mod check;
 pub mod commands;
 pub mod grade;
 pub mod list;
+pub mod progress;
+pub mod watch;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::course::{Course, CourseError, Loaded};
+use anyhow::Context as _;
 
-/// Finds the course from `start` upwards and loads it.
-pub fn load_course(start: &Path) -> Result<Loaded, CourseError> {
-    let root = Course::discover(start)?;
-    Course::load(&root)
+use crate::course::{Course, Loaded};
+use crate::store::Store;
+
+/// What every command starts from: the loaded course and where progress is kept.
+pub struct Context {
+    /// The course and its diagnostics.
+    pub loaded: Loaded,
+    /// The progress database.
+    pub db: PathBuf,
+}
+
+impl Context {
+    /// Finds and loads the course (`course` as given, or discovered from the current folder).
+    pub fn load(course: Option<&Path>, db: Option<PathBuf>) -> anyhow::Result<Context> {
+        let loaded = match course {
+            Some(dir) => Course::load(dir)?,
+            None => {
+                let cwd = std::env::current_dir().context("cannot read the current folder")?;
+                Course::load(&Course::discover(&cwd)?)?
+            }
+        };
+        let db = db.unwrap_or_else(|| Store::default_path(&loaded.course.root));
+        Ok(Context { loaded, db })
+    }
+
+    /// The course.
+    pub fn course(&self) -> &Course {
+        &self.loaded.course
+    }
+
+    /// Opens the progress database.
+    pub fn store(&self) -> anyhow::Result<Store> {
+        Ok(Store::open(&self.db)?)
+    }
 }
 
 /// "1 lesson", "2 lessons": counts read naturally in summaries.

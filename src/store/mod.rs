@@ -1,0 +1,399 @@
+//! The progress store: one SQLite file (`.workbook/progress.db` by default) holding quiz
+//! attempts, grades and revealed hints. The web app and the CLI use these same functions.
+
+mod migrations;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::grade::{GradeStatus, Report};
+
+/// Why the store could not be opened or used.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The folder for the database could not be created.
+    #[error("cannot create {path}: {source}")]
+    CreateDir {
+        /// The folder.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// SQLite refused an operation.
+    #[error("progress database {path}: {source}")]
+    Sqlite {
+        /// The database file.
+        path: PathBuf,
+        /// What SQLite said.
+        source: rusqlite::Error,
+    },
+    /// The database was written by a newer workbook.
+    #[error(
+        "progress database {path} has schema version {found}, newer than this workbook knows ({known}); update the workbook"
+    )]
+    TooNew {
+        /// The database file.
+        path: PathBuf,
+        /// The version in the file.
+        found: i64,
+        /// The newest version this build knows.
+        known: i64,
+    },
+    /// A stored report could not be read back.
+    #[error("a stored report is unreadable: {0}")]
+    Corrupt(String),
+}
+
+/// The latest grade of one exercise.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GradeRecord {
+    /// Pass, fail or error.
+    pub status: GradeStatus,
+    /// Tests passed.
+    pub passed: usize,
+    /// Tests run.
+    pub total: usize,
+    /// When it was graded (UTC, `YYYY-MM-DD HH:MM:SS`).
+    pub graded_at: String,
+    /// The whole report.
+    pub report: Report,
+}
+
+/// One answered question of a quiz attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnswerRecord {
+    /// The question's id.
+    pub question: String,
+    /// A hash of the question as it was when answered, to spot later edits.
+    pub question_hash: String,
+    /// The answer as submitted, in JSON.
+    pub answer: String,
+    /// Whether it was fully right.
+    pub correct: bool,
+    /// Points earned, 0 to 1.
+    pub points: f64,
+}
+
+/// A quiz's best score so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuizBest {
+    /// The best score, 0 to 1.
+    pub score: f64,
+    /// Whether any attempt met the pass mark.
+    pub passed: bool,
+    /// How many attempts there were.
+    pub attempts: usize,
+    /// When the latest attempt was made.
+    pub last_attempt_at: String,
+}
+
+/// An open progress database.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// The default database of a course: `<course>/.workbook/progress.db`.
+    pub fn default_path(course_root: &Path) -> PathBuf {
+        course_root.join(".workbook").join("progress.db")
+    }
+
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let err = |source| StoreError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut conn = Connection::open(path).map_err(err)?;
+        // Several processes (the web app, `workbook grade`) may write at once: WAL lets
+        // readers go on during a write, and the busy timeout makes writers wait, not fail.
+        conn.busy_timeout(Duration::from_secs(5)).map_err(err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(err)?;
+        migrations::apply(&mut conn, path)?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+        |source| StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Records a grade and its per-test results in one transaction.
+    pub fn record_grade(&mut self, report: &Report) -> Result<i64, StoreError> {
+        let json = serde_json::to_string(report).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let path = self.path.clone();
+        let err = move |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(&err)?;
+        tx.execute(
+            "INSERT INTO grades (exercise, status, passed, total, compile_ms, test_ms, report)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                report.exercise.as_str(),
+                report.status.as_str(),
+                report.score.passed as i64,
+                report.score.total as i64,
+                report.compile_ms as i64,
+                report.test_ms as i64,
+                json
+            ],
+        )
+        .map_err(&err)?;
+        let id = tx.last_insert_rowid();
+        for test in &report.tests {
+            tx.execute(
+                "INSERT INTO grade_tests (grade_id, name, status, duration_ms, message) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, test.name, test.status.as_str(), test.duration_ms as i64, test.message],
+            )
+            .map_err(&err)?;
+        }
+        tx.commit().map_err(&err)?;
+        Ok(id)
+    }
+
+    /// The latest grade of every exercise graded at least once.
+    pub fn latest_grades(&self) -> Result<HashMap<String, GradeRecord>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT exercise, report, graded_at FROM grades g
+                 WHERE id = (SELECT MAX(id) FROM grades WHERE exercise = g.exercise)",
+            )
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                ))
+            })
+            .map_err(self.err())?;
+        let mut latest = HashMap::new();
+        for row in rows {
+            let (exercise, json, graded_at) = row.map_err(self.err())?;
+            latest.insert(exercise, record(&json, graded_at)?);
+        }
+        Ok(latest)
+    }
+
+    /// The latest grade of one exercise.
+    pub fn latest_grade(&self, exercise: &str) -> Result<Option<GradeRecord>, StoreError> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT report, graded_at FROM grades WHERE exercise = ?1 ORDER BY id DESC LIMIT 1",
+                [exercise],
+                |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)),
+            )
+            .optional()
+            .map_err(self.err())?;
+        row.map(|(json, at)| record(&json, at)).transpose()
+    }
+
+    /// Records a quiz attempt with its answers in one transaction; returns the attempt's id.
+    pub fn record_attempt(
+        &mut self,
+        quiz: &str,
+        score: f64,
+        passed: bool,
+        answers: &[AnswerRecord],
+    ) -> Result<i64, StoreError> {
+        let path = self.path.clone();
+        let err = move |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(&err)?;
+        tx.execute(
+            "INSERT INTO quiz_attempts (quiz, score, passed) VALUES (?1, ?2, ?3)",
+            params![quiz, score, passed],
+        )
+        .map_err(&err)?;
+        let id = tx.last_insert_rowid();
+        for a in answers {
+            tx.execute(
+                "INSERT INTO quiz_answers (attempt_id, question, question_hash, answer, correct, points)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![id, a.question, a.question_hash, a.answer, a.correct, a.points],
+            )
+            .map_err(&err)?;
+        }
+        tx.commit().map_err(&err)?;
+        Ok(id)
+    }
+
+    /// The best score of every quiz attempted at least once.
+    pub fn best_quiz_scores(&self) -> Result<HashMap<String, QuizBest>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT quiz, MAX(score), MAX(passed), COUNT(*), MAX(attempted_at)
+                 FROM quiz_attempts GROUP BY quiz",
+            )
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    QuizBest {
+                        score: row.get(1)?,
+                        passed: row.get(2)?,
+                        attempts: usize::try_from(row.get::<_, i64>(3)?).unwrap_or(0),
+                        last_attempt_at: row.get(4)?,
+                    },
+                ))
+            })
+            .map_err(self.err())?;
+        rows.collect::<Result<_, _>>().map_err(self.err())
+    }
+
+    /// How many hints of `exercise` have been revealed.
+    pub fn revealed_hints(&self, exercise: &str) -> Result<usize, StoreError> {
+        let count: i64 = self
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM hints WHERE exercise = ?1",
+                [exercise],
+                |row| row.get(0),
+            )
+            .map_err(self.err())?;
+        Ok(usize::try_from(count).unwrap_or(0))
+    }
+
+    /// Records that hint `index` (0-based) of `exercise` was revealed; revealing twice is a no-op.
+    pub fn reveal_hint(&self, exercise: &str, index: usize) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT OR IGNORE INTO hints (exercise, hint_index) VALUES (?1, ?2)",
+                params![exercise, index as i64],
+            )
+            .map_err(self.err())?;
+        Ok(())
+    }
+}
+
+fn record(json: &str, graded_at: String) -> Result<GradeRecord, StoreError> {
+    let report: Report =
+        serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(GradeRecord {
+        status: report.status,
+        passed: report.score.passed,
+        total: report.score.total,
+        graded_at,
+        report,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::course::ExerciseSlug;
+
+    fn report(slug: &str, passed: usize, total: usize) -> Report {
+        let mut r = Report::new(ExerciseSlug::new(slug), 10);
+        r.score.passed = passed;
+        r.score.total = total;
+        r.status = if passed == total {
+            GradeStatus::Pass
+        } else {
+            GradeStatus::Fail
+        };
+        r
+    }
+
+    #[test]
+    fn latest_grade_is_the_newest_per_exercise() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("sub/progress.db")).unwrap();
+        store.record_grade(&report("a", 1, 3)).unwrap();
+        store.record_grade(&report("a", 3, 3)).unwrap();
+        store.record_grade(&report("b", 0, 2)).unwrap();
+        let latest = store.latest_grades().unwrap();
+        assert_eq!(latest["a"].passed, 3);
+        assert_eq!(latest["a"].status, GradeStatus::Pass);
+        assert_eq!(latest["b"].status, GradeStatus::Fail);
+        assert_eq!(store.latest_grade("a").unwrap().unwrap().passed, 3);
+        assert!(store.latest_grade("c").unwrap().is_none());
+    }
+
+    #[test]
+    fn hints_are_counted_once_each() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("p.db")).unwrap();
+        store.reveal_hint("a", 0).unwrap();
+        store.reveal_hint("a", 0).unwrap();
+        store.reveal_hint("a", 1).unwrap();
+        assert_eq!(store.revealed_hints("a").unwrap(), 2);
+        assert_eq!(store.revealed_hints("b").unwrap(), 0);
+    }
+
+    #[test]
+    fn reopening_keeps_data_and_schema_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.db");
+        Store::open(&path).unwrap().reveal_hint("a", 0).unwrap();
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.revealed_hints("a").unwrap(), 1);
+        let version: i64 = store
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, migrations::LATEST);
+    }
+
+    #[test]
+    fn best_quiz_score_is_the_maximum_over_attempts() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("p.db")).unwrap();
+        let answer = AnswerRecord {
+            question: "q1".into(),
+            question_hash: "h".into(),
+            answer: "[1]".into(),
+            correct: true,
+            points: 1.0,
+        };
+        store
+            .record_attempt("rest", 0.5, false, std::slice::from_ref(&answer))
+            .unwrap();
+        store.record_attempt("rest", 0.9, true, &[answer]).unwrap();
+        let best = store.best_quiz_scores().unwrap();
+        assert_eq!(best["rest"].score, 0.9);
+        assert!(best["rest"].passed);
+        assert_eq!(best["rest"].attempts, 2);
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.db");
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", 999)
+            .unwrap();
+        assert!(matches!(
+            Store::open(&path),
+            Err(StoreError::TooNew { found: 999, .. })
+        ));
+    }
+}

@@ -1,0 +1,265 @@
+//! The learner's commands as a learner runs them: grade, hint, progress, reset, watch, each
+//! on a fresh copy of the small grading course.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name() == ".workbook" {
+            continue;
+        }
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A fresh copy of the grading course whose `counter` exercise holds the learner crate `learner`.
+fn course_with(learner: Option<&str>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("grading"), dir.path());
+    if let Some(learner) = learner {
+        std::fs::copy(
+            fixtures().join("learners").join(learner).join("src/lib.rs"),
+            dir.path().join("exercises/counter/src/lib.rs"),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+fn workbook(course: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("workbook").unwrap();
+    cmd.current_dir(course).env_remove("WORKBOOK_DB");
+    cmd
+}
+
+fn stdout_of(cmd: &mut Command) -> (Option<i32>, String) {
+    let output = cmd.output().unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn a_partly_passing_crate_gets_a_human_json_and_junit_report() {
+    let course = course_with(Some("panics"));
+    let (code, human) = stdout_of(workbook(course.path()).args(["grade", "counter"]));
+    assert_eq!(code, Some(1), "{human}");
+    insta::with_settings!({filters => vec![
+        (r"\(\d+ ms\)", "([ms])"),
+        (r"compile \d+\.\d s, tests \d+\.\d s", "compile [s], tests [s]"),
+    ]}, {
+        insta::assert_snapshot!("human_report_partly_passing", human);
+    });
+
+    let (code, json) =
+        stdout_of(workbook(course.path()).args(["grade", "counter", "--format", "json"]));
+    assert_eq!(code, Some(1));
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(report["version"], 1);
+    assert_eq!(report["status"], "fail");
+    assert_eq!(report["score"]["passed"], 4);
+    insta::assert_json_snapshot!("json_report_partly_passing", report, {
+        ".compile_ms" => "[ms]",
+        ".test_ms" => "[ms]",
+        ".tests[].duration_ms" => "[ms]",
+        ".tests[].output" => "[output]",
+    });
+    let adds = &report["tests"][0]["output"];
+    assert!(
+        adds.as_str()
+            .unwrap()
+            .contains("panicked at src/lib.rs:6:9"),
+        "{adds}"
+    );
+
+    let xml = course.path().join("report.xml");
+    let (code, stdout) = stdout_of(
+        workbook(course.path())
+            .args(["grade", "counter", "--format", "junit", "--out"])
+            .arg(&xml),
+    );
+    assert_eq!(code, Some(1));
+    assert!(stdout.is_empty(), "the report goes to the file: {stdout}");
+    let xml = std::fs::read_to_string(xml).unwrap();
+    assert!(
+        xml.contains(r#"<testsuite name="counter" tests="5" failures="1" errors="0""#),
+        "{xml}"
+    );
+    assert!(xml.contains("negative numbers only, got 2"), "{xml}");
+}
+
+#[test]
+fn a_compile_error_names_the_file_to_open() {
+    let course = course_with(Some("does-not-compile"));
+    let (code, out) = stdout_of(workbook(course.path()).args(["grade", "counter"]));
+    assert_eq!(code, Some(1));
+    assert!(
+        out.contains("✗ compile error: open exercises/counter/src/lib.rs:"),
+        "{out}"
+    );
+    assert!(out.contains("--> src/lib.rs:"), "{out}");
+}
+
+#[test]
+fn grading_from_inside_the_exercise_folder_needs_no_slug() {
+    let course = course_with(None);
+    let solution = course.path().join("grader/counter/solution/src/lib.rs");
+    std::fs::copy(
+        &solution,
+        course.path().join("exercises/counter/src/lib.rs"),
+    )
+    .unwrap();
+    let (code, out) =
+        stdout_of(workbook(&course.path().join("exercises/counter/src")).arg("grade"));
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("Score: 5/5 passed"), "{out}");
+}
+
+#[test]
+fn hints_are_revealed_one_at_a_time_and_shown_in_progress() {
+    let course = course_with(Some("panics"));
+    let (_, first) = stdout_of(workbook(course.path()).args(["hint", "counter"]));
+    assert!(
+        first.starts_with("Hint 1 of 2 for counter:\n\nRead each function's doc comment."),
+        "{first}"
+    );
+    let (_, second) = stdout_of(workbook(course.path()).args(["hint", "counter"]));
+    assert!(second.starts_with("Hint 2 of 2"), "{second}");
+    let (_, third) = stdout_of(workbook(course.path()).args(["hint", "counter"]));
+    assert!(third.starts_with("You have seen all 2 hints"), "{third}");
+
+    let (code, _) = stdout_of(workbook(course.path()).args(["grade", "counter"]));
+    assert_eq!(code, Some(1));
+    let (code, progress) = stdout_of(workbook(course.path()).arg("progress"));
+    assert_eq!(code, Some(0));
+    assert!(progress.contains("counter: fail 4/5"), "{progress}");
+    assert!(progress.contains("hints 2/2"), "{progress}");
+    assert!(
+        progress.contains("greeter           not graded yet"),
+        "{progress}"
+    );
+}
+
+#[test]
+fn reset_restores_the_stub_and_keeps_a_backup() {
+    let course = course_with(None);
+    let lib = course.path().join("exercises/counter/src/lib.rs");
+    let original = std::fs::read_to_string(&lib).unwrap();
+    // The first command takes the pristine copy; the learner edits afterwards.
+    stdout_of(workbook(course.path()).args(["hint", "counter"]));
+    let (_, _) = stdout_of(workbook(course.path()).args(["grade", "counter"]));
+    std::fs::write(&lib, "// my work in progress\n").unwrap();
+    std::fs::write(
+        course.path().join("exercises/counter/src/extra.rs"),
+        "// a new module\n",
+    )
+    .unwrap();
+
+    workbook(course.path())
+        .args(["reset", "counter"])
+        .write_stdin("")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("pass --yes"));
+    assert_eq!(
+        std::fs::read_to_string(&lib).unwrap(),
+        "// my work in progress\n",
+        "nothing changed"
+    );
+
+    let (code, out) = stdout_of(workbook(course.path()).args(["reset", "counter", "--yes"]));
+    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(std::fs::read_to_string(&lib).unwrap(), original);
+    assert!(
+        !course
+            .path()
+            .join("exercises/counter/src/extra.rs")
+            .exists()
+    );
+    let backups: Vec<_> = std::fs::read_dir(course.path().join(".workbook/backups"))
+        .unwrap()
+        .collect();
+    assert_eq!(backups.len(), 1);
+    let backup = backups[0].as_ref().unwrap().path();
+    assert_eq!(
+        std::fs::read_to_string(backup.join("src/lib.rs")).unwrap(),
+        "// my work in progress\n"
+    );
+    assert!(backup.join("src/extra.rs").exists());
+}
+
+#[test]
+fn unknown_exercise_is_a_clear_error() {
+    let course = course_with(None);
+    workbook(course.path())
+        .args(["grade", "countr"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "no exercise `countr`; the exercises are: counter, greeter",
+        ));
+}
+
+#[test]
+fn watch_regrades_on_save_and_quits_on_q() {
+    let course = course_with(None);
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("workbook"))
+        .args(["watch", "counter"])
+        .current_dir(course.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let wait_for = |needle: &str| {
+        let deadline = Instant::now() + Duration::from_secs(300);
+        while Instant::now() < deadline {
+            if let Ok(line) = rx.recv_timeout(Duration::from_secs(1))
+                && line.contains(needle)
+            {
+                return;
+            }
+        }
+        panic!("watch never printed {needle:?}");
+    };
+    wait_for("Score: 0/5 passed");
+    wait_for("Watching exercises/counter: save a file to re-grade");
+    let solution = course.path().join("grader/counter/solution/src/lib.rs");
+    std::fs::copy(
+        &solution,
+        course.path().join("exercises/counter/src/lib.rs"),
+    )
+    .unwrap();
+    wait_for("Score: 5/5 passed");
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "q").unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success());
+}
