@@ -7,4 +7,5 @@ pub mod cli;
 pub mod course;
 pub mod grade;
 pub mod pristine;
+pub mod snippets;
 pub mod store;

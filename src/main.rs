@@ -30,6 +30,9 @@ enum Command {
         /// Print machine-readable diagnostics (file, line, code, message).
         #[arg(long)]
         json: bool,
+        /// Also compile (and run) every Rust code block of every lesson.
+        #[arg(long)]
+        code: bool,
     },
     /// List lessons in order with their quiz and exercises, then the exercises.
     List,
@@ -94,7 +97,7 @@ fn run(args: Args) -> anyhow::Result<bool> {
     let ctx = Context::load(args.course.as_deref(), args.db)?;
     let mut out = std::io::stdout().lock();
     let ok = match args.command {
-        Command::Check { json } => cli::check::run(&ctx.loaded, json, &mut out)?,
+        Command::Check { json, code } => cli::check::run(&ctx, json, code, &mut out)?,
         Command::List => cli::list::run(&ctx, &mut out)?,
         Command::Grade {
             slug,

@@ -4,8 +4,10 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use super::plural;
-use crate::course::{Diagnostic, Loaded};
+use super::{Context, plural};
+use crate::course::Diagnostic;
+use crate::grade::{Progress, Workdir};
+use crate::snippets;
 
 /// The version of the `--json` output; bumped when a field changes meaning.
 pub const JSON_VERSION: u32 = 1;
@@ -27,10 +29,26 @@ struct Summary {
     exercises: usize,
 }
 
-/// Prints the diagnostics of `loaded` to `out`; returns true when the course has no errors.
-pub fn run(loaded: &Loaded, json: bool, out: &mut impl Write) -> std::io::Result<bool> {
-    let diagnostics = &loaded.diagnostics;
-    let course = &loaded.course;
+/// Prints the course's diagnostics (with `code`, also those of its lessons' Rust blocks);
+/// returns true when the course has no errors.
+pub fn run(ctx: &Context, json: bool, code: bool, out: &mut impl Write) -> anyhow::Result<bool> {
+    let course = ctx.course();
+    let mut diagnostics = ctx.loaded.diagnostics.clone();
+    if code {
+        let workdir = Workdir::of(course);
+        let found = snippets::check(course, &workdir, &mut |event| {
+            if let Progress::FirstBuild = event {
+                eprintln!(
+                    "Compiling the lessons' code for the first time: dependencies build once (a few minutes)."
+                );
+            }
+        })?;
+        for diagnostic in found {
+            diagnostics.push(diagnostic);
+        }
+        diagnostics.sort();
+    }
+    let diagnostics = &diagnostics;
     let clean = diagnostics.error_count() == 0;
     let summary = Summary {
         errors: diagnostics.error_count(),

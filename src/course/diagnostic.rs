@@ -87,6 +87,10 @@ pub enum Code {
     NotKebabCase,
     /// The course has no lessons.
     NoLessons,
+    /// A Rust block of a lesson does not compile.
+    CodeDoesNotCompile,
+    /// A Rust block of a lesson compiles, but its `main` or tests fail.
+    CodeFails,
 }
 
 impl Code {
@@ -127,6 +131,8 @@ impl Code {
             Code::OrphanGrader => "orphan-grader",
             Code::NotKebabCase => "not-kebab-case",
             Code::NoLessons => "no-lessons",
+            Code::CodeDoesNotCompile => "code-does-not-compile",
+            Code::CodeFails => "code-fails",
         }
     }
 

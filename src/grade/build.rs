@@ -41,7 +41,6 @@ struct Message {
 #[derive(Deserialize)]
 struct Target {
     name: String,
-    kind: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -132,10 +131,8 @@ pub fn build(
             match msg.reason.as_str() {
                 "compiler-artifact" => {
                     let Some(target) = msg.target else { continue };
-                    if let Some(exe) = msg
-                        .executable
-                        .filter(|_| target.kind.iter().any(|k| k == "test"))
-                    {
+                    // With `--no-run`, the executables cargo reports are the test binaries.
+                    if let Some(exe) = msg.executable {
                         built.binaries.push((target.name.clone(), exe));
                     }
                     if msg.fresh != Some(true) {

@@ -23,18 +23,7 @@ pub fn prepare(
     crate_dir: &Path,
     workdir: &Workdir,
 ) -> Result<Harness, GradeError> {
-    let grader_root = workdir.root.join("grader");
-    let dir = grader_root.join("harness").join(exercise.slug.as_str());
-    std::fs::create_dir_all(&dir)
-        .map_err(GradeError::io(format!("cannot create {}", dir.display())))?;
-
-    // One workspace for all harnesses: one Cargo.lock, so every exercise resolves the same
-    // versions and reuses the same compiled dependencies.
-    let workspace_manifest = grader_root.join("Cargo.toml");
-    write_if_changed(
-        &workspace_manifest,
-        "# Written by `workbook grade`; do not edit.\n[workspace]\nresolver = \"3\"\nmembers = [\"harness/*\"]\n",
-    )?;
+    let (workspace_manifest, dir) = member_dir(workdir, exercise.slug.as_str())?;
 
     let package = format!("{}-hidden-tests", exercise.slug);
     let mut manifest = toml::Table::new();
@@ -94,14 +83,35 @@ pub fn prepare(
     })
 }
 
-fn path_string(path: &Path) -> String {
+/// Makes sure the shared workspace exists and returns its manifest and the folder of member
+/// `name` (created if needed).
+pub fn member_dir(workdir: &Workdir, name: &str) -> Result<(PathBuf, PathBuf), GradeError> {
+    let grader_root = workdir.root.join("grader");
+    let dir = grader_root.join("harness").join(name);
+    std::fs::create_dir_all(&dir)
+        .map_err(GradeError::io(format!("cannot create {}", dir.display())))?;
+    // One workspace for all harnesses: one Cargo.lock, so every exercise resolves the same
+    // versions and reuses the same compiled dependencies.
+    let workspace_manifest = grader_root.join("Cargo.toml");
+    write_if_changed(
+        &workspace_manifest,
+        "# Written by `workbook grade`; do not edit.\n[workspace]\nresolver = \"3\"\nmembers = [\"harness/*\"]\n",
+    )?;
+    Ok((workspace_manifest, dir))
+}
+
+pub(crate) fn path_string(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 
 /// Leaves an unchanged file alone so cargo's freshness checks do not rebuild the harness.
-fn write_if_changed(path: &Path, text: &str) -> Result<(), GradeError> {
+pub(crate) fn write_if_changed(path: &Path, text: &str) -> Result<(), GradeError> {
     if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
         return Ok(());
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(GradeError::io(format!("cannot create {}", dir.display())))?;
     }
     std::fs::write(path, text).map_err(GradeError::io(format!("cannot write {}", path.display())))
 }

@@ -17,6 +17,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
+pub(crate) use harness::{
+    Harness, member_dir as harness_member, write_if_changed as write_member_file,
+};
 pub use report::{
     CompileError, GradeStatus, REPORT_VERSION, Report, Score, TestOutcome, TestStatus,
 };
@@ -108,6 +111,23 @@ impl Workdir {
         }
     }
 
+    /// Waits for, then holds, the work directory's grader lock until the guard is dropped.
+    ///
+    /// One grade at a time per work directory: the web app and the CLI may both be grading,
+    /// and two grades would rewrite the same harness under each other.
+    pub fn lock(&self) -> Result<std::fs::File, GradeError> {
+        std::fs::create_dir_all(&self.root).map_err(GradeError::io(format!(
+            "cannot create {}",
+            self.root.display()
+        )))?;
+        let path = self.root.join("grader.lock");
+        let file = std::fs::File::create(&path)
+            .map_err(GradeError::io(format!("cannot create {}", path.display())))?;
+        file.lock()
+            .map_err(GradeError::io(format!("cannot lock {}", path.display())))?;
+        Ok(file)
+    }
+
     /// The one target directory every exercise builds into.
     pub fn target_dir(&self) -> PathBuf {
         self.root.join("target")
@@ -124,49 +144,73 @@ pub fn grade(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Report, GradeError> {
     let crate_dir = absolute(crate_dir);
-    // One grade at a time per work directory: the web app and the CLI may both be grading,
-    // and two grades would rewrite the same harness under each other.
-    std::fs::create_dir_all(&workdir.root).map_err(GradeError::io(format!(
-        "cannot create {}",
-        workdir.root.display()
-    )))?;
-    let lock_path = workdir.root.join("grader.lock");
-    let lock = std::fs::File::create(&lock_path).map_err(GradeError::io(format!(
-        "cannot create {}",
-        lock_path.display()
-    )))?;
-    lock.lock().map_err(GradeError::io(format!(
-        "cannot lock {}",
-        lock_path.display()
-    )))?;
+    let _lock = workdir.lock()?;
     let harness = harness::prepare(course, exercise, &crate_dir, workdir)?;
     let descriptions = docs::describe_tests(&course.root, &exercise.hidden_tests);
-
-    let started = Instant::now();
-    let built = build::build(&harness, &crate_dir, workdir, cancel, progress)?;
-    let compile_ms = millis(started.elapsed());
-    progress(Progress::Built);
-
-    let mut report = Report::new(exercise.slug.clone(), compile_ms);
-    if !built.errors.is_empty() || built.binaries.is_empty() {
-        report.compile_errors = built.errors;
-        report.finish();
-        return Ok(report);
-    }
-
-    let started = Instant::now();
-    report.tests = run::run_all(
-        &built.binaries,
+    let run = build_and_run(
+        &harness,
         &crate_dir,
         exercise.timeout,
-        workdir,
         &descriptions,
+        workdir,
         cancel,
         progress,
     )?;
-    report.test_ms = millis(started.elapsed());
+    let mut report = Report::new(exercise.slug.clone(), run.compile_ms);
+    report.compile_errors = run.compile_errors;
+    report.tests = run.tests;
+    report.test_ms = run.test_ms;
     report.finish();
     Ok(report)
+}
+
+/// What building and running one package of the grader workspace gave.
+pub(crate) struct Run {
+    pub compile_errors: Vec<CompileError>,
+    pub tests: Vec<TestOutcome>,
+    pub compile_ms: u64,
+    pub test_ms: u64,
+}
+
+/// Builds a package of the grader workspace and, if it compiles, runs each of its tests in
+/// its own process. `crate_dir` is the crate whose errors are the learner's to fix.
+pub(crate) fn build_and_run(
+    harness: &harness::Harness,
+    crate_dir: &Path,
+    timeout: std::time::Duration,
+    descriptions: &std::collections::HashMap<String, String>,
+    workdir: &Workdir,
+    cancel: &Cancel,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Run, GradeError> {
+    let started = Instant::now();
+    let built = build::build(harness, crate_dir, workdir, cancel, progress)?;
+    let compile_ms = millis(started.elapsed());
+    progress(Progress::Built);
+    if !built.errors.is_empty() || built.binaries.is_empty() {
+        return Ok(Run {
+            compile_errors: built.errors,
+            tests: Vec::new(),
+            compile_ms,
+            test_ms: 0,
+        });
+    }
+    let started = Instant::now();
+    let tests = run::run_all(
+        &built.binaries,
+        crate_dir,
+        timeout,
+        workdir,
+        descriptions,
+        cancel,
+        progress,
+    )?;
+    Ok(Run {
+        compile_errors: Vec::new(),
+        tests,
+        compile_ms,
+        test_ms: millis(started.elapsed()),
+    })
 }
 
 fn millis(d: std::time::Duration) -> u64 {

@@ -1,0 +1,306 @@
+//! `workbook check --code`: every ```` ```rust ```` block of every lesson is compiled (and,
+//! when it has a `main` or tests, run) in one scratch crate of the grader's workspace, so the
+//! examples learners copy actually work.
+//!
+//! Each block becomes a module of the crate's `lib.rs`; a line map turns the compiler's
+//! lines back into `lessons/<file>.md:<line>`. Blocks marked `ignore` (or `text`) are left
+//! out; `no_run` blocks are compiled but their `main` is not run. Lines starting with `# `
+//! are compiled but hidden on the page, as in rustdoc.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::course::outline::CodeBlock;
+use crate::course::source::{parse_toml, read_text};
+use crate::course::{Code, Course, Diagnostic};
+use crate::grade::{self, Cancel, GradeError, Progress, TestStatus, Workdir};
+
+/// The file listing the crates lesson code may use, as a Cargo `[dependencies]` table.
+pub const DEPENDENCIES_FILE: &str = "lessons/code.toml";
+
+/// The package name of the scratch crate.
+const PACKAGE: &str = "lesson-code";
+
+/// How long one example's `main` or test may run.
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The code a rendered page shows for a block: hidden `# ` lines removed.
+pub fn visible_code(code: &str) -> String {
+    code.lines()
+        .filter(|line| !is_hidden(line))
+        .map(|line| format!("{line}\n"))
+        .collect()
+}
+
+/// True for a line that is compiled but not shown: `# ` followed by code, or a lone `#`.
+fn is_hidden(line: &str) -> bool {
+    let trimmed = line.trim_start();
+    trimmed == "#" || trimmed.starts_with("# ")
+}
+
+/// The line as the compiler sees it.
+fn compiled_line(line: &str) -> &str {
+    let trimmed = line.trim_start();
+    if trimmed == "#" {
+        ""
+    } else if let Some(rest) = trimmed.strip_prefix("# ") {
+        rest
+    } else {
+        line
+    }
+}
+
+/// True when a block is compiled: `rust` blocks, unless marked `ignore`.
+pub fn is_compiled(block: &CodeBlock) -> bool {
+    block.language() == "rust" && !block.has_flag("ignore")
+}
+
+/// One block placed in the scratch crate.
+struct Placed {
+    module: String,
+    lesson: PathBuf,
+    /// The lesson line of the block's first code line.
+    first_line: u32,
+    /// The line of `lib.rs` holding that first code line.
+    first_generated: u32,
+    /// How many lines of code it has.
+    lines: u32,
+}
+
+/// Writes the crate's `lib.rs` (leaving out the blocks in `skip`) and returns it with the
+/// map of blocks.
+fn generate(course: &Course, skip: &HashSet<String>) -> (String, Vec<Placed>) {
+    let mut lib = String::from(
+        "// Written by `workbook check --code` from the lessons' Rust blocks; do not edit.\n\
+         #![allow(dead_code, unused_imports, unused_variables, unused_mut, unused_must_use)]\n",
+    );
+    let mut placed = Vec::new();
+    for lesson in &course.lessons {
+        for block in lesson.outline.code_blocks.iter().filter(|b| is_compiled(b)) {
+            let module = format!("lesson_{:02}_line_{}", lesson.number, block.line);
+            if skip.contains(&module) {
+                continue;
+            }
+            lib.push_str(&format!(
+                "\n// {}:{}\nmod {module} {{\n",
+                lesson.path.display(),
+                block.line
+            ));
+            let first_generated = lib.lines().count() as u32 + 1;
+            let mut has_main = false;
+            let mut count = 0;
+            for line in block.code.lines() {
+                let line = compiled_line(line);
+                has_main |= declares_main(line);
+                lib.push_str(line);
+                lib.push('\n');
+                count += 1;
+            }
+            if has_main && !block.has_flag("no_run") {
+                lib.push_str("#[test]\nfn example_main_runs() -> impl std::process::Termination {\n    main()\n}\n");
+            }
+            lib.push_str("}\n");
+            placed.push(Placed {
+                module,
+                lesson: lesson.path.clone(),
+                first_line: block.line,
+                first_generated,
+                lines: count,
+            });
+        }
+    }
+    (lib, placed)
+}
+
+fn declares_main(line: &str) -> bool {
+    let line = line.trim_start();
+    let line = line.strip_prefix("pub ").unwrap_or(line);
+    let line = line.strip_prefix("async ").unwrap_or(line);
+    line.starts_with("fn main(")
+}
+
+/// The block holding a line of the generated `lib.rs`, and the lesson line it came from.
+fn locate(placed: &[Placed], generated: u32) -> Option<(&Placed, u32)> {
+    placed
+        .iter()
+        .find(|p| generated >= p.first_generated && generated < p.first_generated + p.lines.max(1))
+        .map(|p| (p, p.first_line + (generated - p.first_generated)))
+}
+
+/// The compiler's message with its `-->` line pointing at the lesson instead of the scratch crate.
+fn describe_compile_error(rendered: &str, lesson: &Path, line: u32) -> String {
+    let mut lines = rendered.lines();
+    let headline = lines.next().unwrap_or("error").to_string();
+    let body: Vec<String> = lines
+        .map(|l| match l.split_once("--> ") {
+            Some((gutter, place)) if place.contains("src/lib.rs:") => {
+                let column = place.rsplit(':').next().unwrap_or("1");
+                format!("{gutter}--> {}:{line}:{column}", lesson.display())
+            }
+            _ => l.to_string(),
+        })
+        .collect();
+    format!("{headline}\n{}", indent(&body.join("\n")))
+}
+
+/// Compiles and runs every lesson's Rust blocks; each problem is a diagnostic at its lesson line.
+pub fn check(
+    course: &Course,
+    workdir: &Workdir,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Vec<Diagnostic>, GradeError> {
+    let dependencies_path = Path::new(DEPENDENCIES_FILE);
+    let dependencies: toml::Table = if course.root.join(dependencies_path).exists() {
+        match read_text(&course.root, dependencies_path)
+            .and_then(|t| parse_toml(&t, dependencies_path, 1))
+        {
+            Ok(table) => table,
+            Err(problem) => return Ok(vec![problem]),
+        }
+    } else {
+        toml::Table::new()
+    };
+    if generate(course, &HashSet::new()).1.is_empty() {
+        return Ok(Vec::new());
+    }
+
+    let _lock = workdir.lock()?;
+    let (workspace_manifest, dir) = grade::harness_member(workdir, "lesson-code")?;
+    let mut manifest = toml::Table::new();
+    let mut package = toml::Table::new();
+    package.insert("name".into(), PACKAGE.into());
+    package.insert("version".into(), "0.0.0".into());
+    package.insert("edition".into(), "2024".into());
+    package.insert("publish".into(), false.into());
+    manifest.insert("package".into(), package.into());
+    manifest.insert(
+        "dependencies".into(),
+        dependencies
+            .get("dependencies")
+            .cloned()
+            .unwrap_or_else(|| toml::Table::new().into()),
+    );
+    let manifest = toml::to_string(&manifest).map_err(|e| GradeError::Cargo(e.to_string()))?;
+    grade::write_member_file(&dir.join("Cargo.toml"), &manifest)?;
+    let harness = grade::Harness {
+        workspace_manifest,
+        package: PACKAGE.to_string(),
+    };
+
+    // One compile error stops the whole crate, so blocks that do not compile are reported and
+    // left out, and the rest compiled again, until what is left compiles and can run.
+    let mut problems = Vec::new();
+    let mut skip = HashSet::new();
+    let (placed, run) = loop {
+        let (lib, placed) = generate(course, &skip);
+        grade::write_member_file(&dir.join("src/lib.rs"), &lib)?;
+        let run = grade::build_and_run(
+            &harness,
+            &dir,
+            TIMEOUT,
+            &HashMap::new(),
+            workdir,
+            &Cancel::default(),
+            progress,
+        )?;
+        if run.compile_errors.is_empty() {
+            break (placed, run);
+        }
+        let mut newly_skipped = false;
+        for error in &run.compile_errors {
+            let location = error.line.and_then(|line| locate(&placed, line));
+            match location {
+                Some((block, line)) => {
+                    newly_skipped |= skip.insert(block.module.clone());
+                    problems.push(Diagnostic::at(
+                        &block.lesson,
+                        line,
+                        Code::CodeDoesNotCompile,
+                        describe_compile_error(&error.rendered, &block.lesson, line),
+                    ));
+                }
+                None => problems.push(Diagnostic::file(
+                    dependencies_path,
+                    Code::CodeDoesNotCompile,
+                    format!(
+                        "the lessons' code crate does not build:\n{}",
+                        indent(&error.rendered)
+                    ),
+                )),
+            }
+        }
+        if !newly_skipped {
+            return Ok(problems);
+        }
+    };
+    let by_module: HashMap<&str, &Placed> = placed.iter().map(|p| (p.module.as_str(), p)).collect();
+    for test in run.tests.iter().filter(|t| t.status != TestStatus::Passed) {
+        // Names look like `lesson_code::lesson_02_line_120::example_main_runs`.
+        let module = test.name.split("::").nth(1).unwrap_or("");
+        let Some(block) = by_module.get(module) else {
+            continue;
+        };
+        let what = if test.name.ends_with("::example_main_runs") {
+            "the example's `main` failed".to_string()
+        } else {
+            format!(
+                "the example's test `{}` failed",
+                test.name.rsplit("::").next().unwrap_or("")
+            )
+        };
+        let why = test.message.clone().unwrap_or_default();
+        problems.push(Diagnostic::at(
+            &block.lesson,
+            block.first_line,
+            Code::CodeFails,
+            format!(
+                "{what} (mark it `rust,no_run` if it must not run):\n{}",
+                indent(&why)
+            ),
+        ));
+    }
+    Ok(problems)
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("    {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hidden_lines_are_compiled_but_not_shown() {
+        let code = "# use std::fmt;\nfn f() {}\n#\n#[derive(Debug)]\nstruct S;\n";
+        assert_eq!(
+            visible_code(code),
+            "fn f() {}\n#[derive(Debug)]\nstruct S;\n"
+        );
+        let compiled: Vec<&str> = code.lines().map(compiled_line).collect();
+        assert_eq!(
+            compiled,
+            [
+                "use std::fmt;",
+                "fn f() {}",
+                "",
+                "#[derive(Debug)]",
+                "struct S;"
+            ]
+        );
+    }
+
+    #[test]
+    fn main_is_recognised_in_its_usual_forms() {
+        assert!(declares_main("fn main() {"));
+        assert!(declares_main(
+            "    async fn main() -> Result<(), Box<dyn std::error::Error>> {"
+        ));
+        assert!(!declares_main("fn main_loop() {"));
+        assert!(!declares_main("// fn main() {}"));
+    }
+}

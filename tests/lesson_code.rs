@@ -1,0 +1,84 @@
+//! `workbook check --code`: the Rust blocks of lessons compile and run, and a broken one is
+//! reported at its line in the lesson.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name() == ".workbook" {
+            continue;
+        }
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn broken_blocks_are_reported_at_their_lesson_line() {
+    let course = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lesson-code");
+    copy_dir(&fixture, course.path());
+    let output = Command::cargo_bin("workbook")
+        .unwrap()
+        .arg("--course")
+        .arg(course.path())
+        .args(["check", "--code"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let headlines: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("lessons/"))
+        .collect();
+    assert_eq!(
+        headlines,
+        [
+            "lessons/01-examples.md:28: error[code-does-not-compile]: error[E0308]: mismatched types",
+            "lessons/01-examples.md:36: error[code-fails]: the example's `main` failed (mark it `rust,no_run` if it must not run):",
+            "lessons/01-examples.md:61: error[code-fails]: the example's test `doubles` failed (mark it `rust,no_run` if it must not run):",
+        ],
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("ParseIntError"),
+        "the panic is shown: {stdout}"
+    );
+    assert!(stdout.contains("3 errors and 0 warnings"), "{stdout}");
+
+    // Plain `check` does not compile anything, so the same course is clean without --code.
+    Command::cargo_bin("workbook")
+        .unwrap()
+        .arg("--course")
+        .arg(course.path())
+        .arg("check")
+        .assert()
+        .success();
+}
+
+#[test]
+fn every_rust_block_of_the_real_course_compiles_and_runs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = Command::cargo_bin("workbook")
+        .unwrap()
+        .arg("--course")
+        .arg(root)
+        .args(["check", "--code"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.starts_with("course is clean:"), "{stdout}");
+}
