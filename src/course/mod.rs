@@ -9,6 +9,7 @@ pub mod diagnostic;
 pub mod exercise;
 pub mod ids;
 pub mod lesson;
+pub mod links;
 pub mod outline;
 pub mod quiz;
 pub mod source;

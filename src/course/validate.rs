@@ -2,10 +2,11 @@
 //! exercises naming lessons, and dependencies shared between exercises.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 
 use super::Course;
 use super::diagnostic::{Code, Diagnostic, display_path};
+use super::links::{LinkTarget, resolve};
 use super::outline::{Link, Outline};
 
 /// Runs every cross-file check on a loaded course.
@@ -225,7 +226,7 @@ fn shared_dependencies(course: &Course, problems: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Checks one relative link of `from` (a lesson or README) against the course.
+/// Checks one link of `from` (a lesson or README) against the course.
 fn check_link(
     course: &Course,
     from: &Path,
@@ -234,134 +235,47 @@ fn check_link(
     problems: &mut Vec<Diagnostic>,
 ) {
     let target = link.target.trim();
-    if target.is_empty() {
-        problems.push(Diagnostic::at(
-            from,
-            link.line,
-            Code::BrokenLink,
-            "a link has an empty target",
-        ));
-        return;
-    }
-    if is_external(target) {
-        return;
-    }
-    let (path_part, anchor) = match target.split_once('#') {
-        Some((p, a)) => (p, Some(a)),
-        None => (target, None),
-    };
-    let path_part = path_part.split('?').next().unwrap_or("");
-    let broken = |message: String| Diagnostic::at(from, link.line, Code::BrokenLink, message);
-
-    if path_part.is_empty() {
-        if let Some(anchor) = anchor
-            && !own.has_anchor(anchor)
-        {
-            problems.push(broken(format!(
-                "links to `#{anchor}`, but no heading here has that anchor"
-            )));
+    let message = match resolve(course, from, target) {
+        LinkTarget::External => return,
+        LinkTarget::Empty => "a link has an empty target".to_string(),
+        LinkTarget::SameDocument { anchor } if !own.has_anchor(&anchor) => {
+            format!("links to `#{anchor}`, but no heading here has that anchor")
         }
-        return;
-    }
-    if path_part.starts_with('/') {
-        problems.push(broken(format!(
+        LinkTarget::SameDocument { .. } => return,
+        LinkTarget::Absolute => format!(
             "links to the absolute path `{target}`; write a path relative to this file, e.g. `02-rest-api-design.md`"
-        )));
-        return;
-    }
-    let base = from.parent().unwrap_or(Path::new(""));
-    let Some(resolved) = normalize(&base.join(path_part)) else {
-        problems.push(broken(format!(
-            "links to `{target}`, which is outside the course folder"
-        )));
-        return;
-    };
-
-    if let Some(lesson) = course.lessons.iter().find(|l| l.path == resolved) {
-        if let Some(anchor) = anchor.filter(|a| !lesson.outline.has_anchor(a)) {
-            problems.push(broken(format!(
-                "links to `{target}`, but {} has no heading with anchor `{anchor}`",
-                display_path(&lesson.path)
-            )));
-        }
-        return;
-    }
-    if let Some(exercise) = course
-        .exercises
-        .values()
-        .find(|e| resolved == e.stub_dir || resolved == e.stub_dir.join("README.md"))
-    {
-        if let Some(anchor) = anchor.filter(|a| !exercise.readme.has_anchor(a)) {
-            problems.push(broken(format!(
-                "links to `{target}`, but the README of `{}` has no heading with anchor `{anchor}`",
-                exercise.slug
-            )));
-        }
-        return;
-    }
-    if !course.root.join(&resolved).exists() {
-        problems.push(broken(format!(
-            "links to `{target}`, but {} does not exist",
-            display_path(&resolved)
-        )));
-    }
-}
-
-/// Links with a scheme (`https:`, `mailto:`) or protocol-relative ones are not checked.
-fn is_external(target: &str) -> bool {
-    if target.starts_with("//") {
-        return true;
-    }
-    match target.split_once(':') {
-        Some((scheme, _)) => {
-            !scheme.is_empty()
-                && !scheme.contains('/')
-                && scheme
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-        }
-        None => false,
-    }
-}
-
-/// Resolves `.` and `..` without touching the disk; `None` when the path climbs above the root.
-fn normalize(path: &Path) -> Option<PathBuf> {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    return None;
-                }
+        ),
+        LinkTarget::Outside => format!("links to `{target}`, which is outside the course folder"),
+        LinkTarget::Lesson { slug, anchor } => {
+            let Some(lesson) = course.lesson(slug.as_str()) else {
+                return;
+            };
+            match anchor.filter(|a| !lesson.outline.has_anchor(a)) {
+                Some(anchor) => format!(
+                    "links to `{target}`, but {} has no heading with anchor `{anchor}`",
+                    display_path(&lesson.path)
+                ),
+                None => return,
             }
-            Component::Normal(part) => out.push(part),
-            Component::RootDir | Component::Prefix(_) => return None,
         }
-    }
-    Some(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn normalize_resolves_parents_and_refuses_escapes() {
-        assert_eq!(
-            normalize(Path::new("lessons/../exercises/x/./README.md")),
-            Some(PathBuf::from("exercises/x/README.md"))
-        );
-        assert_eq!(normalize(Path::new("lessons/../../etc/passwd")), None);
-    }
-
-    #[test]
-    fn external_links_are_recognised() {
-        for url in ["https://x.dev", "mailto:a@b.c", "//cdn.x/y.js"] {
-            assert!(is_external(url), "{url}");
+        LinkTarget::Exercise { slug, anchor } => {
+            let Some(exercise) = course.exercises.get(&slug) else {
+                return;
+            };
+            match anchor.filter(|a| !exercise.readme.has_anchor(a)) {
+                Some(anchor) => format!(
+                    "links to `{target}`, but the README of `{slug}` has no heading with anchor `{anchor}`"
+                ),
+                None => return,
+            }
         }
-        for rel in ["02-a.md", "../exercises/x/README.md", "#top", "a/b:c"] {
-            assert!(!is_external(rel), "{rel}");
+        LinkTarget::File { path, .. } if course.root.join(&path).exists() => return,
+        LinkTarget::File { path, .. } => {
+            format!(
+                "links to `{target}`, but {} does not exist",
+                display_path(&path)
+            )
         }
-    }
+    };
+    problems.push(Diagnostic::at(from, link.line, Code::BrokenLink, message));
 }
