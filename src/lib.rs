@@ -7,5 +7,7 @@ pub mod cli;
 pub mod course;
 pub mod grade;
 pub mod pristine;
+pub mod render;
+pub mod scoring;
 pub mod snippets;
 pub mod store;

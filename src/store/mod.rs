@@ -268,6 +268,37 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(self.err())
     }
 
+    /// The latest stored answer to each question of `quiz`.
+    pub fn latest_answers(&self, quiz: &str) -> Result<HashMap<String, AnswerRecord>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT a.question, a.question_hash, a.answer, a.correct, a.points
+                 FROM quiz_answers a JOIN quiz_attempts t ON t.id = a.attempt_id
+                 WHERE t.quiz = ?1
+                 ORDER BY t.id",
+            )
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([quiz], |row| {
+                Ok(AnswerRecord {
+                    question: row.get(0)?,
+                    question_hash: row.get(1)?,
+                    answer: row.get(2)?,
+                    correct: row.get(3)?,
+                    points: row.get(4)?,
+                })
+            })
+            .map_err(self.err())?;
+        let mut latest = HashMap::new();
+        for row in rows {
+            let record = row.map_err(self.err())?;
+            // Rows come oldest first, so later answers replace earlier ones.
+            latest.insert(record.question.clone(), record);
+        }
+        Ok(latest)
+    }
+
     /// How many hints of `exercise` have been revealed.
     pub fn revealed_hints(&self, exercise: &str) -> Result<usize, StoreError> {
         let count: i64 = self
@@ -377,6 +408,9 @@ mod tests {
             .record_attempt("rest", 0.5, false, std::slice::from_ref(&answer))
             .unwrap();
         store.record_attempt("rest", 0.9, true, &[answer]).unwrap();
+        let latest = store.latest_answers("rest").unwrap();
+        assert_eq!(latest.len(), 1);
+        assert_eq!(latest["q1"].points, 1.0);
         let best = store.best_quiz_scores().unwrap();
         assert_eq!(best["rest"].score, 0.9);
         assert!(best["rest"].passed);

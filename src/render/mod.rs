@@ -1,0 +1,301 @@
+//! Markdown to HTML: lessons, exercise READMEs and the inline Markdown of quizzes.
+//!
+//! Rendering follows the course model's outline, so heading anchors here are the anchors
+//! `workbook check` validated, and links are rewritten with the same resolver that checked
+//! them: `02-rest-api-design.md#pagination` becomes `/lessons/rest-api-design#pagination`.
+
+pub mod highlight;
+
+use std::path::Path;
+
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, Parser, Tag, TagEnd, html};
+
+use crate::course::links::{LinkTarget, resolve};
+use crate::course::outline::{Heading, markdown_options};
+use crate::course::{Course, Lesson};
+use crate::snippets::visible_code;
+pub use highlight::{Highlighter, escape};
+
+/// A rendered document.
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    /// The body HTML.
+    pub html: String,
+    /// Headings of level 2 and 3, for a table of contents.
+    pub toc: Vec<TocEntry>,
+    /// The text under each heading, for search.
+    pub sections: Vec<Section>,
+}
+
+/// One entry of a table of contents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TocEntry {
+    /// 2 or 3.
+    pub level: u8,
+    /// The heading's text.
+    pub text: String,
+    /// Its anchor.
+    pub anchor: String,
+}
+
+/// The plain text of a document between two headings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    /// The heading above the text (empty before the first heading).
+    pub heading: String,
+    /// Its anchor (empty before the first heading).
+    pub anchor: String,
+    /// The text, without markup.
+    pub text: String,
+}
+
+/// Renders Markdown with the course's options, anchors and link rules.
+#[derive(Default)]
+pub struct Renderer {
+    highlighter: Highlighter,
+}
+
+impl Renderer {
+    /// A lesson's body.
+    pub fn lesson(&self, course: &Course, lesson: &Lesson) -> Rendered {
+        self.document(
+            course,
+            &lesson.path,
+            &lesson.markdown,
+            &lesson.outline.headings,
+        )
+    }
+
+    /// A Markdown document of the course (`from` is its path, for resolving relative links).
+    pub fn document(
+        &self,
+        course: &Course,
+        from: &Path,
+        markdown: &str,
+        headings: &[Heading],
+    ) -> Rendered {
+        let mut rendered = Rendered::default();
+        let mut headings = headings.iter();
+        let mut events = Vec::new();
+        let mut code: Option<(String, Vec<String>)> = None;
+        let mut section = Section {
+            heading: String::new(),
+            anchor: String::new(),
+            text: String::new(),
+        };
+        let mut in_heading = false;
+
+        for event in Parser::new_ext(markdown, markdown_options()) {
+            match event {
+                Event::Start(Tag::Heading { level, .. }) => {
+                    in_heading = true;
+                    let heading = headings.next();
+                    let anchor = heading.map(|h| h.anchor.clone()).unwrap_or_default();
+                    let text = heading.map(|h| h.text.clone()).unwrap_or_default();
+                    let level_number = level as u8;
+                    if (2..=3).contains(&level_number) {
+                        rendered.toc.push(TocEntry {
+                            level: level_number,
+                            text: text.clone(),
+                            anchor: anchor.clone(),
+                        });
+                    }
+                    rendered.sections.push(std::mem::replace(
+                        &mut section,
+                        Section {
+                            heading: text,
+                            anchor: anchor.clone(),
+                            text: String::new(),
+                        },
+                    ));
+                    events.push(Event::Html(CowStr::from(format!(
+                        "<{level} id=\"{}\">",
+                        escape(&anchor)
+                    ))));
+                }
+                Event::End(TagEnd::Heading(level)) => {
+                    in_heading = false;
+                    let anchor = &section.anchor;
+                    events.push(Event::Html(CowStr::from(format!(
+                        " <a class=\"self-link\" href=\"#{}\" aria-label=\"Link to this section\">#</a></{level}>\n",
+                        escape(anchor)
+                    ))));
+                }
+                Event::Start(Tag::CodeBlock(kind)) => {
+                    let info = match kind {
+                        CodeBlockKind::Fenced(info) => {
+                            info.split(',').map(|p| p.trim().to_string()).collect()
+                        }
+                        CodeBlockKind::Indented => Vec::new(),
+                    };
+                    code = Some((String::new(), info));
+                }
+                Event::End(TagEnd::CodeBlock) => {
+                    if let Some((text, info)) = code.take() {
+                        let language = info.first().map(String::as_str).unwrap_or("");
+                        let shown = if language == "rust" {
+                            visible_code(&text)
+                        } else {
+                            text
+                        };
+                        section.text.push_str(&shown);
+                        section.text.push('\n');
+                        let class = if language.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" class=\"language-{}\"", escape(language))
+                        };
+                        events.push(Event::Html(CowStr::from(format!(
+                            "<pre class=\"code\"><code{class}>{}</code></pre>\n",
+                            self.highlighter.html(&shown, language)
+                        ))));
+                    }
+                }
+                Event::Text(text) if code.is_some() => {
+                    if let Some((buf, _)) = code.as_mut() {
+                        buf.push_str(&text);
+                    }
+                }
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }) => events.push(Event::Start(Tag::Link {
+                    link_type,
+                    dest_url: CowStr::from(rewrite_link(course, from, &dest_url)),
+                    title,
+                    id,
+                })),
+                Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }) => events.push(Event::Start(Tag::Image {
+                    link_type,
+                    dest_url: CowStr::from(rewrite_link(course, from, &dest_url)),
+                    title,
+                    id,
+                })),
+                other => {
+                    if let Event::Text(text) | Event::Code(text) = &other
+                        && !in_heading
+                    {
+                        section.text.push_str(text);
+                    }
+                    if matches!(
+                        other,
+                        Event::SoftBreak
+                            | Event::HardBreak
+                            | Event::End(TagEnd::Paragraph)
+                            | Event::End(TagEnd::Item)
+                    ) {
+                        section.text.push(' ');
+                    }
+                    events.push(other);
+                }
+            }
+        }
+        rendered.sections.push(section);
+        rendered
+            .sections
+            .retain(|s| !s.text.trim().is_empty() || !s.heading.is_empty());
+        html::push_html(&mut rendered.html, events.into_iter());
+        rendered
+    }
+
+    /// One line of inline Markdown (quiz prompts, options, explanations), without a `<p>`.
+    pub fn inline(&self, markdown: &str) -> String {
+        let mut out = String::new();
+        html::push_html(&mut out, Parser::new_ext(markdown, markdown_options()));
+        let trimmed = out.trim();
+        trimmed
+            .strip_prefix("<p>")
+            .and_then(|s| s.strip_suffix("</p>"))
+            .filter(|inner| !inner.contains("<p>"))
+            .unwrap_or(trimmed)
+            .to_string()
+    }
+}
+
+/// The URL a link of a course file points at in the web app.
+fn rewrite_link(course: &Course, from: &Path, target: &str) -> String {
+    let with_anchor = |path: String, anchor: Option<String>| match anchor {
+        Some(anchor) => format!("{path}#{anchor}"),
+        None => path,
+    };
+    match resolve(course, from, target) {
+        LinkTarget::Lesson { slug, anchor } => with_anchor(format!("/lessons/{slug}"), anchor),
+        LinkTarget::Exercise { slug, anchor } => with_anchor(format!("/exercises/{slug}"), anchor),
+        _ => target.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::course::outline::Outline;
+
+    fn render(md: &str) -> Rendered {
+        let course = Course::default();
+        let outline = Outline::parse(md, 1);
+        Renderer::default().document(&course, Path::new("lessons/01-a.md"), md, &outline.headings)
+    }
+
+    #[test]
+    fn headings_get_anchors_and_self_links() {
+        let r = render("# Title\n\n## The N+1 problem\n\ntext\n");
+        assert!(r.html.contains("<h2 id=\"the-n1-problem\">The N+1 problem <a class=\"self-link\" href=\"#the-n1-problem\""), "{}", r.html);
+        assert_eq!(
+            r.toc,
+            vec![TocEntry {
+                level: 2,
+                text: "The N+1 problem".into(),
+                anchor: "the-n1-problem".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn tables_footnotes_strikethrough_and_tasks_render() {
+        let r = render(
+            "| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ and a note[^1]\n\n- [x] done\n\n[^1]: The note.\n",
+        );
+        for needle in [
+            "<table>",
+            "<del>old</del>",
+            "footnote-reference",
+            "type=\"checkbox\"",
+        ] {
+            assert!(r.html.contains(needle), "{needle} in {}", r.html);
+        }
+    }
+
+    #[test]
+    fn hidden_rust_lines_are_not_shown() {
+        let r = render("```rust\n# use std::fmt;\nfn shown() {}\n```\n");
+        assert!(!r.html.contains("fmt"), "{}", r.html);
+        assert!(r.html.contains("shown"), "{}", r.html);
+    }
+
+    #[test]
+    fn sections_collect_text_under_each_heading() {
+        let r = render("Intro text.\n\n## Caching\n\nKeep it `fresh`.\n");
+        assert_eq!(r.sections.len(), 2);
+        assert_eq!(r.sections[1].anchor, "caching");
+        assert!(
+            r.sections[1].text.contains("Keep it fresh."),
+            "{:?}",
+            r.sections
+        );
+    }
+
+    #[test]
+    fn inline_markdown_has_no_paragraph() {
+        assert_eq!(
+            Renderer::default().inline("Use `PATCH` *here*"),
+            "Use <code>PATCH</code> <em>here</em>"
+        );
+    }
+}
