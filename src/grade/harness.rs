@@ -83,19 +83,23 @@ pub fn prepare(
     })
 }
 
-/// Makes sure the shared workspace exists and returns its manifest and the folder of member
-/// `name` (created if needed).
+/// Makes the shared workspace hold member `name` and returns the workspace manifest and the
+/// member's folder (created if needed).
+///
+/// The workspace lists only the member being built: another harness may point at a crate
+/// that is gone (a temporary copy graded earlier), and cargo loads every listed member. The
+/// one `Cargo.lock` still keeps versions aligned across exercises.
 pub fn member_dir(workdir: &Workdir, name: &str) -> Result<(PathBuf, PathBuf), GradeError> {
     let grader_root = workdir.root.join("grader");
     let dir = grader_root.join("harness").join(name);
     std::fs::create_dir_all(&dir)
         .map_err(GradeError::io(format!("cannot create {}", dir.display())))?;
-    // One workspace for all harnesses: one Cargo.lock, so every exercise resolves the same
-    // versions and reuses the same compiled dependencies.
     let workspace_manifest = grader_root.join("Cargo.toml");
     write_if_changed(
         &workspace_manifest,
-        "# Written by `workbook grade`; do not edit.\n[workspace]\nresolver = \"3\"\nmembers = [\"harness/*\"]\n",
+        &format!(
+            "# Written by `workbook grade`; do not edit.\n[workspace]\nresolver = \"3\"\nmembers = [\"harness/{name}\"]\n"
+        ),
     )?;
     Ok((workspace_manifest, dir))
 }
