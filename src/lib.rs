@@ -11,3 +11,4 @@ pub mod render;
 pub mod scoring;
 pub mod snippets;
 pub mod store;
+pub mod web;

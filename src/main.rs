@@ -36,6 +36,18 @@ enum Command {
     },
     /// List lessons in order with their quiz and exercises, then the exercises.
     List,
+    /// Read the course in the browser: lessons, quizzes, exercises and progress.
+    Serve {
+        /// The port on 127.0.0.1 (0 picks a free one).
+        #[arg(long, default_value_t = 4100)]
+        port: u16,
+        /// Open the browser at the start-up address.
+        #[arg(long)]
+        open: bool,
+        /// Accept changes without the session cookie. UNSAFE: for automated tests only.
+        #[arg(long)]
+        no_token: bool,
+    },
     /// Grade an exercise with its hidden tests (default: the exercise folder you are in).
     Grade {
         /// The exercise's slug, e.g. `rate-limiter`.
@@ -99,6 +111,22 @@ fn run(args: Args) -> anyhow::Result<bool> {
     let ok = match args.command {
         Command::Check { json, code } => cli::check::run(&ctx, json, code, &mut out)?,
         Command::List => cli::list::run(&ctx, &mut out)?,
+        Command::Serve {
+            port,
+            open,
+            no_token,
+        } => {
+            drop(out);
+            let options = workbook::web::ServeOptions {
+                port,
+                open,
+                no_token,
+                db: ctx.db.clone(),
+            };
+            workbook::pristine::ensure(ctx.course())?;
+            workbook::web::run(ctx.loaded, options)?;
+            return Ok(true);
+        }
         Command::Grade {
             slug,
             all,

@@ -56,14 +56,21 @@ pub struct Renderer {
 }
 
 impl Renderer {
-    /// A lesson's body.
+    /// A lesson's body. The page shows the title above the objectives, so a `# Title`
+    /// opening the Markdown is not repeated under them.
     pub fn lesson(&self, course: &Course, lesson: &Lesson) -> Rendered {
-        self.document(
+        let mut rendered = self.document(
             course,
             &lesson.path,
             &lesson.markdown,
             &lesson.outline.headings,
-        )
+        );
+        if rendered.html.starts_with("<h1")
+            && let Some(end) = rendered.html.find("</h1>\n")
+        {
+            rendered.html.replace_range(..end + "</h1>\n".len(), "");
+        }
+        rendered
     }
 
     /// A Markdown document of the course (`from` is its path, for resolving relative links).

@@ -136,6 +136,16 @@ impl Store {
         }
     }
 
+    /// Changes whenever another connection commits a change (SQLite's `data_version`), so a
+    /// long-running reader can tell that its cached view is stale.
+    pub fn data_version(&self) -> Result<u64, StoreError> {
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "data_version", |row| row.get(0))
+            .map_err(self.err())?;
+        Ok(version as u64)
+    }
+
     /// Records a grade and its per-test results in one transaction.
     pub fn record_grade(&mut self, report: &Report) -> Result<i64, StoreError> {
         let json = serde_json::to_string(report).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -297,6 +307,49 @@ impl Store {
             latest.insert(record.question.clone(), record);
         }
         Ok(latest)
+    }
+
+    /// The answers of one attempt, with its quiz, score and whether it passed.
+    pub fn attempt(
+        &self,
+        id: i64,
+    ) -> Result<Option<(String, f64, bool, Vec<AnswerRecord>)>, StoreError> {
+        let head = self
+            .conn
+            .query_row(
+                "SELECT quiz, score, passed FROM quiz_attempts WHERE id = ?1",
+                [id],
+                |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, f64>(1)?,
+                        row.get::<_, bool>(2)?,
+                    ))
+                },
+            )
+            .optional()
+            .map_err(self.err())?;
+        let Some((quiz, score, passed)) = head else {
+            return Ok(None);
+        };
+        let mut stmt = self
+            .conn
+            .prepare("SELECT question, question_hash, answer, correct, points FROM quiz_answers WHERE attempt_id = ?1")
+            .map_err(self.err())?;
+        let answers = stmt
+            .query_map([id], |row| {
+                Ok(AnswerRecord {
+                    question: row.get(0)?,
+                    question_hash: row.get(1)?,
+                    answer: row.get(2)?,
+                    correct: row.get(3)?,
+                    points: row.get(4)?,
+                })
+            })
+            .map_err(self.err())?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(self.err())?;
+        Ok(Some((quiz, score, passed, answers)))
     }
 
     /// How many hints of `exercise` have been revealed.

@@ -1,0 +1,256 @@
+//! `workbook serve`: the local web app. Lessons, quizzes, exercises and progress in the
+//! browser, served from memory by axum; quizzes are scored on the server and every answer is
+//! kept in the same progress store the CLI uses.
+
+mod api;
+mod error;
+mod pages;
+mod reload;
+mod security;
+mod site;
+mod state;
+
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::middleware;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+
+pub use error::WebError;
+use site::Site;
+use state::AppState;
+
+use crate::course::Loaded;
+use crate::render::Renderer;
+use crate::store::{Store, StoreError};
+
+/// How `workbook serve` was asked to run.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// The port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+    /// Open the browser at the start-up URL.
+    pub open: bool,
+    /// Accept state-changing requests without the session cookie (for tests; unsafe).
+    pub no_token: bool,
+    /// The progress database.
+    pub db: PathBuf,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// Another program holds the port.
+    #[error(
+        "port {port} on 127.0.0.1 is already in use; stop the other program or pick another port with --port"
+    )]
+    PortTaken {
+        /// The port.
+        port: u16,
+    },
+    /// Binding failed otherwise.
+    #[error("cannot listen on 127.0.0.1:{port}: {source}")]
+    Bind {
+        /// The port.
+        port: u16,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// The progress store could not be opened.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The search index could not be built.
+    #[error("cannot build the search index: {0}")]
+    Search(#[from] rusqlite::Error),
+    /// A file under `.workbook/` could not be read or written.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// The server stopped with an error.
+    #[error("the server failed: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Runs the web app until Ctrl-C.
+pub fn run(loaded: Loaded, options: ServeOptions) -> Result<(), ServeError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| ServeError::Io {
+            what: "cannot start the async runtime".into(),
+            source,
+        })?;
+    runtime.block_on(serve(loaded, options))
+}
+
+async fn serve(loaded: Loaded, options: ServeOptions) -> Result<(), ServeError> {
+    let root = crate::grade::absolute(&loaded.course.root);
+    let workdir = root.join(".workbook");
+    let token = if options.no_token {
+        None
+    } else {
+        Some(secret(&workdir.join("session-token"))?)
+    };
+    let learner_seed = secret(&workdir.join("learner-id"))?;
+    let store = Store::open(&options.db)?;
+    let renderer = Renderer::default();
+    let site = Site::build(loaded, &renderer, 1)?;
+
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
+        .await
+        .map_err(|source| match source.kind() {
+            std::io::ErrorKind::AddrInUse => ServeError::PortTaken { port: options.port },
+            _ => ServeError::Bind {
+                port: options.port,
+                source,
+            },
+        })?;
+    let port = listener
+        .local_addr()
+        .map_err(|source| ServeError::Bind {
+            port: options.port,
+            source,
+        })?
+        .port();
+
+    let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
+    let state = Arc::new(AppState::new(
+        site,
+        renderer,
+        store,
+        token.clone(),
+        learner_seed,
+        port,
+        root,
+        shutdown_rx,
+    ));
+    let _watcher = match reload::watch(state.clone()) {
+        Ok(watcher) => Some(watcher),
+        Err(e) => {
+            eprintln!("warning: live reload is off, the course folder cannot be watched: {e}");
+            None
+        }
+    };
+
+    let url = match &token {
+        Some(token) => format!("http://127.0.0.1:{port}/?token={token}"),
+        None => format!("http://127.0.0.1:{port}/"),
+    };
+    println!("Backend Workbook is running at {url}");
+    println!("Open that address in your browser (it signs this browser in); press Ctrl-C to stop.");
+    if options.no_token {
+        eprintln!(
+            "warning: --no-token is UNSAFE outside tests: any program on this machine can submit answers and run the grader through this server"
+        );
+    }
+    let _ = std::io::stdout().flush();
+    if options.open {
+        open_browser(&url);
+    }
+
+    let app = router(state);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            let _ = tokio::signal::ctrl_c().await;
+            println!("\nStopping: open pages are told to disconnect.");
+            let _ = shutdown_tx.send(true);
+        })
+        .await
+        .map_err(ServeError::Serve)
+}
+
+fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/lessons/{slug}", get(pages::lesson))
+        .route("/exercises/{slug}", get(pages::exercise))
+        .route("/exercises/{slug}/hints", post(api::reveal_hint))
+        .route("/exercises/{slug}/grade", post(api::grade_exercise))
+        .route("/quizzes/{slug}/attempts", post(api::submit_quiz))
+        .route("/progress", get(pages::progress_page))
+        .route("/search", get(pages::search))
+        .route("/events", get(api::events))
+        .route("/static/{name}", get(pages::asset))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::guard,
+        ))
+        .with_state(state)
+}
+
+async fn not_found(request: axum::extract::Request) -> impl IntoResponse {
+    let json =
+        security::wants_json(request.headers()) || request.method() != axum::http::Method::GET;
+    WebError::not_found(format!("nothing lives at {}", request.uri().path()), json)
+}
+
+async fn method_not_allowed(request: axum::extract::Request) -> impl IntoResponse {
+    WebError::json(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        format!(
+            "{} is not allowed on {}",
+            request.method(),
+            request.uri().path()
+        ),
+    )
+}
+
+/// A 128-bit random secret kept in `path` (owner-only), created on first use, so bookmarks
+/// and option shuffles survive restarts.
+fn secret(path: &Path) -> Result<String, ServeError> {
+    if let Ok(text) = std::fs::read_to_string(path) {
+        let text = text.trim();
+        if text.len() >= 32 && text.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Ok(text.to_string());
+        }
+    }
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| ServeError::Io {
+        what: "cannot get random bytes for the session token".into(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let io = |what: String| move |source| ServeError::Io { what, source };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io(format!("cannot create {}", dir.display())))?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(io(format!("cannot write {}", path.display())))?;
+    file.write_all(hex.as_bytes())
+        .map_err(io(format!("cannot write {}", path.display())))?;
+    Ok(hex)
+}
+
+fn open_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    if std::process::Command::new(opener)
+        .arg(url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .is_err()
+    {
+        eprintln!("note: could not start a browser ({opener}); open the address above yourself");
+    }
+}

@@ -1,0 +1,193 @@
+//! Everything the web app serves that depends only on the course files: rendered lessons,
+//! READMEs and quiz text, and the search index. Built once at start-up and again on every
+//! change (live reload), then shared read-only between requests.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use rusqlite::Connection;
+
+use crate::course::{Diagnostic, Loaded, Severity};
+use crate::render::{Rendered, Renderer, escape};
+
+/// A question of a quiz, rendered, without its answer key or explanation.
+#[derive(Debug, Clone)]
+pub struct QuestionView {
+    /// The question's id.
+    pub id: String,
+    /// `single`, `multiple` or `short`.
+    pub kind: &'static str,
+    /// The prompt as HTML.
+    pub prompt_html: String,
+    /// Options as (identity, HTML), in authored order.
+    pub options_html: Vec<(usize, String)>,
+}
+
+/// A rendered course.
+pub struct Site {
+    /// The course and its diagnostics.
+    pub loaded: Loaded,
+    /// Rendered lesson bodies by lesson slug.
+    pub lessons: HashMap<String, Rendered>,
+    /// Rendered exercise READMEs by exercise slug.
+    pub readmes: HashMap<String, Rendered>,
+    /// Rendered quiz questions by quiz slug.
+    pub quizzes: HashMap<String, Vec<QuestionView>>,
+    /// Rendered explanations, sent only with results: quiz slug -> question id -> HTML.
+    pub explanations: HashMap<String, HashMap<String, String>>,
+    /// Full-text index of lesson sections.
+    search: Mutex<Connection>,
+    /// Bumped on every rebuild, so cached pages know they are stale.
+    pub version: u64,
+}
+
+/// One search hit.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    /// The lesson's slug.
+    pub lesson: String,
+    /// The lesson's title.
+    pub lesson_title: String,
+    /// The section's heading (empty for the introduction).
+    pub heading: String,
+    /// The section's anchor.
+    pub anchor: String,
+    /// A snippet as HTML with the matches in `<mark>`.
+    pub snippet_html: String,
+}
+
+impl Site {
+    /// Renders `loaded`; `version` tells this build from the previous one.
+    pub fn build(
+        loaded: Loaded,
+        renderer: &Renderer,
+        version: u64,
+    ) -> Result<Site, rusqlite::Error> {
+        let course = &loaded.course;
+        let mut lessons = HashMap::new();
+        for lesson in &course.lessons {
+            lessons.insert(lesson.slug.to_string(), renderer.lesson(course, lesson));
+        }
+        let mut readmes = HashMap::new();
+        for exercise in course.exercises.values() {
+            let path = exercise.stub_dir.join("README.md");
+            let markdown = std::fs::read_to_string(course.root.join(&path)).unwrap_or_default();
+            readmes.insert(
+                exercise.slug.to_string(),
+                renderer.document(course, &path, &markdown, &exercise.readme.headings),
+            );
+        }
+        let mut quizzes = HashMap::new();
+        let mut explanations = HashMap::new();
+        for quiz in course.quizzes.values() {
+            let views = quiz
+                .questions
+                .iter()
+                .map(|q| QuestionView {
+                    id: q.id.to_string(),
+                    kind: match q.kind {
+                        crate::course::QuestionKind::Single => "single",
+                        crate::course::QuestionKind::Multiple => "multiple",
+                        crate::course::QuestionKind::Short => "short",
+                    },
+                    prompt_html: renderer.inline(&q.prompt),
+                    options_html: q
+                        .options
+                        .iter()
+                        .enumerate()
+                        .map(|(i, o)| (i, renderer.inline(o)))
+                        .collect(),
+                })
+                .collect();
+            quizzes.insert(quiz.slug.to_string(), views);
+            explanations.insert(
+                quiz.slug.to_string(),
+                quiz.questions
+                    .iter()
+                    .map(|q| (q.id.to_string(), renderer.inline(&q.explanation)))
+                    .collect(),
+            );
+        }
+
+        let search = Connection::open_in_memory()?;
+        search.execute_batch(
+            "CREATE VIRTUAL TABLE sections USING fts5(lesson UNINDEXED, lesson_title, heading, anchor UNINDEXED, body, tokenize = 'porter unicode61')",
+        )?;
+        {
+            let mut insert = search.prepare("INSERT INTO sections VALUES (?1, ?2, ?3, ?4, ?5)")?;
+            for lesson in &course.lessons {
+                let Some(rendered) = lessons.get(lesson.slug.as_str()) else {
+                    continue;
+                };
+                for section in &rendered.sections {
+                    insert.execute((
+                        lesson.slug.as_str(),
+                        lesson.title.as_str(),
+                        &section.heading,
+                        &section.anchor,
+                        &section.text,
+                    ))?;
+                }
+            }
+        }
+        Ok(Site {
+            loaded,
+            lessons,
+            readmes,
+            quizzes,
+            explanations,
+            search: Mutex::new(search),
+            version,
+        })
+    }
+
+    /// The errors of the course, for the banner (warnings are left to `workbook check`).
+    pub fn errors(&self) -> Vec<&Diagnostic> {
+        self.loaded
+            .diagnostics
+            .as_slice()
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .collect()
+    }
+
+    /// Full-text search over lesson sections, best matches first.
+    pub fn search(&self, query: &str) -> Vec<Hit> {
+        // Each word is quoted, so FTS5 operators typed by the learner are plain words.
+        let terms: Vec<String> = query
+            .split_whitespace()
+            .take(12)
+            .map(|w| format!("\"{}\"*", w.replace('"', "")))
+            .filter(|t| t != "\"\"*")
+            .collect();
+        if terms.is_empty() {
+            return Vec::new();
+        }
+        let Ok(conn) = self.search.lock() else {
+            return Vec::new();
+        };
+        let Ok(mut stmt) = conn.prepare(
+            "SELECT lesson, lesson_title, heading, anchor, snippet(sections, 4, char(1), char(2), '…', 16)
+             FROM sections WHERE sections MATCH ?1 ORDER BY rank LIMIT 30",
+        ) else {
+            return Vec::new();
+        };
+        let rows = stmt.query_map([terms.join(" ")], |row| {
+            let snippet: String = row.get(4)?;
+            Ok(Hit {
+                lesson: row.get(0)?,
+                lesson_title: row.get(1)?,
+                heading: row.get(2)?,
+                anchor: row.get(3)?,
+                // Escape the text, then turn the match markers into <mark>.
+                snippet_html: escape(&snippet)
+                    .replace('\u{1}', "<mark>")
+                    .replace('\u{2}', "</mark>"),
+            })
+        });
+        match rows {
+            Ok(rows) => rows.filter_map(Result::ok).collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+}

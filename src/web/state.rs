@@ -1,0 +1,142 @@
+//! What every request shares: the current rendered site, the progress store, the session
+//! token, and a cache of rendered pages.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use axum::body::Bytes;
+use tokio::sync::{broadcast, watch};
+
+use super::site::Site;
+use crate::render::Renderer;
+use crate::store::{Store, StoreError};
+
+/// Shared state of the web app.
+pub struct AppState {
+    site: RwLock<Arc<Site>>,
+    /// Renders rebuilt sites (keeps syntect's syntax set loaded).
+    pub renderer: Renderer,
+    store: Mutex<Store>,
+    /// Bumped by every write this process makes to the store.
+    local_writes: AtomicU64,
+    /// The session token, unless started with `--no-token`.
+    pub token: Option<String>,
+    /// A random id of this learner's installation, seeding the option shuffle.
+    pub learner_seed: String,
+    /// The port the server listens on, for Host and Origin checks.
+    pub port: u16,
+    /// The course folder.
+    pub course_root: PathBuf,
+    /// Tells open pages to reload (live reload).
+    pub reload: broadcast::Sender<u64>,
+    /// Becomes true when the server shuts down, ending open event streams.
+    pub shutdown: watch::Receiver<bool>,
+    pages: Mutex<HashMap<String, CachedPage>>,
+}
+
+struct CachedPage {
+    key: (u64, u64),
+    body: Bytes,
+}
+
+impl AppState {
+    /// Builds the state around a first site.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        site: Site,
+        renderer: Renderer,
+        store: Store,
+        token: Option<String>,
+        learner_seed: String,
+        port: u16,
+        course_root: PathBuf,
+        shutdown: watch::Receiver<bool>,
+    ) -> AppState {
+        AppState {
+            site: RwLock::new(Arc::new(site)),
+            renderer,
+            store: Mutex::new(store),
+            local_writes: AtomicU64::new(0),
+            token,
+            learner_seed,
+            port,
+            course_root,
+            reload: broadcast::channel(16).0,
+            shutdown,
+            pages: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The current site.
+    pub fn site(&self) -> Arc<Site> {
+        match self.site.read() {
+            Ok(site) => site.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Replaces the site (after a change on disk) and tells open pages to reload.
+    pub fn replace_site(&self, site: Site) {
+        let version = site.version;
+        match self.site.write() {
+            Ok(mut slot) => *slot = Arc::new(site),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(site),
+        }
+        let _ = self.reload.send(version);
+    }
+
+    /// Runs `f` with the store; a write must go through [`AppState::write`].
+    pub fn read<T>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let store = self.store.lock().unwrap_or_else(|p| p.into_inner());
+        f(&store)
+    }
+
+    /// Runs a writing `f` with the store and marks cached pages stale.
+    pub fn write<T>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
+        let result = f(&mut store);
+        self.local_writes.fetch_add(1, Ordering::SeqCst);
+        result
+    }
+
+    /// A number that changes whenever progress changes, in this process or another one
+    /// (`workbook grade` in a terminal): SQLite's data_version covers the others.
+    fn progress_version(&self) -> u64 {
+        let others = self.read(|s| s.data_version()).unwrap_or(0);
+        others.wrapping_mul(1 << 32) ^ self.local_writes.load(Ordering::SeqCst)
+    }
+
+    /// A cached page for `key`, or renders it with `render` and caches it.
+    pub fn page(
+        &self,
+        key: &str,
+        render: impl FnOnce() -> Result<String, askama::Error>,
+    ) -> Result<Bytes, askama::Error> {
+        let version = (self.site().version, self.progress_version());
+        if let Ok(pages) = self.pages.lock()
+            && let Some(page) = pages.get(key)
+            && page.key == version
+        {
+            return Ok(page.body.clone());
+        }
+        let body = Bytes::from(render()?);
+        if let Ok(mut pages) = self.pages.lock() {
+            pages.insert(
+                key.to_string(),
+                CachedPage {
+                    key: version,
+                    body: body.clone(),
+                },
+            );
+        }
+        Ok(body)
+    }
+}

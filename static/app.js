@@ -1,0 +1,193 @@
+// Backend Workbook: progressive enhancement only. Every page works without this file.
+(function () {
+  "use strict";
+
+  // Theme toggle: remembers the reader's choice over the system setting.
+  var toggle = document.querySelector(".theme-toggle");
+  if (toggle) {
+    toggle.addEventListener("click", function () {
+      var root = document.documentElement;
+      var dark = root.dataset.theme
+        ? root.dataset.theme === "dark"
+        : window.matchMedia("(prefers-color-scheme: dark)").matches;
+      root.dataset.theme = dark ? "light" : "dark";
+      try { localStorage.setItem("theme", root.dataset.theme); } catch (e) {}
+    });
+  }
+
+  // Phone width: the lesson list opens from the menu button.
+  var menu = document.querySelector(".menu");
+  if (menu) {
+    menu.addEventListener("click", function () {
+      var open = document.body.classList.toggle("menu-open");
+      menu.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+
+  // Left and right arrows move between lessons, unless the reader is typing.
+  document.addEventListener("keydown", function (event) {
+    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    var target = event.target;
+    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
+    var rel = event.key === "ArrowLeft" ? "prev" : event.key === "ArrowRight" ? "next" : null;
+    var link = rel && document.querySelector('.pager a[rel="' + rel + '"]');
+    if (link) { window.location.href = link.href; }
+  });
+
+  // Live reload: the server says when the course files changed.
+  if (window.EventSource && document.body.dataset.liveReload) {
+    var events = new EventSource(document.body.dataset.liveReload);
+    events.addEventListener("reload", function () { window.location.reload(); });
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  // Quizzes: submit in place and show each answered question's result.
+  var form = document.querySelector(".quiz-form");
+  if (form && window.fetch) {
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var answers = {};
+      form.querySelectorAll(".question").forEach(function (fieldset) {
+        var id = fieldset.dataset.id;
+        if (fieldset.dataset.kind === "short") {
+          var text = fieldset.querySelector("input[type=text]").value;
+          if (text.trim()) answers[id] = text;
+        } else {
+          var chosen = [];
+          fieldset.querySelectorAll("input:checked").forEach(function (input) { chosen.push(parseInt(input.value, 10)); });
+          if (chosen.length) answers[id] = chosen;
+        }
+      });
+      var score = form.querySelector(".quiz-score");
+      if (!Object.keys(answers).length) { score.textContent = "Answer at least one question first."; return; }
+      fetch(form.action, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "Accept": "application/json" },
+        credentials: "same-origin",
+        body: JSON.stringify({ answers: answers })
+      }).then(function (response) {
+        return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+      }).then(function (reply) {
+        if (!reply.ok) { score.textContent = (reply.body.error && reply.body.error.message) || "The answers could not be checked."; return; }
+        var result = reply.body;
+        result.results.forEach(function (r) {
+          var fieldset = form.querySelector('.question[data-id="' + r.id + '"]');
+          if (!fieldset) return;
+          fieldset.classList.remove("right", "wrong");
+          fieldset.classList.add(r.correct ? "right" : "wrong");
+          fieldset.querySelectorAll(".option").forEach(function (label) {
+            var input = label.querySelector("input");
+            label.classList.toggle("correct", r.correct_choices.indexOf(parseInt(input.value, 10)) >= 0);
+          });
+          var feedback = fieldset.querySelector(".feedback");
+          feedback.textContent = "";
+          var verdict = r.correct ? "Right." : (r.points > 0 ? "Partly right." : "Not quite.");
+          feedback.appendChild(el("p", "verdict", verdict));
+          if (r.accepted.length) feedback.appendChild(el("p", "", "Accepted: " + r.accepted.join(", ")));
+          var explanation = el("div", "explanation");
+          explanation.innerHTML = r.explanation_html;
+          feedback.appendChild(explanation);
+        });
+        var percent = Math.round(result.score * 100);
+        score.className = "quiz-score " + (result.passed ? "passed" : "failed");
+        score.textContent = "Score: " + percent + "% (pass mark " + Math.round(result.pass_mark * 100) + "%) — " +
+          (result.passed ? "passed!" : "not yet passed.") +
+          (result.missed.length ? " " + result.missed.length + " question(s) to revisit." : "");
+        if (result.missed.length && result.retry_url) {
+          var retry = form.querySelector(".quiz-actions .secondary");
+          if (!retry) {
+            retry = el("a", "button secondary", "Retry the questions I missed");
+            form.querySelector(".quiz-actions").appendChild(retry);
+          }
+          retry.href = result.retry_url;
+        }
+      }).catch(function () { score.textContent = "The server could not be reached."; });
+    });
+  }
+
+  // Hints: reveal the next one without leaving the page.
+  var hintForm = document.querySelector(".hint-form");
+  if (hintForm && window.fetch) {
+    hintForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      fetch(hintForm.action, { method: "POST", headers: { "Accept": "application/json" }, credentials: "same-origin" })
+        .then(function (response) { return response.json(); })
+        .then(function (body) {
+          if (!body.hint_html) return;
+          var item = el("li");
+          item.innerHTML = body.hint_html;
+          document.querySelector(".hint-list").appendChild(item);
+          var button = hintForm.querySelector("button");
+          if (body.number >= body.total) { hintForm.replaceWith(el("p", "muted", "All " + body.total + " hints revealed.")); }
+          else { button.textContent = "Reveal hint " + (body.number + 1) + " of " + body.total; }
+        });
+    });
+  }
+
+  // Grade now: stream the grader's progress and report into the page.
+  var gradeForm = document.querySelector(".grade-form");
+  if (gradeForm && window.fetch && window.TextDecoder) {
+    gradeForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var output = document.querySelector(".grade-output");
+      var button = gradeForm.querySelector("button");
+      button.disabled = true;
+      output.textContent = "";
+      var status = el("p", "grade-progress", "Starting the grader…");
+      var list = el("ul", "tests");
+      output.appendChild(status);
+      output.appendChild(list);
+      fetch(gradeForm.action, { method: "POST", headers: { "Accept": "text/event-stream" }, credentials: "same-origin" })
+        .then(function (response) {
+          if (!response.ok || !response.body) { status.textContent = "The grader could not start (" + response.status + ")."; button.disabled = false; return; }
+          var reader = response.body.getReader();
+          var decoder = new TextDecoder();
+          var buffer = "";
+          function handle(name, data) {
+            var body = JSON.parse(data);
+            if (name === "progress") { status.textContent = body.text; }
+            else if (name === "test") {
+              var item = el("li", "test " + body.status);
+              item.appendChild(el("span", "mark", body.status === "passed" ? "✓" : body.status === "timed_out" ? "⏱" : "✗"));
+              item.appendChild(document.createTextNode(" " + body.description + " "));
+              item.appendChild(el("span", "muted", body.duration_ms + " ms"));
+              if (body.message) item.appendChild(el("pre", "", body.message));
+              list.appendChild(item);
+            } else if (name === "report") {
+              var summary = body.status === "error" ? "compile error" : body.score.passed + "/" + body.score.total + " passed";
+              status.className = "grade-summary " + body.status;
+              status.textContent = "Grade: " + body.status + " — " + summary;
+              if (body.compile_errors.length) {
+                output.appendChild(el("pre", "compile-errors", body.compile_errors.map(function (e) { return e.rendered; }).join("\n\n")));
+              }
+            } else if (name === "error") { status.textContent = body.message; }
+          }
+          function pump() {
+            return reader.read().then(function (chunk) {
+              if (chunk.done) { button.disabled = false; return; }
+              buffer += decoder.decode(chunk.value, { stream: true });
+              var parts = buffer.split("\n\n");
+              buffer = parts.pop();
+              parts.forEach(function (part) {
+                var name = "message", data = "";
+                part.split("\n").forEach(function (line) {
+                  if (line.indexOf("event:") === 0) name = line.slice(6).trim();
+                  else if (line.indexOf("data:") === 0) data += line.slice(5).trim();
+                });
+                if (data) handle(name, data);
+              });
+              return pump();
+            });
+          }
+          return pump();
+        })
+        .catch(function () { status.textContent = "The server could not be reached."; button.disabled = false; });
+    });
+  }
+})();
