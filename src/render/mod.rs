@@ -68,7 +68,16 @@ impl Renderer {
         if rendered.html.starts_with("<h1")
             && let Some(end) = rendered.html.find("</h1>\n")
         {
-            rendered.html.replace_range(..end + "</h1>\n".len(), "");
+            // Links to the heading's anchor keep working: the anchor stays, the text goes.
+            let anchor = lesson
+                .outline
+                .headings
+                .first()
+                .map(|h| format!("<span id=\"{}\"></span>\n", escape(&h.anchor)))
+                .unwrap_or_default();
+            rendered
+                .html
+                .replace_range(..end + "</h1>\n".len(), &anchor);
         }
         rendered
     }

@@ -93,18 +93,7 @@ pub fn run(loaded: Loaded, options: ServeOptions) -> Result<(), ServeError> {
 }
 
 async fn serve(loaded: Loaded, options: ServeOptions) -> Result<(), ServeError> {
-    let root = crate::grade::absolute(&loaded.course.root);
-    let workdir = root.join(".workbook");
-    let token = if options.no_token {
-        None
-    } else {
-        Some(secret(&workdir.join("session-token"))?)
-    };
-    let learner_seed = secret(&workdir.join("learner-id"))?;
-    let store = Store::open(&options.db)?;
-    let renderer = Renderer::default();
-    let site = Site::build(loaded, &renderer, 1)?;
-
+    // The port first: if it is taken, say so before anything is created.
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
         .await
         .map_err(|source| match source.kind() {
@@ -121,6 +110,18 @@ async fn serve(loaded: Loaded, options: ServeOptions) -> Result<(), ServeError> 
             source,
         })?
         .port();
+
+    let root = crate::grade::absolute(&loaded.course.root);
+    let workdir = root.join(".workbook");
+    let token = if options.no_token {
+        None
+    } else {
+        Some(secret(&workdir.join("session-token"))?)
+    };
+    let learner_seed = secret(&workdir.join("learner-id"))?;
+    let store = Store::open(&options.db)?;
+    let renderer = Renderer::default();
+    let site = Site::build(loaded, &renderer, 1)?;
 
     let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
     let state = Arc::new(AppState::new(

@@ -7,11 +7,12 @@ use std::sync::Arc;
 use askama::Template;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
 use super::error::WebError;
+use super::security::wants_json;
 use super::site::{Hit, Site};
 use super::state::AppState;
 use crate::course::{AnswerKey, Lesson, QuestionKind};
@@ -283,12 +284,13 @@ pub async fn lesson(
     State(state): State<Arc<AppState>>,
     Path(slug): Path<String>,
     Query(query): Query<LessonQuery>,
+    headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let site = state.site();
     let Some(lesson) = site.loaded.course.lesson(&slug) else {
         return Err(WebError::not_found(
             format!("there is no lesson `{slug}`"),
-            false,
+            wants_json(&headers),
         ));
     };
     let render = || -> Result<String, askama::Error> {
@@ -538,13 +540,14 @@ struct TestView {
 pub async fn exercise(
     State(state): State<Arc<AppState>>,
     Path(slug): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let site = state.site();
     let course = &site.loaded.course;
     let Some(exercise) = course.exercises.get(slug.as_str()) else {
         return Err(WebError::not_found(
             format!("there is no exercise `{slug}`"),
-            false,
+            wants_json(&headers),
         ));
     };
     let body = state

@@ -27,15 +27,17 @@ const LOCAL_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
 
 /// True when the request prefers a JSON answer (scripts, the page's fetch calls).
 pub fn wants_json(headers: &HeaderMap) -> bool {
-    let accept = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    // A request may carry several Accept headers (a client's default and its own).
+    let accepts_json = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("application/json"));
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    accept.contains("application/json") || content_type.starts_with("application/json")
+    accepts_json || content_type.starts_with("application/json")
 }
 
 /// Applies the rules above to every request.

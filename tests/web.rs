@@ -1,0 +1,707 @@
+//! The web app as a browser and an attacker see it: the real server on an ephemeral port,
+//! driven over HTTP with reqwest.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use workbook::course::Course;
+use workbook::store::Store;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if name == ".workbook" || name == "target" || name == "Cargo.lock" {
+            continue;
+        }
+        let target = to.join(&name);
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A copy of the real course (content only), so tests may edit it and keep its progress apart.
+fn course_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for part in ["lessons", "quizzes", "exercises", "grader"] {
+        copy_dir(&root().join(part), &dir.path().join(part));
+    }
+    dir
+}
+
+/// A running `workbook serve`, stopped when dropped.
+struct Server {
+    child: Child,
+    base: String,
+    token: String,
+    db: PathBuf,
+    client: reqwest::Client,
+}
+
+impl Server {
+    async fn start(course: &Path) -> Server {
+        let db = course.join("test-progress.db");
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("workbook"))
+            .arg("--course")
+            .arg(course)
+            .arg("--db")
+            .arg(&db)
+            .args(["serve", "--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = lines.next().expect("the server prints its URL").unwrap();
+        let url = first.rsplit(' ').next().unwrap().to_string();
+        std::thread::spawn(move || for _ in lines {});
+        let (base, token) = url.split_once("/?token=").expect("the URL carries a token");
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Server {
+            child,
+            base: base.to_string(),
+            token: token.to_string(),
+            db,
+            client,
+        }
+    }
+
+    /// Visits the start-up URL so the client holds the session cookie, as a browser would.
+    async fn sign_in(&self) {
+        let response = self
+            .client
+            .get(format!("{}/?token={}", self.base, self.token))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert!(
+            response.headers()["set-cookie"]
+                .to_str()
+                .unwrap()
+                .contains("HttpOnly; SameSite=Strict")
+        );
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn origin(&self) -> String {
+        self.base.clone()
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, String) {
+        let response = self.client.get(self.url(path)).send().await.unwrap();
+        let status = response.status();
+        (status, response.text().await.unwrap())
+    }
+
+    async fn post_json(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .post(self.url(path))
+            .header("Origin", self.origin())
+            .header("Accept", "application/json")
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Sends `request_line` with `headers` byte for byte as written and reads the answer; no
+/// body is sent.
+fn raw_request(server: &Server, request_line: &str, headers: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let address = server.base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "{request_line} HTTP/1.1\r\nHost: {address}\r\n{headers}Connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let response = String::from_utf8_lossy(&response).into_owned();
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, response)
+}
+
+fn loaded(course: &Path) -> Course {
+    Course::load(course).unwrap().course
+}
+
+#[tokio::test]
+async fn every_page_renders_and_no_page_leaks_an_answer_key() {
+    let dir = course_copy();
+    let server = Server::start(dir.path()).await;
+    let course = loaded(dir.path());
+    let mut pages = vec![
+        "/".to_string(),
+        "/progress".to_string(),
+        "/search?q=cache".to_string(),
+        "/static/app.css".to_string(),
+        "/static/app.js".to_string(),
+    ];
+    pages.extend(
+        course
+            .lessons
+            .iter()
+            .map(|l| format!("/lessons/{}", l.slug)),
+    );
+    pages.extend(course.exercises.keys().map(|e| format!("/exercises/{e}")));
+    let renderer = workbook::render::Renderer::default();
+    let explanations: Vec<(String, String)> = course
+        .quizzes
+        .values()
+        .flat_map(|q| q.questions.iter())
+        .flat_map(|q| [q.explanation.clone(), renderer.inline(&q.explanation)])
+        .map(|e| (e.clone(), e))
+        .collect();
+    assert!(
+        explanations.len() >= 120,
+        "ten quizzes of six or more questions"
+    );
+    for page in &pages {
+        let (status, body) = server.get(page).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        for (explanation, _) in &explanations {
+            assert!(
+                !body.contains(explanation.as_str()),
+                "{page} leaks the explanation {explanation:?}"
+            );
+        }
+    }
+    let (_, lesson) = server.get("/lessons/rest-api-design").await;
+    assert!(lesson.contains("class=\"quiz-form\""), "the quiz is inline");
+    assert!(
+        lesson.contains("href=\"/exercises/rest-handlers\""),
+        "the exercise card links to its page"
+    );
+    assert!(lesson.contains("rel=\"next\" href=\"/lessons/graphql-and-api-patterns\""));
+    let (_, search) = server.get("/search?q=idempotency").await;
+    assert!(search.contains("<mark>"), "search marks the matches");
+}
+
+#[tokio::test]
+async fn a_quiz_submission_is_graded_stored_and_reveals_only_what_was_answered() {
+    let dir = course_copy();
+    let server = Server::start(dir.path()).await;
+    server.sign_in().await;
+    let course = loaded(dir.path());
+    let quiz = &course.quizzes["rest-api-design"];
+    let first = &quiz.questions[0];
+    let right = match &first.answer {
+        workbook::course::AnswerKey::Choices(k) => json!(k.iter().collect::<Vec<_>>()),
+        workbook::course::AnswerKey::Accepted(a) => json!(a[0]),
+    };
+    let (status, result) = server
+        .post_json(
+            "/quizzes/rest-api-design/attempts",
+            &json!({"answers": {first.id.as_str(): right}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{result}");
+    assert_eq!(
+        result["results"].as_array().unwrap().len(),
+        1,
+        "only the answered question comes back"
+    );
+    assert_eq!(result["results"][0]["correct"], true);
+    assert_eq!(
+        result["results"][0]["explanation"],
+        first.explanation.as_str()
+    );
+    let expected = 1.0 / quiz.questions.len() as f64;
+    assert!((result["score"].as_f64().unwrap() - expected).abs() < 1e-9);
+    assert_eq!(result["passed"], false);
+    let other = quiz.questions[1].explanation.as_str();
+    assert!(
+        !result.to_string().contains(other),
+        "an unanswered question's explanation is not sent"
+    );
+
+    let store = Store::open(&server.db).unwrap();
+    let best = store.best_quiz_scores().unwrap();
+    assert_eq!(best["rest-api-design"].attempts, 1);
+    let answers = store.latest_answers("rest-api-design").unwrap();
+    assert!(answers[first.id.as_str()].correct);
+    let (_, progress) = server.get("/progress").await;
+    assert!(
+        progress.contains(&format!("{:.0}%", expected * 100.0)),
+        "the progress page shows the score"
+    );
+}
+
+#[tokio::test]
+async fn the_form_post_without_javascript_lands_on_the_results() {
+    let dir = course_copy();
+    let server = Server::start(dir.path()).await;
+    server.sign_in().await;
+    let course = loaded(dir.path());
+    let question = course.quizzes["caching"]
+        .questions
+        .iter()
+        .find(|q| q.kind == workbook::course::QuestionKind::Single)
+        .unwrap();
+    let response = server
+        .client
+        .post(server.url("/quizzes/caching/attempts"))
+        .header("Origin", server.origin())
+        .form(&[(format!("q.{}", question.id), "0".to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let location = response.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        location.starts_with("/lessons/caching?attempt="),
+        "{location}"
+    );
+    let (status, page) = server.get(&location).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(&workbook::render::Renderer::default().inline(&question.explanation)));
+    assert!(page.contains("Score: "));
+}
+
+#[tokio::test]
+async fn bad_requests_get_their_status_and_write_nothing() {
+    let dir = course_copy();
+    let server = Server::start(dir.path()).await;
+    let origin = server.origin();
+    let quiz = "/quizzes/rest-api-design/attempts";
+
+    // Before signing in: no cookie, so no change is accepted.
+    let response = server
+        .client
+        .post(server.url(quiz))
+        .header("Origin", &origin)
+        .json(&json!({"answers": {"partial-update-method": [1]}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["error"]["code"],
+        "NO_SESSION"
+    );
+    let (status, _) = server.get("/?token=0000").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a wrong token is refused");
+
+    server.sign_in().await;
+    let cases: Vec<(&str, reqwest::RequestBuilder, StatusCode, &str)> = vec![
+        (
+            "foreign Host (DNS rebinding)",
+            server
+                .client
+                .get(server.url("/"))
+                .header("Accept", "application/json")
+                .header(
+                    "Host",
+                    format!(
+                        "attacker.example:{}",
+                        server.base.rsplit(':').next().unwrap()
+                    ),
+                ),
+            StatusCode::FORBIDDEN,
+            "FORBIDDEN_HOST",
+        ),
+        (
+            "no Origin",
+            server
+                .client
+                .post(server.url(quiz))
+                .json(&json!({"answers": {}})),
+            StatusCode::FORBIDDEN,
+            "FORBIDDEN_ORIGIN",
+        ),
+        (
+            "foreign Origin",
+            server
+                .client
+                .post(server.url(quiz))
+                .header("Origin", "http://attacker.example")
+                .json(&json!({"answers": {"partial-update-method": [1]}})),
+            StatusCode::FORBIDDEN,
+            "FORBIDDEN_ORIGIN",
+        ),
+        (
+            "malformed JSON",
+            server
+                .client
+                .post(server.url(quiz))
+                .header("Origin", &origin)
+                .header("Content-Type", "application/json")
+                .body("{\"answers\": "),
+            StatusCode::BAD_REQUEST,
+            "MALFORMED_JSON",
+        ),
+        (
+            "wrong content type",
+            server
+                .client
+                .post(server.url(quiz))
+                .header("Origin", &origin)
+                .header("Content-Type", "text/plain")
+                .body("answers"),
+            StatusCode::BAD_REQUEST,
+            "UNSUPPORTED_CONTENT_TYPE",
+        ),
+        (
+            "wrongly typed submission",
+            server
+                .client
+                .post(server.url(quiz))
+                .header("Origin", &origin)
+                .json(&json!({"answers": [1, 2]})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "INVALID_SUBMISSION",
+        ),
+        (
+            "empty submission",
+            server
+                .client
+                .post(server.url(quiz))
+                .header("Origin", &origin)
+                .json(&json!({"answers": {}})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "INVALID_ANSWER",
+        ),
+        (
+            "option out of range",
+            server
+                .client
+                .post(server.url(quiz))
+                .header("Origin", &origin)
+                .json(&json!({"answers": {"partial-update-method": [99]}})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "INVALID_ANSWER",
+        ),
+        (
+            "text for a choice question",
+            server
+                .client
+                .post(server.url(quiz))
+                .header("Origin", &origin)
+                .json(&json!({"answers": {"partial-update-method": "PATCH"}})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "INVALID_ANSWER",
+        ),
+        (
+            "unknown question",
+            server
+                .client
+                .post(server.url(quiz))
+                .header("Origin", &origin)
+                .json(&json!({"answers": {"no-such-question": [0]}})),
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+        ),
+        (
+            "unknown quiz",
+            server
+                .client
+                .post(server.url("/quizzes/no-such-quiz/attempts"))
+                .header("Origin", &origin)
+                .json(&json!({"answers": {"x": [0]}})),
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+        ),
+        (
+            "unknown exercise hint",
+            server
+                .client
+                .post(server.url("/exercises/nope/hints"))
+                .header("Origin", &origin),
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+        ),
+        (
+            "unknown exercise grade",
+            server
+                .client
+                .post(server.url("/exercises/nope/grade"))
+                .header("Origin", &origin),
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+        ),
+        (
+            "unknown lesson",
+            server
+                .client
+                .get(server.url("/lessons/nope"))
+                .header("Accept", "application/json"),
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+        ),
+        (
+            "wrong method",
+            server
+                .client
+                .delete(server.url("/lessons/caching"))
+                .header("Origin", &origin),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+        ),
+    ];
+    for (what, request, status, code) in cases {
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), status, "{what}");
+        let text = response.text().await.unwrap_or_default();
+        let body: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        assert_eq!(body["error"]["code"], code, "{what}: {body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{what}: {body}"
+        );
+    }
+
+    // Paths that try to climb out never reach the file system, and an oversized body is
+    // refused from its Content-Length. Both are sent raw: a client library would normalise
+    // `..` away, and would still be writing the body when the server answers.
+    for path in [
+        "/lessons/..%2F..%2FCargo.toml",
+        "/lessons/%2e%2e",
+        "/lessons/%2e%2e/%2e%2e/Cargo.toml",
+        "/exercises/..%2F..%2Fetc%2Fpasswd",
+        "/static/..%2F..%2FCargo.toml",
+        "/static/%2e%2e%2fsrc%2fmain.rs",
+        "/../Cargo.toml",
+        "/static/../../Cargo.toml",
+        "//etc/passwd",
+        "/lessons//etc/passwd",
+    ] {
+        let (status, response) = raw_request(&server, &format!("GET {path}"), "");
+        assert_eq!(status, 404, "{path}: {response}");
+        assert!(
+            !response.contains("[package]") && !response.contains("root:"),
+            "{path}"
+        );
+    }
+    let cookie = format!("workbook_session={}", server.token);
+    let headers = format!(
+        "Origin: {origin}\r\nCookie: {cookie}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+        70 * 1024
+    );
+    let (status, response) = raw_request(&server, &format!("POST {quiz}"), &headers);
+    assert_eq!(status, 413, "{response}");
+    assert!(response.contains("\"PAYLOAD_TOO_LARGE\""), "{response}");
+
+    let store = Store::open(&server.db).unwrap();
+    assert!(
+        store.best_quiz_scores().unwrap().is_empty(),
+        "no rejected request wrote an attempt"
+    );
+    assert_eq!(store.revealed_hints("rate-limiter").unwrap(), 0);
+}
+
+#[tokio::test]
+async fn hints_are_revealed_one_at_a_time_and_recorded() {
+    let dir = course_copy();
+    let server = Server::start(dir.path()).await;
+    server.sign_in().await;
+    let (status, first) = server
+        .post_json("/exercises/rate-limiter/hints", &json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(first["number"], 1);
+    assert_eq!(first["total"], 3);
+    let (_, page) = server.get("/exercises/rate-limiter").await;
+    assert!(
+        page.contains("Reveal hint 2 of 3"),
+        "the page offers the next hint"
+    );
+    assert_eq!(
+        Store::open(&server.db)
+            .unwrap()
+            .revealed_hints("rate-limiter")
+            .unwrap(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn live_reload_rerenders_and_shows_content_errors_as_a_banner() {
+    let dir = course_copy();
+    let server = Server::start(dir.path()).await;
+    let mut events = server
+        .client
+        .get(server.url("/events"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(events.status(), StatusCode::OK);
+
+    let lesson = dir.path().join("lessons/06-caching.md");
+    let text = std::fs::read_to_string(&lesson).unwrap();
+    std::fs::write(
+        &lesson,
+        format!("{text}\n\nA freshly added sentence about eviction.\n"),
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut seen = String::new();
+    while !seen.contains("event: reload") {
+        let left = deadline.saturating_duration_since(Instant::now());
+        assert!(!left.is_zero(), "no reload event; got {seen:?}");
+        if let Ok(Ok(Some(chunk))) = tokio::time::timeout(left, events.chunk()).await {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+    let (_, page) = server.get("/lessons/caching").await;
+    assert!(page.contains("A freshly added sentence about eviction."));
+
+    std::fs::write(
+        &lesson,
+        text.replacen("title = ", "title = \"unterminated\n", 1),
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, home) = server.get("/").await;
+        assert_eq!(status, StatusCode::OK, "the server keeps running");
+        if home.contains("class=\"banner\"") {
+            assert!(
+                home.contains("lessons/06-caching.md:"),
+                "the banner names the file and line"
+            );
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no banner after breaking the lesson"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn grade_now_streams_progress_and_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("tests/fixtures/grading"), dir.path());
+    let server = Server::start(dir.path()).await;
+    server.sign_in().await;
+    let response = server
+        .client
+        .post(server.url("/exercises/counter/grade"))
+        .header("Origin", server.origin())
+        .header("Accept", "text/event-stream")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    let body = tokio::time::timeout(Duration::from_secs(300), response.text())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(body.contains("event: progress"), "{body}");
+    assert_eq!(body.matches("event: test").count(), 5, "{body}");
+    let report_line = body
+        .lines()
+        .skip_while(|l| *l != "event: report")
+        .nth(1)
+        .expect("a report event");
+    let report: Value =
+        serde_json::from_str(report_line.trim_start_matches("data:").trim()).unwrap();
+    assert_eq!(report["status"], "fail");
+    assert_eq!(report["score"]["total"], 5);
+    let store = Store::open(&server.db).unwrap();
+    assert_eq!(
+        store.latest_grade("counter").unwrap().unwrap().total,
+        5,
+        "the grade is recorded"
+    );
+    let (_, page) = server.get("/exercises/counter").await;
+    assert!(
+        page.contains("Last grade: <strong>fail</strong> 0/5 passed"),
+        "the page shows the last grade"
+    );
+}
+
+#[test]
+fn a_taken_port_is_named_in_a_clear_error() {
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = holder.local_addr().unwrap().port();
+    let output = Command::new(assert_cmd::cargo::cargo_bin("workbook"))
+        .arg("--course")
+        .arg(root().join("tests/fixtures/base"))
+        .args([
+            "--db",
+            "/dev/null/never-created.db",
+            "serve",
+            "--port",
+            &port.to_string(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("port {port} on 127.0.0.1 is already in use")),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn snapshots_of_a_rendered_lesson_and_a_graded_quiz() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("tests/fixtures/base"), dir.path());
+    let server = Server::start(dir.path()).await;
+    server.sign_in().await;
+
+    let (status, page) = server.get("/lessons/intro").await;
+    assert_eq!(status, StatusCode::OK);
+    let start = page.find("<div class=\"prose\">").expect("the lesson body");
+    let end = start + page[start..].find("</div>\n").expect("its end") + "</div>".len();
+    insta::assert_snapshot!("rendered_lesson_intro", &page[start..end]);
+
+    let (status, graded) = server
+        .post_json(
+            "/quizzes/intro/attempts",
+            &json!({"answers": {"what-is-a-backend": [0], "layers": [0, 2]}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    insta::assert_json_snapshot!("graded_quiz_intro", graded, { ".attempt" => "[id]" });
+}
