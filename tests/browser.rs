@@ -1,0 +1,222 @@
+//! A real browser: headless Chromium, driven over WebDriver by chromedriver, opens a lesson,
+//! answers its quiz, submits it and sees the score. It saves a screenshot of the result.
+//!
+//! CI installs Debian's chromium and chromium-driver and this test must run there. Outside
+//! CI it is skipped, with a note, only when chromedriver is not installed.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{ClientBuilder, Locator};
+use workbook::course::{AnswerKey, Course};
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name() == ".workbook" || entry.file_name() == "target" {
+            continue;
+        }
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn find_program(name: &str) -> Option<std::path::PathBuf> {
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .map(|dir| Path::new(dir).join(name))
+        .find(|p| p.is_file())
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[tokio::test]
+async fn a_learner_takes_a_quiz_in_a_real_browser() {
+    let Some(chromedriver) = find_program("chromedriver") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "chromedriver is missing on CI: .ci/run must install chromium-driver"
+        );
+        eprintln!(
+            "SKIPPED: chromedriver is not installed (apt-get install chromium chromium-driver); the browser test did not run"
+        );
+        return;
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let course_dir = tempfile::tempdir().unwrap();
+    for part in ["lessons", "quizzes", "exercises", "grader"] {
+        copy_dir(&root.join(part), &course_dir.path().join(part));
+    }
+    let course = Course::load(course_dir.path()).unwrap().course;
+
+    let mut server = Command::new(assert_cmd::cargo::cargo_bin("workbook"))
+        .arg("--course")
+        .arg(course_dir.path())
+        .args(["serve", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let url = lines
+        .next()
+        .unwrap()
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .to_string();
+    std::thread::spawn(move || for _ in lines {});
+    let _server = Killed(server);
+    let base = url.split("/?token=").next().unwrap().to_string();
+
+    let driver_port = free_port();
+    let _driver = Killed(
+        Command::new(&chromedriver)
+            .arg(format!("--port={driver_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", driver_port)).is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let profile = tempfile::tempdir().unwrap();
+    let mut options = serde_json::json!({
+        "args": [
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--window-size=1280,1800",
+            format!("--user-data-dir={}", profile.path().display()),
+        ]
+    });
+    if let Some(chromium) = find_program("chromium") {
+        options["binary"] = serde_json::json!(chromium);
+    }
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert("goog:chromeOptions".into(), options);
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{driver_port}"))
+        .await
+        .expect("chromedriver starts a Chromium session");
+
+    // The printed URL signs the browser in; then the learner opens the lesson.
+    client.goto(&url).await.unwrap();
+    client
+        .goto(&format!("{base}/lessons/caching"))
+        .await
+        .unwrap();
+    let title = client
+        .find(Locator::Css("article.lesson h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(title, course.lesson("caching").unwrap().title);
+
+    let quiz = &course.quizzes["caching"];
+    for question in &quiz.questions {
+        match &question.answer {
+            AnswerKey::Choices(key) => {
+                for index in key {
+                    let selector = format!("input[name=\"q.{}\"][value=\"{index}\"]", question.id);
+                    let input = client.find(Locator::Css(&selector)).await.unwrap();
+                    client
+                        .execute(
+                            "arguments[0].scrollIntoView({block: 'center'});",
+                            vec![serde_json::to_value(&input).unwrap()],
+                        )
+                        .await
+                        .unwrap();
+                    input.click().await.unwrap();
+                }
+            }
+            AnswerKey::Accepted(accepted) => {
+                let selector = format!("input[name=\"q.{}\"]", question.id);
+                let input = client.find(Locator::Css(&selector)).await.unwrap();
+                input.send_keys(&accepted[0]).await.unwrap();
+            }
+        }
+    }
+    client
+        .find(Locator::Css(".quiz-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let score = loop {
+        let text = client
+            .find(Locator::Css(".quiz-score"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if text.starts_with("Score:") {
+            break text;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no score appeared; the score line says {text:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(score.contains("Score: 100%"), "{score}");
+    assert!(score.contains("passed!"), "{score}");
+    let explanations = client
+        .find_all(Locator::Css(".question.right .explanation"))
+        .await
+        .unwrap();
+    assert_eq!(
+        explanations.len(),
+        quiz.questions.len(),
+        "every answered question shows its explanation"
+    );
+
+    let score_line = client.find(Locator::Css(".quiz-score")).await.unwrap();
+    client
+        .execute(
+            "arguments[0].scrollIntoView({block: 'end'});",
+            vec![serde_json::to_value(&score_line).unwrap()],
+        )
+        .await
+        .unwrap();
+    let png = client.screenshot().await.unwrap();
+    assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-quiz.png");
+    std::fs::write(&shot, &png).unwrap();
+    eprintln!("screenshot: {}", shot.display());
+    client.close().await.unwrap();
+}
