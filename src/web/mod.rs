@@ -20,6 +20,7 @@ use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 
 pub use error::WebError;
 use site::Site;
@@ -159,6 +160,10 @@ async fn serve(loaded: Loaded, options: ServeOptions) -> Result<(), ServeError> 
     }
 
     let app = router(state);
+    // Responses go out whole; waiting to coalesce small writes only adds latency.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             let _ = tokio::signal::ctrl_c().await;

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use tokio::sync::{broadcast, watch};
@@ -34,7 +35,15 @@ pub struct AppState {
     /// Becomes true when the server shuts down, ending open event streams.
     pub shutdown: watch::Receiver<bool>,
     pages: Mutex<HashMap<String, CachedPage>>,
+    started: Instant,
+    others_polled_at: AtomicU64,
+    others_version: AtomicU64,
+    /// The Host header values this server answers to.
+    pub local_hosts: [String; 3],
 }
+
+/// How often to ask SQLite whether another process changed progress.
+const OTHERS_POLL: Duration = Duration::from_millis(100);
 
 struct CachedPage {
     key: (u64, u64),
@@ -66,6 +75,10 @@ impl AppState {
             reload: broadcast::channel(16).0,
             shutdown,
             pages: Mutex::new(HashMap::new()),
+            started: Instant::now(),
+            others_polled_at: AtomicU64::new(0),
+            others_version: AtomicU64::new(0),
+            local_hosts: ["localhost", "127.0.0.1", "[::1]"].map(|name| format!("{name}:{port}")),
         }
     }
 
@@ -108,10 +121,20 @@ impl AppState {
     }
 
     /// A number that changes whenever progress changes, in this process or another one
-    /// (`workbook grade` in a terminal): SQLite's data_version covers the others.
+    /// (`workbook grade` in a terminal): SQLite's data_version covers the others. It is
+    /// asked at most every [`OTHERS_POLL`], so a page under load does not queue on the store.
     fn progress_version(&self) -> u64 {
-        let others = self.read(|s| s.data_version()).unwrap_or(0);
-        others.wrapping_mul(1 << 32) ^ self.local_writes.load(Ordering::SeqCst)
+        let now = self.started.elapsed().as_millis() as u64;
+        let polled = self.others_polled_at.load(Ordering::Relaxed);
+        if now.saturating_sub(polled) >= OTHERS_POLL.as_millis() as u64 || polled == 0 {
+            self.others_polled_at.store(now.max(1), Ordering::Relaxed);
+            let others = self.read(|s| s.data_version()).unwrap_or(0);
+            self.others_version.store(others, Ordering::Relaxed);
+        }
+        self.others_version
+            .load(Ordering::Relaxed)
+            .wrapping_mul(1 << 32)
+            ^ self.local_writes.load(Ordering::SeqCst)
     }
 
     /// A cached page for `key`, or renders it with `render` and caches it.
