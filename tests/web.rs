@@ -705,3 +705,58 @@ async fn snapshots_of_a_rendered_lesson_and_a_graded_quiz() {
     assert_eq!(status, StatusCode::OK);
     insta::assert_json_snapshot!("graded_quiz_intro", graded, { ".attempt" => "[id]" });
 }
+
+#[tokio::test]
+async fn every_quiz_can_be_taken_wrong_then_right() {
+    let dir = course_copy();
+    let server = Server::start(dir.path()).await;
+    server.sign_in().await;
+    let course = loaded(dir.path());
+    for quiz in course.quizzes.values() {
+        let mut wrong = serde_json::Map::new();
+        let mut right = serde_json::Map::new();
+        for question in &quiz.questions {
+            let id = question.id.to_string();
+            match &question.answer {
+                workbook::course::AnswerKey::Choices(key) => {
+                    let others: Vec<usize> = (0..question.options.len())
+                        .filter(|i| !key.contains(i))
+                        .collect();
+                    let bad = match question.kind {
+                        workbook::course::QuestionKind::Single => vec![others[0]],
+                        // Every option but the first right one: never the exact key.
+                        _ => (0..question.options.len())
+                            .filter(|i| Some(i) != key.iter().next())
+                            .collect(),
+                    };
+                    wrong.insert(id.clone(), json!(bad));
+                    right.insert(id, json!(key.iter().collect::<Vec<_>>()));
+                }
+                workbook::course::AnswerKey::Accepted(accepted) => {
+                    wrong.insert(id.clone(), json!("certainly not the answer"));
+                    right.insert(id, json!(accepted[0]));
+                }
+            }
+        }
+        let path = format!("/quizzes/{}/attempts", quiz.slug);
+        let (status, result) = server.post_json(&path, &json!({ "answers": wrong })).await;
+        assert_eq!(status, StatusCode::OK, "{}: {result}", quiz.slug);
+        assert_eq!(result["score"], 0.0, "{}: all wrong scores 0", quiz.slug);
+        assert_eq!(result["passed"], false);
+        assert_eq!(
+            result["missed"].as_array().unwrap().len(),
+            quiz.questions.len()
+        );
+        let (_, result) = server.post_json(&path, &json!({ "answers": right })).await;
+        assert_eq!(
+            result["score"], 1.0,
+            "{}: all right scores 1: {result}",
+            quiz.slug
+        );
+        assert_eq!(result["passed"], true);
+        assert!(result["missed"].as_array().unwrap().is_empty());
+    }
+    let best = Store::open(&server.db).unwrap().best_quiz_scores().unwrap();
+    assert_eq!(best.len(), course.quizzes.len());
+    assert!(best.values().all(|b| b.passed && b.attempts == 2));
+}
