@@ -1,25 +1,12 @@
 //! `workbook check --code`: the Rust blocks of lessons compile and run, and a broken one is
 //! reported at its line in the lesson.
 
+mod common;
+use common::copy_dir;
+
 use std::path::Path;
 
 use assert_cmd::Command;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_name() == ".workbook" {
-            continue;
-        }
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
 
 #[test]
 fn broken_blocks_are_reported_at_their_lesson_line() {

@@ -2,27 +2,13 @@
 //! wrong variant of a reference solution in `tests/fixtures/mutants/<slug>/` fails at least
 //! one hidden test.
 
+mod common;
+use common::copy_dir;
+
 use std::path::{Path, PathBuf};
 
 use workbook::course::Course;
 use workbook::grade::{self, Cancel, TestStatus, Workdir};
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let name = entry.file_name();
-        if name == "target" || name == "Cargo.lock" {
-            continue;
-        }
-        let target = to.join(&name);
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
 
 #[test]
 fn every_mutant_fails_at_least_one_hidden_test() {

@@ -1,5 +1,8 @@
 //! Loading a course never panics, whatever bytes its files hold.
 
+mod common;
+use common::copy_dir;
+
 use std::path::Path;
 
 use workbook::course::Course;
@@ -18,19 +21,6 @@ impl Lcg {
 
     fn bytes(&mut self, len: usize) -> Vec<u8> {
         (0..len).map(|_| self.next() as u8).collect()
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
     }
 }
 

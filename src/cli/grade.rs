@@ -236,22 +236,13 @@ pub fn junit(reports: &[Report]) -> String {
     xml
 }
 
-/// Escapes text for XML, dropping characters XML 1.0 cannot carry at all.
+/// Escapes text for XML, dropping the control characters XML 1.0 cannot carry at all.
 fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 => {}
-            c => out.push(c),
-        }
-    }
-    out
+    let printable: String = text
+        .chars()
+        .filter(|&c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    crate::render::escape(&printable)
 }
 
 /// One row of `workbook verify`.

@@ -77,6 +77,19 @@ pub struct AnswerRecord {
     pub points: f64,
 }
 
+/// One quiz attempt as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attempt {
+    /// The quiz's slug.
+    pub quiz: String,
+    /// The score, 0 to 1.
+    pub score: f64,
+    /// Whether it met the pass mark.
+    pub passed: bool,
+    /// The questions answered in it.
+    pub answers: Vec<AnswerRecord>,
+}
+
 /// A quiz's best score so far.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QuizBest {
@@ -309,11 +322,8 @@ impl Store {
         Ok(latest)
     }
 
-    /// The answers of one attempt, with its quiz, score and whether it passed.
-    pub fn attempt(
-        &self,
-        id: i64,
-    ) -> Result<Option<(String, f64, bool, Vec<AnswerRecord>)>, StoreError> {
+    /// One stored attempt with its answers.
+    pub fn attempt(&self, id: i64) -> Result<Option<Attempt>, StoreError> {
         let head = self
             .conn
             .query_row(
@@ -349,7 +359,12 @@ impl Store {
             .map_err(self.err())?
             .collect::<Result<Vec<_>, _>>()
             .map_err(self.err())?;
-        Ok(Some((quiz, score, passed, answers)))
+        Ok(Some(Attempt {
+            quiz,
+            score,
+            passed,
+            answers,
+        }))
     }
 
     /// How many hints of `exercise` have been revealed.

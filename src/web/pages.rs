@@ -382,12 +382,18 @@ fn quiz_view(
     };
     let latest = state.read(|s| s.latest_answers(slug))?;
     let shown_attempt = match query.attempt {
-        Some(id) => state.read(|s| s.attempt(id))?.filter(|(q, ..)| q == slug),
+        Some(id) => state.read(|s| s.attempt(id))?.filter(|a| a.quiz == slug),
         None => None,
     };
     let shown: HashMap<&str, &AnswerRecord> = shown_attempt
         .as_ref()
-        .map(|(_, _, _, answers)| answers.iter().map(|a| (a.question.as_str(), a)).collect())
+        .map(|attempt| {
+            attempt
+                .answers
+                .iter()
+                .map(|a| (a.question.as_str(), a))
+                .collect()
+        })
         .unwrap_or_default();
     let missed: Vec<&str> = quiz
         .questions
@@ -478,7 +484,8 @@ fn quiz_view(
             if b.attempts == 1 { "" } else { "s" }
         )
     });
-    let score_text = shown_attempt.as_ref().map(|(_, score, passed, _)| {
+    let score_text = shown_attempt.as_ref().map(|attempt| {
+        let (score, passed) = (attempt.score, &attempt.passed);
         format!(
             "Score: {:.0}% (pass mark {:.0}%) — {}",
             score * 100.0,
