@@ -8,6 +8,7 @@ pub mod course;
 pub mod grade;
 pub mod pristine;
 pub mod render;
+pub mod scaffold;
 pub mod scoring;
 pub mod snippets;
 pub mod store;

@@ -19,6 +19,10 @@ struct Args {
     #[arg(long, global = true, value_name = "FILE", env = "WORKBOOK_DB")]
     db: Option<PathBuf>,
 
+    /// Read hidden tests and solutions from DIR instead of the course's `grader/`.
+    #[arg(long, global = true, value_name = "DIR")]
+    grader_dir: Option<PathBuf>,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -82,6 +86,11 @@ enum Command {
     },
     /// Lessons, quizzes and exercises with their latest status.
     Progress,
+    /// For instructors: write a skeleton lesson, quiz or exercise, linked from its lesson.
+    New {
+        #[command(subcommand)]
+        what: NewCommand,
+    },
     /// For instructors: every stub compiles and fails, every solution passes its hidden tests.
     Verify {
         /// The exercise's slug (default: all of them).
@@ -89,6 +98,34 @@ enum Command {
         /// Verify every exercise (the default when no slug is given).
         #[arg(long, conflicts_with = "slug")]
         all: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum NewCommand {
+    /// A lesson: `lessons/NN-<slug>.md` with front matter and a compiling example.
+    Lesson {
+        /// The lesson's slug (kebab-case).
+        slug: String,
+        /// Insert after lesson number N (later lessons move up one, links included).
+        #[arg(long, value_name = "N")]
+        after: Option<u32>,
+    },
+    /// A quiz for a lesson, with a sample question, answer key and explanation.
+    Quiz {
+        /// The quiz's slug (kebab-case).
+        slug: String,
+        /// The lesson it belongs to.
+        #[arg(long)]
+        lesson: String,
+    },
+    /// An exercise: stub crate, exercise.toml, README, a hidden test and a solution.
+    Exercise {
+        /// The exercise's slug (kebab-case).
+        slug: String,
+        /// The lesson that teaches it.
+        #[arg(long)]
+        lesson: String,
     },
 }
 
@@ -106,7 +143,7 @@ fn main() -> ExitCode {
 
 /// Runs one command; `Ok(false)` means it ran but the answer is "no" (problems, failures).
 fn run(args: Args) -> anyhow::Result<bool> {
-    let ctx = Context::load(args.course.as_deref(), args.db)?;
+    let ctx = Context::load(args.course.as_deref(), args.db, args.grader_dir)?;
     let mut out = std::io::stdout().lock();
     let ok = match args.command {
         Command::Check { json, code } => cli::check::run(&ctx, json, code, &mut out)?,
@@ -144,6 +181,22 @@ fn run(args: Args) -> anyhow::Result<bool> {
         Command::Hint { slug } => cli::commands::hint(&ctx, slug.as_deref(), &mut out)?,
         Command::Reset { slug, yes } => cli::commands::reset(&ctx, &slug, yes, &mut out)?,
         Command::Progress => cli::progress::run(&ctx, &mut out)?,
+        Command::New { what } => {
+            let course = ctx.course();
+            let done = match what {
+                NewCommand::Lesson { slug, after } => {
+                    workbook::scaffold::new_lesson(course, &slug, after)?
+                }
+                NewCommand::Quiz { slug, lesson } => {
+                    workbook::scaffold::new_quiz(course, &slug, &lesson)?
+                }
+                NewCommand::Exercise { slug, lesson } => {
+                    workbook::scaffold::new_exercise(course, &slug, &lesson)?
+                }
+            };
+            cli::commands::print_scaffolded(&done, &mut out)?;
+            true
+        }
         Command::Verify { slug, all: _ } => cli::commands::verify(&ctx, slug.as_deref(), &mut out)?,
     };
     out.flush()?;

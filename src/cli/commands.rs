@@ -233,3 +233,27 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
+
+/// Prints what `workbook new` wrote and what to do next.
+pub fn print_scaffolded(
+    done: &crate::scaffold::Scaffolded,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    for path in &done.created {
+        writeln!(out, "created  {}", path.display())?;
+    }
+    for (from, to) in &done.renamed {
+        writeln!(out, "renamed  {} -> {}", from.display(), to.display())?;
+    }
+    for path in &done.changed {
+        writeln!(out, "changed  {}", path.display())?;
+    }
+    writeln!(out, "\nNext:")?;
+    for step in &done.next_steps {
+        writeln!(out, "  - {step}")?;
+    }
+    writeln!(
+        out,
+        "  - Run `workbook check` at any time: it is clean right now."
+    )
+}

@@ -252,8 +252,9 @@ pub struct Verification {
     pub slug: String,
     /// The stub's grade, or why it could not be graded.
     pub stub: Result<Report, String>,
-    /// The solution's grade, or why it could not be graded.
-    pub solution: Result<Report, String>,
+    /// The solution's grade, or why it could not be graded; `None` when the course has no
+    /// solutions (a learner edition).
+    pub solution: Option<Result<Report, String>>,
 }
 
 impl Verification {
@@ -262,9 +263,13 @@ impl Verification {
         matches!(&self.stub, Ok(r) if r.compile_errors.is_empty() && r.score.total > 0 && r.score.passed < r.score.total)
     }
 
-    /// The solution must pass every hidden test.
+    /// The solution must pass every hidden test (a learner edition has none to check).
     pub fn solution_ok(&self) -> bool {
-        matches!(&self.solution, Ok(r) if r.passed())
+        match &self.solution {
+            Some(Ok(r)) => r.passed(),
+            Some(Err(_)) => false,
+            None => true,
+        }
     }
 }
 
@@ -273,8 +278,9 @@ pub fn verify(course: &Course, exercise: &Exercise, cancel: &Cancel) -> Verifica
     let stub_dir = course.root.join(&exercise.stub_dir);
     let solution_dir = course.root.join(&exercise.grader_dir).join("solution");
     let stub = grade_with_spinner(course, exercise, &stub_dir, cancel).map_err(|e| e.to_string());
-    let solution =
-        grade_with_spinner(course, exercise, &solution_dir, cancel).map_err(|e| e.to_string());
+    let solution = (!course.learner_edition || solution_dir.is_dir()).then(|| {
+        grade_with_spinner(course, exercise, &solution_dir, cancel).map_err(|e| e.to_string())
+    });
     Verification {
         slug: exercise.slug.to_string(),
         stub,
@@ -285,6 +291,13 @@ pub fn verify(course: &Course, exercise: &Exercise, cancel: &Cancel) -> Verifica
 /// Prints the verify table; returns true when every row holds.
 pub fn print_verifications(rows: &[Verification], out: &mut impl Write) -> std::io::Result<bool> {
     let width = rows.iter().map(|r| r.slug.len()).max().unwrap_or(8).max(8);
+    let learner_edition = rows.iter().any(|r| r.solution.is_none());
+    if learner_edition {
+        writeln!(
+            out,
+            "This is a learner edition: the reference solutions are not present, so only the stubs are checked.\n"
+        )?;
+    }
     writeln!(out, "{:<width$}  {:<34}  solution", "exercise", "stub")?;
     let mut all_ok = true;
     for row in rows {
@@ -300,11 +313,12 @@ pub fn print_verifications(rows: &[Verification], out: &mut impl Write) -> std::
             Err(e) => format!("FAIL: {e}"),
         };
         let solution = match &row.solution {
-            Ok(r) if !r.compile_errors.is_empty() => "FAIL: does not compile".to_string(),
-            Ok(r) if row.solution_ok() => {
+            None => "not present (learner edition)".to_string(),
+            Some(Ok(r)) if !r.compile_errors.is_empty() => "FAIL: does not compile".to_string(),
+            Some(Ok(r)) if row.solution_ok() => {
                 format!("ok: passes {} of {} tests", r.score.passed, r.score.total)
             }
-            Ok(r) => {
+            Some(Ok(r)) => {
                 let failing: Vec<&str> = r
                     .tests
                     .iter()
@@ -313,7 +327,7 @@ pub fn print_verifications(rows: &[Verification], out: &mut impl Write) -> std::
                     .collect();
                 format!("FAIL: fails {}", failing.join(", "))
             }
-            Err(e) => format!("FAIL: {e}"),
+            Some(Err(e)) => format!("FAIL: {e}"),
         };
         all_ok &= row.stub_ok() && row.solution_ok();
         writeln!(out, "{:<width$}  {stub:<34}  {solution}", row.slug)?;
@@ -321,7 +335,12 @@ pub fn print_verifications(rows: &[Verification], out: &mut impl Write) -> std::
     writeln!(
         out,
         "\n{}",
-        if all_ok {
+        if all_ok && learner_edition {
+            format!(
+                "checked {} exercise(s): every stub compiles and fails; the solutions are not present, so they were not verified",
+                rows.len()
+            )
+        } else if all_ok {
             format!(
                 "verified {} exercise(s): every stub fails and every solution passes",
                 rows.len()

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use crate::course::{Course, Loaded};
+use crate::course::{Course, LoadOptions, Loaded};
 use crate::store::Store;
 
 /// What every command starts from: the loaded course and where progress is kept.
@@ -25,12 +25,17 @@ pub struct Context {
 
 impl Context {
     /// Finds and loads the course (`course` as given, or discovered from the current folder).
-    pub fn load(course: Option<&Path>, db: Option<PathBuf>) -> anyhow::Result<Context> {
+    pub fn load(
+        course: Option<&Path>,
+        db: Option<PathBuf>,
+        grader_dir: Option<PathBuf>,
+    ) -> anyhow::Result<Context> {
+        let options = LoadOptions { grader_dir };
         let loaded = match course {
-            Some(dir) => Course::load(dir)?,
+            Some(dir) => Course::load_with(dir, &options)?,
             None => {
                 let cwd = std::env::current_dir().context("cannot read the current folder")?;
-                Course::load(&Course::discover(&cwd)?)?
+                Course::load_with(&Course::discover(&cwd)?, &options)?
             }
         };
         let db = db.unwrap_or_else(|| Store::default_path(&loaded.course.root));

@@ -147,13 +147,20 @@ struct ExerciseFile {
     timeout_secs: Option<Spanned<u64>>,
 }
 
-/// Loads `exercises/<slug>` and `grader/<slug>`, reporting every missing or broken part.
+/// Loads `exercises/<slug>` and `<grader_root>/<slug>`, reporting every missing or broken
+/// part. In a learner edition (`solutions_expected` false) a missing solution is no problem.
 ///
 /// Returns `None` when `exercise.toml` or the stub's `Cargo.toml` cannot be read, since
 /// nothing can be graded without them.
-pub fn load(root: &Path, slug: &str, problems: &mut Vec<Diagnostic>) -> Option<Exercise> {
+pub fn load(
+    root: &Path,
+    grader_root: &Path,
+    slug: &str,
+    solutions_expected: bool,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<Exercise> {
     let stub_dir = Path::new("exercises").join(slug);
-    let grader_dir = Path::new("grader").join(slug);
+    let grader_dir = grader_root.join(slug);
     if !is_kebab_case(slug) {
         problems.push(Diagnostic::file(
             &stub_dir,
@@ -189,7 +196,9 @@ pub fn load(root: &Path, slug: &str, problems: &mut Vec<Diagnostic>) -> Option<E
         "src/lib.rs: the stub's public API",
     );
     let solution_dir = grader_dir.join("solution");
-    let has_solution_manifest = if root.join(&solution_dir).is_dir() {
+    let has_solution_manifest = if !solutions_expected && !root.join(&solution_dir).exists() {
+        false
+    } else if root.join(&solution_dir).is_dir() {
         let manifest = require(
             solution_dir.join("Cargo.toml"),
             "Cargo.toml for its reference solution",

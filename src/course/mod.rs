@@ -45,11 +45,27 @@ pub enum CourseError {
     },
 }
 
+/// The file that marks a learner edition written by `workbook publish`: it has hidden tests
+/// but no reference solutions.
+pub const LEARNER_EDITION_MARKER: &str = "learner-edition.toml";
+
+/// How to load a course.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Read hidden tests and solutions from here instead of `<course>/grader`
+    /// (a private repository kept apart from the published course).
+    pub grader_dir: Option<PathBuf>,
+}
+
 /// A whole course: lessons in order, quizzes and exercises by slug.
 #[derive(Debug, Clone, Default)]
 pub struct Course {
     /// The folder holding `lessons/`, `quizzes/`, `exercises/` and `grader/`.
     pub root: PathBuf,
+    /// Where hidden tests and solutions live: `grader` (relative to `root`) or another folder.
+    pub grader_root: PathBuf,
+    /// True for a learner edition: solutions are absent on purpose.
+    pub learner_edition: bool,
     /// Lessons ordered by number.
     pub lessons: Vec<Lesson>,
     /// Quizzes by slug.
@@ -70,6 +86,11 @@ pub struct Loaded {
 impl Course {
     /// Loads and validates the course in `root`.
     pub fn load(root: &Path) -> Result<Loaded, CourseError> {
+        Course::load_with(root, &LoadOptions::default())
+    }
+
+    /// Loads and validates the course in `root` with `options`.
+    pub fn load_with(root: &Path, options: &LoadOptions) -> Result<Loaded, CourseError> {
         if let Err(source) = std::fs::read_dir(root) {
             return Err(CourseError::Unreadable {
                 path: root.to_path_buf(),
@@ -77,8 +98,22 @@ impl Course {
             });
         }
         let mut problems = Vec::new();
+        let grader_root = match &options.grader_dir {
+            Some(dir) => {
+                if let Err(source) = std::fs::read_dir(dir) {
+                    return Err(CourseError::Unreadable {
+                        path: dir.clone(),
+                        source,
+                    });
+                }
+                std::path::absolute(dir).unwrap_or_else(|_| dir.clone())
+            }
+            None => PathBuf::from("grader"),
+        };
         let mut course = Course {
             root: root.to_path_buf(),
+            learner_edition: root.join(LEARNER_EDITION_MARKER).is_file(),
+            grader_root,
             ..Course::default()
         };
 
@@ -103,7 +138,14 @@ impl Course {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            if let Some(exercise) = exercise::load(root, &slug, &mut problems) {
+            let solutions_expected = !course.learner_edition;
+            if let Some(exercise) = exercise::load(
+                root,
+                &course.grader_root,
+                &slug,
+                solutions_expected,
+                &mut problems,
+            ) {
                 course.exercises.insert(exercise.slug.clone(), exercise);
             }
         }

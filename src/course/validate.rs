@@ -176,7 +176,7 @@ fn exercise_lessons(course: &Course, problems: &mut Vec<Diagnostic>) {
 }
 
 fn grader_folders(course: &Course, problems: &mut Vec<Diagnostic>) {
-    let Ok(entries) = std::fs::read_dir(course.root.join("grader")) else {
+    let Ok(entries) = std::fs::read_dir(course.root.join(&course.grader_root)) else {
         return;
     };
     let mut names: Vec<String> = entries
@@ -187,10 +187,14 @@ fn grader_folders(course: &Course, problems: &mut Vec<Diagnostic>) {
     names.sort();
     for name in names {
         if !course.root.join("exercises").join(&name).is_dir() {
+            let folder = course.grader_root.join(&name);
             problems.push(Diagnostic::file(
-                &Path::new("grader").join(&name),
+                &folder,
                 Code::OrphanGrader,
-                format!("grader/{name}/ has no exercise: there is no exercises/{name}/"),
+                format!(
+                    "{}/ has no exercise: there is no exercises/{name}/",
+                    display_path(&folder)
+                ),
             ));
         }
     }
