@@ -7,6 +7,7 @@ pub mod cli;
 pub mod course;
 pub mod grade;
 pub mod pristine;
+pub mod publish;
 pub mod render;
 pub mod scaffold;
 pub mod scoring;

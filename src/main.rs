@@ -86,6 +86,11 @@ enum Command {
     },
     /// Lessons, quizzes and exercises with their latest status.
     Progress,
+    /// For instructors: write the learner edition (no reference solutions) to DIR.
+    Publish {
+        /// A new or empty folder.
+        dir: PathBuf,
+    },
     /// For instructors: write a skeleton lesson, quiz or exercise, linked from its lesson.
     New {
         #[command(subcommand)]
@@ -181,6 +186,23 @@ fn run(args: Args) -> anyhow::Result<bool> {
         Command::Hint { slug } => cli::commands::hint(&ctx, slug.as_deref(), &mut out)?,
         Command::Reset { slug, yes } => cli::commands::reset(&ctx, &slug, yes, &mut out)?,
         Command::Progress => cli::progress::run(&ctx, &mut out)?,
+        Command::Publish { dir } => {
+            let published = workbook::publish::publish(ctx.course(), &dir)?;
+            writeln!(
+                out,
+                "Published the learner edition to {}: {} files, hidden tests of {} exercise(s), no reference solutions{}.",
+                dir.display(),
+                published.files,
+                published.exercises,
+                if published.with_program {
+                    ", and the workbook itself"
+                } else {
+                    ""
+                }
+            )?;
+            writeln!(out, "Check it: workbook --course {} check", dir.display())?;
+            true
+        }
         Command::New { what } => {
             let course = ctx.course();
             let done = match what {

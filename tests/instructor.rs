@@ -179,3 +179,44 @@ fn hidden_tests_can_live_in_a_private_grader_folder() {
     assert!(out.contains("Guest 7 is greeted by number."), "{out}");
     let _ = root();
 }
+
+#[test]
+fn the_published_learner_edition_has_no_solution_and_checks_clean() {
+    let out = tempfile::tempdir().unwrap();
+    let edition = out.path().join("edition");
+    let (code, stdout_text, err) = stdout(workbook(root()).arg("publish").arg(&edition));
+    assert_eq!(code, Some(0), "{stdout_text}{err}");
+    let files = listing(&edition);
+    assert!(files.iter().any(|f| f.starts_with("grader/rate-limiter/tests/")), "hidden tests are published");
+    assert!(!files.iter().any(|f| f.contains("solution")), "no solution file: {files:?}");
+    assert!(!files.iter().any(|f| f.starts_with("tests/")), "the mutants (solution variants) stay behind");
+    // No file of the edition holds a reference solution's code under another name.
+    for exercise in ["rate-limiter", "cache-aside", "rest-handlers", "dataloader"] {
+        let solution = std::fs::read_to_string(root().join(format!("grader/{exercise}/solution/src/lib.rs"))).unwrap();
+        for file in &files {
+            let text = std::fs::read_to_string(edition.join(file)).unwrap_or_default();
+            assert_ne!(text, solution, "{file} is the {exercise} solution");
+        }
+    }
+    let (code, check, _) = stdout(workbook(&edition).arg("check"));
+    assert_eq!(code, Some(0), "{check}");
+    assert!(check.starts_with("course is clean: 10 lessons, 10 quizzes, 4 exercises"), "{check}");
+
+    let (code, _, err) = stdout(workbook(root()).arg("publish").arg(&edition));
+    assert_eq!(code, Some(2), "publishing over an edition is refused");
+    assert!(err.contains("already exists and is not empty"), "{err}");
+}
+
+#[test]
+fn verify_in_a_learner_edition_says_the_solutions_are_absent() {
+    let course = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("grading"), course.path());
+    let edition = tempfile::tempdir().unwrap();
+    let target = edition.path().join("greeter-course");
+    let (code, out, err) = stdout(workbook(course.path()).arg("publish").arg(&target));
+    assert_eq!(code, Some(0), "{out}{err}");
+    let (code, out, err) = stdout(workbook(&target).args(["verify", "greeter"]));
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("the reference solutions are not present"), "{out}");
+    assert!(out.contains("not present (learner edition)"), "{out}");
+}
