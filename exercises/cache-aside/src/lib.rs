@@ -101,7 +101,9 @@ pub struct CacheStats {
 ///
 /// An entry stored when its load finishes at time `t` is fresh while
 /// `now < t + ttl`; at exactly `t + ttl` it has expired. Reading a fresh entry
-/// counts as a use for the LRU order, and so does storing one.
+/// counts as a use for the LRU order, and so does storing one; a miss on an
+/// expired entry does not. A full cache makes room when a loaded value is
+/// stored (not at the miss), by evicting the least recently used entry.
 pub struct Cache<K, V, C = SystemClock> {
     // TODO: replace with the state you need (settings, the clock, the entries,
     // the recency order, the loads in flight, the counters).
@@ -143,6 +145,10 @@ where
     }
 
     /// Removes the entry for `key`, if any, so that the next lookup loads it again.
+    ///
+    /// Only a stored entry is removed: `invalidate` does not need to cancel or
+    /// detach a load already in progress for `key` (see README.md for the race
+    /// this leaves open, which the TTL bounds).
     pub fn invalidate(&self, key: &K) {
         let _ = key;
         todo!("drop the entry")

@@ -57,9 +57,9 @@ where
     /// Creates a loader that passes every batch, however large, to `batch_fn`
     /// in one call.
     ///
-    /// `batch_fn` receives each distinct key once and returns the `(key,
-    /// value)` pairs it found, in any order; a key it leaves out loads as
-    /// `None`. An `Err` fails every load of that batch.
+    /// `batch_fn` receives each distinct key once, in no particular order, and
+    /// returns the `(key, value)` pairs it found, in any order; a key it leaves
+    /// out loads as `None`. An `Err` fails every load of that batch.
     pub fn new<F, Fut>(batch_fn: F) -> Self
     where
         F: Fn(Vec<K>) -> Fut + Send + Sync + 'static,
@@ -70,7 +70,8 @@ where
 
     /// Like [`DataLoader::new`], but no call of `batch_fn` gets more than
     /// `max_batch_size` keys: a larger batch is split into as few calls as
-    /// that allows.
+    /// that allows. Which keys share a call, and whether the calls overlap,
+    /// is up to you (see README.md, step 6).
     ///
     /// # Panics
     ///
@@ -97,7 +98,8 @@ where
 
     /// Loads several keys in one batch and returns their values in the order
     /// of `keys` (duplicates included). If the batch fails, so does the whole
-    /// call.
+    /// call; if keys in different calls fail, the error is that of the first
+    /// failed key in the order of `keys`.
     ///
     /// # Panics
     ///
@@ -108,7 +110,9 @@ where
     }
 
     /// Forgets the memoised value of `key`, so that the next load fetches it
-    /// again. Callers already waiting for it still get their answer.
+    /// again. Callers already waiting for it still get their answer, but a
+    /// load made after the clear starts a new request instead of joining
+    /// theirs, and their answer is not memoised.
     pub fn clear(&self, key: &K) {
         let _ = key;
         todo!("drop the key from the memo")

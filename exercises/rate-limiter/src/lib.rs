@@ -89,11 +89,13 @@ pub struct Decision {
     pub allowed: bool,
     /// The quota: the bucket capacity or the number of requests per window.
     pub limit: u32,
-    /// How many more requests the key could make right now.
+    /// How many more requests the key could make right now, after this one: whole
+    /// tokens left (rounded down) or free places in the window; 0 when denied.
     pub remaining: u32,
     /// How long to wait before a retry can succeed; zero when allowed.
     pub retry_after: Duration,
-    /// How long until the key's full quota is available again; zero when it already is.
+    /// How long until the key's full quota is available again. Never zero after a
+    /// `check`, which has just spent from the quota or found it empty.
     pub reset_after: Duration,
 }
 
@@ -118,7 +120,8 @@ pub trait RateLimiter: Send + Sync {
 /// A key seen for the first time starts with a full bucket. Each allowed
 /// request spends one token; one token comes back every `refill_every`, and
 /// time that is not yet a whole token is not lost. A bucket never holds more
-/// than `capacity` tokens.
+/// than `capacity` tokens, and a full bucket earns nothing: the next token comes
+/// back one `refill_every` after the request that took a token from a full bucket.
 ///
 /// Idle keys (whose bucket is full again) must be forgotten: by [`RateLimiter::sweep`],
 /// and also by `check` itself from time to time, so memory stays bounded
@@ -212,6 +215,10 @@ pub const ANONYMOUS_KEY: &str = "anonymous";
 /// Chooses the rate-limit key for a request: `api-key:<X-Api-Key>` if the header is present,
 /// else `ip:<peer IP>` from `ConnectInfo<SocketAddr>`, else [`ANONYMOUS_KEY`].
 ///
+/// For example `api-key:abc123`, `ip:10.0.0.1` (no port) or `anonymous`. The prefixes
+/// keep API keys apart from IP keys and from the anonymous key. An `X-Api-Key` that is
+/// empty or not readable with `HeaderValue::to_str` counts as absent.
+///
 /// The peer address is the `axum::extract::ConnectInfo<std::net::SocketAddr>` request
 /// extension (present when the server is run with `into_make_service_with_connect_info`).
 pub fn client_key<B>(request: &http::Request<B>) -> String {
@@ -225,7 +232,7 @@ pub fn client_key<B>(request: &http::Request<B>) -> String {
 /// - if allowed, passes the request on to the rest of the stack (`next`);
 /// - if limited, answers `429 Too Many Requests` itself, with `Retry-After` (whole
 ///   seconds, rounded up) and the body `{"error":{"code":"RATE_LIMITED","message":"..."}}`
-///   sent as `application/json`.
+///   sent as `application/json`. Only 429 responses get `Retry-After`.
 ///
 /// Either way the response carries `RateLimit-Limit`, `RateLimit-Remaining` and
 /// `RateLimit-Reset` (whole seconds until the full quota is back, rounded up).

@@ -237,8 +237,9 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
 /// Builds the task API: every route under `/api/v1/tasks`, over a new, empty in-memory store.
 ///
 /// `tokens` maps each bearer token to the user it identifies: a request with
-/// `Authorization: Bearer <token>` acts as `tokens[token]`. Clones of the
-/// returned router share one store.
+/// `Authorization: Bearer <token>` acts as `tokens[token]`. The scheme name
+/// is matched regardless of case (`bearer` works too); the token is compared
+/// exactly. Clones of the returned router share one store.
 ///
 /// ```no_run
 /// # use std::collections::HashMap;
@@ -283,12 +284,21 @@ async fn get_task() -> Response {
     todo!("authenticate, find the caller's task")
 }
 
-/// `PUT /api/v1/tasks/{id}`: replace the whole task; what the body leaves out gets its default.
+/// `PUT /api/v1/tasks/{id}`: replace the whole task; what the body leaves out (or sends as
+/// `null`) gets its default.
+///
+/// Checks in this order: 401, then a non-numeric id (404), then an unreadable body (400),
+/// then a wrong-shaped or invalid body (422), and only then whether the id names one of
+/// the caller's tasks (404). PUT never creates a task.
 async fn replace_task() -> Response {
     todo!("authenticate, validate like POST, replace every field")
 }
 
-/// `PATCH /api/v1/tasks/{id}`: change only the fields the body names; `null` clears.
+/// `PATCH /api/v1/tasks/{id}`: change only the fields the body names; `null` clears a
+/// description or due date and is a 422 for a title or status.
+///
+/// Same order of checks as `replace_task`: 401, non-numeric id (404), 400, 422, then
+/// the lookup (404).
 async fn update_task() -> Response {
     todo!("authenticate, tell absent from null, validate what is present, apply it")
 }
