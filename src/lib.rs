@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod course;
 pub mod grade;
+pub mod gradebook;
 pub mod pristine;
 pub mod publish;
 pub mod render;

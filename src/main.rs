@@ -86,6 +86,26 @@ enum Command {
     },
     /// Lessons, quizzes and exercises with their latest status.
     Progress,
+    /// For instructors: merge learners' JSON reports (one file per learner) into one table.
+    Gradebook {
+        /// Report files: `<learner id>.json` from `grade --all --format json` or `export`.
+        reports: Vec<PathBuf>,
+        /// Table format.
+        #[arg(long, value_enum, default_value = "csv")]
+        format: cli::commands::TableFormat,
+        /// Write the table to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Your progress (quiz attempts, grades, hints revealed), to hand in or back up.
+    Export {
+        /// Table format.
+        #[arg(long, value_enum, default_value = "json")]
+        format: cli::commands::TableFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// For instructors: write the learner edition (no reference solutions) to DIR.
     Publish {
         /// A new or empty folder.
@@ -140,17 +160,45 @@ fn main() -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", describe(&error));
             ExitCode::from(2)
         }
     }
 }
 
+/// The error and its causes in one line, leaving out a cause its parent already quotes.
+fn describe(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let part = cause.to_string();
+        if !text.contains(&part) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&part);
+        }
+    }
+    text
+}
+
 /// Runs one command; `Ok(false)` means it ran but the answer is "no" (problems, failures).
 fn run(args: Args) -> anyhow::Result<bool> {
-    let ctx = Context::load(args.course.as_deref(), args.db, args.grader_dir)?;
     let mut out = std::io::stdout().lock();
-    let ok = match args.command {
+    let command = match args.command {
+        // Merging reports needs no course: a CI runner may hold only the report files.
+        Command::Gradebook {
+            reports,
+            format,
+            out: file,
+        } => {
+            let ok = cli::commands::gradebook(&reports, format, file.as_deref(), &mut out)?;
+            out.flush()?;
+            return Ok(ok);
+        }
+        other => other,
+    };
+    let ctx = Context::load(args.course.as_deref(), args.db, args.grader_dir)?;
+    let ok = match command {
         Command::Check { json, code } => cli::check::run(&ctx, json, code, &mut out)?,
         Command::List => cli::list::run(&ctx, &mut out)?,
         Command::Serve {
@@ -186,6 +234,10 @@ fn run(args: Args) -> anyhow::Result<bool> {
         Command::Hint { slug } => cli::commands::hint(&ctx, slug.as_deref(), &mut out)?,
         Command::Reset { slug, yes } => cli::commands::reset(&ctx, &slug, yes, &mut out)?,
         Command::Progress => cli::progress::run(&ctx, &mut out)?,
+        Command::Gradebook { .. } => unreachable!("merged before the course is loaded"),
+        Command::Export { format, out: file } => {
+            cli::commands::export(&ctx, format, file.as_deref(), &mut out)?
+        }
         Command::Publish { dir } => {
             let published = workbook::publish::publish(ctx.course(), &dir)?;
             writeln!(

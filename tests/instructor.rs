@@ -187,12 +187,25 @@ fn the_published_learner_edition_has_no_solution_and_checks_clean() {
     let (code, stdout_text, err) = stdout(workbook(root()).arg("publish").arg(&edition));
     assert_eq!(code, Some(0), "{stdout_text}{err}");
     let files = listing(&edition);
-    assert!(files.iter().any(|f| f.starts_with("grader/rate-limiter/tests/")), "hidden tests are published");
-    assert!(!files.iter().any(|f| f.contains("solution")), "no solution file: {files:?}");
-    assert!(!files.iter().any(|f| f.starts_with("tests/")), "the mutants (solution variants) stay behind");
+    assert!(
+        files
+            .iter()
+            .any(|f| f.starts_with("grader/rate-limiter/tests/")),
+        "hidden tests are published"
+    );
+    assert!(
+        !files.iter().any(|f| f.contains("solution")),
+        "no solution file: {files:?}"
+    );
+    assert!(
+        !files.iter().any(|f| f.starts_with("tests/")),
+        "the mutants (solution variants) stay behind"
+    );
     // No file of the edition holds a reference solution's code under another name.
     for exercise in ["rate-limiter", "cache-aside", "rest-handlers", "dataloader"] {
-        let solution = std::fs::read_to_string(root().join(format!("grader/{exercise}/solution/src/lib.rs"))).unwrap();
+        let solution =
+            std::fs::read_to_string(root().join(format!("grader/{exercise}/solution/src/lib.rs")))
+                .unwrap();
         for file in &files {
             let text = std::fs::read_to_string(edition.join(file)).unwrap_or_default();
             assert_ne!(text, solution, "{file} is the {exercise} solution");
@@ -200,7 +213,10 @@ fn the_published_learner_edition_has_no_solution_and_checks_clean() {
     }
     let (code, check, _) = stdout(workbook(&edition).arg("check"));
     assert_eq!(code, Some(0), "{check}");
-    assert!(check.starts_with("course is clean: 10 lessons, 10 quizzes, 4 exercises"), "{check}");
+    assert!(
+        check.starts_with("course is clean: 10 lessons, 10 quizzes, 4 exercises"),
+        "{check}"
+    );
 
     let (code, _, err) = stdout(workbook(root()).arg("publish").arg(&edition));
     assert_eq!(code, Some(2), "publishing over an edition is refused");
@@ -217,6 +233,183 @@ fn verify_in_a_learner_edition_says_the_solutions_are_absent() {
     assert_eq!(code, Some(0), "{out}{err}");
     let (code, out, err) = stdout(workbook(&target).args(["verify", "greeter"]));
     assert_eq!(code, Some(0), "{out}{err}");
-    assert!(out.contains("the reference solutions are not present"), "{out}");
+    assert!(
+        out.contains("the reference solutions are not present"),
+        "{out}"
+    );
     assert!(out.contains("not present (learner edition)"), "{out}");
+}
+
+#[test]
+fn three_learners_reports_merge_into_one_csv() {
+    let reports = fixtures().join("reports");
+    let (code, csv, err) = stdout(
+        Command::cargo_bin("workbook")
+            .unwrap()
+            .arg("gradebook")
+            .arg(reports.join("alice.json"))
+            .arg(reports.join("bob.json"))
+            .arg(reports.join("carol.json")),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    // alice passes everything, bob partly passes, carol's crate does not compile.
+    insta::assert_snapshot!("gradebook_three_learners_csv", csv);
+
+    let (code, json, _) = stdout(
+        Command::cargo_bin("workbook")
+            .unwrap()
+            .args(["gradebook", "--format", "json"])
+            .arg(reports.join("bob.json")),
+    );
+    assert_eq!(code, Some(0));
+    let book: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(book["version"], 1);
+    assert_eq!(book["rows"][0]["learner"], "bob");
+    assert_eq!(book["rows"][0]["exercises"]["counter"], 0.8);
+}
+
+#[test]
+fn bad_gradebook_inputs_are_one_clear_sentence_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let alice = fixtures().join("reports/alice.json");
+    let mut report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&alice).unwrap()).unwrap();
+    report["version"] = serde_json::json!(2);
+    let newer = dir.path().join("dave.json");
+    std::fs::write(&newer, report.to_string()).unwrap();
+    let not_json = dir.path().join("erin.json");
+    std::fs::write(&not_json, "<html>not a report</html>").unwrap();
+    let out = dir.path().join("book.csv");
+    let cases: Vec<(Vec<std::ffi::OsString>, &str)> = vec![
+        (vec![], "name at least one learner's report file"),
+        (
+            vec!["/no/such/report.json".into()],
+            "cannot read /no/such/report.json",
+        ),
+        (
+            vec![alice.clone().into(), newer.clone().into()],
+            "is a report of schema version 2; this workbook reads version 1",
+        ),
+        (vec![not_json.clone().into()], "is not a workbook report"),
+        (
+            vec![alice.clone().into(), alice.clone().into()],
+            "names learner `alice` again",
+        ),
+    ];
+    for (files, message) in cases {
+        let (code, stdout_text, err) = stdout(
+            Command::cargo_bin("workbook")
+                .unwrap()
+                .arg("gradebook")
+                .arg("--out")
+                .arg(&out)
+                .args(&files),
+        );
+        assert_eq!(code, Some(2), "{files:?}: {stdout_text}");
+        assert!(err.contains(message), "{files:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "one sentence: {err}");
+        assert!(!out.exists(), "nothing is written for {files:?}");
+    }
+}
+
+#[test]
+fn export_hands_in_attempts_grades_and_hints() {
+    let course = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("grading"), course.path());
+    stdout(workbook(course.path()).args(["hint", "counter"]));
+    stdout(workbook(course.path()).args(["grade", "greeter"]));
+    let (code, json, err) = stdout(workbook(course.path()).args(["export", "--format", "json"]));
+    assert_eq!(code, Some(0), "{err}");
+    let export: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(export["version"], 1);
+    assert_eq!(export["kind"], "workbook-progress");
+    assert_eq!(export["grades"][0]["exercise"], "greeter");
+    assert_eq!(export["hints"][0]["exercise"], "counter");
+    assert_eq!(export["hints"][0]["revealed"], 1);
+    let (code, csv, _) = stdout(workbook(course.path()).args(["export", "--format", "csv"]));
+    assert_eq!(code, Some(0));
+    assert!(
+        csv.starts_with("kind,item,detail,score,status,at\n"),
+        "{csv}"
+    );
+    assert!(csv.contains("\ngrade,greeter,0/1 tests,,fail,"), "{csv}");
+    assert!(csv.contains("\nhints,counter,1 revealed,,,"), "{csv}");
+    // The exported file is a learner's report the gradebook reads.
+    let file = course.path().join("frank.json");
+    std::fs::write(&file, json).unwrap();
+    let (code, book, err) = stdout(
+        Command::cargo_bin("workbook")
+            .unwrap()
+            .arg("gradebook")
+            .arg(&file),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(book.contains("frank,0.00"), "{book}");
+}
+
+#[test]
+fn the_ci_workflow_example_grades_a_learner_repository() {
+    let workflow = std::fs::read_to_string(root().join("docs/ci/grade-class.yml")).unwrap();
+    let commands: Vec<String> = workflow
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("run: ./target/release/workbook "))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        commands.len(),
+        2,
+        "the workflow grades as JUnit and as JSON"
+    );
+
+    // The learner's repository is a published edition; the instructor's grader is private.
+    let course = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("grading"), course.path());
+    let work = tempfile::tempdir().unwrap();
+    let learner = work.path().join("learner");
+    let (code, out, err) = stdout(workbook(course.path()).arg("publish").arg(&learner));
+    assert_eq!(code, Some(0), "{out}{err}");
+    std::fs::remove_dir_all(learner.join("grader")).unwrap();
+    copy_dir(
+        &course.path().join("grader"),
+        &learner.join("instructor/grader"),
+    );
+    let solution = course.path().join("grader/greeter/solution/src/lib.rs");
+    std::fs::copy(solution, learner.join("exercises/greeter/src/lib.rs")).unwrap();
+
+    for command in &commands {
+        let output = Command::cargo_bin("workbook")
+            .unwrap()
+            .current_dir(&learner)
+            .env_remove("WORKBOOK_DB")
+            .args(command.split_whitespace())
+            .output()
+            .unwrap();
+        // Exit 1: the learner has not finished `counter`; the reports are written all the same.
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{command}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let xml = std::fs::read_to_string(learner.join("grades.xml")).unwrap();
+    assert!(
+        xml.contains("<testsuite name=\"greeter\" tests=\"1\" failures=\"0\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<testsuite name=\"counter\" tests=\"5\" failures=\"5\""),
+        "{xml}"
+    );
+    let (code, book, err) = stdout(
+        Command::cargo_bin("workbook")
+            .unwrap()
+            .arg("gradebook")
+            .arg(learner.join("grades.json")),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        book.starts_with("learner,exercise:counter,exercise:greeter,total\ngrades,0.00,1.00,0.50"),
+        "{book}"
+    );
 }

@@ -101,7 +101,26 @@ pub fn grade(
     match format {
         Format::Junit => buffer.extend_from_slice(print::junit(&reports).as_bytes()),
         Format::Json if all => {
-            serde_json::to_writer_pretty(&mut buffer, &reports)?;
+            let quizzes = ctx
+                .store()?
+                .best_quiz_scores()?
+                .into_iter()
+                .map(|(quiz, best)| {
+                    let result = crate::gradebook::QuizResult {
+                        best: best.score,
+                        passed: best.passed,
+                        attempts: best.attempts,
+                    };
+                    (quiz, result)
+                })
+                .collect();
+            let file = crate::gradebook::GradesFile {
+                version: crate::grade::REPORT_VERSION,
+                kind: crate::gradebook::GRADES_KIND.to_string(),
+                exercises: reports.clone(),
+                quizzes,
+            };
+            serde_json::to_writer_pretty(&mut buffer, &file)?;
             buffer.push(b'\n');
         }
         _ => {
@@ -229,6 +248,11 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     })?;
     file.write_all(bytes)
         .with_context(|| format!("cannot write {}", path.display()))?;
+    // A temporary file is private; a report is meant to be shared like any other file.
+    use std::os::unix::fs::PermissionsExt;
+    file.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(0o644))
+        .with_context(|| format!("cannot write {}", path.display()))?;
     file.persist(path)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
@@ -256,4 +280,109 @@ pub fn print_scaffolded(
         out,
         "  - Run `workbook check` at any time: it is clean right now."
     )
+}
+
+/// `workbook gradebook`: merges learners' report files into one table.
+pub fn gradebook(
+    reports: &[std::path::PathBuf],
+    format: TableFormat,
+    out_file: Option<&Path>,
+    out: &mut impl Write,
+) -> anyhow::Result<bool> {
+    let book = crate::gradebook::merge(reports)?;
+    let text = match format {
+        TableFormat::Csv => book.to_csv(),
+        TableFormat::Json => format!("{}\n", serde_json::to_string_pretty(&book)?),
+    };
+    match out_file {
+        Some(path) => write_atomically(path, text.as_bytes())?,
+        None => out.write_all(text.as_bytes())?,
+    }
+    Ok(true)
+}
+
+/// The formats of tables: gradebooks and exports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TableFormat {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// JSON with a `version` field.
+    Json,
+}
+
+/// `workbook export`: the local learner's progress, to hand in or back up.
+pub fn export(
+    ctx: &Context,
+    format: TableFormat,
+    out_file: Option<&Path>,
+    out: &mut impl Write,
+) -> anyhow::Result<bool> {
+    use crate::gradebook::csv_field;
+    let store = ctx.store()?;
+    let attempts = store.all_attempts()?;
+    let grades = store.all_grades()?;
+    let hints = store.hint_counts()?;
+    let bests = store.best_quiz_scores()?;
+    let text = match format {
+        TableFormat::Json => {
+            let value = serde_json::json!({
+                "version": crate::grade::REPORT_VERSION,
+                "kind": crate::gradebook::PROGRESS_KIND,
+                "quizzes": bests.iter().map(|(q, b)| (q.clone(), serde_json::json!({
+                    "best": b.score, "passed": b.passed, "attempts": b.attempts,
+                }))).collect::<serde_json::Map<_, _>>(),
+                "quiz_attempts": attempts.iter().map(|(id, at, a)| serde_json::json!({
+                    "id": id,
+                    "quiz": a.quiz,
+                    "score": a.score,
+                    "passed": a.passed,
+                    "attempted_at": at,
+                    "answers": a.answers.iter().map(|r| serde_json::json!({
+                        "question": r.question,
+                        "answer": serde_json::from_str::<serde_json::Value>(&r.answer).unwrap_or(serde_json::Value::Null),
+                        "correct": r.correct,
+                        "points": r.points,
+                    })).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+                "grades": grades.iter().map(|(exercise, status, passed, total, at)| serde_json::json!({
+                    "exercise": exercise, "status": status, "passed": passed, "total": total, "graded_at": at,
+                })).collect::<Vec<_>>(),
+                "hints": hints.iter().map(|(exercise, revealed)| serde_json::json!({
+                    "exercise": exercise, "revealed": revealed,
+                })).collect::<Vec<_>>(),
+            });
+            format!("{}\n", serde_json::to_string_pretty(&value)?)
+        }
+        TableFormat::Csv => {
+            let mut csv = String::from("kind,item,detail,score,status,at\n");
+            for (id, at, a) in &attempts {
+                csv.push_str(&format!(
+                    "quiz-attempt,{},attempt {id}: {} answer(s),{:.2},{},{}\n",
+                    csv_field(&a.quiz),
+                    a.answers.len(),
+                    a.score,
+                    if a.passed { "passed" } else { "not passed" },
+                    at
+                ));
+            }
+            for (exercise, status, passed, total, at) in &grades {
+                csv.push_str(&format!(
+                    "grade,{},{passed}/{total} tests,,{status},{at}\n",
+                    csv_field(exercise)
+                ));
+            }
+            for (exercise, revealed) in &hints {
+                csv.push_str(&format!(
+                    "hints,{},{revealed} revealed,,,\n",
+                    csv_field(exercise)
+                ));
+            }
+            csv
+        }
+    };
+    match out_file {
+        Some(path) => write_atomically(path, text.as_bytes())?,
+        None => out.write_all(text.as_bytes())?,
+    }
+    Ok(true)
 }

@@ -367,6 +367,64 @@ impl Store {
         }))
     }
 
+    /// Every quiz attempt with its answers, oldest first (for `workbook export`).
+    pub fn all_attempts(&self) -> Result<Vec<(i64, String, Attempt)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, attempted_at FROM quiz_attempts ORDER BY id")
+            .map_err(self.err())?;
+        let heads = stmt
+            .query_map([], |row| {
+                Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+            })
+            .map_err(self.err())?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(self.err())?;
+        let mut attempts = Vec::new();
+        for (id, at) in heads {
+            if let Some(attempt) = self.attempt(id)? {
+                attempts.push((id, at, attempt));
+            }
+        }
+        Ok(attempts)
+    }
+
+    /// Every grade, oldest first, as (exercise, status, passed, total, graded_at).
+    pub fn all_grades(&self) -> Result<Vec<(String, String, i64, i64, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT exercise, status, passed, total, graded_at FROM grades ORDER BY id")
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                ))
+            })
+            .map_err(self.err())?;
+        rows.collect::<Result<_, _>>().map_err(self.err())
+    }
+
+    /// How many hints each exercise has had revealed.
+    pub fn hint_counts(&self) -> Result<Vec<(String, usize)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT exercise, COUNT(*) FROM hints GROUP BY exercise ORDER BY exercise")
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+            })
+            .map_err(self.err())?;
+        rows.map(|r| r.map(|(e, n)| (e, usize::try_from(n).unwrap_or(0))))
+            .collect::<Result<_, _>>()
+            .map_err(self.err())
+    }
+
     /// How many hints of `exercise` have been revealed.
     pub fn revealed_hints(&self, exercise: &str) -> Result<usize, StoreError> {
         let count: i64 = self

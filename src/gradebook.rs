@@ -1,0 +1,292 @@
+//! Class results: the JSON files learners' CI runs produce (`workbook grade --all --format
+//! json`, `workbook export --format json`, or one exercise's report), merged into one table
+//! with a row per learner, named by each file's name.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::grade::{REPORT_VERSION, Report};
+
+/// The `kind` of `workbook grade --all --format json` output.
+pub const GRADES_KIND: &str = "workbook-grades";
+/// The `kind` of `workbook export --format json` output.
+pub const PROGRESS_KIND: &str = "workbook-progress";
+
+/// A quiz's best result, as carried in grade and progress files.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuizResult {
+    /// Best score, 0 to 1.
+    pub best: f64,
+    /// Whether any attempt passed.
+    pub passed: bool,
+    /// How many attempts.
+    pub attempts: usize,
+}
+
+/// What `workbook grade --all --format json` writes: every exercise's report and the local
+/// learner's quiz results.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GradesFile {
+    /// The schema version, [`REPORT_VERSION`].
+    pub version: u32,
+    /// Always [`GRADES_KIND`].
+    pub kind: String,
+    /// One report per exercise.
+    pub exercises: Vec<Report>,
+    /// Best quiz results by quiz slug (empty on a CI machine, which takes no quizzes).
+    #[serde(default)]
+    pub quizzes: BTreeMap<String, QuizResult>,
+}
+
+/// Why the gradebook could not be made. Nothing is written in any case.
+#[derive(Debug, thiserror::Error)]
+pub enum GradebookError {
+    /// No file was given.
+    #[error("name at least one learner's report file")]
+    NoReports,
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// A file is not a workbook report.
+    #[error("{path} is not a workbook report ({message})")]
+    NotAReport {
+        /// The file.
+        path: PathBuf,
+        /// What did not fit.
+        message: String,
+    },
+    /// A report of another schema version.
+    #[error(
+        "{path} is a report of schema version {found}; this workbook reads version {REPORT_VERSION}"
+    )]
+    WrongVersion {
+        /// The file.
+        path: PathBuf,
+        /// Its version.
+        found: u64,
+    },
+    /// Two files name the same learner.
+    #[error("{path} names learner `{learner}` again; name each learner's report once")]
+    DuplicateLearner {
+        /// The second file.
+        path: PathBuf,
+        /// The learner id.
+        learner: String,
+    },
+}
+
+/// One learner's results.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Row {
+    /// The learner's id: the report file's name without `.json`.
+    pub learner: String,
+    /// Score (passed / total, 0 to 1) by exercise.
+    pub exercises: BTreeMap<String, f64>,
+    /// Best score by quiz.
+    pub quizzes: BTreeMap<String, f64>,
+    /// The mean over every column of the gradebook, a missing result counting 0.
+    pub total: f64,
+}
+
+/// A merged gradebook.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Gradebook {
+    /// The schema version of this output.
+    pub version: u32,
+    /// Every exercise that appears in any report, sorted.
+    pub exercises: Vec<String>,
+    /// Every quiz that appears in any report, sorted.
+    pub quizzes: Vec<String>,
+    /// One row per learner, sorted by id.
+    pub rows: Vec<Row>,
+}
+
+/// Reads every report and merges them.
+pub fn merge(paths: &[PathBuf]) -> Result<Gradebook, GradebookError> {
+    if paths.is_empty() {
+        return Err(GradebookError::NoReports);
+    }
+    let mut rows: Vec<Row> = Vec::new();
+    for path in paths {
+        let learner = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if rows.iter().any(|r| r.learner == learner) {
+            return Err(GradebookError::DuplicateLearner {
+                path: path.clone(),
+                learner,
+            });
+        }
+        let (exercises, quizzes) = read(path)?;
+        rows.push(Row {
+            learner,
+            exercises,
+            quizzes,
+            total: 0.0,
+        });
+    }
+    let exercises: BTreeSet<String> = rows
+        .iter()
+        .flat_map(|r| r.exercises.keys().cloned())
+        .collect();
+    let quizzes: BTreeSet<String> = rows
+        .iter()
+        .flat_map(|r| r.quizzes.keys().cloned())
+        .collect();
+    let columns = (exercises.len() + quizzes.len()).max(1) as f64;
+    for row in &mut rows {
+        let sum: f64 = row.exercises.values().sum::<f64>() + row.quizzes.values().sum::<f64>();
+        row.total = sum / columns;
+    }
+    rows.sort_by(|a, b| a.learner.cmp(&b.learner));
+    Ok(Gradebook {
+        version: REPORT_VERSION,
+        exercises: exercises.into_iter().collect(),
+        quizzes: quizzes.into_iter().collect(),
+        rows,
+    })
+}
+
+type Scores = (BTreeMap<String, f64>, BTreeMap<String, f64>);
+
+/// A report file's exercise and quiz scores, whichever of the three kinds it is.
+fn read(path: &Path) -> Result<Scores, GradebookError> {
+    let text = std::fs::read_to_string(path).map_err(|source| GradebookError::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let not_a_report = |message: String| GradebookError::NotAReport {
+        path: path.to_path_buf(),
+        message,
+    };
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| not_a_report(e.to_string()))?;
+    match value.get("version").and_then(serde_json::Value::as_u64) {
+        Some(v) if v == u64::from(REPORT_VERSION) => {}
+        Some(found) => {
+            return Err(GradebookError::WrongVersion {
+                path: path.to_path_buf(),
+                found,
+            });
+        }
+        None => return Err(not_a_report("it has no `version` field".into())),
+    }
+    let score = |r: &Report| {
+        if r.score.total == 0 {
+            0.0
+        } else {
+            r.score.passed as f64 / r.score.total as f64
+        }
+    };
+    let kind = value
+        .get("kind")
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_string);
+    match kind.as_deref() {
+        Some(GRADES_KIND) => {
+            let file: GradesFile =
+                serde_json::from_value(value).map_err(|e| not_a_report(e.to_string()))?;
+            Ok((
+                file.exercises
+                    .iter()
+                    .map(|r| (r.exercise.to_string(), score(r)))
+                    .collect(),
+                file.quizzes.into_iter().map(|(q, r)| (q, r.best)).collect(),
+            ))
+        }
+        Some(PROGRESS_KIND) => {
+            let quizzes: BTreeMap<String, QuizResult> = value
+                .get("quizzes")
+                .cloned()
+                .map(serde_json::from_value)
+                .transpose()
+                .map_err(|e| not_a_report(e.to_string()))?
+                .unwrap_or_default();
+            let mut exercises = BTreeMap::new();
+            for grade in value
+                .get("grades")
+                .and_then(serde_json::Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let (Some(exercise), Some(passed), Some(total)) = (
+                    grade.get("exercise").and_then(serde_json::Value::as_str),
+                    grade.get("passed").and_then(serde_json::Value::as_u64),
+                    grade.get("total").and_then(serde_json::Value::as_u64),
+                ) else {
+                    return Err(not_a_report(
+                        "a grade lacks exercise, passed or total".into(),
+                    ));
+                };
+                // Grades are oldest first: the latest one stays.
+                let value = if total == 0 {
+                    0.0
+                } else {
+                    passed as f64 / total as f64
+                };
+                exercises.insert(exercise.to_string(), value);
+            }
+            Ok((
+                exercises,
+                quizzes.into_iter().map(|(q, r)| (q, r.best)).collect(),
+            ))
+        }
+        Some(other) => Err(not_a_report(format!("unknown kind `{other}`"))),
+        None => {
+            let report: Report =
+                serde_json::from_value(value).map_err(|e| not_a_report(e.to_string()))?;
+            Ok((
+                [(report.exercise.to_string(), score(&report))].into(),
+                BTreeMap::new(),
+            ))
+        }
+    }
+}
+
+impl Gradebook {
+    /// The table as CSV: `learner`, one column per exercise and quiz, `total`.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from("learner");
+        for e in &self.exercises {
+            out.push_str(&format!(",exercise:{}", csv_field(e)));
+        }
+        for q in &self.quizzes {
+            out.push_str(&format!(",quiz:{}", csv_field(q)));
+        }
+        out.push_str(",total\n");
+        for row in &self.rows {
+            out.push_str(&csv_field(&row.learner));
+            for e in &self.exercises {
+                out.push(',');
+                if let Some(score) = row.exercises.get(e) {
+                    out.push_str(&format!("{score:.2}"));
+                }
+            }
+            for q in &self.quizzes {
+                out.push(',');
+                if let Some(score) = row.quizzes.get(q) {
+                    out.push_str(&format!("{score:.2}"));
+                }
+            }
+            out.push_str(&format!(",{:.2}\n", row.total));
+        }
+        out
+    }
+}
+
+/// Quotes a CSV field when it needs it.
+pub fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
