@@ -344,8 +344,8 @@ pub fn export(
                         "points": r.points,
                     })).collect::<Vec<_>>(),
                 })).collect::<Vec<_>>(),
-                "grades": grades.iter().map(|(exercise, status, passed, total, at)| serde_json::json!({
-                    "exercise": exercise, "status": status, "passed": passed, "total": total, "graded_at": at,
+                "grades": grades.iter().map(|g| serde_json::json!({
+                    "exercise": g.exercise, "status": g.status, "passed": g.passed, "total": g.total, "graded_at": g.graded_at,
                 })).collect::<Vec<_>>(),
                 "hints": hints.iter().map(|(exercise, revealed)| serde_json::json!({
                     "exercise": exercise, "revealed": revealed,
@@ -365,10 +365,14 @@ pub fn export(
                     at
                 ));
             }
-            for (exercise, status, passed, total, at) in &grades {
+            for g in &grades {
                 csv.push_str(&format!(
-                    "grade,{},{passed}/{total} tests,,{status},{at}\n",
-                    csv_field(exercise)
+                    "grade,{},{}/{} tests,,{},{}\n",
+                    csv_field(&g.exercise),
+                    g.passed,
+                    g.total,
+                    g.status,
+                    g.graded_at
                 ));
             }
             for (exercise, revealed) in &hints {

@@ -77,6 +77,21 @@ pub struct AnswerRecord {
     pub points: f64,
 }
 
+/// One grade as listed by `workbook export`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GradeRow {
+    /// The exercise.
+    pub exercise: String,
+    /// pass, fail or error.
+    pub status: String,
+    /// Tests passed.
+    pub passed: i64,
+    /// Tests run.
+    pub total: i64,
+    /// When (UTC).
+    pub graded_at: String,
+}
+
 /// One quiz attempt as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attempt {
@@ -389,21 +404,21 @@ impl Store {
         Ok(attempts)
     }
 
-    /// Every grade, oldest first, as (exercise, status, passed, total, graded_at).
-    pub fn all_grades(&self) -> Result<Vec<(String, String, i64, i64, String)>, StoreError> {
+    /// Every grade, oldest first.
+    pub fn all_grades(&self) -> Result<Vec<GradeRow>, StoreError> {
         let mut stmt = self
             .conn
             .prepare("SELECT exercise, status, passed, total, graded_at FROM grades ORDER BY id")
             .map_err(self.err())?;
         let rows = stmt
             .query_map([], |row| {
-                Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                    row.get(4)?,
-                ))
+                Ok(GradeRow {
+                    exercise: row.get(0)?,
+                    status: row.get(1)?,
+                    passed: row.get(2)?,
+                    total: row.get(3)?,
+                    graded_at: row.get(4)?,
+                })
             })
             .map_err(self.err())?;
         rows.collect::<Result<_, _>>().map_err(self.err())
