@@ -437,7 +437,9 @@ empty text has none.
         ),
         (
             stub.join("src/lib.rs"),
-            "//! The learner's crate: the public API with `todo!()` bodies.\n\n/// How many words `text` holds; words are separated by whitespace.\npub fn word_count(_text: &str) -> usize {\n    todo!()\n}\n".to_string(),
+            // The stub lives in a file of its own: it is the learner's starting point, not code
+            // of the workbook.
+            include_str!("../templates/scaffold/stub_lib.rs").to_string(),
         ),
         (
             stub.join("tests/starter.rs"),
