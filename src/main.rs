@@ -131,7 +131,7 @@ enum NewCommand {
     /// A lesson: `lessons/NN-<slug>.md` with front matter and a compiling example.
     Lesson {
         /// The lesson's slug (kebab-case).
-        slug: String,
+        slug: Option<String>,
         /// Insert after lesson number N (later lessons move up one, links included).
         #[arg(long, value_name = "N")]
         after: Option<u32>,
@@ -139,18 +139,18 @@ enum NewCommand {
     /// A quiz for a lesson, with a sample question, answer key and explanation.
     Quiz {
         /// The quiz's slug (kebab-case).
-        slug: String,
+        slug: Option<String>,
         /// The lesson it belongs to.
         #[arg(long)]
-        lesson: String,
+        lesson: Option<String>,
     },
     /// An exercise: stub crate, exercise.toml, README, a hidden test and a solution.
     Exercise {
         /// The exercise's slug (kebab-case).
-        slug: String,
+        slug: Option<String>,
         /// The lesson that teaches it.
         #[arg(long)]
-        lesson: String,
+        lesson: Option<String>,
     },
 }
 
@@ -257,16 +257,35 @@ fn run(args: Args) -> anyhow::Result<bool> {
         }
         Command::New { what } => {
             let course = ctx.course();
+            // A missing slug gets one sentence of ours rather than clap's usage screen.
+            let named = |slug: Option<String>, kind: &str, example: &str| {
+                slug.ok_or_else(|| {
+                    anyhow::anyhow!("name the new {kind}, e.g. `workbook new {kind} {example}`")
+                })
+            };
+            let lesson_of = |lesson: Option<String>| {
+                lesson.ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "name its lesson with --lesson <slug>; `workbook list` shows the lessons"
+                    )
+                })
+            };
             let done = match what {
-                NewCommand::Lesson { slug, after } => {
-                    workbook::scaffold::new_lesson(course, &slug, after)?
-                }
-                NewCommand::Quiz { slug, lesson } => {
-                    workbook::scaffold::new_quiz(course, &slug, &lesson)?
-                }
-                NewCommand::Exercise { slug, lesson } => {
-                    workbook::scaffold::new_exercise(course, &slug, &lesson)?
-                }
+                NewCommand::Lesson { slug, after } => workbook::scaffold::new_lesson(
+                    course,
+                    &named(slug, "lesson", "event-sourcing")?,
+                    after,
+                )?,
+                NewCommand::Quiz { slug, lesson } => workbook::scaffold::new_quiz(
+                    course,
+                    &named(slug, "quiz", "event-sourcing --lesson event-sourcing")?,
+                    &lesson_of(lesson)?,
+                )?,
+                NewCommand::Exercise { slug, lesson } => workbook::scaffold::new_exercise(
+                    course,
+                    &named(slug, "exercise", "event-log --lesson event-sourcing")?,
+                    &lesson_of(lesson)?,
+                )?,
             };
             cli::commands::print_scaffolded(&done, &mut out)?;
             true

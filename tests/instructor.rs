@@ -132,8 +132,15 @@ fn bad_scaffolds_are_refused_with_one_sentence_and_write_nothing() {
         assert!(err.contains(message), "{args:?}: {err}");
         assert_eq!(err.trim().lines().count(), 1, "one sentence: {err}");
     }
-    let (code, _, err) = stdout(workbook(course.path()).args(["new", "quiz"]));
-    assert_eq!(code, Some(2), "a missing slug is a usage error: {err}");
+    for kind in ["lesson", "exercise"] {
+        let (code, _, err) = stdout(workbook(course.path()).args(["new", kind]));
+        assert_eq!(code, Some(2), "a missing slug: {err}");
+        assert!(
+            err.contains(&format!("name the new {kind}, e.g. `workbook new {kind} ")),
+            "{err}"
+        );
+        assert_eq!(err.trim().lines().count(), 1, "one sentence: {err}");
+    }
     assert_eq!(listing(course.path()), before, "nothing was written");
 }
 
