@@ -56,22 +56,31 @@ pub struct Renderer {
 }
 
 impl Renderer {
-    /// A lesson's body. The page shows the title above the objectives, so a `# Title`
-    /// opening the Markdown is not repeated under them.
+    /// A lesson's body, without its opening `# Title` (the page shows the title itself).
     pub fn lesson(&self, course: &Course, lesson: &Lesson) -> Rendered {
-        let mut rendered = self.document(
+        self.page_body(
             course,
             &lesson.path,
             &lesson.markdown,
             &lesson.outline.headings,
-        );
+        )
+    }
+
+    /// A document shown under a page title of its own (a lesson, an exercise's README): its
+    /// opening `# Title` is left out, so the title does not appear twice.
+    pub fn page_body(
+        &self,
+        course: &Course,
+        from: &Path,
+        markdown: &str,
+        headings: &[Heading],
+    ) -> Rendered {
+        let mut rendered = self.document(course, from, markdown, headings);
         if rendered.html.starts_with("<h1")
             && let Some(end) = rendered.html.find("</h1>\n")
         {
             // Links to the heading's anchor keep working: the anchor stays, the text goes.
-            let anchor = lesson
-                .outline
-                .headings
+            let anchor = headings
                 .first()
                 .map(|h| format!("<span id=\"{}\"></span>\n", escape(&h.anchor)))
                 .unwrap_or_default();

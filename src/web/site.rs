@@ -74,7 +74,7 @@ impl Site {
             let markdown = std::fs::read_to_string(course.root.join(&path)).unwrap_or_default();
             readmes.insert(
                 exercise.slug.to_string(),
-                renderer.document(course, &path, &markdown, &exercise.readme.headings),
+                renderer.page_body(course, &path, &markdown, &exercise.readme.headings),
             );
         }
         let mut quizzes = HashMap::new();
