@@ -238,11 +238,7 @@ pub fn question_hash(question: &Question) -> String {
         }
     };
     feed(question.id.as_str());
-    feed(match question.kind {
-        QuestionKind::Single => "single",
-        QuestionKind::Multiple => "multiple",
-        QuestionKind::Short => "short",
-    });
+    feed(question.kind.as_str());
     feed(&question.prompt);
     for option in &question.options {
         feed(option);

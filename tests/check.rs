@@ -1,15 +1,14 @@
 //! `workbook check` on the real course and on one broken course per kind of problem.
 
+mod common;
+use common::fixtures;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
 fn workbook() -> Command {
     Command::cargo_bin("workbook").expect("the workbook binary is built for tests")
-}
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
 /// Each `tests/fixtures/broken/<code>[--variant]` course holds exactly one kind of problem.

@@ -1,14 +1,13 @@
 //! The grader against learner crates that misbehave in every way a grader must survive.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::fixtures;
+
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use workbook::course::{Course, Exercise};
 use workbook::grade::{self, Cancel, GradeStatus, Progress, Report, TestStatus, Workdir};
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
 
 fn course() -> Course {
     let loaded = Course::load(&fixtures().join("grading")).unwrap();

@@ -2,18 +2,14 @@
 //! on a fresh copy of the small grading course.
 
 mod common;
-use common::copy_dir;
+use common::{copy_dir, fixtures};
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
 
 /// A fresh copy of the grading course whose `counter` exercise holds the learner crate `learner`.
 fn course_with(learner: Option<&str>) -> tempfile::TempDir {

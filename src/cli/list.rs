@@ -39,13 +39,7 @@ pub fn run(ctx: &Context, out: &mut impl Write) -> std::io::Result<bool> {
         .map(|s| s.as_str().len())
         .max()
         .unwrap_or(0);
-    let mut exercises: Vec<_> = course.exercises.values().collect();
-    // Exercises appear in the order of the lessons that teach them.
-    exercises.sort_by_key(|e| {
-        let number = course.lesson(e.lesson.0.as_str()).map(|l| l.number);
-        (number.unwrap_or(u32::MAX), e.slug.clone())
-    });
-    for exercise in exercises {
+    for exercise in course.exercises_in_order() {
         let lesson = match course.lesson(exercise.lesson.0.as_str()) {
             Some(l) => format!("lesson {}: {}", l.number, l.title),
             None => format!("lesson `{}` (missing)", exercise.lesson.0),

@@ -175,19 +175,9 @@ pub fn run(ctx: &Context, slug: Option<&str>) -> anyhow::Result<bool> {
     result
 }
 
-/// The exercises in the order of the lessons that teach them.
-fn in_order(course: &Course) -> Vec<&Exercise> {
-    let mut all: Vec<&Exercise> = course.exercises.values().collect();
-    all.sort_by_key(|e| {
-        let lesson = course.lesson(e.lesson.0.as_str()).map(|l| l.number);
-        (lesson.unwrap_or(u32::MAX), e.slug.clone())
-    });
-    all
-}
-
 /// The next exercise after `current`, wrapping round.
 fn next_in_order<'c>(course: &'c Course, current: &Exercise) -> &'c Exercise {
-    let all = in_order(course);
+    let all = course.exercises_in_order();
     let at = all.iter().position(|e| e.slug == current.slug).unwrap_or(0);
     all[(at + 1) % all.len()]
 }
@@ -198,7 +188,7 @@ fn next_unfinished<'c>(
     after: Option<&Exercise>,
 ) -> anyhow::Result<Option<&'c Exercise>> {
     let grades = ctx.store()?.latest_grades()?;
-    let all = in_order(ctx.course());
+    let all = ctx.course().exercises_in_order();
     let start = after
         .and_then(|a| all.iter().position(|e| e.slug == a.slug))
         .map_or(0, |i| i + 1);

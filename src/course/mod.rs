@@ -176,6 +176,16 @@ impl Course {
             })
     }
 
+    /// The exercises in the order of the lessons that teach them (then by slug).
+    pub fn exercises_in_order(&self) -> Vec<&Exercise> {
+        let mut all: Vec<&Exercise> = self.exercises.values().collect();
+        all.sort_by_key(|e| {
+            let lesson = self.lesson(e.lesson.0.as_str()).map(|l| l.number);
+            (lesson.unwrap_or(u32::MAX), e.slug.clone())
+        });
+        all
+    }
+
     /// The lesson with this slug.
     pub fn lesson(&self, slug: &str) -> Option<&Lesson> {
         self.lessons.iter().find(|l| l.slug.as_str() == slug)

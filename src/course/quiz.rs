@@ -42,6 +42,17 @@ pub enum QuestionKind {
     Short,
 }
 
+impl QuestionKind {
+    /// The word used in quiz files and pages: `single`, `multiple` or `short`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuestionKind::Single => "single",
+            QuestionKind::Multiple => "multiple",
+            QuestionKind::Short => "short",
+        }
+    }
+}
+
 /// The answer key of one question.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AnswerKey {
@@ -256,7 +267,7 @@ fn check_options(
                 Code::OptionsEmpty,
                 format!(
                     "question `{id}` is a `{}` question but has no `options`",
-                    kind_name(kind)
+                    kind.as_str()
                 ),
             );
         }
@@ -373,7 +384,7 @@ fn check_answer(
                         Code::AnswerType,
                         format!(
                             "question `{id}` is a `{}` question, so `answer` lists 0-based option indexes, e.g. [1]",
-                            kind_name(kind)
+                            kind.as_str()
                         ),
                     );
                     return None;
@@ -408,13 +419,5 @@ fn check_answer(
             }
             Some(AnswerKey::Choices(choices))
         }
-    }
-}
-
-fn kind_name(kind: QuestionKind) -> &'static str {
-    match kind {
-        QuestionKind::Single => "single",
-        QuestionKind::Multiple => "multiple",
-        QuestionKind::Short => "short",
     }
 }

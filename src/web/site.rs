@@ -85,11 +85,7 @@ impl Site {
                 .iter()
                 .map(|q| QuestionView {
                     id: q.id.to_string(),
-                    kind: match q.kind {
-                        crate::course::QuestionKind::Single => "single",
-                        crate::course::QuestionKind::Multiple => "multiple",
-                        crate::course::QuestionKind::Short => "short",
-                    },
+                    kind: q.kind.as_str(),
                     prompt_html: renderer.inline(&q.prompt),
                     options_html: q
                         .options
