@@ -155,6 +155,14 @@ enum NewCommand {
 }
 
 fn main() -> ExitCode {
+    // The grader re-runs this binary to supervise the processes it starts (grade::contain).
+    let raw: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if raw
+        .get(1)
+        .is_some_and(|a| a == workbook::grade::contain::SUPERVISOR_ARG)
+    {
+        workbook::grade::contain::supervise(&raw[2..]);
+    }
     let args = Args::parse();
     match run(args) {
         Ok(true) => ExitCode::SUCCESS,

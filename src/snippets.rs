@@ -165,7 +165,7 @@ pub fn check(
         return Ok(Vec::new());
     }
 
-    let _lock = workdir.lock()?;
+    let _lock = workdir.lock(&Cancel::default())?;
     let (workspace_manifest, dir) = grade::harness_member(workdir, "lesson-code")?;
     let mut manifest = toml::Table::new();
     let mut package = toml::Table::new();
@@ -195,15 +195,12 @@ pub fn check(
     let (placed, run) = loop {
         let (lib, placed) = generate(course, &skip);
         grade::write_member_file(&dir.join("src/lib.rs"), &lib)?;
-        let run = grade::build_and_run(
-            &harness,
-            &dir,
-            TIMEOUT,
-            &HashMap::new(),
-            workdir,
-            &Cancel::default(),
-            progress,
-        )?;
+        let limits = grade::Limits {
+            test: TIMEOUT,
+            compile: crate::course::DEFAULT_COMPILE_TIMEOUT,
+            cancel: &Cancel::default(),
+        };
+        let run = grade::build_and_run(&harness, &dir, limits, &HashMap::new(), workdir, progress)?;
         if run.compile_errors.is_empty() {
             break (placed, run);
         }

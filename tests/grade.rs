@@ -10,6 +10,7 @@ use workbook::course::{Course, Exercise};
 use workbook::grade::{self, Cancel, GradeStatus, Progress, Report, TestStatus, Workdir};
 
 fn course() -> Course {
+    common::supervise_with_workbook();
     let loaded = Course::load(&fixtures().join("grading")).unwrap();
     assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
     loaded.course
@@ -155,7 +156,11 @@ fn misbehaving_learner_crates_get_exact_per_test_statuses() {
         "{} bytes kept",
         shouts.output.len()
     );
-    assert!(shouts.output.contains("output truncated"));
+    assert!(
+        shouts.output.contains("bytes not shown"),
+        "{}",
+        &shouts.output[..200]
+    );
 
     let (report, _) = grade_dir(&course, exercise, &learners.join("forges-output"), &workdir);
     assert_eq!(
@@ -224,4 +229,240 @@ fn a_second_exercise_compiles_no_dependency() {
         "{:?}",
         compiled(&events)
     );
+}
+
+/// The command lines of live processes that contain `marker`.
+fn processes_mentioning(marker: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        if !entry
+            .file_name()
+            .to_string_lossy()
+            .chars()
+            .all(|c| c.is_ascii_digit())
+        {
+            continue;
+        }
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        let zombie = std::fs::read_to_string(entry.path().join("stat")).is_ok_and(|s| {
+            s.rsplit_once(')')
+                .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
+        });
+        if cmdline.contains(marker) && !zombie {
+            found.push(cmdline);
+        }
+    }
+    found
+}
+
+#[test]
+fn nothing_a_test_starts_outlives_it() {
+    let course = course();
+    let exercise = &course.exercises["counter"];
+    let workdir = workdir();
+    let learners = fixtures().join("learners");
+    // The sleeps' durations are their markers; each would hold the test's pipes for over an hour.
+    for (fixture, marker) in [
+        ("detaches-setsid", "sleep 4511"),
+        ("double-fork", "sleep 4522"),
+        ("list-child", "sleep 4533"),
+    ] {
+        let (report, _) = grade_dir(&course, exercise, &learners.join(fixture), &workdir);
+        assert_eq!(statuses(&report), expect(&[]), "{fixture}");
+        for test in &report.tests {
+            assert!(
+                test.duration_ms < 2_000,
+                "{fixture}: {} took {} ms, past its 2 s limit",
+                test.name,
+                test.duration_ms
+            );
+        }
+        assert_eq!(
+            processes_mentioning(marker),
+            Vec::<String>::new(),
+            "{fixture} left processes behind"
+        );
+    }
+}
+
+#[test]
+fn a_build_script_that_sleeps_or_loops_ends_as_a_clear_error() {
+    let course = course();
+    let learners = fixtures().join("learners");
+    std::thread::scope(|scope| {
+        for fixture in ["build-sleeps", "build-loops"] {
+            let (course, learners) = (&course, &learners);
+            scope.spawn(move || {
+                let mut exercise = course.exercises["counter"].clone();
+                exercise.compile_timeout = Duration::from_secs(20);
+                let fresh = tempfile::tempdir().unwrap();
+                let workdir = Workdir {
+                    root: fresh.path().to_path_buf(),
+                };
+                let (report, _) = grade_dir(course, &exercise, &learners.join(fixture), &workdir);
+                assert_eq!(report.status, GradeStatus::Error, "{fixture}");
+                assert!(report.tests.is_empty(), "{fixture}");
+                let rendered = &report.compile_errors[0].rendered;
+                assert!(
+                    rendered.contains("compiling took longer than 20 s and was stopped")
+                        && rendered.contains("build.rs"),
+                    "{fixture}: {rendered}"
+                );
+                let marker = fresh.path().to_string_lossy().into_owned();
+                assert_eq!(
+                    processes_mentioning(&marker),
+                    Vec::<String>::new(),
+                    "{fixture}: cargo, rustc or the build script is still running"
+                );
+                // The lock is free again.
+                let lock = workdir.lock(&Cancel::default());
+                assert!(lock.is_ok(), "{fixture}");
+            });
+        }
+    });
+}
+
+/// The peak resident memory of this process, in KiB.
+fn peak_rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+#[test]
+fn a_flood_of_build_script_warnings_is_cut_and_costs_little_memory() {
+    let course = course();
+    let exercise = &course.exercises["counter"];
+    let fresh = tempfile::tempdir().unwrap();
+    let workdir = Workdir {
+        root: fresh.path().to_path_buf(),
+    };
+    let before = peak_rss_kib();
+    let (report, _) = grade_dir(
+        &course,
+        exercise,
+        &fixtures().join("learners/build-floods"),
+        &workdir,
+    );
+    let grown = peak_rss_kib().saturating_sub(before);
+    assert!(report.passed(), "{:?}", report.compile_errors);
+    assert!(report.build_output_truncated);
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["build_output_truncated"], true);
+    // About 30 MB went through the grader's pipe.
+    assert!(grown < 16 * 1024, "the grader grew by {grown} KiB");
+}
+
+#[test]
+fn a_long_output_keeps_its_end_and_the_assertion() {
+    let course = course();
+    let exercise = &course.exercises["counter"];
+    let learners = fixtures().join("learners");
+    let (report, _) = grade_dir(
+        &course,
+        exercise,
+        &learners.join("prints-then-fails"),
+        &workdir(),
+    );
+    assert_eq!(statuses(&report), expect(&[("shouts", TestStatus::Failed)]));
+    let shouts = report
+        .tests
+        .iter()
+        .find(|t| t.name == "functions::shouts")
+        .unwrap();
+    let message = shouts.message.as_deref().unwrap_or("");
+    assert!(
+        message.contains("assertion `left == right` failed")
+            && message.contains("left: \"HI\"")
+            && message.contains("right: \"HI!\""),
+        "{message}"
+    );
+    assert!(shouts.output_truncated);
+    assert!(
+        shouts.output.contains("debug line     0"),
+        "the start is kept"
+    );
+    assert!(
+        shouts.output.contains("debug line  1999"),
+        "the end is kept"
+    );
+    assert!(shouts.output.len() <= 64 * 1024 + 400);
+
+    // A short output is not marked as cut.
+    let (report, _) = grade_dir(&course, exercise, &learners.join("panics"), &workdir());
+    for test in &report.tests {
+        assert!(!test.output_truncated, "{}: {:?}", test.name, test.output);
+    }
+}
+
+#[test]
+fn cancel_stops_a_build_and_its_compilers_at_once() {
+    let course = course();
+    let exercise = &course.exercises["counter"];
+    let fresh = tempfile::tempdir().unwrap();
+    let workdir = Workdir {
+        root: fresh.path().to_path_buf(),
+    };
+    let cancel = Cancel::default();
+    let mut cancelled_at = None;
+    let result = grade::grade(
+        &course,
+        exercise,
+        &fixtures().join("learners/build-sleeps"),
+        &workdir,
+        &cancel,
+        // Cancel as soon as the first crate is compiled: the build script is next.
+        &mut |event| {
+            if matches!(event, Progress::Compiled { .. }) && cancelled_at.is_none() {
+                cancelled_at = Some(Instant::now());
+                cancel.cancel();
+            }
+        },
+    );
+    let stopped_after = cancelled_at.expect("something compiled").elapsed();
+    assert!(
+        matches!(result, Err(grade::GradeError::Cancelled)),
+        "{result:?}"
+    );
+    assert!(
+        stopped_after < Duration::from_secs(2),
+        "the grade returned {stopped_after:?} after the cancel"
+    );
+    let marker = fresh.path().to_string_lossy().into_owned();
+    assert_eq!(processes_mentioning(&marker), Vec::<String>::new());
+    assert!(workdir.lock(&Cancel::default()).is_ok());
+}
+
+#[test]
+fn cancel_stops_running_tests_at_once() {
+    let course = course();
+    let exercise = &course.exercises["counter"];
+    let workdir = workdir();
+    let cancel = Cancel::default();
+    let mut cancelled_at = None;
+    let result = grade::grade(
+        &course,
+        exercise,
+        &fixtures().join("learners/loops-forever"),
+        &workdir,
+        &cancel,
+        &mut |event| {
+            if matches!(event, Progress::Running { .. }) && cancelled_at.is_none() {
+                cancelled_at = Some(Instant::now());
+                cancel.cancel();
+            }
+        },
+    );
+    let stopped_after = cancelled_at.expect("a test started").elapsed();
+    assert!(
+        matches!(result, Err(grade::GradeError::Cancelled)),
+        "{result:?}"
+    );
+    assert!(stopped_after < Duration::from_secs(2), "{stopped_after:?}");
 }

@@ -12,6 +12,7 @@ use workbook::grade::{self, Cancel, TestStatus, Workdir};
 
 #[test]
 fn every_mutant_fails_at_least_one_hidden_test() {
+    common::supervise_with_workbook();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let loaded = Course::load(root).unwrap();
     let course = loaded.course;

@@ -15,6 +15,11 @@ use super::source::{is_kebab_case, parse_toml, read_text, span_line};
 /// The per-test timeout of an exercise that does not set one.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long compiling an exercise may take when it does not say. The first grade on a fresh
+/// machine compiles every dependency (about a minute on two cores), so this is generous; it
+/// exists to end a `build.rs` that loops or sleeps.
+pub const DEFAULT_COMPILE_TIMEOUT: Duration = Duration::from_secs(300);
+
 /// How hard an exercise is, as shown to the learner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -53,6 +58,8 @@ pub struct Exercise {
     pub hints: Vec<String>,
     /// How long one hidden test may run.
     pub timeout: Duration,
+    /// How long compiling the crate and its hidden tests may take (`compile_timeout_secs`).
+    pub compile_timeout: Duration,
     /// The stub's package name (what hidden tests import, with `-` as `_`).
     pub crate_name: String,
     /// `exercises/<slug>`, relative to the course root.
@@ -145,6 +152,7 @@ struct ExerciseFile {
     difficulty: Difficulty,
     hints: Option<Spanned<Vec<String>>>,
     timeout_secs: Option<Spanned<u64>>,
+    compile_timeout_secs: Option<Spanned<u64>>,
 }
 
 /// Loads `exercises/<slug>` and `<grader_root>/<slug>`, reporting every missing or broken
@@ -303,22 +311,22 @@ pub fn load(
         }
         Some(_) => {}
     }
-    let timeout = match &file.timeout_secs {
-        Some(secs) if !(1..=600).contains(secs.get_ref()) => {
-            problems.push(Diagnostic::at(
-                &toml_path,
-                line(secs.span()),
-                Code::InvalidField,
-                format!(
-                    "`timeout_secs` is {}; give a per-test timeout from 1 to 600 seconds",
-                    secs.get_ref()
-                ),
-            ));
-            DEFAULT_TIMEOUT
-        }
-        Some(secs) => Duration::from_secs(*secs.get_ref()),
-        None => DEFAULT_TIMEOUT,
-    };
+    let timeout = seconds_field(
+        &file.timeout_secs,
+        "timeout_secs",
+        "a per-test timeout",
+        (1, 600),
+        DEFAULT_TIMEOUT,
+        (&toml_path, &line, &mut *problems),
+    );
+    let compile_timeout = seconds_field(
+        &file.compile_timeout_secs,
+        "compile_timeout_secs",
+        "a compile timeout",
+        (10, 3600),
+        DEFAULT_COMPILE_TIMEOUT,
+        (&toml_path, &line, &mut *problems),
+    );
     let manifest = manifest?;
     Some(Exercise {
         slug: ExerciseSlug::new(slug),
@@ -330,6 +338,7 @@ pub fn load(
         difficulty: file.difficulty,
         hints: file.hints.map(Spanned::into_inner).unwrap_or_default(),
         timeout,
+        compile_timeout,
         crate_name: manifest.name.clone().unwrap_or_else(|| slug.to_string()),
         stub_dir,
         grader_dir,
@@ -402,4 +411,36 @@ fn rust_files(root: &Path, dir: &Path) -> Vec<PathBuf> {
         .collect();
     files.sort();
     files
+}
+
+/// A number of seconds from `exercise.toml`, checked against `range` (inclusive); a value
+/// outside it is a diagnostic at its line, and the default is used.
+fn seconds_field(
+    value: &Option<Spanned<u64>>,
+    key: &str,
+    what: &str,
+    (low, high): (u64, u64),
+    default: Duration,
+    (path, line, problems): (
+        &std::path::Path,
+        &dyn Fn(std::ops::Range<usize>) -> u32,
+        &mut Vec<Diagnostic>,
+    ),
+) -> Duration {
+    match value {
+        Some(secs) if !(low..=high).contains(secs.get_ref()) => {
+            problems.push(Diagnostic::at(
+                path,
+                line(secs.span()),
+                Code::InvalidField,
+                format!(
+                    "`{key}` is {}; give {what} from {low} to {high} seconds",
+                    secs.get_ref()
+                ),
+            ));
+            default
+        }
+        Some(secs) => Duration::from_secs(*secs.get_ref()),
+        None => default,
+    }
 }

@@ -1,13 +1,16 @@
 //! Building the harness with cargo, reading its JSON messages for progress, test binaries and
 //! compile errors.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::process::Stdio;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
+use super::capture::Capture;
+use super::contain::{self, Contained};
 use super::harness::Harness;
 use super::report::CompileError;
 use super::{Cancel, GradeError, Progress, Workdir};
@@ -19,7 +22,18 @@ pub struct Built {
     pub binaries: Vec<(String, PathBuf)>,
     /// Compile errors, if any.
     pub errors: Vec<CompileError>,
+    /// True when cargo printed more than the grader keeps (a flood of build-script warnings).
+    pub output_cut: bool,
 }
+
+/// The most compile errors kept: the first ones are the ones to fix.
+const MAX_ERRORS: usize = 50;
+
+/// The longest line of cargo's JSON output that is parsed; a longer one is skipped.
+const MAX_LINE: usize = 1024 * 1024;
+
+/// Kept from the start, and from the end, of cargo's standard error.
+const STDERR_END: usize = 16 * 1024;
 
 #[derive(Deserialize)]
 struct Message {
@@ -59,19 +73,22 @@ struct Span {
     is_primary: bool,
 }
 
-/// Runs `cargo test --no-run` on the harness.
+/// Runs `cargo test --no-run` on the harness, supervised: `limits.timeout` bounds the whole
+/// build (build scripts included), and `limits.cancel` stops cargo and everything it started.
 pub fn build(
     harness: &Harness,
     crate_dir: &Path,
     workdir: &Workdir,
-    cancel: &Cancel,
+    limits: BuildLimits<'_>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Built, GradeError> {
     let target_dir = workdir.target_dir();
     if !target_dir.join("debug").exists() {
         progress(Progress::FirstBuild);
     }
-    let mut child = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = contain::command(&cargo, limits.nice).map_err(GradeError::CargoMissing)?;
+    command
         .arg("test")
         .arg("--no-run")
         .arg("--message-format=json")
@@ -86,86 +103,33 @@ pub fn build(
         .env_remove("RUSTFLAGS")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(GradeError::CargoMissing)?;
+        .stderr(Stdio::piped());
+    let mut child = Contained::spawn(&mut command).map_err(GradeError::CargoMissing)?;
+    let stderr = Capture::start(child.child_mut().stderr.take(), STDERR_END, STDERR_END);
+    let messages = read_messages(child.child_mut().stdout.take());
 
-    let stderr = child.stderr.take();
-    let stderr_reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        if let Some(mut err) = stderr {
-            let _ = err.read_to_string(&mut text);
-        }
-        text
-    });
-
-    // Cancelling kills cargo from a watcher thread while this one reads its output.
-    let pid = child.id();
-    let watcher_cancel = cancel.clone();
-    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
-    let watcher = std::thread::spawn(move || {
-        loop {
-            match done_rx.recv_timeout(Duration::from_millis(50)) {
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout)
-                    if watcher_cancel.is_cancelled() =>
-                {
-                    super::run::kill_process(pid);
-                    return;
-                }
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
-                _ => return,
-            }
-        }
-    });
-
-    let crate_dir_text = format!("{}/", crate_dir.display());
-    let learner_manifest = crate_dir.join("Cargo.toml");
     let mut built = Built::default();
-    let mut finished_ok = None;
-    if let Some(stdout) = child.stdout.take() {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            let Ok(msg) = serde_json::from_str::<Message>(&line) else {
-                continue;
-            };
-            match msg.reason.as_str() {
-                "compiler-artifact" => {
-                    let Some(target) = msg.target else { continue };
-                    // With `--no-run`, the executables cargo reports are the test binaries.
-                    if let Some(exe) = msg.executable {
-                        built.binaries.push((target.name.clone(), exe));
-                    }
-                    if msg.fresh != Some(true) {
-                        progress(Progress::Compiled { name: target.name });
-                    }
-                }
-                "compiler-message" => {
-                    let Some(message) = msg.message.filter(|m| m.level == "error") else {
-                        continue;
-                    };
-                    let in_learner_crate =
-                        msg.manifest_path.as_deref() == Some(learner_manifest.as_path());
-                    built
-                        .errors
-                        .push(compile_error(message, in_learner_crate, &crate_dir_text));
-                }
-                "build-finished" => finished_ok = msg.success,
-                _ => {}
-            }
-        }
-    }
+    let (finished_ok, timed_out) = collect(
+        &messages, &mut child, crate_dir, limits, &mut built, progress,
+    );
     let status = child
-        .wait()
+        .wait_until(Instant::now() + Duration::from_secs(5), || false)
         .map_err(GradeError::io("cannot wait for cargo"))?;
-    let _ = done_tx.send(());
-    let _ = watcher.join();
-    let stderr = stderr_reader.join().unwrap_or_default();
-    if cancel.is_cancelled() {
+    let stderr = stderr.finish(Duration::from_millis(500));
+    built.output_cut = stderr.is_cut();
+    if limits.cancel.is_cancelled() {
         return Err(GradeError::Cancelled);
     }
-    if !status.success() && built.errors.is_empty() {
+    if timed_out {
+        built.binaries.clear();
+        built.errors.insert(0, timed_out_error(limits.timeout));
+        return Ok(built);
+    }
+    let success = status.is_some_and(|s| s.success());
+    if (!success || finished_ok == Some(false)) && built.errors.is_empty() {
         // Cargo itself failed: no network for the first download, a bad lock file, ...
-        let relevant: Vec<&str> = stderr
+        let text = stderr.text();
+        let relevant: Vec<&str> = text
             .lines()
             .filter(|l| {
                 !l.trim_start().starts_with("Compiling")
@@ -174,11 +138,146 @@ pub fn build(
             .collect();
         return Err(GradeError::Cargo(relevant.join("\n")));
     }
-    if finished_ok == Some(false) && built.errors.is_empty() {
-        return Err(GradeError::Cargo(stderr));
-    }
     built.binaries.sort();
     Ok(built)
+}
+
+/// Reads cargo's messages into `built` until cargo closes its output, stopping cargo on
+/// cancel or when the time is up. Returns cargo's own verdict and whether time ran out.
+fn collect(
+    messages: &Receiver<Message>,
+    child: &mut Contained,
+    crate_dir: &Path,
+    limits: BuildLimits<'_>,
+    built: &mut Built,
+    progress: &mut dyn FnMut(Progress),
+) -> (Option<bool>, bool) {
+    let started = Instant::now();
+    let crate_dir_text = format!("{}/", crate_dir.display());
+    let learner_manifest = crate_dir.join("Cargo.toml");
+    let (mut finished_ok, mut timed_out) = (None, false);
+    loop {
+        let msg = match messages.recv_timeout(Duration::from_millis(20)) {
+            Ok(msg) => msg,
+            Err(RecvTimeoutError::Timeout) => {
+                if limits.cancel.is_cancelled() {
+                    child.stop();
+                } else if started.elapsed() >= limits.timeout {
+                    timed_out = true;
+                    child.stop();
+                }
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => return (finished_ok, timed_out),
+        };
+        match msg.reason.as_str() {
+            "compiler-artifact" => {
+                let Some(target) = msg.target else { continue };
+                // With `--no-run`, the executables cargo reports are the test binaries.
+                if let Some(exe) = msg.executable {
+                    built.binaries.push((target.name.clone(), exe));
+                }
+                if msg.fresh != Some(true) {
+                    progress(Progress::Compiled { name: target.name });
+                }
+            }
+            "compiler-message" => {
+                let Some(message) = msg.message.filter(|m| m.level == "error") else {
+                    continue;
+                };
+                if built.errors.len() < MAX_ERRORS {
+                    let in_learner_crate =
+                        msg.manifest_path.as_deref() == Some(learner_manifest.as_path());
+                    built
+                        .errors
+                        .push(compile_error(message, in_learner_crate, &crate_dir_text));
+                }
+            }
+            "build-finished" => finished_ok = msg.success,
+            _ => {}
+        }
+    }
+}
+
+/// How long a build may take, how to stop it, and at what priority it runs.
+#[derive(Clone, Copy)]
+pub struct BuildLimits<'a> {
+    /// The whole build, build scripts included.
+    pub timeout: Duration,
+    /// Stops the build at once.
+    pub cancel: &'a Cancel,
+    /// Added to the build's niceness (0 for a grade, more for a background build).
+    pub nice: i32,
+}
+
+fn timed_out_error(timeout: Duration) -> CompileError {
+    CompileError {
+        file: None,
+        line: None,
+        rendered: format!(
+            "error: compiling took longer than {} s and was stopped. Does a build script (build.rs) loop, sleep or wait for something? (An instructor can raise `compile_timeout_secs` in exercise.toml.)",
+            timeout.as_secs()
+        ),
+        in_hidden_tests: false,
+    }
+}
+
+/// Parses cargo's JSON lines on their own thread, skipping lines that are not messages or
+/// that are longer than [`MAX_LINE`], so no single line can fill the grader's memory.
+fn read_messages(stdout: Option<std::process::ChildStdout>) -> Receiver<Message> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let Some(stdout) = stdout else { return };
+        let mut reader = BufReader::new(stdout);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            let Ok((read, complete)) = read_line_capped(&mut reader, &mut line) else {
+                return;
+            };
+            if read == 0 {
+                return;
+            }
+            if complete
+                && let Ok(msg) = serde_json::from_slice::<Message>(&line)
+                && tx.send(msg).is_err()
+            {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+/// Reads one line into `line`, keeping at most [`MAX_LINE`] bytes. Returns the bytes read
+/// and whether the line was kept whole.
+fn read_line_capped(
+    reader: &mut impl BufRead,
+    line: &mut Vec<u8>,
+) -> std::io::Result<(usize, bool)> {
+    let mut read = 0;
+    let mut complete = true;
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            return Ok((read, complete));
+        }
+        let (chunk, done) = match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => (&buf[..=i], true),
+            None => (buf, false),
+        };
+        let len = chunk.len();
+        if line.len() + len <= MAX_LINE {
+            line.extend_from_slice(chunk);
+        } else {
+            complete = false;
+        }
+        reader.consume(len);
+        read += len;
+        if done {
+            return Ok((read, complete));
+        }
+    }
 }
 
 /// Turns a compiler message into what the learner sees. Errors in the hidden tests are shown

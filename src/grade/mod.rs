@@ -7,15 +7,18 @@
 //! directory, so dependencies compile once for all of them.
 
 mod build;
+mod capture;
+pub mod contain;
 mod docs;
 mod harness;
 mod report;
 mod run;
+pub mod warmup;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 pub(crate) use harness::{
     Harness, member_dir as harness_member, write_if_changed as write_member_file,
@@ -80,19 +83,38 @@ pub enum Progress {
     Finished(TestOutcome),
 }
 
-/// A flag that stops a grade in progress: cargo and the running test are killed.
-#[derive(Debug, Clone, Default)]
-pub struct Cancel(Arc<AtomicBool>);
+/// A flag that stops a grade in progress: cargo, the running tests and everything they
+/// started are killed, and the grade returns [`GradeError::Cancelled`].
+///
+/// A cancel made with [`Cancel::child`] is also cancelled by its parent: the server hands
+/// each grade a child of its shutdown flag, so Ctrl-C stops every grade it is running.
+#[derive(Debug, Clone)]
+pub struct Cancel(Vec<Arc<AtomicBool>>);
+
+impl Default for Cancel {
+    fn default() -> Cancel {
+        Cancel(vec![Arc::new(AtomicBool::new(false))])
+    }
+}
 
 impl Cancel {
     /// Asks the grade to stop.
     pub fn cancel(&self) {
-        self.0.store(true, Ordering::SeqCst);
+        if let Some(own) = self.0.last() {
+            own.store(true, Ordering::SeqCst);
+        }
     }
 
-    /// True once `cancel` was called.
+    /// True once `cancel` was called on this flag or on any of its parents.
     pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
+        self.0.iter().any(|flag| flag.load(Ordering::SeqCst))
+    }
+
+    /// A new flag that this one cancels too, but that can be cancelled on its own.
+    pub fn child(&self) -> Cancel {
+        let mut flags = self.0.clone();
+        flags.push(Arc::new(AtomicBool::new(false)));
+        Cancel(flags)
     }
 }
 
@@ -111,11 +133,13 @@ impl Workdir {
         }
     }
 
-    /// Waits for, then holds, the work directory's grader lock until the guard is dropped.
+    /// Waits for, then holds, the work directory's grader lock until the returned file is
+    /// dropped. Waiting ends early with [`GradeError::Cancelled`] when `cancel` is set.
     ///
-    /// One grade at a time per work directory: the web app and the CLI may both be grading,
-    /// and two grades would rewrite the same harness under each other.
-    pub fn lock(&self) -> Result<std::fs::File, GradeError> {
+    /// One build at a time per work directory: the web app, the CLI and the background build
+    /// may all want to grade, and two grades would rewrite the same harness under each other.
+    /// Another process's grade (or background build) is waited for, not duplicated.
+    pub fn lock(&self, cancel: &Cancel) -> Result<std::fs::File, GradeError> {
         std::fs::create_dir_all(&self.root).map_err(GradeError::io(format!(
             "cannot create {}",
             self.root.display()
@@ -123,9 +147,20 @@ impl Workdir {
         let path = self.root.join("grader.lock");
         let file = std::fs::File::create(&path)
             .map_err(GradeError::io(format!("cannot create {}", path.display())))?;
-        file.lock()
-            .map_err(GradeError::io(format!("cannot lock {}", path.display())))?;
-        Ok(file)
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(file),
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    if cancel.is_cancelled() {
+                        return Err(GradeError::Cancelled);
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(25));
+                }
+                Err(std::fs::TryLockError::Error(e)) => {
+                    return Err(GradeError::io(format!("cannot lock {}", path.display()))(e));
+                }
+            }
+        }
     }
 
     /// The one target directory every exercise builds into.
@@ -144,24 +179,62 @@ pub fn grade(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Report, GradeError> {
     let crate_dir = absolute(crate_dir);
-    let _lock = workdir.lock()?;
+    let _lock = workdir.lock(cancel)?;
     let harness = harness::prepare(course, exercise, &crate_dir, workdir)?;
     let descriptions = docs::describe_tests(&course.root, &exercise.hidden_tests);
+    let limits = Limits {
+        test: exercise.timeout,
+        compile: exercise.compile_timeout,
+        cancel,
+    };
     let run = build_and_run(
         &harness,
         &crate_dir,
-        exercise.timeout,
+        limits,
         &descriptions,
         workdir,
-        cancel,
         progress,
     )?;
     let mut report = Report::new(exercise.slug.clone(), run.compile_ms);
     report.compile_errors = run.compile_errors;
+    report.build_output_truncated = run.build_output_cut;
     report.tests = run.tests;
     report.test_ms = run.test_ms;
     report.finish();
     Ok(report)
+}
+
+/// Compiles `exercise` against `crate_dir` without running a test, at a lower priority
+/// (`nice`), so that a grade later finds everything built. A crate that does not compile is
+/// not an error here: its dependencies were built all the same.
+pub fn prebuild(
+    course: &Course,
+    exercise: &Exercise,
+    crate_dir: &Path,
+    workdir: &Workdir,
+    cancel: &Cancel,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(), GradeError> {
+    let crate_dir = absolute(crate_dir);
+    let _lock = workdir.lock(cancel)?;
+    let harness = harness::prepare(course, exercise, &crate_dir, workdir)?;
+    let limits = build::BuildLimits {
+        timeout: exercise.compile_timeout,
+        cancel,
+        nice: warmup::NICE,
+    };
+    build::build(&harness, &crate_dir, workdir, limits, progress).map(|_| ())
+}
+
+/// The limits of one grade.
+#[derive(Clone, Copy)]
+pub(crate) struct Limits<'a> {
+    /// How long one test may run.
+    pub test: Duration,
+    /// How long the build may take.
+    pub compile: Duration,
+    /// Stops the grade in any phase.
+    pub cancel: &'a Cancel,
 }
 
 /// What building and running one package of the grader workspace gave.
@@ -170,6 +243,7 @@ pub(crate) struct Run {
     pub tests: Vec<TestOutcome>,
     pub compile_ms: u64,
     pub test_ms: u64,
+    pub build_output_cut: bool,
 }
 
 /// Builds a package of the grader workspace and, if it compiles, runs each of its tests in
@@ -177,14 +251,18 @@ pub(crate) struct Run {
 pub(crate) fn build_and_run(
     harness: &harness::Harness,
     crate_dir: &Path,
-    timeout: std::time::Duration,
+    limits: Limits<'_>,
     descriptions: &std::collections::HashMap<String, String>,
     workdir: &Workdir,
-    cancel: &Cancel,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Run, GradeError> {
     let started = Instant::now();
-    let built = build::build(harness, crate_dir, workdir, cancel, progress)?;
+    let build_limits = build::BuildLimits {
+        timeout: limits.compile,
+        cancel: limits.cancel,
+        nice: 0,
+    };
+    let built = build::build(harness, crate_dir, workdir, build_limits, progress)?;
     let compile_ms = millis(started.elapsed());
     progress(Progress::Built);
     if !built.errors.is_empty() || built.binaries.is_empty() {
@@ -193,16 +271,17 @@ pub(crate) fn build_and_run(
             tests: Vec::new(),
             compile_ms,
             test_ms: 0,
+            build_output_cut: built.output_cut,
         });
     }
     let started = Instant::now();
     let tests = run::run_all(
         &built.binaries,
         crate_dir,
-        timeout,
+        limits.test,
         workdir,
         descriptions,
-        cancel,
+        limits.cancel,
         progress,
     )?;
     Ok(Run {
@@ -210,6 +289,7 @@ pub(crate) fn build_and_run(
         tests,
         compile_ms,
         test_ms: millis(started.elapsed()),
+        build_output_cut: built.output_cut,
     })
 }
 

@@ -24,8 +24,16 @@ pub struct Report {
     pub test_ms: u64,
     /// The compiler's errors when the crate or the tests did not build.
     pub compile_errors: Vec<CompileError>,
-    /// One entry per hidden test, in the order they ran.
+    /// One entry per hidden test, in the order they are listed (they may run side by side).
     pub tests: Vec<TestOutcome>,
+    /// True when cargo printed more than the grader keeps (for example a build script that
+    /// prints a flood of warnings); absent from the JSON when false.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub build_output_truncated: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 /// The overall verdict.
@@ -110,9 +118,9 @@ pub struct TestOutcome {
     pub message: Option<String>,
     /// How long it ran.
     pub duration_ms: u64,
-    /// What it printed, at most 64 KiB.
+    /// What it printed: at most 64 KiB, the beginning and the end of each stream.
     pub output: String,
-    /// True when `output` was cut at 64 KiB.
+    /// True only when something was cut from `output`: its beginning and end are kept.
     pub output_truncated: bool,
 }
 
@@ -131,6 +139,7 @@ impl Report {
             test_ms: 0,
             compile_errors: Vec::new(),
             tests: Vec::new(),
+            build_output_truncated: false,
         }
     }
 

@@ -1,27 +1,49 @@
-//! Running hidden tests: one process per test, in its own process group, with a timeout.
+//! Running hidden tests: one process per test, in parallel across the machine's cores, each
+//! supervised (see [`super::contain`]) with its own timeout.
 //!
 //! A test passes only when its process exits with status 0 *and* libtest's log file (a file
 //! the learner's code does not write to) records it as `ok`. Printing forged libtest lines or
 //! calling `std::process::exit(0)` from inside a test therefore cannot make it pass.
 
 use std::collections::HashMap;
-use std::io::Read;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::thread::JoinHandle;
+use std::process::{ExitStatus, Stdio};
+use std::sync::Mutex;
+use std::sync::mpsc::channel;
 use std::time::{Duration, Instant};
 
+use super::capture::{Capture, Captured};
+use super::contain::{self, Contained};
 use super::report::{TestOutcome, TestStatus};
 use super::{Cancel, GradeError, Progress, Workdir};
 
-/// The most output kept per test.
+/// The most output kept per test: half from each stream's start and end.
 pub const OUTPUT_LIMIT: usize = 64 * 1024;
+
+/// Kept from the start, and from the end, of each of a test's two streams.
+const STREAM_END: usize = OUTPUT_LIMIT / 4;
 
 /// How long listing a test binary's tests may take.
 const LIST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Runs every test of every binary, one process each.
+/// How long to wait for a pipe to close once its process tree is gone.
+const PIPE_GRACE: Duration = Duration::from_millis(500);
+
+/// One hidden test to run.
+struct Planned {
+    target: String,
+    binary: PathBuf,
+    name: String,
+}
+
+/// What a worker tells the thread that reports progress.
+enum Event {
+    Started(usize),
+    Done(usize, Result<TestOutcome, GradeError>),
+}
+
+/// Runs every test of every binary, one process each, several at a time.
 pub fn run_all(
     binaries: &[(String, PathBuf)],
     crate_dir: &Path,
@@ -33,8 +55,12 @@ pub fn run_all(
 ) -> Result<Vec<TestOutcome>, GradeError> {
     let mut planned = Vec::new();
     for (target, binary) in binaries {
-        for name in list_tests(binary, crate_dir)? {
-            planned.push((target.clone(), binary.clone(), name));
+        for name in list_tests(binary, crate_dir, cancel)? {
+            planned.push(Planned {
+                target: target.clone(),
+                binary: binary.clone(),
+                name,
+            });
         }
     }
     let scratch = workdir.root.join("tmp");
@@ -44,69 +70,131 @@ pub fn run_all(
     )))?;
 
     let total = planned.len();
-    let mut outcomes = Vec::with_capacity(total);
-    for (index, (target, binary, name)) in planned.into_iter().enumerate() {
-        let full_name = format!("{target}::{name}");
-        progress(Progress::Running {
-            name: full_name.clone(),
-            index: index + 1,
-            total,
-        });
-        let description = descriptions
-            .get(&full_name)
-            .cloned()
-            .unwrap_or_else(|| name.replace('_', " "));
-        let outcome = run_one(&binary, &name, crate_dir, timeout, &scratch, cancel)?;
-        let outcome = TestOutcome {
-            name: full_name,
-            description,
-            ..outcome
-        };
-        progress(Progress::Finished(outcome.clone()));
-        outcomes.push(outcome);
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(total.max(1));
+    let next = Mutex::new(0usize);
+    // Stops the other workers when one meets an error the grade cannot go on from.
+    let failed = Cancel::default();
+    let (tx, rx) = channel::<Event>();
+    let mut outcomes: Vec<Option<TestOutcome>> = (0..total).map(|_| None).collect();
+    let mut first_error = None;
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (planned, next, failed, scratch) = (&planned, &next, &failed, &scratch);
+            scope.spawn(move || {
+                loop {
+                    let index = match next.lock() {
+                        Ok(mut n) if *n < planned.len() => {
+                            *n += 1;
+                            *n - 1
+                        }
+                        _ => return,
+                    };
+                    if cancel.is_cancelled() || failed.is_cancelled() {
+                        return;
+                    }
+                    let test = &planned[index];
+                    let _ = tx.send(Event::Started(index));
+                    let stop = || cancel.is_cancelled() || failed.is_cancelled();
+                    let result =
+                        run_one(&test.binary, &test.name, crate_dir, timeout, scratch, &stop);
+                    if result.is_err() {
+                        failed.cancel();
+                    }
+                    let _ = tx.send(Event::Done(index, result));
+                }
+            });
+        }
+        drop(tx);
+        let mut started = 0;
+        for event in rx {
+            match event {
+                Event::Started(index) => {
+                    started += 1;
+                    let test = &planned[index];
+                    progress(Progress::Running {
+                        name: format!("{}::{}", test.target, test.name),
+                        index: started,
+                        total,
+                    });
+                }
+                Event::Done(index, Ok(outcome)) => {
+                    let test = &planned[index];
+                    let full_name = format!("{}::{}", test.target, test.name);
+                    let description = descriptions
+                        .get(&full_name)
+                        .cloned()
+                        .unwrap_or_else(|| test.name.replace('_', " "));
+                    let outcome = TestOutcome {
+                        name: full_name,
+                        description,
+                        ..outcome
+                    };
+                    progress(Progress::Finished(outcome.clone()));
+                    outcomes[index] = Some(outcome);
+                }
+                Event::Done(_, Err(e)) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+    });
+    if cancel.is_cancelled() {
+        return Err(GradeError::Cancelled);
     }
-    Ok(outcomes)
+    if let Some(e) = first_error {
+        return Err(e);
+    }
+    Ok(outcomes.into_iter().flatten().collect())
 }
 
-/// The names of the tests in one binary, from libtest's own `--list`.
-fn list_tests(binary: &Path, crate_dir: &Path) -> Result<Vec<String>, GradeError> {
-    let mut child = Command::new(binary)
+/// The names of the tests in one binary, from libtest's own `--list`, run contained like a
+/// test: learner code can run before `main` (a static constructor) and may start processes.
+fn list_tests(binary: &Path, crate_dir: &Path, cancel: &Cancel) -> Result<Vec<String>, GradeError> {
+    let mut command = contain::command(binary, 0).map_err(GradeError::io(
+        "cannot find the workbook program to supervise tests",
+    ))?;
+    command
         .args(["--list", "--format", "terse"])
         .current_dir(crate_dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn()
+        .stderr(Stdio::null());
+    let mut child = Contained::spawn(&mut command)
         .map_err(GradeError::io(format!("cannot start {}", binary.display())))?;
-    let stdout = read_capped(child.stdout.take());
-    let status = wait_with_deadline(
-        &mut child,
-        Instant::now() + LIST_TIMEOUT,
-        &Cancel::default(),
-    )?;
-    let (text, _) = stdout.join().unwrap_or_default();
+    let stdout = Capture::start(child.child_mut().stdout.take(), OUTPUT_LIMIT * 16, 0);
+    let status = child
+        .wait_until(Instant::now() + LIST_TIMEOUT, || cancel.is_cancelled())
+        .map_err(GradeError::io("cannot wait for a test binary"))?;
+    let listed = stdout.finish(PIPE_GRACE);
+    if cancel.is_cancelled() {
+        return Err(GradeError::Cancelled);
+    }
     if status.is_none() {
         return Err(GradeError::Cargo(format!(
-            "listing the tests of {} timed out",
-            binary.display()
+            "listing the tests of {} took longer than {} s and was stopped",
+            binary.display(),
+            LIST_TIMEOUT.as_secs()
         )));
     }
-    Ok(text
+    Ok(listed
+        .text()
         .lines()
         .filter_map(|line| line.strip_suffix(": test"))
         .map(str::to_string)
         .collect())
 }
 
-/// Runs one test in its own process group and judges it.
+/// Runs one test under a supervisor and judges it.
 fn run_one(
     binary: &Path,
     name: &str,
     crate_dir: &Path,
     timeout: Duration,
     scratch: &Path,
-    cancel: &Cancel,
+    stop: &dyn Fn() -> bool,
 ) -> Result<TestOutcome, GradeError> {
     let log_dir = tempfile::Builder::new()
         .prefix("test-")
@@ -114,8 +202,10 @@ fn run_one(
         .map_err(GradeError::io("cannot create a scratch folder for a test"))?;
     let log = log_dir.path().join("libtest.log");
 
-    let started = Instant::now();
-    let mut child = Command::new(binary)
+    let mut command = contain::command(binary, 0).map_err(GradeError::io(
+        "cannot find the workbook program to supervise tests",
+    ))?;
+    command
         .arg("--exact")
         .arg(name)
         .args(["--test-threads", "1", "--color", "never"])
@@ -123,34 +213,35 @@ fn run_one(
         .arg(&log)
         .current_dir(crate_dir)
         .env("RUST_BACKTRACE", "0")
+        // Tests run side by side: each gets a temporary folder of its own.
+        .env("TMPDIR", log_dir.path())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        // Its own process group, so a timeout kills whatever the test spawned too.
-        .process_group(0)
-        .spawn()
+        .stderr(Stdio::piped());
+    let started = Instant::now();
+    let mut child = Contained::spawn(&mut command)
         .map_err(GradeError::io(format!("cannot start {}", binary.display())))?;
-    let stdout = read_capped(child.stdout.take());
-    let stderr = read_capped(child.stderr.take());
-    let status = wait_with_deadline(&mut child, started + timeout, cancel);
+    let stdout = Capture::start(child.child_mut().stdout.take(), STREAM_END, STREAM_END);
+    let stderr = Capture::start(child.child_mut().stderr.take(), STREAM_END, STREAM_END);
+    // The deadline covers the whole test: the supervisor ends only once every process the
+    // test started is gone, and then the pipes close.
+    let status = child
+        .wait_until(started + timeout, stop)
+        .map_err(GradeError::io("cannot wait for a test"))?;
     let duration = started.elapsed();
-    // Whatever happened, nothing the test started outlives it.
-    kill_group(child.id());
-    let status = status?;
-    let (out, out_total) = stdout.join().unwrap_or_default();
-    let (err, err_total) = stderr.join().unwrap_or_default();
-    if cancel.is_cancelled() {
+    let out = stdout.finish(PIPE_GRACE);
+    let err = stderr.finish(PIPE_GRACE);
+    if stop() {
         return Err(GradeError::Cancelled);
     }
 
     let logged_ok = std::fs::read_to_string(&log)
         .map(|text| text.lines().any(|l| l.trim() == format!("ok {name}")))
         .unwrap_or(false);
-    let (status, message) = judge(status, logged_ok, &out, &err, timeout);
+    let (out_text, err_text) = (out.text(), err.text());
+    let (status, message) = judge(status, logged_ok, &out_text, &err_text, timeout);
     let message = message.map(|m| relative_locations(&m, crate_dir));
-    // libtest warns that --logfile is deprecated; that is the grader's business, not the learner's.
-    let err = err.replace("warning: `--logfile` is deprecated", "");
-    let (output, output_truncated) = combine_output(&out, out_total, &err, err_total);
+    let (output, output_truncated) = combine_output(&out, &err);
     let output = output.replace(&format!("{}/", crate_dir.display()), "");
     Ok(TestOutcome {
         name: name.to_string(),
@@ -227,7 +318,10 @@ fn relative_locations(message: &str, crate_dir: &Path) -> String {
 
 /// The text of the first panic in libtest's failure section.
 fn panic_message(stdout: &str) -> Option<String> {
-    let mut lines = stdout.lines().skip_while(|l| !l.contains("panicked at "));
+    // libtest's own line, not a line the test printed that happens to say "panicked at".
+    let mut lines = stdout
+        .lines()
+        .skip_while(|l| !(l.starts_with("thread '") && l.contains(" panicked at ")));
     let header = lines.next()?;
     let location = header
         .split("panicked at ")
@@ -260,96 +354,20 @@ fn panic_message(stdout: &str) -> Option<String> {
     Some(message)
 }
 
-fn combine_output(out: &str, out_total: usize, err: &str, err_total: usize) -> (String, bool) {
-    let mut text = String::new();
-    text.push_str(out);
-    if !err.trim().is_empty() {
+/// libtest's warning that `--logfile` is deprecated: the grader's business, not the learner's.
+const LOGFILE_WARNING: &str = "warning: `--logfile` is deprecated";
+
+/// The output shown for a test: its stdout, then its stderr, and whether either was cut.
+fn combine_output(out: &Captured, err: &Captured) -> (String, bool) {
+    let mut text = out.text();
+    let err_text = err.text().replace(LOGFILE_WARNING, "");
+    if !err_text.trim().is_empty() {
         if !text.is_empty() && !text.ends_with('\n') {
             text.push('\n');
         }
-        text.push_str(err);
+        text.push_str(&err_text);
     }
-    let truncated = out_total > out.len() || err_total > err.len() || text.len() > OUTPUT_LIMIT;
-    if text.len() > OUTPUT_LIMIT {
-        let cut = (0..=OUTPUT_LIMIT)
-            .rev()
-            .find(|&i| text.is_char_boundary(i))
-            .unwrap_or(0);
-        text.truncate(cut);
-    }
-    if truncated {
-        let total = out_total + err_total;
-        text.push_str(&format!(
-            "\n[output truncated: the test printed {total} bytes; the first 64 KiB are shown]\n"
-        ));
-    }
-    (text, truncated)
-}
-
-/// Reads a pipe to the end on its own thread, keeping the first [`OUTPUT_LIMIT`] bytes and
-/// counting the rest, so a test printing gigabytes neither blocks nor fills memory.
-fn read_capped<R: Read + Send + 'static>(pipe: Option<R>) -> JoinHandle<(String, usize)> {
-    std::thread::spawn(move || {
-        let Some(mut pipe) = pipe else {
-            return (String::new(), 0);
-        };
-        let mut kept = Vec::new();
-        let mut total = 0usize;
-        let mut buf = [0u8; 8192];
-        loop {
-            match pipe.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    total += n;
-                    let room = OUTPUT_LIMIT.saturating_sub(kept.len());
-                    kept.extend_from_slice(&buf[..n.min(room)]);
-                }
-            }
-        }
-        (String::from_utf8_lossy(&kept).into_owned(), total)
-    })
-}
-
-/// Waits for `child` until `deadline`; `None` means it was still running and has been killed.
-fn wait_with_deadline(
-    child: &mut Child,
-    deadline: Instant,
-    cancel: &Cancel,
-) -> Result<Option<ExitStatus>, GradeError> {
-    loop {
-        if let Some(status) = child
-            .try_wait()
-            .map_err(GradeError::io("cannot wait for a test"))?
-        {
-            return Ok(Some(status));
-        }
-        if Instant::now() >= deadline || cancel.is_cancelled() {
-            kill_group(child.id());
-            let _ = child.wait();
-            return Ok(None);
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
-/// Kills the process group led by `pid` (tests run as group leaders).
-fn kill_group(pid: u32) {
-    if let Ok(pid) = libc::pid_t::try_from(pid) {
-        // SAFETY: killpg only sends a signal; a group that is already gone gives ESRCH.
-        unsafe {
-            libc::killpg(pid, libc::SIGKILL);
-        }
-    }
-}
-
-/// Kills one process (cargo, on cancel); its children end when their pipes close.
-pub fn kill_process(pid: u32) {
-    if let Ok(pid) = libc::pid_t::try_from(pid) {
-        // SAFETY: kill only sends a signal.
-        unsafe {
-            libc::kill(pid, libc::SIGKILL);
-        }
-    }
+    (text, out.is_cut() || err.is_cut())
 }
 
 #[cfg(test)]
@@ -384,10 +402,22 @@ mod tests {
 
     #[test]
     fn output_is_capped_with_a_note() {
-        let big = "x".repeat(OUTPUT_LIMIT);
-        let (text, truncated) = combine_output(&big, OUTPUT_LIMIT * 10, "", 0);
+        let mut out = Captured::new(STREAM_END, STREAM_END);
+        out.push("x".repeat(OUTPUT_LIMIT * 10).as_bytes());
+        let (text, truncated) = combine_output(&out, &Captured::new(STREAM_END, STREAM_END));
         assert!(truncated);
         assert!(text.len() < OUTPUT_LIMIT + 200);
-        assert!(text.contains("output truncated"));
+        assert!(text.contains("bytes not shown"));
+    }
+
+    #[test]
+    fn the_logfile_warning_alone_is_not_output_and_not_a_cut() {
+        let mut err = Captured::new(STREAM_END, STREAM_END);
+        err.push(format!("{LOGFILE_WARNING}\n").as_bytes());
+        let mut out = Captured::new(STREAM_END, STREAM_END);
+        out.push(b"running 1 test\n");
+        let (text, truncated) = combine_output(&out, &err);
+        assert!(!truncated);
+        assert_eq!(text, "running 1 test\n");
     }
 }

@@ -32,3 +32,9 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Makes in-process grades supervise their processes with the `workbook` binary (the test
+/// binary itself cannot act as the supervisor).
+pub fn supervise_with_workbook() {
+    workbook::grade::contain::set_supervisor(env!("CARGO_BIN_EXE_workbook"));
+}
