@@ -51,6 +51,10 @@ enum Command {
         /// Accept changes without the session cookie. UNSAFE: for automated tests only.
         #[arg(long)]
         no_token: bool,
+        /// Do not compile the exercises in the background at start-up (the first grade then
+        /// compiles what it needs).
+        #[arg(long)]
+        no_background_build: bool,
     },
     /// Grade an exercise with its hidden tests (default: the exercise folder you are in).
     Grade {
@@ -213,12 +217,14 @@ fn run(args: Args) -> anyhow::Result<bool> {
             port,
             open,
             no_token,
+            no_background_build,
         } => {
             drop(out);
             let options = workbook::web::ServeOptions {
                 port,
                 open,
                 no_token,
+                background_build: !no_background_build,
                 db: ctx.db.clone(),
             };
             workbook::pristine::ensure(ctx.course())?;

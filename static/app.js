@@ -130,6 +130,31 @@
     });
   }
 
+  // The background build: say how far it is, so a learner knows why a first grade may wait.
+  var graderStatus = document.querySelector(".grader-status");
+  if (graderStatus && window.fetch) {
+    var pollGrader = function () {
+      fetch("/grader", { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+        .then(function (response) { return response.json(); })
+        .then(function (body) {
+          if (body.state === "building") {
+            graderStatus.hidden = false;
+            graderStatus.textContent = "Preparing the grader in the background: " + body.done + " of " + body.total +
+              " exercises ready, " + body.crates + " crates compiled. Grading now works too; it may take a little longer until this is done.";
+            setTimeout(pollGrader, 2000);
+          } else if (body.state === "ready") {
+            graderStatus.hidden = false;
+            graderStatus.textContent = "The grader is ready: a grade takes a few seconds.";
+          } else if (body.state === "failed") {
+            graderStatus.hidden = false;
+            graderStatus.textContent = "The background build stopped: " + body.message + " (Grade now shows the details.)";
+          } else { graderStatus.hidden = true; }
+        })
+        .catch(function () {});
+    };
+    pollGrader();
+  }
+
   // Grade now: stream the grader's progress and report into the page.
   var gradeForm = document.querySelector(".grade-form");
   if (gradeForm && window.fetch && window.TextDecoder) {

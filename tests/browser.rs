@@ -62,7 +62,7 @@ async fn a_learner_takes_a_quiz_in_a_real_browser() {
     let mut server = Command::new(assert_cmd::cargo::cargo_bin("workbook"))
         .arg("--course")
         .arg(course_dir.path())
-        .args(["serve", "--port", "0"])
+        .args(["serve", "--port", "0", "--no-background-build"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

@@ -1,7 +1,7 @@
 //! The grader against learner crates that misbehave in every way a grader must survive.
 
 mod common;
-use common::fixtures;
+use common::{fixtures, processes_mentioning};
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -229,33 +229,6 @@ fn a_second_exercise_compiles_no_dependency() {
         "{:?}",
         compiled(&events)
     );
-}
-
-/// The command lines of live processes that contain `marker`.
-fn processes_mentioning(marker: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        if !entry
-            .file_name()
-            .to_string_lossy()
-            .chars()
-            .all(|c| c.is_ascii_digit())
-        {
-            continue;
-        }
-        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
-            continue;
-        };
-        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-        let zombie = std::fs::read_to_string(entry.path().join("stat")).is_ok_and(|s| {
-            s.rsplit_once(')')
-                .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
-        });
-        if cmdline.contains(marker) && !zombie {
-            found.push(cmdline);
-        }
-    }
-    found
 }
 
 #[test]

@@ -20,7 +20,7 @@ use super::error::WebError;
 use super::security::{BODY_LIMIT, wants_json};
 use super::state::AppState;
 use crate::course::QuestionKind;
-use crate::grade::{self, Cancel, Progress, Workdir};
+use crate::grade::{self, Progress, Workdir};
 use crate::pristine;
 use crate::scoring::{self, Answer, SubmissionError};
 use crate::store::AnswerRecord;
@@ -261,20 +261,37 @@ pub async fn grade_exercise(
     let page = format!("/exercises/{slug}");
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Event, Infallible>>(64);
     let job_state = state.clone();
-    let job_cancel = Cancel::default();
+    let job_cancel = state.stop_grading.child();
+    // A page that goes away cancels its grade at once, even while nothing is being sent.
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
+    let (page_gone, gone_cancel) = (tx.clone(), job_cancel.clone());
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = page_gone.closed() => gone_cancel.cancel(),
+            _ = done_rx => {}
+        }
+    });
     let job = tokio::task::spawn_blocking(move || {
+        let _done = done_tx;
         let site = job_state.site();
         let course = &site.loaded.course;
         let Some(exercise) = course.exercises.get(slug.as_str()) else {
             return Err("the exercise disappeared".to_string());
         };
         let send = |event: Event| {
-            // A closed page cancels its grade.
             if tx.blocking_send(Ok(event)).is_err() {
                 job_cancel.cancel();
             }
         };
-        let _ = pristine::ensure(course);
+        // The background build steps aside until this grade is done.
+        let _first = job_state.warmup.preempt();
+        if let Err(e) = pristine::ensure(course) {
+            send(json_event(
+                "error",
+                &json!({"message": format!("grading failed: {e}")}),
+            ));
+            return Err(e.to_string());
+        }
         let crate_dir = course.root.join(&exercise.stub_dir);
         let report = grade::grade(
             course,
@@ -326,8 +343,9 @@ pub async fn grade_exercise(
 
     if streaming {
         let stream = ReceiverStream::new(rx);
+        // Frequent keep-alives let the server notice a closed page within about a second.
         return Ok(Sse::new(stream)
-            .keep_alive(KeepAlive::default())
+            .keep_alive(KeepAlive::new().interval(std::time::Duration::from_millis(500)))
             .into_response());
     }
     // Without a stream to read, drain events while the grade runs, then go back to the page.
@@ -342,6 +360,11 @@ pub async fn grade_exercise(
         )),
         Err(e) => Err(WebError::internal(e, true)),
     }
+}
+
+/// `GET /grader`: where the background build stands, for the exercise page's status line.
+pub async fn grader_status(State(state): State<Arc<AppState>>) -> Response {
+    axum::Json(state.warmup.status()).into_response()
 }
 
 fn json_event(name: &str, data: &impl serde::Serialize) -> Event {

@@ -39,6 +39,8 @@ pub struct ServeOptions {
     pub open: bool,
     /// Accept state-changing requests without the session cookie (for tests; unsafe).
     pub no_token: bool,
+    /// Compile every exercise in the background at start-up.
+    pub background_build: bool,
     /// The progress database.
     pub db: PathBuf,
 }
@@ -125,6 +127,7 @@ async fn serve(loaded: Loaded, options: ServeOptions) -> Result<(), ServeError> 
     let site = Site::build(loaded, &renderer, 1)?;
 
     let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
+    let stop_grading = crate::grade::Cancel::default();
     let state = Arc::new(AppState::new(
         site,
         renderer,
@@ -134,7 +137,14 @@ async fn serve(loaded: Loaded, options: ServeOptions) -> Result<(), ServeError> 
         port,
         root,
         shutdown_rx,
+        stop_grading.clone(),
     ));
+    // Ready the grader while the learner reads: the first "Grade now" then only runs tests.
+    if options.background_build {
+        let course = state.site().loaded.course.clone();
+        let workdir = crate::grade::Workdir::of(&course);
+        state.warmup.start(Arc::new(course), workdir);
+    }
     let _watcher = match reload::watch(state.clone()) {
         Ok(watcher) => Some(watcher),
         Err(e) => {
@@ -168,6 +178,8 @@ async fn serve(loaded: Loaded, options: ServeOptions) -> Result<(), ServeError> 
         .with_graceful_shutdown(async move {
             let _ = tokio::signal::ctrl_c().await;
             println!("\nStopping: open pages are told to disconnect.");
+            // Grades in progress stop too, with everything they started.
+            stop_grading.cancel();
             let _ = shutdown_tx.send(true);
         })
         .await
@@ -181,6 +193,7 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/exercises/{slug}", get(pages::exercise))
         .route("/exercises/{slug}/hints", post(api::reveal_hint))
         .route("/exercises/{slug}/grade", post(api::grade_exercise))
+        .route("/grader", get(api::grader_status))
         .route("/quizzes/{slug}/attempts", post(api::submit_quiz))
         .route("/progress", get(pages::progress_page))
         .route("/search", get(pages::search))

@@ -11,6 +11,8 @@ use axum::body::Bytes;
 use tokio::sync::{broadcast, watch};
 
 use super::site::Site;
+use crate::grade::Cancel;
+use crate::grade::warmup::Warmup;
 use crate::render::Renderer;
 use crate::store::{Store, StoreError};
 
@@ -34,6 +36,10 @@ pub struct AppState {
     pub reload: broadcast::Sender<u64>,
     /// Becomes true when the server shuts down, ending open event streams.
     pub shutdown: watch::Receiver<bool>,
+    /// Stops every grade and the background build when the server shuts down.
+    pub stop_grading: Cancel,
+    /// The background build that readies the grader while the learner reads.
+    pub warmup: Arc<Warmup>,
     pages: Mutex<HashMap<String, CachedPage>>,
     started: Instant,
     others_polled_at: AtomicU64,
@@ -62,6 +68,7 @@ impl AppState {
         port: u16,
         course_root: PathBuf,
         shutdown: watch::Receiver<bool>,
+        stop_grading: Cancel,
     ) -> AppState {
         AppState {
             site: RwLock::new(Arc::new(site)),
@@ -74,6 +81,8 @@ impl AppState {
             course_root,
             reload: broadcast::channel(16).0,
             shutdown,
+            warmup: Warmup::new(&stop_grading),
+            stop_grading,
             pages: Mutex::new(HashMap::new()),
             started: Instant::now(),
             others_polled_at: AtomicU64::new(0),

@@ -38,3 +38,52 @@ pub fn copy_dir(from: &Path, to: &Path) {
 pub fn supervise_with_workbook() {
     workbook::grade::contain::set_supervisor(env!("CARGO_BIN_EXE_workbook"));
 }
+
+/// The command lines of live processes other than this one that contain `marker` (a path or
+/// an argument only the processes of one test use).
+pub fn processes_mentioning(marker: &str) -> Vec<String> {
+    processes_mentioning_except(marker, None)
+}
+
+/// Like [`processes_mentioning`], leaving out process `except` as well (a server under test).
+pub fn processes_mentioning_except(marker: &str, except: Option<u32>) -> Vec<String> {
+    let mut found = Vec::new();
+    let skip = [Some(std::process::id()), except];
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        if skip.contains(&Some(pid)) {
+            continue;
+        }
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        let zombie = std::fs::read_to_string(entry.path().join("stat")).is_ok_and(|s| {
+            s.rsplit_once(')')
+                .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
+        });
+        if cmdline.contains(marker) && !zombie {
+            found.push(cmdline);
+        }
+    }
+    found
+}
+
+/// Waits up to `limit` until no process but `except` mentions `marker`; returns what is still
+/// running then (empty when all are gone).
+pub fn wait_until_gone(
+    marker: &str,
+    except: Option<u32>,
+    limit: std::time::Duration,
+) -> Vec<String> {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        let left = processes_mentioning_except(marker, except);
+        if left.is_empty() || std::time::Instant::now() >= deadline {
+            return left;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
