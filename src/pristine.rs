@@ -46,11 +46,21 @@ pub fn ensure(course: &Course) -> Result<(), PristineError> {
         if target.exists() {
             continue;
         }
-        let staging = target.with_extension("partial");
-        let _ = std::fs::remove_dir_all(&staging);
+        // A staging folder of its own: the background build and a grade may both take the
+        // copy at once, and neither may remove the other's half-written files.
+        let parent = target.parent().unwrap_or(&course.root);
+        std::fs::create_dir_all(parent)
+            .map_err(io(format!("cannot create {}", parent.display())))?;
+        let staging = tempfile::Builder::new()
+            .prefix(&format!(".{}-", exercise.slug.as_str()))
+            .tempdir_in(parent)
+            .map_err(io(format!(
+                "cannot create a folder in {}",
+                parent.display()
+            )))?;
         let source = course.root.join(&exercise.stub_dir);
         for rel in stub_files(&source)? {
-            let to = staging.join(&rel);
+            let to = staging.path().join(&rel);
             if let Some(parent) = to.parent() {
                 std::fs::create_dir_all(parent)
                     .map_err(io(format!("cannot create {}", parent.display())))?;
@@ -61,9 +71,15 @@ pub fn ensure(course: &Course) -> Result<(), PristineError> {
                 .map_err(io(format!("cannot read {}", source.join(&rel).display())))?;
             std::fs::write(&to, bytes).map_err(io(format!("cannot write {}", to.display())))?;
         }
-        // Renamed into place whole, so a copy is never half there.
-        std::fs::rename(&staging, &target)
-            .map_err(io(format!("cannot create {}", target.display())))?;
+        // Renamed into place whole, so a copy is never half there; if another process won the
+        // race, its copy (of the same files) stands and this one is dropped.
+        let staged = staging.keep();
+        if let Err(e) = std::fs::rename(&staged, &target) {
+            let _ = std::fs::remove_dir_all(&staged);
+            if !target.exists() {
+                return Err(io(format!("cannot create {}", target.display()))(e));
+            }
+        }
     }
     Ok(())
 }

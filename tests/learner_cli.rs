@@ -246,3 +246,91 @@ fn watch_regrades_on_save_and_quits_on_q() {
     let status = child.wait().unwrap();
     assert!(status.success());
 }
+
+#[test]
+fn watch_ignores_editor_side_files_and_q_stops_a_grade_at_once() {
+    let course = course_with(None);
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("workbook"))
+        .args(["watch", "counter"])
+        .current_dir(course.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let wait_for = |needle: &str| {
+        let deadline = Instant::now() + Duration::from_secs(300);
+        while Instant::now() < deadline {
+            if let Ok(line) = rx.recv_timeout(Duration::from_secs(1))
+                && line.contains(needle)
+            {
+                return;
+            }
+        }
+        panic!("watch never printed {needle:?}");
+    };
+    wait_for("Watching exercises/counter: save a file to re-grade");
+
+    // What editors write while a file is open, being typed in and saved unchanged.
+    let src = course.path().join("exercises/counter/src");
+    let lib = std::fs::read(src.join("lib.rs")).unwrap();
+    std::fs::write(src.join(".lib.rs.swp"), "vim swap").unwrap();
+    std::fs::write(src.join("4913"), "").unwrap();
+    std::fs::remove_file(src.join("4913")).unwrap();
+    std::fs::write(src.join("lib.rs~"), &lib).unwrap();
+    std::os::unix::fs::symlink("learner@host.1:1", src.join(".#lib.rs")).unwrap();
+    std::fs::write(src.join("#lib.rs#"), "emacs autosave").unwrap();
+    std::fs::write(src.join("lib.rs___jb_tmp___"), "jetbrains").unwrap();
+    std::fs::write(src.join("lib.rs"), &lib).unwrap();
+    let quiet_until = Instant::now() + Duration::from_secs(2);
+    while let Some(left) = quiet_until.checked_duration_since(Instant::now()) {
+        if let Ok(line) = rx.recv_timeout(left) {
+            assert!(!line.contains("Change detected"), "re-graded on: {line}");
+        }
+    }
+
+    // A real save whose build never ends, then q while it compiles.
+    let learner = common::fixtures().join("learners/build-sleeps");
+    let crate_dir = course.path().join("exercises/counter");
+    std::fs::copy(learner.join("build.rs"), crate_dir.join("build.rs")).unwrap();
+    std::fs::copy(learner.join("src/lib.rs"), src.join("lib.rs")).unwrap();
+    wait_for("Change detected");
+    let script = course.path().join(".workbook/target");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !common::processes_mentioning(&script.to_string_lossy())
+        .iter()
+        .any(|cmd| cmd.contains("build-script-build"))
+    {
+        assert!(Instant::now() < deadline, "the build script never ran");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "q").unwrap();
+    let asked = Instant::now();
+    let marker = course
+        .path()
+        .join(".workbook")
+        .to_string_lossy()
+        .into_owned();
+    let left = common::wait_until_gone(&marker, None, Duration::from_secs(2));
+    assert_eq!(left, Vec::<String>::new(), "still running 2 s after q");
+    let status = child.wait().unwrap();
+    assert!(status.success());
+    assert!(
+        asked.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        asked.elapsed()
+    );
+    let lock = std::fs::File::create(course.path().join(".workbook/grader.lock")).unwrap();
+    assert!(lock.try_lock().is_ok(), "the grader lock is free");
+}

@@ -1,8 +1,11 @@
 //! `workbook watch`: re-grade on every save, with single-key commands.
 //!
 //! One loop receives every event (a file changed, a key was pressed, a grade finished) from
-//! one channel. A save while a grade is running cancels it and starts again, after a short
-//! debounce so an editor's burst of writes grades once.
+//! one channel. A save (a change of an input's content, see [`inputs`]) while a grade is
+//! running cancels it and starts again, after a short debounce so an editor's burst of
+//! writes grades once. Meanwhile the other exercises are compiled in the background.
+
+mod inputs;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -16,7 +19,9 @@ use super::Context;
 use super::commands::{find_exercise, grade_and_record};
 use super::grade::{Format, print_report};
 use crate::course::{Course, Exercise};
-use crate::grade::{Cancel, Report};
+use crate::grade::warmup::Warmup;
+use crate::grade::{Cancel, Report, Workdir};
+use inputs::Inputs;
 
 /// How long to wait after a change for more changes before grading.
 const DEBOUNCE: Duration = Duration::from_millis(300);
@@ -61,6 +66,11 @@ pub fn run(ctx: &Context, slug: Option<&str>) -> anyhow::Result<bool> {
         .with_context(|| format!("cannot watch {}", exercises_dir.display()))?;
 
     let terminal = Terminal::start(tx.clone());
+    let stop = Cancel::default();
+    let warmup = Warmup::new(&stop);
+    warmup.start(std::sync::Arc::new(course.clone()), Workdir::of(course));
+    let crate_dir = |e: &Exercise| crate::grade::absolute(&course.root.join(&e.stub_dir));
+    let mut inputs = Inputs::read(&crate_dir(current));
     let result = std::thread::scope(|scope| {
         let mut screen = Screen { raw: terminal.raw };
         let mut generation = 0u64;
@@ -71,7 +81,10 @@ pub fn run(ctx: &Context, slug: Option<&str>) -> anyhow::Result<bool> {
             *generation += 1;
             let (token, id, tx) = (cancel.clone(), *generation, tx.clone());
             let exercise = exercise.clone();
+            let warmup = &warmup;
             scope.spawn(move || {
+                // The background build steps aside while the learner's grade runs.
+                let _first = warmup.preempt();
                 let result = grade_and_record(ctx, &exercise, &token).map_err(|e| format!("{e:#}"));
                 let _ = tx.send(Event::Graded {
                     generation: id,
@@ -89,6 +102,12 @@ pub fn run(ctx: &Context, slug: Option<&str>) -> anyhow::Result<bool> {
                     Ok(event) => event,
                     Err(RecvTimeoutError::Timeout) => {
                         pending_change = None;
+                        // Writes have settled: only a change of content is a save.
+                        if !inputs.refresh() {
+                            continue;
+                        }
+                        // A grade in progress is stale now: stop it at once.
+                        cancel.cancel();
                         screen.clear();
                         screen.say(&format!("Change detected: grading {} ...", current.slug));
                         start(current, &mut generation, &mut cancel);
@@ -103,13 +122,7 @@ pub fn run(ctx: &Context, slug: Option<&str>) -> anyhow::Result<bool> {
             };
             match event {
                 Event::Changed(paths) => {
-                    let dir = crate::grade::absolute(&course.root.join(&current.stub_dir));
-                    let relevant = paths
-                        .iter()
-                        .any(|p| p.starts_with(&dir) && !p.starts_with(dir.join("target")));
-                    if relevant {
-                        // A grade in progress is stale now: stop it at once.
-                        cancel.cancel();
+                    if inputs.concerns(&paths) {
                         pending_change = Some(Instant::now());
                     }
                 }
@@ -133,6 +146,7 @@ pub fn run(ctx: &Context, slug: Option<&str>) -> anyhow::Result<bool> {
                                     Some(next) => {
                                         screen.say(&format!("\nMoving on to {} ...", next.slug));
                                         current = next;
+                                        inputs = Inputs::read(&crate_dir(current));
                                         start(current, &mut generation, &mut cancel);
                                         continue;
                                     }
@@ -161,6 +175,7 @@ pub fn run(ctx: &Context, slug: Option<&str>) -> anyhow::Result<bool> {
                 }
                 Event::Key('n') => {
                     current = next_in_order(course, current);
+                    inputs = Inputs::read(&crate_dir(current));
                     screen.clear();
                     screen.say(&format!("Switching to {} ...", current.slug));
                     start(current, &mut generation, &mut cancel);
@@ -169,6 +184,7 @@ pub fn run(ctx: &Context, slug: Option<&str>) -> anyhow::Result<bool> {
             }
         }
         cancel.cancel();
+        stop.cancel();
         anyhow::Ok(true)
     });
     drop(terminal);
@@ -270,12 +286,16 @@ impl Screen {
         let _ = out.flush();
     }
 
+    /// Starts a new run: a cleared screen at a terminal, a separator line in a log or pipe,
+    /// so the newest verdict is always the one the learner sees.
     fn clear(&mut self) {
+        let mut out = std::io::stdout().lock();
         if std::io::stdout().is_terminal() {
-            let mut out = std::io::stdout().lock();
             let _ = write!(out, "\x1b[2J\x1b[H");
-            let _ = out.flush();
+        } else {
+            let _ = writeln!(out, "\n{}\n", "-".repeat(72));
         }
+        let _ = out.flush();
     }
 
     fn footer(&mut self, exercise: &Exercise) {
