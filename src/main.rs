@@ -87,6 +87,9 @@ enum Command {
         /// Do not ask for confirmation.
         #[arg(long)]
         yes: bool,
+        /// List the backups earlier resets kept, newest first, and how to restore one.
+        #[arg(long, conflicts_with = "yes")]
+        list: bool,
     },
     /// Lessons, quizzes and exercises with their latest status.
     Progress,
@@ -246,7 +249,10 @@ fn run(args: Args) -> anyhow::Result<bool> {
         )?,
         Command::Watch { slug } => cli::watch::run(&ctx, slug.as_deref())?,
         Command::Hint { slug } => cli::commands::hint(&ctx, slug.as_deref(), &mut out)?,
-        Command::Reset { slug, yes } => cli::commands::reset(&ctx, &slug, yes, &mut out)?,
+        Command::Reset {
+            slug, list: true, ..
+        } => cli::commands::list_backups(&ctx, &slug, &mut out)?,
+        Command::Reset { slug, yes, .. } => cli::commands::reset(&ctx, &slug, yes, &mut out)?,
         Command::Progress => cli::progress::run(&ctx, &mut out)?,
         Command::Gradebook { .. } => unreachable!("merged before the course is loaded"),
         Command::Export { format, out: file } => {

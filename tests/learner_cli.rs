@@ -334,3 +334,116 @@ fn watch_ignores_editor_side_files_and_q_stops_a_grade_at_once() {
     let lock = std::fs::File::create(course.path().join(".workbook/grader.lock")).unwrap();
     assert!(lock.try_lock().is_ok(), "the grader lock is free");
 }
+
+#[test]
+fn two_resets_in_one_second_keep_both_versions_and_list_them_newest_first() {
+    let course = course_with(None);
+    let lib = course.path().join("exercises/counter/src/lib.rs");
+    // The first grade takes the pristine copy; the learner edits afterwards.
+    stdout_of(workbook(course.path()).args(["grade", "counter"]));
+    std::fs::write(&lib, "// version one\n").unwrap();
+    let (code, out) = stdout_of(workbook(course.path()).args(["reset", "counter", "--yes"]));
+    assert_eq!(code, Some(0), "{out}");
+    std::fs::write(&lib, "// version two\n").unwrap();
+    let (code, out) = stdout_of(workbook(course.path()).args(["reset", "counter", "--yes"]));
+    assert_eq!(code, Some(0), "{out}");
+    // And a third reset of the fresh stub, so at least two fall in the same second.
+    let (code, out) = stdout_of(workbook(course.path()).args(["reset", "counter", "--yes"]));
+    assert_eq!(code, Some(0), "{out}");
+
+    let backups = course.path().join(".workbook/backups");
+    let mut kept: Vec<String> = std::fs::read_dir(&backups)
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path().join("src/lib.rs")).unwrap())
+        .collect();
+    kept.sort();
+    assert_eq!(kept.len(), 3, "{kept:?}");
+    assert!(kept.contains(&"// version one\n".to_string()), "{kept:?}");
+    assert!(kept.contains(&"// version two\n".to_string()), "{kept:?}");
+
+    let (code, listing) = stdout_of(workbook(course.path()).args(["reset", "counter", "--list"]));
+    assert_eq!(code, Some(0), "{listing}");
+    let rows: Vec<&str> = listing
+        .lines()
+        .filter(|l| l.trim_start().starts_with(".workbook/backups/counter-"))
+        .collect();
+    assert_eq!(rows.len(), 3, "{listing}");
+    let folder = |row: &str| row.split_whitespace().next().unwrap().to_string();
+    let newest = course.path().join(folder(rows[0])).join("src/lib.rs");
+    let oldest = course.path().join(folder(rows[2])).join("src/lib.rs");
+    assert_ne!(
+        std::fs::read_to_string(newest).unwrap(),
+        "// version one\n",
+        "{listing}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(oldest).unwrap(),
+        "// version one\n",
+        "{listing}"
+    );
+    assert!(listing.contains("To restore one"), "{listing}");
+    assert!(
+        listing.contains("cp -R .workbook/backups/counter-"),
+        "{listing}"
+    );
+}
+
+#[test]
+fn reset_never_writes_through_a_symbolic_link() {
+    let course = course_with(None);
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("notes.txt");
+    std::fs::write(&secret, "outside the course\n").unwrap();
+    std::fs::create_dir(outside.path().join("folder")).unwrap();
+    stdout_of(workbook(course.path()).args(["grade", "counter"]));
+    let src = course.path().join("exercises/counter/src");
+    // The learner's lib.rs is a link to a file outside, and a folder link leads outside too.
+    std::fs::remove_file(src.join("lib.rs")).unwrap();
+    std::os::unix::fs::symlink(&secret, src.join("lib.rs")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("folder"), src.join("linked")).unwrap();
+
+    let (code, out) = stdout_of(workbook(course.path()).args(["reset", "counter", "--yes"]));
+    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(&secret).unwrap(),
+        "outside the course\n"
+    );
+    assert_eq!(
+        std::fs::read_dir(outside.path().join("folder"))
+            .unwrap()
+            .count(),
+        0
+    );
+    let lib = src.join("lib.rs");
+    assert!(
+        !std::fs::symlink_metadata(&lib).unwrap().is_symlink(),
+        "a real file again"
+    );
+    assert!(
+        std::fs::read_to_string(&lib)
+            .unwrap()
+            .contains("pub fn add")
+    );
+    assert!(!src.join("linked").exists());
+
+    // A learner's folder that is itself a link out of the course is refused.
+    let folder = course.path().join("exercises/counter");
+    let moved = outside.path().join("counter");
+    std::fs::rename(&folder, &moved).unwrap();
+    std::os::unix::fs::symlink(&moved, &folder).unwrap();
+    std::fs::write(moved.join("src/lib.rs"), "// mine\n").unwrap();
+    let output = workbook(course.path())
+        .args(["reset", "counter", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("leads outside the course"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(moved.join("src/lib.rs")).unwrap(),
+        "// mine\n"
+    );
+}

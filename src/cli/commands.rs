@@ -215,6 +215,38 @@ pub fn reset(ctx: &Context, slug: &str, yes: bool, out: &mut impl Write) -> anyh
     Ok(true)
 }
 
+/// `workbook reset <slug> --list`: the backups of an exercise, newest first.
+pub fn list_backups(ctx: &Context, slug: &str, out: &mut impl Write) -> anyhow::Result<bool> {
+    let course = ctx.course();
+    let exercise = find_exercise(course, Some(slug))?;
+    let backups = pristine::backups(course, exercise)?;
+    let Some(newest) = backups.first() else {
+        writeln!(
+            out,
+            "No backups of {slug} yet: each `workbook reset {slug}` keeps one."
+        )?;
+        return Ok(true);
+    };
+    let shown = |path: &Path| {
+        path.strip_prefix(&course.root)
+            .unwrap_or(path)
+            .display()
+            .to_string()
+    };
+    writeln!(out, "Backups of {slug}, newest first:")?;
+    for backup in &backups {
+        let files = if backup.files == 1 { "file" } else { "files" };
+        writeln!(out, "  {}  ({} {files})", shown(&backup.dir), backup.files)?;
+    }
+    writeln!(
+        out,
+        "\nTo restore one, copy its files over the exercise (reset first if you want no other file left), e.g.:\n  cp -R {}/. {}/",
+        shown(&newest.dir),
+        exercise.stub_dir.display()
+    )?;
+    Ok(true)
+}
+
 /// `workbook verify`: returns true when every stub fails and every solution passes.
 pub fn verify(ctx: &Context, slug: Option<&str>, out: &mut impl Write) -> anyhow::Result<bool> {
     let course = ctx.course();
