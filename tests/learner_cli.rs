@@ -447,3 +447,43 @@ fn reset_never_writes_through_a_symbolic_link() {
         "// mine\n"
     );
 }
+
+#[test]
+fn a_course_folder_whose_path_is_not_utf8_gets_one_sentence() {
+    use std::os::unix::ffi::OsStrExt;
+    let outer = tempfile::tempdir().unwrap();
+    let course = outer
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"course-\xff-copy"));
+    copy_dir(&fixtures().join("grading"), &course);
+    let output = workbook(&course)
+        .args(["grade", "counter"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("has a path that is not valid UTF-8"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("course-\u{fffd}-copy"), "{stderr}");
+    assert!(!stderr.contains("Usage:"), "{stderr}");
+}
+
+#[test]
+fn cargo_in_an_exercise_folder_builds_into_the_graders_target() {
+    let output = std::process::Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .current_dir(common::root().join("exercises/rate-limiter"))
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let target = metadata["target_directory"].as_str().unwrap();
+    assert_eq!(
+        target.replace("/exercises/../", "/"),
+        common::root().join(".workbook/target").to_string_lossy(),
+        "the exercise shares the grader's build directory"
+    );
+}

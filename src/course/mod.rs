@@ -193,14 +193,16 @@ impl Course {
     }
 }
 
-/// The entries of `root/dir` that `keep` accepts, relative to `root`, sorted by name.
+/// The entries of `root/dir` that `keep` accepts, relative to `root`, sorted by name. Side
+/// files (dotfiles such as `exercises/.cargo/`, editor lock links and backups) are never
+/// course content.
 fn entries(root: &Path, dir: &str, keep: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
     let Ok(read) = std::fs::read_dir(root.join(dir)) else {
         return Vec::new();
     };
     let mut found: Vec<PathBuf> = read
         .filter_map(Result::ok)
-        .filter(|e| keep(&e.path()))
+        .filter(|e| !side_files::is_side_file(&e.file_name()) && keep(&e.path()))
         .map(|e| Path::new(dir).join(e.file_name()))
         .collect();
     found.sort();

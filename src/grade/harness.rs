@@ -23,6 +23,7 @@ pub fn prepare(
     crate_dir: &Path,
     workdir: &Workdir,
 ) -> Result<Harness, GradeError> {
+    super::require_utf8(crate_dir)?;
     let (workspace_manifest, dir) = member_dir(workdir, exercise.slug.as_str())?;
 
     let package = format!("{}-hidden-tests", exercise.slug);
@@ -90,6 +91,7 @@ pub fn prepare(
 /// that is gone (a temporary copy graded earlier), and cargo loads every listed member. The
 /// one `Cargo.lock` still keeps versions aligned across exercises.
 pub fn member_dir(workdir: &Workdir, name: &str) -> Result<(PathBuf, PathBuf), GradeError> {
+    super::require_utf8(&workdir.root)?;
     let grader_root = workdir.root.join("grader");
     let dir = grader_root.join("harness").join(name);
     std::fs::create_dir_all(&dir)

@@ -46,9 +46,34 @@ pub enum GradeError {
     /// Cargo failed for a reason other than a compile error (network, lock file, ...).
     #[error("cargo failed before compiling the exercise:\n{0}")]
     Cargo(String),
+    /// A folder the grader must hand to cargo has a path that is not UTF-8, which cargo
+    /// refuses.
+    #[error(
+        "the folder {} has a path that is not valid UTF-8, and cargo cannot build in it; rename it (or move the course) to a folder whose path is plain text",
+        .0.display()
+    )]
+    NotUtf8Path(PathBuf),
     /// The grade was cancelled (a file changed during `watch`, or the page went away).
     #[error("cancelled")]
     Cancelled,
+}
+
+/// Refuses, in one sentence, a path cargo would refuse with its usage screen.
+pub(crate) fn require_utf8(path: &Path) -> Result<(), GradeError> {
+    match path.to_str() {
+        Some(_) => Ok(()),
+        None => {
+            // Name the first folder on the path whose own name is not UTF-8.
+            let mut at = PathBuf::new();
+            for part in path.components() {
+                at.push(part);
+                if part.as_os_str().to_str().is_none() {
+                    return Err(GradeError::NotUtf8Path(at));
+                }
+            }
+            Err(GradeError::NotUtf8Path(path.to_path_buf()))
+        }
+    }
 }
 
 impl GradeError {
