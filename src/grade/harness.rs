@@ -100,11 +100,17 @@ pub fn member_dir(workdir: &Workdir, name: &str) -> Result<(PathBuf, PathBuf), G
     write_if_changed(
         &workspace_manifest,
         &format!(
-            "# Written by `workbook grade`; do not edit.\n[workspace]\nresolver = \"3\"\nmembers = [\"harness/{name}\"]\n"
+            "# Written by `workbook grade`; do not edit.\n[workspace]\nresolver = \"3\"\nmembers = [\"harness/{name}\"]\n\n{GRADER_PROFILE}"
         ),
     )?;
     Ok((workspace_manifest, dir))
 }
+
+/// The build profile of every grade. No debug information: panic locations come from
+/// `#[track_caller]` locations, not from it, and without it a test binary of an axum exercise
+/// links in a fraction of the time. `exercises/.cargo/config.toml` sets the same, so a
+/// learner's own `cargo test` reuses what the grader built.
+const GRADER_PROFILE: &str = "[profile.dev]\ndebug = 0\n";
 
 pub(crate) fn path_string(path: &Path) -> String {
     path.to_string_lossy().into_owned()
