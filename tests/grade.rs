@@ -374,31 +374,47 @@ fn a_long_output_keeps_its_end_and_the_assertion() {
     }
 }
 
-#[test]
-fn cancel_stops_a_build_and_its_compilers_at_once() {
-    let course = course();
-    let exercise = &course.exercises["counter"];
-    let fresh = tempfile::tempdir().unwrap();
-    let workdir = Workdir {
-        root: fresh.path().to_path_buf(),
-    };
+/// Grades `dir`, cancelling at the first progress event `trigger` accepts; returns the result
+/// and how long after the cancel the grade returned.
+fn grade_and_cancel_on(
+    course: &Course,
+    dir: &Path,
+    workdir: &Workdir,
+    trigger: fn(&Progress) -> bool,
+) -> (Result<Report, grade::GradeError>, Duration) {
     let cancel = Cancel::default();
     let mut cancelled_at = None;
     let result = grade::grade(
-        &course,
-        exercise,
-        &fixtures().join("learners/build-sleeps"),
-        &workdir,
+        course,
+        &course.exercises["counter"],
+        dir,
+        workdir,
         &cancel,
-        // Cancel as soon as the first crate is compiled: the build script is next.
         &mut |event| {
-            if matches!(event, Progress::Compiled { .. }) && cancelled_at.is_none() {
+            if trigger(&event) && cancelled_at.is_none() {
                 cancelled_at = Some(Instant::now());
                 cancel.cancel();
             }
         },
     );
-    let stopped_after = cancelled_at.expect("something compiled").elapsed();
+    let stopped_after = cancelled_at.expect("the trigger event came").elapsed();
+    (result, stopped_after)
+}
+
+#[test]
+fn cancel_stops_a_build_and_its_compilers_at_once() {
+    let course = course();
+    let fresh = tempfile::tempdir().unwrap();
+    let workdir = Workdir {
+        root: fresh.path().to_path_buf(),
+    };
+    // Cancel as soon as the first crate is compiled: the build script is next.
+    let (result, stopped_after) = grade_and_cancel_on(
+        &course,
+        &fixtures().join("learners/build-sleeps"),
+        &workdir,
+        |event| matches!(event, Progress::Compiled { .. }),
+    );
     assert!(
         matches!(result, Err(grade::GradeError::Cancelled)),
         "{result:?}"
@@ -415,24 +431,12 @@ fn cancel_stops_a_build_and_its_compilers_at_once() {
 #[test]
 fn cancel_stops_running_tests_at_once() {
     let course = course();
-    let exercise = &course.exercises["counter"];
-    let workdir = workdir();
-    let cancel = Cancel::default();
-    let mut cancelled_at = None;
-    let result = grade::grade(
+    let (result, stopped_after) = grade_and_cancel_on(
         &course,
-        exercise,
         &fixtures().join("learners/loops-forever"),
-        &workdir,
-        &cancel,
-        &mut |event| {
-            if matches!(event, Progress::Running { .. }) && cancelled_at.is_none() {
-                cancelled_at = Some(Instant::now());
-                cancel.cancel();
-            }
-        },
+        &workdir(),
+        |event| matches!(event, Progress::Running { .. }),
     );
-    let stopped_after = cancelled_at.expect("a test started").elapsed();
     assert!(
         matches!(result, Err(grade::GradeError::Cancelled)),
         "{result:?}"

@@ -200,12 +200,11 @@ fn unknown_exercise_is_a_clear_error() {
         ));
 }
 
-#[test]
-fn watch_regrades_on_save_and_quits_on_q() {
-    let course = course_with(None);
+/// `workbook watch counter` with piped input, and its output lines as they come.
+fn start_watch(course: &Path) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("workbook"))
         .args(["watch", "counter"])
-        .current_dir(course.path())
+        .current_dir(course)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -221,17 +220,27 @@ fn watch_regrades_on_save_and_quits_on_q() {
             }
         }
     });
-    let wait_for = |needle: &str| {
-        let deadline = Instant::now() + Duration::from_secs(300);
-        while Instant::now() < deadline {
-            if let Ok(line) = rx.recv_timeout(Duration::from_secs(1))
-                && line.contains(needle)
-            {
-                return;
-            }
+    (child, rx)
+}
+
+/// Reads lines until one contains `needle` (or fails after five minutes).
+fn wait_for_line(lines: &std::sync::mpsc::Receiver<String>, needle: &str) {
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while Instant::now() < deadline {
+        if let Ok(line) = lines.recv_timeout(Duration::from_secs(1))
+            && line.contains(needle)
+        {
+            return;
         }
-        panic!("watch never printed {needle:?}");
-    };
+    }
+    panic!("watch never printed {needle:?}");
+}
+
+#[test]
+fn watch_regrades_on_save_and_quits_on_q() {
+    let course = course_with(None);
+    let (mut child, rx) = start_watch(course.path());
+    let wait_for = |needle: &str| wait_for_line(&rx, needle);
     wait_for("Score: 0/5 passed");
     wait_for("Watching exercises/counter: save a file to re-grade");
     let solution = course.path().join("grader/counter/solution/src/lib.rs");
@@ -250,35 +259,8 @@ fn watch_regrades_on_save_and_quits_on_q() {
 #[test]
 fn watch_ignores_editor_side_files_and_q_stops_a_grade_at_once() {
     let course = course_with(None);
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("workbook"))
-        .args(["watch", "counter"])
-        .current_dir(course.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let wait_for = |needle: &str| {
-        let deadline = Instant::now() + Duration::from_secs(300);
-        while Instant::now() < deadline {
-            if let Ok(line) = rx.recv_timeout(Duration::from_secs(1))
-                && line.contains(needle)
-            {
-                return;
-            }
-        }
-        panic!("watch never printed {needle:?}");
-    };
+    let (mut child, rx) = start_watch(course.path());
+    let wait_for = |needle: &str| wait_for_line(&rx, needle);
     wait_for("Watching exercises/counter: save a file to re-grade");
 
     // What editors write while a file is open, being typed in and saved unchanged.
