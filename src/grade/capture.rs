@@ -8,8 +8,8 @@
 
 use std::collections::VecDeque;
 use std::io::Read;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 /// What was kept of one stream.
 #[derive(Debug, Clone, Default)]
@@ -76,15 +76,18 @@ impl Captured {
     }
 }
 
-/// A pipe being read on its own thread.
+/// A pipe being read on its own thread: what was read so far, and whether the pipe closed.
 pub struct Capture {
-    shared: Arc<Mutex<(Captured, bool)>>,
+    shared: Arc<(Mutex<(Captured, bool)>, Condvar)>,
 }
 
 impl Capture {
     /// Starts reading `pipe` to its end (nothing to read when it is `None`).
     pub fn start<R: Read + Send + 'static>(pipe: Option<R>, head: usize, tail: usize) -> Capture {
-        let shared = Arc::new(Mutex::new((Captured::new(head, tail), pipe.is_none())));
+        let shared = Arc::new((
+            Mutex::new((Captured::new(head, tail), pipe.is_none())),
+            Condvar::new(),
+        ));
         if let Some(mut pipe) = pipe {
             let writer = shared.clone();
             std::thread::spawn(move || {
@@ -94,9 +97,12 @@ impl Capture {
                         Ok(0) | Err(_) => 0,
                         Ok(n) => n,
                     };
-                    let Ok(mut guard) = writer.lock() else { return };
+                    let Ok(mut guard) = writer.0.lock() else {
+                        return;
+                    };
                     if n == 0 {
                         guard.1 = true;
+                        writer.1.notify_all();
                         return;
                     }
                     guard.0.push(&buf[..n]);
@@ -109,14 +115,13 @@ impl Capture {
     /// What was read, once the pipe closed or `wait` has passed, whichever is first. Waiting
     /// is bounded because a pipe stays open as long as any process holds it.
     pub fn finish(self, wait: Duration) -> Captured {
-        let deadline = Instant::now() + wait;
-        loop {
-            if let Ok(guard) = self.shared.lock()
-                && (guard.1 || Instant::now() >= deadline)
-            {
-                return guard.0.clone();
-            }
-            std::thread::sleep(Duration::from_millis(1));
+        let (lock, closed) = &*self.shared;
+        let Ok(guard) = lock.lock() else {
+            return Captured::default();
+        };
+        match closed.wait_timeout_while(guard, wait, |(_, done)| !*done) {
+            Ok((guard, _)) => guard.0.clone(),
+            Err(poisoned) => poisoned.into_inner().0.0.clone(),
         }
     }
 }

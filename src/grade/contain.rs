@@ -99,15 +99,18 @@ impl Contained {
         deadline: Instant,
         stop_early: impl Fn() -> bool,
     ) -> io::Result<Option<ExitStatus>> {
+        let exited = ExitWatch::new(self.child.id());
         loop {
             if let Some(status) = self.try_wait()? {
                 return Ok(Some(status));
             }
-            if Instant::now() >= deadline || stop_early() {
+            let now = Instant::now();
+            if now >= deadline || stop_early() {
                 self.stop();
                 return Ok(None);
             }
-            std::thread::sleep(Duration::from_millis(3));
+            // Wake when the process ends, or at least every 20 ms to look at `stop_early`.
+            exited.wait((deadline - now).min(Duration::from_millis(20)));
         }
     }
 
@@ -117,9 +120,15 @@ impl Contained {
         if self.done.is_some() {
             return;
         }
-        signal(self.child.id(), libc::SIGTERM);
         let deadline = Instant::now() + STOP_GRACE;
+        let mut asked = Instant::now() - Duration::from_secs(1);
         while Instant::now() < deadline {
+            // Asked again every 100 ms: a request that lands just before the supervisor blocks
+            // in waitpid would otherwise wait for the program to end.
+            if asked.elapsed() >= Duration::from_millis(100) {
+                signal(self.child.id(), libc::SIGTERM);
+                asked = Instant::now();
+            }
             if let Ok(Some(status)) = self.child.try_wait() {
                 self.done = Some(status);
                 return;
@@ -134,6 +143,52 @@ impl Contained {
 impl Drop for Contained {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// Sleeps until a process ends or a time passes, whichever is first: a pidfd (Linux 5.3+)
+/// turns "until it ends" into one `poll`; elsewhere, short sleeps.
+struct ExitWatch {
+    fd: Option<std::os::fd::OwnedFd>,
+}
+
+impl ExitWatch {
+    fn new(pid: u32) -> ExitWatch {
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::fd::FromRawFd;
+            // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
+            let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
+            if let Ok(fd) = libc::c_int::try_from(fd)
+                && fd >= 0
+            {
+                // SAFETY: the descriptor was just opened and is owned by nobody else.
+                return ExitWatch {
+                    fd: Some(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) }),
+                };
+            }
+        }
+        let _ = pid;
+        ExitWatch { fd: None }
+    }
+
+    fn wait(&self, at_most: Duration) {
+        use std::os::fd::AsRawFd;
+        match &self.fd {
+            Some(fd) => {
+                let mut poll = libc::pollfd {
+                    fd: fd.as_raw_fd(),
+                    events: libc::POLLIN,
+                    revents: 0,
+                };
+                let ms = libc::c_int::try_from(at_most.as_millis().max(1)).unwrap_or(20);
+                // SAFETY: one valid pollfd; poll only writes its `revents`.
+                unsafe {
+                    libc::poll(&mut poll, 1, ms);
+                }
+            }
+            None => std::thread::sleep(at_most.min(Duration::from_millis(2))),
+        }
     }
 }
 
@@ -193,8 +248,13 @@ use std::os::unix::process::CommandExt;
 fn become_supervisor(parent: libc::pid_t, nice: libc::c_int) {
     // SAFETY: plain system calls with constant arguments; the handler only stores an atomic.
     unsafe {
+        // Without SA_RESTART, so that a stop request interrupts the blocking waitpid below.
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = request_stop as *const () as libc::sighandler_t;
+        action.sa_flags = 0;
+        libc::sigemptyset(&mut action.sa_mask);
         for sig in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
-            libc::signal(sig, request_stop as *const () as libc::sighandler_t);
+            libc::sigaction(sig, &action, std::ptr::null_mut());
         }
         #[cfg(target_os = "linux")]
         {
@@ -231,8 +291,9 @@ fn wait_for(program: u32) -> Option<Ended> {
             return None;
         }
         let mut status = 0;
-        // SAFETY: waitpid writes the status into a local.
-        let pid = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
+        // SAFETY: waitpid writes the status into a local. It blocks until a child ends, and
+        // returns -1 with EINTR when a stop request arrives.
+        let pid = unsafe { libc::waitpid(-1, &mut status, 0) };
         if pid == program {
             if libc::WIFEXITED(status) {
                 return Some(Ended::Code(libc::WEXITSTATUS(status)));
@@ -240,9 +301,9 @@ fn wait_for(program: u32) -> Option<Ended> {
             if libc::WIFSIGNALED(status) {
                 return Some(Ended::Signal(libc::WTERMSIG(status)));
             }
-        } else if pid == 0 {
-            std::thread::sleep(Duration::from_millis(2));
-        } else if pid < 0 {
+        } else if pid < 0
+            && std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted
+        {
             return None;
         }
     }

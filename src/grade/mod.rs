@@ -13,6 +13,7 @@ mod docs;
 mod harness;
 mod report;
 mod run;
+mod schedule;
 pub mod warmup;
 
 use std::path::{Path, PathBuf};
@@ -302,6 +303,7 @@ pub(crate) fn build_and_run(
     let started = Instant::now();
     let tests = run::run_all(
         &built.binaries,
+        &harness.package,
         crate_dir,
         limits.test,
         workdir,

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use super::capture::{Capture, Captured};
 use super::contain::{self, Contained};
 use super::report::{TestOutcome, TestStatus};
+use super::schedule;
 use super::{Cancel, GradeError, Progress, Workdir};
 
 /// The most output kept per test: half from each stream's start and end.
@@ -32,7 +33,8 @@ const PIPE_GRACE: Duration = Duration::from_millis(500);
 
 /// One hidden test to run.
 struct Planned {
-    target: String,
+    /// `<target>::<name>`, as reports show it.
+    full_name: String,
     binary: PathBuf,
     name: String,
 }
@@ -46,6 +48,7 @@ enum Event {
 /// Runs every test of every binary, one process each, several at a time.
 pub fn run_all(
     binaries: &[(String, PathBuf)],
+    package: &str,
     crate_dir: &Path,
     timeout: Duration,
     workdir: &Workdir,
@@ -53,16 +56,29 @@ pub fn run_all(
     cancel: &Cancel,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Vec<TestOutcome>, GradeError> {
+    let cache = workdir.root.join("grader/cache");
     let mut planned = Vec::new();
     for (target, binary) in binaries {
-        for name in list_tests(binary, crate_dir, cancel)? {
+        let names = match schedule::cached_list(&cache, binary) {
+            Some(names) => names,
+            None => {
+                let names = list_tests(binary, crate_dir, cancel)?;
+                schedule::keep_list(&cache, binary, &names);
+                names
+            }
+        };
+        for name in names {
             planned.push(Planned {
-                target: target.clone(),
+                full_name: format!("{target}::{name}"),
                 binary: binary.clone(),
                 name,
             });
         }
     }
+    // The order of the report is the listed order; the order of running is longest first.
+    let timings = schedule::Timings::load(&cache, package);
+    let mut order: Vec<usize> = (0..planned.len()).collect();
+    timings.order(&mut order, |&i| planned[i].full_name.as_str());
     let scratch = workdir.root.join("tmp");
     std::fs::create_dir_all(&scratch).map_err(GradeError::io(format!(
         "cannot create {}",
@@ -82,13 +98,14 @@ pub fn run_all(
     std::thread::scope(|scope| {
         for _ in 0..workers {
             let tx = tx.clone();
-            let (planned, next, failed, scratch) = (&planned, &next, &failed, &scratch);
+            let (planned, order, next, failed, scratch) =
+                (&planned, &order, &next, &failed, &scratch);
             scope.spawn(move || {
                 loop {
                     let index = match next.lock() {
-                        Ok(mut n) if *n < planned.len() => {
+                        Ok(mut n) if *n < order.len() => {
                             *n += 1;
-                            *n - 1
+                            order[*n - 1]
                         }
                         _ => return,
                     };
@@ -113,16 +130,15 @@ pub fn run_all(
             match event {
                 Event::Started(index) => {
                     started += 1;
-                    let test = &planned[index];
                     progress(Progress::Running {
-                        name: format!("{}::{}", test.target, test.name),
+                        name: planned[index].full_name.clone(),
                         index: started,
                         total,
                     });
                 }
                 Event::Done(index, Ok(outcome)) => {
                     let test = &planned[index];
-                    let full_name = format!("{}::{}", test.target, test.name);
+                    let full_name = test.full_name.clone();
                     let description = descriptions
                         .get(&full_name)
                         .cloned()
@@ -147,7 +163,9 @@ pub fn run_all(
     if let Some(e) = first_error {
         return Err(e);
     }
-    Ok(outcomes.into_iter().flatten().collect())
+    let outcomes: Vec<TestOutcome> = outcomes.into_iter().flatten().collect();
+    timings.save(outcomes.iter().map(|o| (o.name.clone(), o.duration_ms)));
+    Ok(outcomes)
 }
 
 /// The names of the tests in one binary, from libtest's own `--list`, run contained like a
