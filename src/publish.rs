@@ -144,7 +144,15 @@ fn copy_tree(from: &Path, to: &Path) -> Result<usize, PublishError> {
         // A learner's Cargo.lock inside an exercise is build output; the workbook's own is not.
         let exercise_lock =
             name == "Cargo.lock" && from.parent().is_some_and(|p| p.ends_with("exercises"));
-        if name == "target" || name == "solution" || name == ".workbook" || exercise_lock {
+        // Editors' and systems' side files are not course content; `exercises/.cargo` is (it
+        // points an exercise's own `cargo test` at the grader's build directory).
+        let side_file = crate::course::side_files::is_side_file(&name) && name != ".cargo";
+        if name == "target"
+            || name == "solution"
+            || name == ".workbook"
+            || exercise_lock
+            || side_file
+        {
             continue;
         }
         let path = entry.path();

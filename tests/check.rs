@@ -141,3 +141,18 @@ fn check_finds_the_course_from_inside_an_exercise_folder() {
         .success()
         .stdout("course is clean: 2 lessons, 2 quizzes, 1 exercise\n");
 }
+
+#[test]
+fn side_files_of_editors_and_systems_are_not_course_content() {
+    // Emacs lock link and autosave, Vim swap and backup, macOS and Windows files, a patch's
+    // .orig, a JetBrains temporary, exercises/.cargo and an IDE folder under grader/.
+    let output = workbook()
+        .arg("--course")
+        .arg(fixtures().join("side-files"))
+        .arg("check")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "{stdout}");
+    insta::assert_snapshot!("side_files_course", stdout);
+}

@@ -894,3 +894,34 @@ async fn every_quiz_can_be_taken_wrong_then_right() {
     assert_eq!(best.len(), course.quizzes.len());
     assert!(best.values().all(|b| b.passed && b.attempts == 2));
 }
+
+#[tokio::test]
+async fn a_course_file_linking_outside_the_course_is_never_served() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("tests/fixtures/base"), dir.path());
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("secret.md");
+    std::fs::write(&secret, "# Secret\n\nTOP-SECRET-42\n").unwrap();
+    let readme = dir.path().join("exercises/hello/README.md");
+    std::fs::remove_file(&readme).unwrap();
+    std::os::unix::fs::symlink(&secret, &readme).unwrap();
+    std::os::unix::fs::symlink(&secret, dir.path().join("lessons/03-secret.md")).unwrap();
+    let server = Server::start(dir.path()).await;
+    for path in [
+        "/exercises/hello",
+        "/lessons/secret",
+        "/",
+        "/search?q=SECRET",
+    ] {
+        let (_, body) = server.get(path).await;
+        assert!(
+            !body.contains("TOP-SECRET-42"),
+            "{path} shows the linked file"
+        );
+    }
+    let (_, page) = server.get("/exercises/hello").await;
+    assert!(
+        page.contains("link-outside-course"),
+        "the page says why: {page}"
+    );
+}

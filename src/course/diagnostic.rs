@@ -91,6 +91,8 @@ pub enum Code {
     CodeDoesNotCompile,
     /// A Rust block of a lesson compiles, but its `main` or tests fail.
     CodeFails,
+    /// A course file is a symbolic link to a file outside the course folder.
+    LinkOutsideCourse,
 }
 
 impl Code {
@@ -133,6 +135,7 @@ impl Code {
             Code::NoLessons => "no-lessons",
             Code::CodeDoesNotCompile => "code-does-not-compile",
             Code::CodeFails => "code-fails",
+            Code::LinkOutsideCourse => "link-outside-course",
         }
     }
 

@@ -10,7 +10,7 @@ use toml::Spanned;
 use super::diagnostic::{Code, Diagnostic};
 use super::ids::{ExerciseSlug, LessonSlug};
 use super::outline::Outline;
-use super::source::{is_kebab_case, parse_toml, read_text, span_line};
+use super::source::{is_kebab_case, outside_course, parse_toml, read_text, span_line};
 
 /// The per-test timeout of an exercise that does not set one.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -223,7 +223,27 @@ pub fn load(
         )
     };
 
-    let hidden_tests = rust_files(root, &grader_dir.join("tests"));
+    let mut hidden_tests = rust_files(root, &grader_dir.join("tests"));
+    // A hidden test that links outside the course would be compiled from wherever it points.
+    // The root they must stay in: the course, or a private grader folder given by path.
+    let tests_root = match grader_dir.parent() {
+        Some(grader_root) if grader_dir.is_absolute() => grader_root,
+        _ => root,
+    };
+    hidden_tests.retain(|rel| match outside_course(tests_root, rel.strip_prefix(tests_root).unwrap_or(rel)) {
+        Some(target) => {
+            problems.push(Diagnostic::file(
+                rel,
+                Code::LinkOutsideCourse,
+                format!(
+                    "the hidden test is a link to {}, outside the course folder; copy the file into the course instead",
+                    target.display()
+                ),
+            ));
+            false
+        }
+        None => true,
+    });
     if hidden_tests.is_empty() {
         problems.push(Diagnostic::file(
             &grader_dir.join("tests"),

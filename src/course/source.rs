@@ -9,8 +9,20 @@ use serde::de::DeserializeOwned;
 
 use super::diagnostic::{Code, Diagnostic};
 
-/// A text file's content with CRLF line ends turned into LF and any BOM removed.
+/// A text file's content with CRLF line ends turned into LF and any BOM removed. A file
+/// that is a link to somewhere outside the course is refused, never read: the course is
+/// served to a browser, and a link must not show it any other file on the machine.
 pub fn read_text(root: &Path, rel: &Path) -> Result<String, Diagnostic> {
+    if let Some(target) = outside_course(root, rel) {
+        return Err(Diagnostic::file(
+            rel,
+            Code::LinkOutsideCourse,
+            format!(
+                "the file is a link to {}, outside the course folder; copy the file into the course instead",
+                target.display()
+            ),
+        ));
+    }
     let bytes = std::fs::read(root.join(rel)).map_err(|e| {
         Diagnostic::file(rel, Code::Unreadable, format!("cannot read the file: {e}"))
     })?;
@@ -43,6 +55,29 @@ pub fn read_text(root: &Path, rel: &Path) -> Result<String, Diagnostic> {
         return Err(Diagnostic::file(rel, Code::EmptyFile, "the file is empty"));
     }
     Ok(text.replace("\r\n", "\n"))
+}
+
+/// Where `rel` leads, as its link says, when following its links leads outside `root`. A
+/// file that does not exist (or cannot be resolved) is not outside: reading it reports that.
+///
+/// An absolute `rel` (a private grader folder given with `--grader-dir`) is the caller's to
+/// judge against its own root, so it is never "outside" here.
+pub fn outside_course(root: &Path, rel: &Path) -> Option<std::path::PathBuf> {
+    if rel.is_absolute() {
+        return None;
+    }
+    let real_root = root.canonicalize().ok()?;
+    let path = root.join(rel);
+    let real = path.canonicalize().ok()?;
+    if real.starts_with(&real_root) {
+        return None;
+    }
+    // The link as written (stable, and what the author wrote); a folder link on the way
+    // is named by the folder.
+    Some(
+        std::fs::read_link(&path)
+            .unwrap_or_else(|_| rel.parent().map(|p| p.to_path_buf()).unwrap_or_default()),
+    )
 }
 
 /// The 1-based line holding byte `offset` of `bytes`.

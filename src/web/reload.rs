@@ -13,6 +13,7 @@ use notify::{RecursiveMode, Watcher};
 use super::site::Site;
 use super::state::AppState;
 use crate::course::Course;
+use crate::course::side_files::is_side_path;
 
 /// Editors write a file in several steps; wait this long for the last one.
 const DEBOUNCE: Duration = Duration::from_millis(120);
@@ -20,10 +21,11 @@ const DEBOUNCE: Duration = Duration::from_millis(120);
 /// Starts watching the course; the returned watcher stops when dropped.
 pub fn watch(state: Arc<AppState>) -> notify::Result<notify::RecommendedWatcher> {
     let (tx, rx) = channel();
+    let root = state.course_root.clone();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         if let Ok(event) = event
             && !matches!(event.kind, notify::EventKind::Access(_))
-            && event.paths.iter().any(|p| is_content(p))
+            && event.paths.iter().any(|p| is_content(&root, p))
         {
             let _ = tx.send(());
         }
@@ -70,16 +72,47 @@ pub fn watch(state: Arc<AppState>) -> notify::Result<notify::RecommendedWatcher>
     Ok(watcher)
 }
 
-/// Lesson and quiz files, and an exercise's README or exercise.toml; not build output.
-fn is_content(path: &Path) -> bool {
-    if path.components().any(|c| c.as_os_str() == "target") {
+/// Lesson and quiz files, and an exercise's README or exercise.toml; not build output, and
+/// not an editor's side files (a swap file, a lock link or a backup is not a change of the
+/// course).
+fn is_content(root: &Path, path: &Path) -> bool {
+    if path.components().any(|c| c.as_os_str() == "target") || is_side_path(root, path) {
         return false;
     }
-    match path.extension().and_then(|e| e.to_str()) {
-        Some("md") | Some("toml") => {
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            !name.starts_with('.') && name != "Cargo.toml"
+    if path.file_name().is_none_or(|name| name == "Cargo.toml") {
+        return false;
+    }
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("md") | Some("toml")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn side_files_do_not_reload_the_course() {
+        for path in [
+            "/c/lessons/.#02-rest-api-design.md",
+            "/c/lessons/#02-rest-api-design.md#",
+            "/c/lessons/02-rest-api-design.md~",
+            "/c/lessons/.02-rest-api-design.md.swp",
+            "/c/quizzes/intro.toml.orig",
+            "/c/exercises/.cargo/config.toml",
+            "/c/exercises/x/Cargo.toml",
+            "/c/exercises/x/target/foo.md",
+        ] {
+            assert!(!is_content(Path::new("/c"), Path::new(path)), "{path}");
         }
-        _ => false,
+        for path in [
+            "/c/lessons/02-rest-api-design.md",
+            "/c/quizzes/intro.toml",
+            "/c/exercises/x/README.md",
+            "/c/exercises/x/exercise.toml",
+        ] {
+            assert!(is_content(Path::new("/c"), Path::new(path)), "{path}");
+        }
     }
 }

@@ -71,7 +71,10 @@ impl Site {
         let mut readmes = HashMap::new();
         for exercise in course.exercises.values() {
             let path = exercise.stub_dir.join("README.md");
-            let markdown = std::fs::read_to_string(course.root.join(&path)).unwrap_or_default();
+            // Read as every course file is (a link out of the course is refused); the loader
+            // has already reported any problem as a diagnostic.
+            let markdown =
+                crate::course::source::read_text(&course.root, &path).unwrap_or_default();
             readmes.insert(
                 exercise.slug.to_string(),
                 renderer.page_body(course, &path, &markdown, &exercise.readme.headings),
