@@ -115,11 +115,11 @@ pub fn merge(paths: &[PathBuf]) -> Result<Gradebook, GradebookError> {
     }
     let mut rows: Vec<Row> = Vec::new();
     for path in paths {
-        let learner = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if rows.iter().any(|r| r.learner == learner) {
+        let learner = learner_id(path);
+        if rows
+            .iter()
+            .any(|r: &Row| same_learner(&r.learner, &learner))
+        {
             return Err(GradebookError::DuplicateLearner {
                 path: path.clone(),
                 learner,
@@ -284,9 +284,34 @@ impl Gradebook {
 
 /// Quotes a CSV field when it needs it.
 pub fn csv_field(text: &str) -> String {
+    // A spreadsheet runs a cell that starts with one of these as a formula (CSV injection,
+    // OWASP); a leading apostrophe makes it plain text. The workbook's own numbers are never
+    // negative, so only text cells ever start so.
+    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    };
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
-        text.to_string()
+        text
     }
+}
+
+/// The learner id a report file names: its name without `.json`, in Unicode's composed
+/// form (NFC), so that `José` typed on macOS (which stores names decomposed) and on Linux
+/// are one learner.
+fn learner_id(path: &Path) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    path.file_stem()
+        .map(|s| s.to_string_lossy().nfc().collect())
+        .unwrap_or_default()
+}
+
+/// Two ids name the same learner when they read the same: equal after compatibility
+/// normalisation (NFKC), which also folds full-width letters and ligatures.
+fn same_learner(a: &str, b: &str) -> bool {
+    use unicode_normalization::UnicodeNormalization;
+    a.nfkc().eq(b.nfkc())
 }

@@ -420,3 +420,56 @@ fn the_ci_workflow_example_grades_a_learner_repository() {
         "{book}"
     );
 }
+
+#[test]
+fn learner_names_are_compared_as_read_and_never_run_as_formulas() {
+    let dir = tempfile::tempdir().unwrap();
+    let alice = fixtures().join("reports/alice.json");
+    let bob = fixtures().join("reports/bob.json");
+    // "José" composed (as typed on Linux) and decomposed (as macOS stores file names), and
+    // "ﬁona" with a ligature against "fiona".
+    for (first, second) in [
+        ("Jos\u{e9}", "Jose\u{301}"),
+        ("\u{fb01}ona", "fiona"),
+        ("ＡＢ", "AB"),
+    ] {
+        let (a, b) = (
+            dir.path().join(format!("{first}.json")),
+            dir.path().join(format!("{second}.json")),
+        );
+        std::fs::copy(&alice, &a).unwrap();
+        std::fs::copy(&bob, &b).unwrap();
+        let (code, out, err) = stdout(
+            Command::cargo_bin("workbook")
+                .unwrap()
+                .arg("gradebook")
+                .arg(&a)
+                .arg(&b),
+        );
+        assert_eq!(code, Some(2), "{first} and {second} are one learner: {out}");
+        assert!(err.contains("again"), "{err}");
+    }
+
+    // A file name a spreadsheet would run as a formula is written as text.
+    let mut names = Vec::new();
+    for (i, name) in ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)"]
+        .iter()
+        .enumerate()
+    {
+        let path = dir.path().join(format!("{name}.json"));
+        std::fs::copy(if i % 2 == 0 { &alice } else { &bob }, &path).unwrap();
+        names.push(path);
+    }
+    let (code, csv, err) = stdout(
+        Command::cargo_bin("workbook")
+            .unwrap()
+            .arg("gradebook")
+            .args(&names),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    for line in csv.lines().skip(1) {
+        let first = line.trim_start_matches('"');
+        assert!(first.starts_with('\''), "a formula cell: {line}");
+    }
+    insta::assert_snapshot!("gradebook_formula_names_csv", csv);
+}
