@@ -156,3 +156,18 @@ fn side_files_of_editors_and_systems_are_not_course_content() {
     assert!(output.status.success(), "{stdout}");
     insta::assert_snapshot!("side_files_course", stdout);
 }
+
+#[test]
+fn tricky_headings_get_githubs_ids_and_links_to_them_check_clean() {
+    // Repeated headings, a heading that equals an earlier numbered one, punctuation-only
+    // headings, emoji, Cyrillic and Japanese, and headings named like the page's own parts.
+    let output = workbook()
+        .arg("--course")
+        .arg(fixtures().join("headings"))
+        .arg("check")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "{stdout}");
+    insta::assert_snapshot!("headings_course", stdout);
+}

@@ -925,3 +925,43 @@ async fn a_course_file_linking_outside_the_course_is_never_served() {
         "the page says why: {page}"
     );
 }
+
+#[tokio::test]
+async fn every_id_on_every_page_is_unique_whatever_the_headings_say() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("tests/fixtures/headings"), dir.path());
+    let server = Server::start(dir.path()).await;
+    server.sign_in().await;
+    for path in [
+        "/",
+        "/lessons/intro",
+        "/lessons/next",
+        "/exercises/hello",
+        "/progress",
+        "/search?q=examples",
+    ] {
+        let (status, page) = server.get(path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        let mut ids: Vec<&str> = page
+            .split(" id=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .collect();
+        let count = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), count, "{path} repeats an id: {ids:?}");
+    }
+    let (_, page) = server.get("/lessons/next").await;
+    for id in [
+        "examples-1-1",
+        "a-2",
+        "main",
+        "quiz",
+        "hints",
+        "-1",
+        "日本語の見出し",
+    ] {
+        assert!(page.contains(&format!(" id=\"{id}\"")), "{id}");
+    }
+}

@@ -169,38 +169,52 @@ fn level_number(level: HeadingLevel) -> u8 {
     }
 }
 
-/// The anchor GitHub gives a heading: lower case, letters, digits, `-` and `_` kept, spaces
-/// turned into `-`, everything else dropped. Authors already know this rule from READMEs.
+/// The anchor GitHub gives a heading (github-slugger, which GitHub's Markdown renderer
+/// follows): lower case; letters, marks, numbers, `_` (and other connector punctuation), `-`
+/// and spaces kept, everything else (punctuation, symbols, emoji) dropped; each space turned
+/// into `-`. Authors already know this rule from READMEs, and links checked on GitHub work
+/// here.
 pub fn slugify(text: &str) -> String {
     text.trim()
         .chars()
         .flat_map(char::to_lowercase)
         .filter_map(|c| match c {
             ' ' => Some('-'),
-            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+            '-'
+            | '_'
+            | '\u{203F}'
+            | '\u{2040}'
+            | '\u{2054}'
+            | '\u{FE33}'
+            | '\u{FE34}'
+            | '\u{FE4D}'..='\u{FE4F}'
+            | '\u{FF3F}' => Some(c),
+            c if c.is_alphanumeric() || unicode_normalization::char::is_combining_mark(c) => {
+                Some(c)
+            }
             _ => None,
         })
         .collect()
 }
 
-/// Hands out unique anchors: the second "Examples" heading becomes `examples-1`.
+/// Hands out unique anchors the way github-slugger does: a repeated slug gets `-1`, `-2`, ...
+/// after the first, skipping any that an earlier heading already took (`a-1`, `a`, `a` gives
+/// `a-1`, `a`, `a-2`), so no two headings on a page ever share an id.
 #[derive(Default)]
 struct AnchorSet {
+    /// For each slug handed out or asked for, how many times it was asked for after the first.
     seen: HashMap<String, usize>,
 }
 
 impl AnchorSet {
     fn claim(&mut self, base: String) -> String {
-        let count = self.seen.entry(base.clone()).or_insert(0);
-        let anchor = if *count == 0 {
-            base.clone()
-        } else {
-            format!("{base}-{count}")
-        };
-        *count += 1;
-        if anchor != base {
-            self.seen.insert(anchor.clone(), 1);
+        let mut anchor = base.clone();
+        while self.seen.contains_key(&anchor) {
+            let count = self.seen.entry(base.clone()).or_insert(0);
+            *count += 1;
+            anchor = format!("{base}-{count}");
         }
+        self.seen.insert(anchor.clone(), 0);
         anchor
     }
 }
@@ -216,6 +230,46 @@ mod tests {
         assert_eq!(slugify("  `IntoResponse` errors "), "intoresponse-errors");
         assert_eq!(slugify("400 vs. 422"), "400-vs-422");
         assert_eq!(slugify("Caché & TTL"), "caché--ttl");
+    }
+
+    /// Heading sequences and the ids GitHub gives them (checked against github-slugger's
+    /// rules: its own test fixtures cover the same cases).
+    #[test]
+    fn tricky_heading_sequences_get_unique_github_ids() {
+        let cases: &[(&[&str], &[&str])] = &[
+            (
+                &["Examples", "Examples", "Examples-1"],
+                &["examples", "examples-1", "examples-1-1"],
+            ),
+            (&["a-1", "a", "a"], &["a-1", "a", "a-2"]),
+            (&["C++", "C#", "C"], &["c", "c-1", "c-2"]),
+            (
+                &["🚀 Launch", "Emoji 🚀 launch"],
+                &["-launch", "emoji--launch"],
+            ),
+            (&["`Code` and _em_", "foo_bar"], &["code-and-em", "foo_bar"]),
+            (
+                &["Привет мир", "日本語の見出し"],
+                &["привет-мир", "日本語の見出し"],
+            ),
+            (&["Cafe\u{301}", "Café"], &["cafe\u{301}", "café"]),
+            (&["Q&A", "Q & A", "Q-A"], &["qa", "q--a", "q-a"]),
+            (&["???", "!!!"], &["", "-1"]),
+            (&["1. Intro", "1 Intro"], &["1-intro", "1-intro-1"]),
+        ];
+        for (headings, ids) in cases {
+            let markdown: String = headings.iter().map(|h| format!("## {h}\n\n")).collect();
+            let outline = Outline::parse(&markdown, 1);
+            let got: Vec<&str> = outline.headings.iter().map(|h| h.anchor.as_str()).collect();
+            assert_eq!(&got, ids, "{headings:?}");
+        }
+    }
+
+    #[test]
+    fn an_explicit_id_is_unique_too() {
+        let outline = Outline::parse("## Setup\n\n## Install {#setup}\n", 1);
+        let got: Vec<&str> = outline.headings.iter().map(|h| h.anchor.as_str()).collect();
+        assert_eq!(got, ["setup", "setup-1"]);
     }
 
     #[test]

@@ -168,7 +168,7 @@ pub async fn submit_quiz(
         .find(|l| l.quiz.as_ref().is_some_and(|(q, _)| q.as_str() == slug));
     if !wants_json(&headers) {
         let target = match lesson {
-            Some(lesson) => format!("/lessons/{}?attempt={attempt}#quiz", lesson.slug),
+            Some(lesson) => format!("/lessons/{}?attempt={attempt}#wb:quiz", lesson.slug),
             None => "/progress".to_string(),
         };
         return Ok(Redirect::to(&target).into_response());
@@ -196,7 +196,7 @@ pub async fn submit_quiz(
         "passed": scored.passed,
         "results": results,
         "missed": scored.missed,
-        "retry_url": lesson.map(|l| format!("/lessons/{}?retry=missed#quiz", l.slug)),
+        "retry_url": lesson.map(|l| format!("/lessons/{}?retry=missed#wb:quiz", l.slug)),
     }))
     .into_response())
 }
@@ -225,7 +225,7 @@ pub async fn reveal_hint(
         })
         .map_err(|e| WebError::internal(e, true))?;
     if !wants_json(&headers) {
-        return Ok(Redirect::to(&format!("/exercises/{slug}#hints")).into_response());
+        return Ok(Redirect::to(&format!("/exercises/{slug}#wb:hints")).into_response());
     }
     let hint = exercise
         .hints

@@ -506,7 +506,7 @@ fn quiz_view(
         questions,
         retrying,
         retry_link: (has_attempts && !missed.is_empty() && missed.len() < quiz.questions.len())
-            .then(|| format!("/lessons/{}?retry=missed#quiz", lesson.slug)),
+            .then(|| format!("/lessons/{}?retry=missed#wb:quiz", lesson.slug)),
         score_text,
     }))
 }
