@@ -171,3 +171,16 @@ fn tricky_headings_get_githubs_ids_and_links_to_them_check_clean() {
     assert!(output.status.success(), "{stdout}");
     insta::assert_snapshot!("headings_course", stdout);
 }
+
+#[test]
+fn a_course_in_several_scripts_checks_clean() {
+    let output = workbook()
+        .arg("--course")
+        .arg(fixtures().join("search"))
+        .arg("check")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "{stdout}");
+    insta::assert_snapshot!("search_course", stdout);
+}

@@ -965,3 +965,34 @@ async fn every_id_on_every_page_is_unique_whatever_the_headings_say() {
         assert!(page.contains(&format!(" id=\"{id}\"")), "{id}");
     }
 }
+
+#[tokio::test]
+async fn search_finds_words_in_every_script_and_keeps_cells_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("tests/fixtures/search"), dir.path());
+    let server = Server::start(dir.path()).await;
+    let search = |q: &str| {
+        let q = q.to_string();
+        let server = &server;
+        async move {
+            let query: String = form_urlencoded::byte_serialize(q.as_bytes()).collect();
+            server.get(&format!("/search?q={query}")).await.1
+        }
+    };
+    for (query, marked) in [
+        ("数据库", "<mark>数据库</mark>"),
+        ("负载", "<mark>负载</mark>"),
+        ("データベース", "<mark>データベース</mark>"),
+        ("ฐานข้อมูล", "<mark>ฐานข้อมูล</mark>"),
+    ] {
+        let page = search(query).await;
+        assert!(page.contains(marked), "{query}: {page}");
+        assert!(page.contains("/lessons/many-scripts#"), "{query}");
+    }
+    let page = search("消息队列").await;
+    assert!(!page.contains("<mark>"), "no false hit");
+    // Table cells and list items stay apart in snippets.
+    let page = search("session").await;
+    assert!(!page.contains("sessionself"), "{page}");
+    assert!(!page.contains("heresecond"), "{page}");
+}

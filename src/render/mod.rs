@@ -209,14 +209,19 @@ impl Renderer {
                     {
                         section.text.push_str(text);
                     }
-                    if matches!(
-                        other,
-                        Event::SoftBreak
-                            | Event::HardBreak
-                            | Event::End(TagEnd::Paragraph)
-                            | Event::End(TagEnd::Item)
-                    ) {
-                        section.text.push(' ');
+                    // Block ends separate the words of a section's text, so a search snippet
+                    // never runs two cells or items together ("sessionself-contained").
+                    match &other {
+                        Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph) => {
+                            section.text.push(' ')
+                        }
+                        Event::End(TagEnd::Item | TagEnd::TableCell) => {
+                            section.text.push_str(" · ")
+                        }
+                        Event::End(TagEnd::TableRow | TagEnd::TableHead | TagEnd::Heading(_)) => {
+                            section.text.push_str(" · ")
+                        }
+                        _ => {}
                     }
                     events.push(other);
                 }

@@ -9,6 +9,7 @@ mod reload;
 mod security;
 mod site;
 mod state;
+mod unspaced;
 
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;

@@ -7,6 +7,7 @@ use std::sync::Mutex;
 
 use rusqlite::Connection;
 
+use super::unspaced::{self, SectionText, is_unspaced};
 use crate::course::{Diagnostic, Loaded, Severity};
 use crate::render::{Rendered, Renderer, escape};
 
@@ -37,6 +38,8 @@ pub struct Site {
     pub explanations: HashMap<String, HashMap<String, String>>,
     /// Full-text index of lesson sections.
     search: Mutex<Connection>,
+    /// The same sections as text, for queries in scripts without spaces.
+    sections: Vec<SectionText>,
     /// Bumped on every rebuild, so cached pages know they are stale.
     pub version: u64,
 }
@@ -109,6 +112,7 @@ impl Site {
         }
 
         let search = Connection::open_in_memory()?;
+        let mut sections = Vec::new();
         search.execute_batch(
             "CREATE VIRTUAL TABLE sections USING fts5(lesson UNINDEXED, lesson_title, heading, anchor UNINDEXED, body, tokenize = 'porter unicode61')",
         )?;
@@ -119,6 +123,13 @@ impl Site {
                     continue;
                 };
                 for section in &rendered.sections {
+                    sections.push(SectionText {
+                        lesson: lesson.slug.to_string(),
+                        lesson_title: lesson.title.clone(),
+                        heading: section.heading.clone(),
+                        anchor: section.anchor.clone(),
+                        body: section.text.clone(),
+                    });
                     insert.execute((
                         lesson.slug.as_str(),
                         lesson.title.as_str(),
@@ -136,6 +147,7 @@ impl Site {
             quizzes,
             explanations,
             search: Mutex::new(search),
+            sections,
             version,
         })
     }
@@ -152,6 +164,9 @@ impl Site {
 
     /// Full-text search over lesson sections, best matches first.
     pub fn search(&self, query: &str) -> Vec<Hit> {
+        if query.chars().any(is_unspaced) {
+            return unspaced::search(&self.sections, query);
+        }
         // Each word is quoted, so FTS5 operators typed by the learner are plain words.
         let terms: Vec<String> = query
             .split_whitespace()
