@@ -99,13 +99,16 @@
         score.textContent = "Score: " + percent + "% (pass mark " + Math.round(result.pass_mark * 100) + "%) — " +
           (result.passed ? "passed!" : "not yet passed.") +
           (result.missed.length ? " " + result.missed.length + " question(s) to revisit." : "");
+        var retry = form.querySelector(".quiz-actions .secondary");
         if (result.missed.length && result.retry_url) {
-          var retry = form.querySelector(".quiz-actions .secondary");
           if (!retry) {
             retry = el("a", "button secondary", "Retry the questions I missed");
             form.querySelector(".quiz-actions").appendChild(retry);
           }
           retry.href = result.retry_url;
+        } else if (retry) {
+          // Nothing missed any more: nothing to retry.
+          retry.remove();
         }
       }).catch(function () { score.textContent = "The server could not be reached."; });
     });

@@ -996,3 +996,79 @@ async fn search_finds_words_in_every_script_and_keeps_cells_apart() {
     assert!(!page.contains("sessionself"), "{page}");
     assert!(!page.contains("heresecond"), "{page}");
 }
+
+#[tokio::test]
+async fn progress_keeps_the_best_grade_and_the_first_pass_and_home_offers_to_continue() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("tests/fixtures/grading"), dir.path());
+    let server = Server::start(dir.path()).await;
+    let (_, home) = server.get("/").await;
+    assert!(
+        !home.contains("Continue where you left off"),
+        "nothing done yet"
+    );
+    {
+        let mut store = Store::open(&server.db).unwrap();
+        let grade = |passed: usize| {
+            let mut report =
+                workbook::grade::Report::new(workbook::course::ExerciseSlug::new("counter"), 10);
+            report.tests = (0..5)
+                .map(|i| workbook::grade::TestOutcome {
+                    name: format!("functions::t{i}"),
+                    description: String::new(),
+                    status: if i < passed {
+                        workbook::grade::TestStatus::Passed
+                    } else {
+                        workbook::grade::TestStatus::Failed
+                    },
+                    message: None,
+                    duration_ms: 1,
+                    output: String::new(),
+                    output_truncated: false,
+                })
+                .collect();
+            report.finish();
+            report
+        };
+        store.record_grade(&grade(2)).unwrap();
+        store.record_grade(&grade(5)).unwrap();
+        // A later change breaks it again: the best and the first pass stay.
+        store.record_grade(&grade(1)).unwrap();
+    }
+    // The server notices another process's writes within 100 ms (src/web/state.rs).
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let (_, page) = server.get("/progress").await;
+    let row = page
+        .lines()
+        .find(|l| l.contains("/exercises/counter"))
+        .expect("a row for counter");
+    assert!(
+        row.contains("<td>fail</td><td>1/5</td><td>5/5</td>"),
+        "{row}"
+    );
+    assert!(row.contains("<td>20"), "the date of the first pass: {row}");
+    let (_, home) = server.get("/").await;
+    assert!(
+        home.contains("Continue where you left off: 1. Basics"),
+        "{home}"
+    );
+}
+
+#[tokio::test]
+async fn the_exercise_page_says_lesson_and_difficulty_once() {
+    let dir = course_copy();
+    let server = Server::start(dir.path()).await;
+    let (_, page) = server.get("/exercises/rate-limiter").await;
+    assert!(
+        page.contains("Exercise · intermediate · from"),
+        "the header says it"
+    );
+    assert!(
+        !page.contains("<p>Lesson:"),
+        "the README's line is left out"
+    );
+    assert!(
+        page.contains("The scenario"),
+        "the rest of the README is there"
+    );
+}

@@ -118,6 +118,18 @@ pub struct QuizBest {
     pub last_attempt_at: String,
 }
 
+/// What an exercise's grades add up to over time: the best one, and the first pass. A
+/// later regression changes neither.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GradeHistory {
+    /// Tests passed in the best grade (the highest share passed; the earliest on a tie).
+    pub best_passed: usize,
+    /// Tests run in that grade.
+    pub best_total: usize,
+    /// When the exercise first passed (UTC, `YYYY-MM-DD HH:MM:SS`), if it ever did.
+    pub first_passed_at: Option<String>,
+}
+
 /// An open progress database.
 pub struct Store {
     conn: Connection,
@@ -404,6 +416,33 @@ impl Store {
         Ok(attempts)
     }
 
+    /// The best grade and the first pass of every exercise graded at least once.
+    pub fn grade_history(&self) -> Result<HashMap<String, GradeHistory>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT g.exercise, g.passed, g.total,
+                        (SELECT MIN(graded_at) FROM grades p WHERE p.exercise = g.exercise AND p.status = 'pass')
+                 FROM grades g
+                 WHERE g.id = (SELECT b.id FROM grades b WHERE b.exercise = g.exercise
+                               ORDER BY CAST(b.passed AS REAL) / MAX(b.total, 1) DESC, b.id ASC LIMIT 1)",
+            )
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    GradeHistory {
+                        best_passed: row.get(1)?,
+                        best_total: row.get(2)?,
+                        first_passed_at: row.get(3)?,
+                    },
+                ))
+            })
+            .map_err(self.err())?;
+        rows.collect::<Result<_, _>>().map_err(self.err())
+    }
+
     /// Every grade, oldest first.
     pub fn all_grades(&self) -> Result<Vec<GradeRow>, StoreError> {
         let mut stmt = self
@@ -481,6 +520,28 @@ fn record(json: &str, graded_at: String) -> Result<GradeRecord, StoreError> {
 mod tests {
     use super::*;
     use crate::course::ExerciseSlug;
+
+    #[test]
+    fn history_keeps_the_best_grade_and_the_first_pass_through_a_regression() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("p.db")).unwrap();
+        for (passed, total) in [(3, 10), (10, 10), (4, 10), (10, 10)] {
+            store.record_grade(&report("x", passed, total)).unwrap();
+        }
+        store.record_grade(&report("y", 2, 5)).unwrap();
+        let history = store.grade_history().unwrap();
+        let x = &history["x"];
+        assert_eq!((x.best_passed, x.best_total), (10, 10));
+        let first = x.first_passed_at.clone().expect("x passed");
+        let all = store.all_grades().unwrap();
+        assert_eq!(first, all[1].graded_at, "the first pass, not the latest");
+        assert_eq!(store.latest_grade("x").unwrap().unwrap().passed, 10);
+        let y = &history["y"];
+        assert_eq!(
+            (y.best_passed, y.best_total, y.first_passed_at.clone()),
+            (2, 5, None)
+        );
+    }
 
     fn report(slug: &str, passed: usize, total: usize) -> Report {
         let mut r = Report::new(ExerciseSlug::new(slug), 10);

@@ -19,7 +19,7 @@ use crate::course::{AnswerKey, Lesson, QuestionKind};
 use crate::grade::TestStatus;
 use crate::render::TocEntry;
 use crate::scoring::{Answer, option_order, question_hash};
-use crate::store::{AnswerRecord, GradeRecord, QuizBest, StoreError};
+use crate::store::{AnswerRecord, GradeHistory, GradeRecord, QuizBest, StoreError};
 
 /// Bumped with the stylesheet and script, so browsers fetch new copies.
 const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -27,6 +27,7 @@ const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The learner's progress, read once per page.
 struct Progress {
     grades: HashMap<String, GradeRecord>,
+    history: HashMap<String, GradeHistory>,
     quizzes: HashMap<String, QuizBest>,
 }
 
@@ -34,6 +35,7 @@ fn progress(state: &AppState) -> Result<Progress, StoreError> {
     state.read(|s| {
         Ok(Progress {
             grades: s.latest_grades()?,
+            history: s.grade_history()?,
             quizzes: s.best_quiz_scores()?,
         })
     })
@@ -158,6 +160,8 @@ fn render_error(e: impl std::fmt::Display) -> WebError {
 #[template(path = "home.html")]
 struct HomePage {
     chrome: Chrome,
+    /// Where the learner left off: (lesson slug, "N. Title"), once they have started.
+    resume: Option<(String, String)>,
     lessons: Vec<HomeLesson>,
     total_minutes: u32,
     exercise_count: usize,
@@ -182,6 +186,8 @@ pub async fn home(State(state): State<Arc<AppState>>) -> Result<Response, WebErr
             let course = &site.loaded.course;
             HomePage {
                 chrome: chrome(&site, &progress, "Course", None, ""),
+                resume: resume(course, &progress)
+                    .map(|l| (l.slug.to_string(), format!("{}. {}", l.number, l.title))),
                 lessons: course
                     .lessons
                     .iter()
@@ -209,6 +215,52 @@ pub async fn home(State(state): State<Arc<AppState>>) -> Result<Response, WebErr
         })
         .map_err(render_error)?;
     Ok(html(body))
+}
+
+/// The lesson to continue with: the one of the learner's latest quiz attempt or grade, or the
+/// first unfinished lesson after it when that one is done. `None` before anything was done.
+fn resume<'c>(course: &'c crate::course::Course, progress: &Progress) -> Option<&'c Lesson> {
+    let quiz_times = course.lessons.iter().filter_map(|l| {
+        let (quiz, _) = l.quiz.as_ref()?;
+        Some((
+            progress
+                .quizzes
+                .get(quiz.as_str())?
+                .last_attempt_at
+                .as_str(),
+            l,
+        ))
+    });
+    let grade_times = course.lessons.iter().flat_map(|l| {
+        l.exercises.iter().filter_map(move |(e, _)| {
+            Some((progress.grades.get(e.as_str())?.graded_at.as_str(), l))
+        })
+    });
+    let (_, latest) = quiz_times
+        .chain(grade_times)
+        .max_by_key(|(at, l)| (*at, l.number))?;
+    let done = |l: &Lesson| {
+        let quiz_done = l
+            .quiz
+            .as_ref()
+            .is_none_or(|(q, _)| progress.quizzes.get(q.as_str()).is_some_and(|b| b.passed));
+        quiz_done
+            && l.exercises.iter().all(|(e, _)| {
+                progress
+                    .grades
+                    .get(e.as_str())
+                    .is_some_and(|g| g.report.passed())
+            })
+    };
+    if !done(latest) {
+        return Some(latest);
+    }
+    course
+        .lessons
+        .iter()
+        .skip_while(|l| l.number <= latest.number)
+        .chain(course.lessons.iter())
+        .find(|l| !done(l))
 }
 
 #[derive(Template)]
@@ -250,6 +302,8 @@ struct QuestionVm {
     id: String,
     kind: &'static str,
     prompt_html: String,
+    /// Say "Select all that apply" (a `multiple` question whose prompt does not say it).
+    select_all: bool,
     options: Vec<OptionVm>,
     changed: bool,
     typed: String,
@@ -459,6 +513,8 @@ fn quiz_view(
         questions.push(QuestionVm {
             id: view.id.clone(),
             kind: view.kind,
+            select_all: view.kind == "multiple"
+                && !view.prompt_html.to_lowercase().contains("all that apply"),
             prompt_html: view.prompt_html.clone(),
             options,
             changed: latest
@@ -660,6 +716,8 @@ struct ExerciseRow {
     title: String,
     status: String,
     score: String,
+    best: String,
+    first_passed: String,
     hints: String,
     when: String,
     class: &'static str,
@@ -698,6 +756,7 @@ pub async fn progress_page(State(state): State<Arc<AppState>>) -> Result<Respons
             let mut exercises = Vec::new();
             for exercise in course.exercises.values() {
                 let grade = progress.grades.get(exercise.slug.as_str());
+                let history = progress.history.get(exercise.slug.as_str());
                 let revealed = state
                     .read(|s| s.revealed_hints(exercise.slug.as_str()))
                     .map_err(|e| askama::Error::Custom(Box::new(e)))?;
@@ -706,6 +765,12 @@ pub async fn progress_page(State(state): State<Arc<AppState>>) -> Result<Respons
                     title: exercise.title.clone(),
                     status: grade.map_or("not graded".into(), |g| g.status.as_str().to_string()),
                     score: grade.map_or(String::new(), |g| format!("{}/{}", g.passed, g.total)),
+                    best: history.map_or(String::new(), |h| {
+                        format!("{}/{}", h.best_passed, h.best_total)
+                    }),
+                    first_passed: history
+                        .and_then(|h| h.first_passed_at.clone())
+                        .unwrap_or_default(),
                     hints: format!("{revealed}/{}", exercise.hints.len()),
                     when: grade.map_or(String::new(), |g| g.graded_at.clone()),
                     class: grade.map_or("", |g| g.status.as_str()),

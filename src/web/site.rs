@@ -78,10 +78,10 @@ impl Site {
             // has already reported any problem as a diagnostic.
             let markdown =
                 crate::course::source::read_text(&course.root, &path).unwrap_or_default();
-            readmes.insert(
-                exercise.slug.to_string(),
-                renderer.page_body(course, &path, &markdown, &exercise.readme.headings),
-            );
+            let mut rendered =
+                renderer.page_body(course, &path, &markdown, &exercise.readme.headings);
+            rendered.html = without_lesson_line(&rendered.html);
+            readmes.insert(exercise.slug.to_string(), rendered);
         }
         let mut quizzes = HashMap::new();
         let mut explanations = HashMap::new();
@@ -203,5 +203,39 @@ impl Site {
             Ok(rows) => rows.filter_map(Result::ok).collect(),
             Err(_) => Vec::new(),
         }
+    }
+}
+
+/// A README's opening "Lesson: … · Difficulty: …" paragraph, left out on the exercise page,
+/// whose header already says both (the line stays in the file for readers of the README in
+/// an editor or on a forge).
+fn without_lesson_line(html: &str) -> String {
+    let body_start = match html.strip_prefix("<span id=") {
+        Some(rest) => rest
+            .find("</span>\n")
+            .map_or(0, |i| "<span id=".len() + i + "</span>\n".len()),
+        None => 0,
+    };
+    let rest = &html[body_start..];
+    if rest.starts_with("<p>Lesson:")
+        && let Some(end) = rest.find("</p>\n")
+    {
+        return format!("{}{}", &html[..body_start], &rest[end + "</p>\n".len()..]);
+    }
+    html.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_lesson_line;
+
+    #[test]
+    fn the_readmes_lesson_line_is_left_out_once() {
+        let html = "<span id=\"x\"></span>\n<p>Lesson: <a href=\"/lessons/a\">A</a> · Difficulty: easy</p>\n<h2>Task</h2>\n<p>Lesson: later mentions stay.</p>\n";
+        assert_eq!(
+            without_lesson_line(html),
+            "<span id=\"x\"></span>\n<h2>Task</h2>\n<p>Lesson: later mentions stay.</p>\n"
+        );
+        assert_eq!(without_lesson_line("<p>Other</p>\n"), "<p>Other</p>\n");
     }
 }
