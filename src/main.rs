@@ -69,6 +69,14 @@ enum Command {
         /// Write the report to this file instead of standard output.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Grade learner code that is not trusted: only its `src/` is taken, and it builds
+        /// and runs in a bubblewrap sandbox (no network, no other files). For class grading.
+        #[arg(long)]
+        sandbox: bool,
+        /// The learner's repository (a copy of the course) whose exercises to grade;
+        /// default: this course. Needs --sandbox.
+        #[arg(long, value_name = "DIR", requires = "sandbox")]
+        learner: Option<PathBuf>,
     },
     /// Re-grade an exercise whenever one of its files changes (keys: h hint, n next, q quit).
     Watch {
@@ -239,14 +247,22 @@ fn run(args: Args) -> anyhow::Result<bool> {
             all,
             format,
             out: file,
-        } => cli::commands::grade(
-            &ctx,
-            slug.as_deref(),
-            all,
-            format,
-            file.as_deref(),
-            &mut out,
-        )?,
+            sandbox,
+            learner,
+        } => {
+            let isolation = match (sandbox, learner) {
+                (false, _) => cli::commands::Isolation::None,
+                (true, learner) => cli::commands::Isolation::Sandbox { learner },
+            };
+            cli::commands::grade(
+                &ctx,
+                slug.as_deref(),
+                (all, isolation),
+                format,
+                file.as_deref(),
+                &mut out,
+            )?
+        }
         Command::Watch { slug } => cli::watch::run(&ctx, slug.as_deref())?,
         Command::Hint { slug } => cli::commands::hint(&ctx, slug.as_deref(), &mut out)?,
         Command::Reset {

@@ -199,6 +199,7 @@ pub fn check(
             test: TIMEOUT,
             compile: crate::course::DEFAULT_COMPILE_TIMEOUT,
             cancel: &Cancel::default(),
+            place: grade::Place::Host,
         };
         let run = grade::build_and_run(&harness, &dir, limits, &HashMap::new(), workdir, progress)?;
         if run.compile_errors.is_empty() {

@@ -473,3 +473,147 @@ fn learner_names_are_compared_as_read_and_never_run_as_formulas() {
     }
     insta::assert_snapshot!("gradebook_formula_names_csv", csv);
 }
+
+/// Every file under `dir`, with its content: to prove a grade changed none of them.
+fn snapshot_files(dir: &Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(at) = pending.pop() {
+        for entry in std::fs::read_dir(&at).unwrap().flatten() {
+            if entry.file_type().unwrap().is_dir() {
+                pending.push(entry.path());
+            } else {
+                files.insert(entry.path(), std::fs::read(entry.path()).unwrap());
+            }
+        }
+    }
+    files
+}
+
+/// A copy of the learner repository `fixture` with its placeholders filled in.
+fn adversarial_learner(fixture: &str, fill: &[(&str, String)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("sandbox").join(fixture), dir.path());
+    for (path, _) in snapshot_files(dir.path()) {
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        for (from, to) in fill {
+            text = text.replace(from, to);
+        }
+        std::fs::write(&path, text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn sandboxed_grading_defeats_every_attack_of_a_learner() {
+    if common::find_program("bwrap").is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install bubblewrap for --sandbox"
+        );
+        eprintln!("note: bubblewrap is not installed; the sandbox test is skipped here");
+        return;
+    }
+    // The instructor's checkout: the course, with git credentials in .git/config.
+    let course = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("grading"), course.path());
+    std::fs::create_dir_all(course.path().join(".git")).unwrap();
+    std::fs::write(
+        course.path().join(".git/config"),
+        "[remote \"origin\"]\n\turl = https://ci:FAKE-CREDENTIAL-123@example.invalid/course.git\n",
+    )
+    .unwrap();
+    let grader = course.path().join("grader");
+    let before = snapshot_files(&grader);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let reports = tempfile::tempdir().unwrap();
+    let course_path = course.path().to_string_lossy().into_owned();
+
+    let mut written = Vec::new();
+    for attack in [
+        "reads-solution-at-build",
+        "reads-solution-at-run",
+        "rewrites-hidden-tests",
+        "cargo-config-runner",
+        "added-dependency",
+        "daemon-edits-report",
+        "prints-secrets",
+        "network",
+        "honest",
+    ] {
+        let report = reports.path().join(format!("{attack}.json"));
+        let learner = adversarial_learner(
+            attack,
+            &[
+                ("@COURSE@", course_path.clone()),
+                ("@REPORT@", report.to_string_lossy().into_owned()),
+                ("@PORT@", port.clone()),
+            ],
+        );
+        let (code, out, err) = stdout(
+            workbook(course.path())
+                .env("SECRET_TOKEN", "s3cr3t-token-42")
+                .args(["grade", "counter", "--sandbox", "--format", "json", "--out"])
+                .arg(&report)
+                .arg("--learner")
+                .arg(learner.path()),
+        );
+        let text = std::fs::read_to_string(&report)
+            .unwrap_or_else(|e| panic!("{attack}: no report ({e}): {out}{err}"));
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(json["version"], 1, "{attack}: the grader's own report");
+        assert_eq!(json["exercise"], "counter", "{attack}");
+        let passed = json["status"] == "pass";
+        assert_eq!(passed, attack == "honest", "{attack}: {text}");
+        assert_eq!(code, Some(if passed { 0 } else { 1 }), "{attack}: {err}");
+        for secret in ["s3cr3t-token-42", "FAKE-CREDENTIAL-123"] {
+            assert!(!text.contains(secret), "{attack} leaked {secret}: {text}");
+        }
+        assert!(
+            snapshot_files(&grader) == before,
+            "{attack} changed the instructor's files"
+        );
+        written.push((report, text));
+    }
+    // The daemon would have rewritten its report after 2 s; nothing outlived the grade.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    for (report, text) in &written {
+        assert_eq!(&std::fs::read_to_string(report).unwrap(), text);
+    }
+    assert!(
+        listener.accept().is_err(),
+        "no learner code reached the network"
+    );
+
+    // The same run-time cheat passes without the sandbox: the attacks are real.
+    let trusted = tempfile::tempdir().unwrap();
+    copy_dir(course.path(), trusted.path());
+    let cheat = adversarial_learner(
+        "reads-solution-at-run",
+        &[("@COURSE@", trusted.path().to_string_lossy().into_owned())],
+    );
+    std::fs::copy(
+        cheat.path().join("exercises/counter/src/lib.rs"),
+        trusted.path().join("exercises/counter/src/lib.rs"),
+    )
+    .unwrap();
+    let (code, out, _) = stdout(workbook(trusted.path()).args(["grade", "counter"]));
+    assert_eq!(code, Some(0), "unsandboxed, the cheat passes: {out}");
+}
+
+#[test]
+fn sandbox_that_cannot_be_made_is_one_sentence_and_no_grade() {
+    let course = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("grading"), course.path());
+    let (code, out, err) = stdout(workbook(course.path()).env("PATH", "/nonexistent").args([
+        "grade",
+        "counter",
+        "--sandbox",
+    ]));
+    assert_eq!(code, Some(2), "{out}");
+    assert!(err.contains("--sandbox needs bubblewrap"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(!out.contains("Score"), "nothing was graded: {out}");
+}

@@ -58,11 +58,24 @@ pub fn grade_and_record(
     Ok(report)
 }
 
+/// How far learner code is trusted in a grade.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Isolation {
+    /// The learner's own machine: the learner is trusted.
+    None,
+    /// Class grading: only the learner's `src/` is taken (from `learner`, or this course),
+    /// and it builds and runs in the sandbox.
+    Sandbox {
+        /// The learner's repository, when it is not this course.
+        learner: Option<std::path::PathBuf>,
+    },
+}
+
 /// `workbook grade`: returns true when every graded exercise passed.
 pub fn grade(
     ctx: &Context,
     slug: Option<&str>,
-    all: bool,
+    (all, isolation): (bool, Isolation),
     format: Format,
     out_file: Option<&Path>,
     out: &mut impl Write,
@@ -91,10 +104,16 @@ pub fn grade(
         }
     }
     let cancel = Cancel::default();
-    let mut reports = Vec::new();
-    for exercise in &exercises {
-        reports.push(grade_and_record(ctx, exercise, &cancel)?);
-    }
+    let reports = match &isolation {
+        Isolation::None => {
+            let mut reports = Vec::new();
+            for exercise in &exercises {
+                reports.push(grade_and_record(ctx, exercise, &cancel)?);
+            }
+            reports
+        }
+        Isolation::Sandbox { learner } => grade_in_sandbox(ctx, &exercises, learner.as_deref())?,
+    };
     let passed = reports.iter().all(Report::passed);
 
     let mut buffer = Vec::new();
@@ -137,6 +156,57 @@ pub fn grade(
         None => out.write_all(&buffer)?,
     }
     Ok(passed)
+}
+
+/// Grades `exercises` of the learner's repository `learner` (default: this course) in the
+/// sandbox. A sandbox that cannot be made is an error, never a reason to grade without one.
+fn grade_in_sandbox(
+    ctx: &Context,
+    exercises: &[&Exercise],
+    learner: Option<&Path>,
+) -> anyhow::Result<Vec<Report>> {
+    let course = ctx.course();
+    let sandbox = crate::grade::sandbox::Sandbox::detect()?;
+    let learner_root = learner.unwrap_or(&course.root);
+    if !learner_root.is_dir() {
+        bail!(
+            "the learner's repository {} is not a folder",
+            learner_root.display()
+        );
+    }
+    let workdir = crate::grade::Workdir::of(course);
+    std::fs::create_dir_all(&workdir.root)
+        .with_context(|| format!("cannot create {}", workdir.root.display()))?;
+    let scratch = tempfile::Builder::new()
+        .prefix("sandbox-")
+        .tempdir_in(&workdir.root)
+        .with_context(|| {
+            format!(
+                "cannot create a scratch folder in {}",
+                workdir.root.display()
+            )
+        })?;
+    let cancel = Cancel::default();
+    let mut reports = Vec::new();
+    for exercise in exercises {
+        let crate_dir = learner_root.join(&exercise.stub_dir);
+        let report = crate::grade::grade_sandboxed(
+            course,
+            exercise,
+            &crate_dir,
+            scratch.path(),
+            &sandbox,
+            &cancel,
+            &mut |_| {},
+        )
+        .with_context(|| format!("grading `{}` in the sandbox failed", exercise.slug))?;
+        // Only the learner's own grades belong in this course's progress.
+        if learner.is_none() {
+            ctx.store()?.record_grade(&report)?;
+        }
+        reports.push(report);
+    }
+    Ok(reports)
 }
 
 /// `workbook hint`: prints the next hint and records it; true while hints remain to be shown.

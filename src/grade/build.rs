@@ -13,7 +13,8 @@ use super::capture::Capture;
 use super::contain::{self, Contained};
 use super::harness::Harness;
 use super::report::CompileError;
-use super::{Cancel, GradeError, Progress, Workdir};
+use super::sandbox::Jail;
+use super::{Cancel, GradeError, Place, Progress, Workdir};
 
 /// What a build produced.
 #[derive(Debug, Default)]
@@ -86,8 +87,7 @@ pub fn build(
     if !target_dir.join("debug").exists() {
         progress(Progress::FirstBuild);
     }
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = contain::command(&cargo, limits.nice).map_err(GradeError::CargoMissing)?;
+    let mut command = cargo_command(limits)?;
     command
         .arg("test")
         .arg("--no-run")
@@ -99,6 +99,7 @@ pub fn build(
         .arg(&harness.package)
         .arg("--target-dir")
         .arg(&target_dir)
+        .args(offline(limits.place))
         .env_remove("CARGO_TARGET_DIR")
         .env_remove("RUSTFLAGS")
         .stdin(Stdio::null())
@@ -199,7 +200,7 @@ fn collect(
     }
 }
 
-/// How long a build may take, how to stop it, and at what priority it runs.
+/// How long a build may take, how to stop it, at what priority and where it runs.
 #[derive(Clone, Copy)]
 pub struct BuildLimits<'a> {
     /// The whole build, build scripts included.
@@ -208,6 +209,36 @@ pub struct BuildLimits<'a> {
     pub cancel: &'a Cancel,
     /// Added to the build's niceness (0 for a grade, more for a background build).
     pub nice: i32,
+    /// On the host, or in the class-grading sandbox.
+    pub place: Place<'a>,
+}
+
+/// Cargo, supervised, on the host or in the sandbox (where it sees only the scratch folder
+/// and has no network, so it builds from what was fetched beforehand).
+fn cargo_command(limits: BuildLimits<'_>) -> Result<std::process::Command, GradeError> {
+    match limits.place {
+        Place::Host => {
+            let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+            contain::command(&cargo, limits.nice).map_err(GradeError::CargoMissing)
+        }
+        Place::Sandboxed { sandbox, scratch } => {
+            let jail = Jail {
+                read_only: Vec::new(),
+                writable: vec![scratch.to_path_buf()],
+                home: scratch.join("cargo-home"),
+            };
+            sandbox
+                .command(&jail, &sandbox.cargo(), limits.nice, scratch, &[])
+                .map_err(GradeError::CargoMissing)
+        }
+    }
+}
+
+fn offline(place: Place<'_>) -> &'static [&'static str] {
+    match place {
+        Place::Host => &[],
+        Place::Sandboxed { .. } => &["--offline"],
+    }
 }
 
 fn timed_out_error(timeout: Duration) -> CompileError {

@@ -16,12 +16,29 @@ pub struct Harness {
     pub package: String,
 }
 
-/// Writes (or refreshes) the harness of `exercise` pointing at `crate_dir`.
+/// Writes (or refreshes) the harness of `exercise` pointing at `crate_dir`, with the hidden
+/// tests where the course keeps them.
 pub fn prepare(
     course: &Course,
     exercise: &Exercise,
     crate_dir: &Path,
     workdir: &Workdir,
+) -> Result<Harness, GradeError> {
+    let tests: Vec<PathBuf> = exercise
+        .hidden_tests
+        .iter()
+        .map(|rel| absolute(&course.root.join(rel)))
+        .collect();
+    prepare_with_tests(exercise, crate_dir, workdir, &tests)
+}
+
+/// Writes the harness of `exercise` pointing at `crate_dir`, with the hidden test files
+/// `tests` (absolute paths; a sandboxed grade passes copies of its own).
+pub fn prepare_with_tests(
+    exercise: &Exercise,
+    crate_dir: &Path,
+    workdir: &Workdir,
+    tests: &[PathBuf],
 ) -> Result<Harness, GradeError> {
     super::require_utf8(crate_dir)?;
     let (workspace_manifest, dir) = member_dir(workdir, exercise.slug.as_str())?;
@@ -50,20 +67,16 @@ pub fn prepare(
     deps.insert(exercise.crate_name.clone(), under_test.into());
     manifest.insert("dependencies".into(), deps.into());
 
-    let tests: Vec<toml::Value> = exercise
-        .hidden_tests
+    let tests: Vec<toml::Value> = tests
         .iter()
-        .map(|rel| {
+        .map(|path| {
             let mut test = toml::Table::new();
-            let name = rel
+            let name = path
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
             test.insert("name".into(), name.into());
-            test.insert(
-                "path".into(),
-                path_string(&absolute(&course.root.join(rel))).into(),
-            );
+            test.insert("path".into(), path_string(path).into());
             test.into()
         })
         .collect();

@@ -11,8 +11,10 @@ mod capture;
 pub mod contain;
 mod docs;
 mod harness;
+mod isolated;
 mod report;
 mod run;
+pub mod sandbox;
 mod schedule;
 pub mod warmup;
 
@@ -24,6 +26,7 @@ use std::time::{Duration, Instant};
 pub(crate) use harness::{
     Harness, member_dir as harness_member, write_if_changed as write_member_file,
 };
+pub use isolated::grade_sandboxed;
 pub use report::{
     CompileError, GradeStatus, REPORT_VERSION, Report, Score, TestOutcome, TestStatus,
 };
@@ -212,6 +215,7 @@ pub fn grade(
         test: exercise.timeout,
         compile: exercise.compile_timeout,
         cancel,
+        place: Place::Host,
     };
     let run = build_and_run(
         &harness,
@@ -248,6 +252,7 @@ pub fn prebuild(
         timeout: exercise.compile_timeout,
         cancel,
         nice: warmup::NICE,
+        place: Place::Host,
     };
     build::build(&harness, &crate_dir, workdir, limits, progress).map(|_| ())
 }
@@ -261,6 +266,22 @@ pub(crate) struct Limits<'a> {
     pub compile: Duration,
     /// Stops the grade in any phase.
     pub cancel: &'a Cancel,
+    /// Where cargo and the tests run.
+    pub place: Place<'a>,
+}
+
+/// Where the grader runs cargo and the tests.
+#[derive(Clone, Copy)]
+pub(crate) enum Place<'a> {
+    /// On this machine as it is: the learner's own machine, where the learner is trusted.
+    Host,
+    /// Inside the class-grading sandbox, which sees only `scratch` (and the system).
+    Sandboxed {
+        /// The sandbox.
+        sandbox: &'a sandbox::Sandbox,
+        /// The grade's scratch folder: the learner's crate, the harness, the target folder.
+        scratch: &'a Path,
+    },
 }
 
 /// What building and running one package of the grader workspace gave.
@@ -287,6 +308,7 @@ pub(crate) fn build_and_run(
         timeout: limits.compile,
         cancel: limits.cancel,
         nice: 0,
+        place: limits.place,
     };
     let built = build::build(harness, crate_dir, workdir, build_limits, progress)?;
     let compile_ms = millis(started.elapsed());
@@ -305,7 +327,7 @@ pub(crate) fn build_and_run(
         &built.binaries,
         &harness.package,
         crate_dir,
-        limits.test,
+        (limits.test, limits.place),
         workdir,
         descriptions,
         limits.cancel,

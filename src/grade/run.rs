@@ -16,8 +16,9 @@ use std::time::{Duration, Instant};
 use super::capture::{Capture, Captured};
 use super::contain::{self, Contained};
 use super::report::{TestOutcome, TestStatus};
+use super::sandbox::Jail;
 use super::schedule;
-use super::{Cancel, GradeError, Progress, Workdir};
+use super::{Cancel, GradeError, Place, Progress, Workdir};
 
 /// The most output kept per test: half from each stream's start and end.
 pub const OUTPUT_LIMIT: usize = 64 * 1024;
@@ -50,7 +51,7 @@ pub fn run_all(
     binaries: &[(String, PathBuf)],
     package: &str,
     crate_dir: &Path,
-    timeout: Duration,
+    (timeout, place): (Duration, Place<'_>),
     workdir: &Workdir,
     descriptions: &HashMap<String, String>,
     cancel: &Cancel,
@@ -62,7 +63,7 @@ pub fn run_all(
         let names = match schedule::cached_list(&cache, binary) {
             Some(names) => names,
             None => {
-                let names = list_tests(binary, crate_dir, cancel)?;
+                let names = list_tests(binary, crate_dir, place, cancel)?;
                 schedule::keep_list(&cache, binary, &names);
                 names
             }
@@ -115,8 +116,14 @@ pub fn run_all(
                     let test = &planned[index];
                     let _ = tx.send(Event::Started(index));
                     let stop = || cancel.is_cancelled() || failed.is_cancelled();
-                    let result =
-                        run_one(&test.binary, &test.name, crate_dir, timeout, scratch, &stop);
+                    let result = run_one(
+                        &test.binary,
+                        &test.name,
+                        crate_dir,
+                        (timeout, place),
+                        scratch,
+                        &stop,
+                    );
                     if result.is_err() {
                         failed.cancel();
                     }
@@ -170,13 +177,16 @@ pub fn run_all(
 
 /// The names of the tests in one binary, from libtest's own `--list`, run contained like a
 /// test: learner code can run before `main` (a static constructor) and may start processes.
-fn list_tests(binary: &Path, crate_dir: &Path, cancel: &Cancel) -> Result<Vec<String>, GradeError> {
-    let mut command = contain::command(binary, 0).map_err(GradeError::io(
-        "cannot find the workbook program to supervise tests",
-    ))?;
+fn list_tests(
+    binary: &Path,
+    crate_dir: &Path,
+    place: Place<'_>,
+    cancel: &Cancel,
+) -> Result<Vec<String>, GradeError> {
+    let home = tempfile::tempdir().map_err(GradeError::io("cannot create a scratch folder"))?;
+    let mut command = test_command(binary, crate_dir, place, home.path(), &[])?;
     command
         .args(["--list", "--format", "terse"])
-        .current_dir(crate_dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
@@ -210,7 +220,7 @@ fn run_one(
     binary: &Path,
     name: &str,
     crate_dir: &Path,
-    timeout: Duration,
+    (timeout, place): (Duration, Place<'_>),
     scratch: &Path,
     stop: &dyn Fn() -> bool,
 ) -> Result<TestOutcome, GradeError> {
@@ -220,19 +230,18 @@ fn run_one(
         .map_err(GradeError::io("cannot create a scratch folder for a test"))?;
     let log = log_dir.path().join("libtest.log");
 
-    let mut command = contain::command(binary, 0).map_err(GradeError::io(
-        "cannot find the workbook program to supervise tests",
-    ))?;
+    // Tests run side by side: each gets a temporary folder of its own.
+    let env: [(&str, &std::ffi::OsStr); 2] = [
+        ("RUST_BACKTRACE", "0".as_ref()),
+        ("TMPDIR", log_dir.path().as_os_str()),
+    ];
+    let mut command = test_command(binary, crate_dir, place, log_dir.path(), &env)?;
     command
         .arg("--exact")
         .arg(name)
         .args(["--test-threads", "1", "--color", "never"])
         .arg("--logfile")
         .arg(&log)
-        .current_dir(crate_dir)
-        .env("RUST_BACKTRACE", "0")
-        // Tests run side by side: each gets a temporary folder of its own.
-        .env("TMPDIR", log_dir.path())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -370,6 +379,40 @@ fn panic_message(stdout: &str) -> Option<String> {
         message.push_str(" [...]");
     }
     Some(message)
+}
+
+/// A supervised command running a test binary in `crate_dir`: on the host, or in the sandbox
+/// where it sees the built binaries and the learner's crate read-only and only `scratch`
+/// writable.
+fn test_command(
+    binary: &Path,
+    crate_dir: &Path,
+    place: Place<'_>,
+    scratch: &Path,
+    env: &[(&str, &std::ffi::OsStr)],
+) -> Result<std::process::Command, GradeError> {
+    let cannot = || GradeError::io("cannot find the workbook program to supervise tests");
+    match place {
+        Place::Host => {
+            let mut command = contain::command(binary, 0).map_err(cannot())?;
+            command.current_dir(crate_dir).envs(env.iter().copied());
+            Ok(command)
+        }
+        Place::Sandboxed { sandbox, .. } => {
+            let target = binary
+                .ancestors()
+                .find(|dir| dir.file_name().is_some_and(|n| n == "target"))
+                .unwrap_or(binary);
+            let jail = Jail {
+                read_only: vec![target.to_path_buf(), crate_dir.to_path_buf()],
+                writable: vec![scratch.to_path_buf()],
+                home: scratch.join("home"),
+            };
+            sandbox
+                .command(&jail, binary, 0, crate_dir, env)
+                .map_err(cannot())
+        }
+    }
 }
 
 /// libtest's warning that `--logfile` is deprecated: the grader's business, not the learner's.

@@ -87,3 +87,10 @@ pub fn wait_until_gone(
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+/// The path of `name` on PATH, if it is installed.
+pub fn find_program(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
