@@ -13,6 +13,8 @@ use crate::grade::{REPORT_VERSION, Report};
 pub const GRADES_KIND: &str = "workbook-grades";
 /// The `kind` of `workbook export --format json` output.
 pub const PROGRESS_KIND: &str = "workbook-progress";
+/// The `kind` of `workbook quiz grade` output: quiz scores the instructor computed.
+pub const QUIZ_SCORES_KIND: &str = "workbook-quiz-scores";
 
 /// A quiz's best result, as carried in grade and progress files.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -104,6 +106,9 @@ pub struct Gradebook {
     pub exercises: Vec<String>,
     /// Every quiz that appears in any report, sorted.
     pub quizzes: Vec<String>,
+    /// The quizzes whose scores came, for at least one learner, from the learner's own
+    /// progress (which the learner controls) rather than from `workbook quiz grade`.
+    pub self_reported_quizzes: Vec<String>,
     /// One row per learner, sorted by id.
     pub rows: Vec<Row>,
 }
@@ -114,24 +119,49 @@ pub fn merge(paths: &[PathBuf]) -> Result<Gradebook, GradebookError> {
         return Err(GradebookError::NoReports);
     }
     let mut rows: Vec<Row> = Vec::new();
+    // Per learner: quiz scores from their own progress, and from `quiz grade` (if any).
+    let mut own: Vec<Option<BTreeMap<String, f64>>> = Vec::new();
+    let mut graded: Vec<Option<BTreeMap<String, f64>>> = Vec::new();
     for path in paths {
         let learner = learner_id(path);
-        if rows
-            .iter()
-            .any(|r: &Row| same_learner(&r.learner, &learner))
-        {
+        let scores = read(path)?;
+        let at = rows.iter().position(|r| same_learner(&r.learner, &learner));
+        let index = at.unwrap_or_else(|| {
+            rows.push(Row {
+                learner: learner.clone(),
+                exercises: BTreeMap::new(),
+                quizzes: BTreeMap::new(),
+                total: 0.0,
+            });
+            own.push(None);
+            graded.push(None);
+            rows.len() - 1
+        });
+        // One report and one quiz-scores file per learner, at most.
+        let slot = match scores.source {
+            QuizSource::SelfReported => &mut own[index],
+            QuizSource::Graded => &mut graded[index],
+        };
+        if slot.is_some() {
             return Err(GradebookError::DuplicateLearner {
                 path: path.clone(),
                 learner,
             });
         }
-        let (exercises, quizzes) = read(path)?;
-        rows.push(Row {
-            learner,
-            exercises,
-            quizzes,
-            total: 0.0,
-        });
+        *slot = Some(scores.quizzes);
+        rows[index].exercises.extend(scores.exercises);
+    }
+    // Graded scores, where the instructor has them, replace what the learner's progress says.
+    let mut self_reported = BTreeSet::new();
+    for ((row, own), graded) in rows.iter_mut().zip(own).zip(graded) {
+        row.quizzes = match graded {
+            Some(graded) => graded,
+            None => {
+                let own = own.unwrap_or_default();
+                self_reported.extend(own.keys().cloned());
+                own
+            }
+        };
     }
     let exercises: BTreeSet<String> = rows
         .iter()
@@ -151,11 +181,36 @@ pub fn merge(paths: &[PathBuf]) -> Result<Gradebook, GradebookError> {
         version: REPORT_VERSION,
         exercises: exercises.into_iter().collect(),
         quizzes: quizzes.into_iter().collect(),
+        self_reported_quizzes: self_reported.into_iter().collect(),
         rows,
     })
 }
 
-type Scores = (BTreeMap<String, f64>, BTreeMap<String, f64>);
+/// Where a report's quiz scores come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QuizSource {
+    /// The learner's own progress database (grades and progress files).
+    SelfReported,
+    /// `workbook quiz grade`, with the instructor's keys.
+    Graded,
+}
+
+/// A report file's exercise and quiz scores.
+struct Scores {
+    exercises: BTreeMap<String, f64>,
+    quizzes: BTreeMap<String, f64>,
+    source: QuizSource,
+}
+
+impl Scores {
+    fn self_reported(exercises: BTreeMap<String, f64>, quizzes: BTreeMap<String, f64>) -> Scores {
+        Scores {
+            exercises,
+            quizzes,
+            source: QuizSource::SelfReported,
+        }
+    }
+}
 
 /// A report file's exercise and quiz scores, whichever of the three kinds it is.
 fn read(path: &Path) -> Result<Scores, GradebookError> {
@@ -194,7 +249,7 @@ fn read(path: &Path) -> Result<Scores, GradebookError> {
         Some(GRADES_KIND) => {
             let file: GradesFile =
                 serde_json::from_value(value).map_err(|e| not_a_report(e.to_string()))?;
-            Ok((
+            Ok(Scores::self_reported(
                 file.exercises
                     .iter()
                     .map(|r| (r.exercise.to_string(), score(r)))
@@ -234,16 +289,30 @@ fn read(path: &Path) -> Result<Scores, GradebookError> {
                 };
                 exercises.insert(exercise.to_string(), value);
             }
-            Ok((
+            Ok(Scores::self_reported(
                 exercises,
                 quizzes.into_iter().map(|(q, r)| (q, r.best)).collect(),
             ))
+        }
+        Some(QUIZ_SCORES_KIND) => {
+            let quizzes: BTreeMap<String, QuizResult> = value
+                .get("quizzes")
+                .cloned()
+                .map(serde_json::from_value)
+                .transpose()
+                .map_err(|e| not_a_report(e.to_string()))?
+                .unwrap_or_default();
+            Ok(Scores {
+                exercises: BTreeMap::new(),
+                quizzes: quizzes.into_iter().map(|(q, r)| (q, r.best)).collect(),
+                source: QuizSource::Graded,
+            })
         }
         Some(other) => Err(not_a_report(format!("unknown kind `{other}`"))),
         None => {
             let report: Report =
                 serde_json::from_value(value).map_err(|e| not_a_report(e.to_string()))?;
-            Ok((
+            Ok(Scores::self_reported(
                 [(report.exercise.to_string(), score(&report))].into(),
                 BTreeMap::new(),
             ))
@@ -259,7 +328,14 @@ impl Gradebook {
             out.push_str(&format!(",exercise:{}", csv_field(e)));
         }
         for q in &self.quizzes {
-            out.push_str(&format!(",quiz:{}", csv_field(q)));
+            // Said in the header itself, so it travels with the spreadsheet.
+            let note = if self.self_reported_quizzes.contains(q) {
+                " (self-reported)"
+            } else {
+                ""
+            };
+            out.push(',');
+            out.push_str(&csv_field(&format!("quiz:{q}{note}")));
         }
         out.push_str(",total\n");
         for row in &self.rows {

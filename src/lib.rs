@@ -9,6 +9,7 @@ pub mod grade;
 pub mod gradebook;
 pub mod pristine;
 pub mod publish;
+pub mod quiz_grading;
 pub mod render;
 pub mod scaffold;
 pub mod scoring;

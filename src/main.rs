@@ -131,6 +131,11 @@ enum Command {
         #[command(subcommand)]
         what: NewCommand,
     },
+    /// For instructors: quizzes graded from learners' answers, with the keys of this course.
+    Quiz {
+        #[command(subcommand)]
+        what: QuizCommand,
+    },
     /// For instructors: every stub compiles and fails, every solution passes its hidden tests.
     Verify {
         /// The exercise's slug (default: all of them).
@@ -138,6 +143,20 @@ enum Command {
         /// Verify every exercise (the default when no slug is given).
         #[arg(long, conflicts_with = "slug")]
         all: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum QuizCommand {
+    /// Scores a learner's quiz answers (their `workbook export --format json`) with this
+    /// course's answer keys; the result goes beside their grades into `workbook gradebook`.
+    Grade {
+        /// The learner's export file.
+        answers: PathBuf,
+        /// Write the quiz scores to this file instead of standard output (name it after the
+        /// learner, like their report, e.g. `quiz-scores/<learner>.json`).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
 }
 
@@ -265,6 +284,9 @@ fn run(args: Args) -> anyhow::Result<bool> {
         }
         Command::Watch { slug } => cli::watch::run(&ctx, slug.as_deref())?,
         Command::Hint { slug } => cli::commands::hint(&ctx, slug.as_deref(), &mut out)?,
+        Command::Quiz {
+            what: QuizCommand::Grade { answers, out: file },
+        } => cli::commands::quiz_grade(&ctx, &answers, file.as_deref(), &mut out)?,
         Command::Reset {
             slug, list: true, ..
         } => cli::commands::list_backups(&ctx, &slug, &mut out)?,

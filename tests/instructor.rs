@@ -354,71 +354,119 @@ fn export_hands_in_attempts_grades_and_hints() {
     assert!(book.contains("frank,0.00"), "{book}");
 }
 
-#[test]
-fn the_ci_workflow_example_grades_a_learner_repository() {
-    let workflow = std::fs::read_to_string(root().join("docs/ci/grade-class.yml")).unwrap();
-    let commands: Vec<String> = workflow
+/// The one-line `run:` of the workflow step named `name`.
+fn workflow_step(workflow: &str, name: &str) -> String {
+    let mut lines = workflow
         .lines()
-        .filter_map(|l| l.trim().strip_prefix("run: ./target/release/workbook "))
-        .map(str::to_string)
-        .collect();
+        .skip_while(|l| l.trim() != format!("- name: {name}"));
+    lines.next().unwrap_or_else(|| panic!("no step {name:?}"));
+    lines
+        .find_map(|l| l.trim().strip_prefix("run: "))
+        .unwrap_or_else(|| panic!("step {name:?} has no run"))
+        .to_string()
+}
+
+/// The lines of job `job` (from `  job:` to the next job).
+fn workflow_job<'w>(workflow: &'w str, job: &str) -> Vec<&'w str> {
+    let header = format!("  {job}:");
+    workflow
+        .lines()
+        .skip_while(|l| *l != header)
+        .skip(1)
+        .take_while(|l| !(l.starts_with("  ") && !l.starts_with("   ") && l.ends_with(':')))
+        .collect()
+}
+
+#[test]
+fn the_class_workflow_grades_three_learners_and_merges_their_reports() {
+    let workflow = std::fs::read_to_string(root().join("docs/ci/grade-class.yml")).unwrap();
+    // The shape that keeps learner code away from secrets and solutions.
+    let grade_job = workflow_job(&workflow, "grade").join("\n");
+    assert!(
+        !grade_job.contains("secrets."),
+        "no secret in the job that runs learner code"
+    );
+    assert!(
+        grade_job.contains("!/grader/*/solution/"),
+        "solutions are not checked out"
+    );
+    assert!(grade_job.contains("rm -rf course/grader/*/solution"));
+    assert!(grade_job.contains("--sandbox"));
+    let checkouts = workflow.matches("uses: actions/checkout@").count();
     assert_eq!(
-        commands.len(),
-        2,
-        "the workflow grades as JUnit and as JSON"
+        workflow.matches("persist-credentials: false").count(),
+        checkouts,
+        "no checkout keeps credentials on disk"
     );
-
-    // The learner's repository is a published edition; the instructor's grader is private.
-    let course = tempfile::tempdir().unwrap();
-    copy_dir(&fixtures().join("grading"), course.path());
-    let work = tempfile::tempdir().unwrap();
-    let learner = work.path().join("learner");
-    let (code, out, err) = stdout(workbook(course.path()).arg("publish").arg(&learner));
-    assert_eq!(code, Some(0), "{out}{err}");
-    std::fs::remove_dir_all(learner.join("grader")).unwrap();
-    copy_dir(
-        &course.path().join("grader"),
-        &learner.join("instructor/grader"),
-    );
-    let solution = course.path().join("grader/greeter/solution/src/lib.rs");
-    std::fs::copy(solution, learner.join("exercises/greeter/src/lib.rs")).unwrap();
-
-    for command in &commands {
-        let output = Command::cargo_bin("workbook")
-            .unwrap()
-            .current_dir(&learner)
-            .env_remove("WORKBOOK_DB")
-            .args(command.split_whitespace())
-            .output()
-            .unwrap();
-        // Exit 1: the learner has not finished `counter`; the reports are written all the same.
-        assert_eq!(
-            output.status.code(),
-            Some(1),
-            "{command}: {}",
-            String::from_utf8_lossy(&output.stderr)
+    let grade = workflow_step(&workflow, "Grade in the sandbox");
+    let merge = workflow_step(&workflow, "Merge the reports");
+    if common::find_program("bwrap").is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install bubblewrap"
         );
+        eprintln!("note: bubblewrap is not installed; the class workflow test is skipped here");
+        return;
     }
-    let xml = std::fs::read_to_string(learner.join("grades.xml")).unwrap();
+
+    // The grade job's layout: the instructor's course without solutions, the workbook built
+    // from it, and one learner's exercises at a time.
+    let work = tempfile::tempdir().unwrap();
+    let course = work.path().join("course");
+    copy_dir(&fixtures().join("grading"), &course);
+    let solutions = tempfile::tempdir().unwrap();
+    for slug in ["counter", "greeter"] {
+        let solution = course.join("grader").join(slug).join("solution");
+        copy_dir(&solution, &solutions.path().join(slug));
+        std::fs::remove_dir_all(&solution).unwrap();
+    }
+    std::fs::create_dir_all(course.join("target/release")).unwrap();
+    std::os::unix::fs::symlink(
+        assert_cmd::cargo::cargo_bin("workbook"),
+        course.join("target/release/workbook"),
+    )
+    .unwrap();
+    let solution_of = |slug: &str| solutions.path().join(slug).join("src/lib.rs");
+    let stub_of = |slug: &str| course.join("exercises").join(slug).join("src/lib.rs");
+    let cheat = adversarial_learner(
+        "reads-solution-at-run",
+        &[("@COURSE@", course.to_string_lossy().into_owned())],
+    );
+    let cheat_lib = cheat.path().join("exercises/counter/src/lib.rs");
+    let learners = [
+        ("ana-honest", solution_of("counter"), solution_of("greeter")),
+        ("ben-partial", solution_of("counter"), stub_of("greeter")),
+        ("cy-cheating", cheat_lib, stub_of("greeter")),
+    ];
+    for (id, counter, greeter) in &learners {
+        let learner = work.path().join("learner");
+        let _ = std::fs::remove_dir_all(&learner);
+        for (slug, lib) in [("counter", counter), ("greeter", greeter)] {
+            let src = learner.join("exercises").join(slug).join("src");
+            std::fs::create_dir_all(&src).unwrap();
+            std::fs::copy(lib, src.join("lib.rs")).unwrap();
+        }
+        let status = std::process::Command::new("bash")
+            .args(["-c", &grade])
+            .current_dir(work.path())
+            .env("LEARNER_ID", id)
+            .env_remove("WORKBOOK_DB")
+            .status()
+            .unwrap();
+        assert!(status.success(), "{id}: the grade step failed");
+    }
+    let output = std::process::Command::new("bash")
+        .args(["-c", &merge])
+        .current_dir(work.path())
+        .output()
+        .unwrap();
     assert!(
-        xml.contains("<testsuite name=\"greeter\" tests=\"1\" failures=\"0\""),
-        "{xml}"
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
     );
-    assert!(
-        xml.contains("<testsuite name=\"counter\" tests=\"5\" failures=\"5\""),
-        "{xml}"
-    );
-    let (code, book, err) = stdout(
-        Command::cargo_bin("workbook")
-            .unwrap()
-            .arg("gradebook")
-            .arg(learner.join("grades.json")),
-    );
-    assert_eq!(code, Some(0), "{err}");
-    assert!(
-        book.starts_with("learner,exercise:counter,exercise:greeter,total\ngrades,0.00,1.00,0.50"),
-        "{book}"
-    );
+    let csv = std::fs::read_to_string(work.path().join("gradebook.csv")).unwrap();
+    insta::assert_snapshot!("class_workflow_gradebook_csv", csv);
 }
 
 #[test]
@@ -616,4 +664,103 @@ fn sandbox_that_cannot_be_made_is_one_sentence_and_no_grade() {
     assert!(err.contains("--sandbox needs bubblewrap"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(!out.contains("Score"), "nothing was graded: {out}");
+}
+
+#[test]
+fn quiz_scores_are_graded_from_answers_and_self_reported_ones_say_so() {
+    let course = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("base"), course.path());
+    let work = tempfile::tempdir().unwrap();
+    // What a learner hands in: every attempt and answer, and best scores they claim. The
+    // claimed scores are edited: 1.0 for `intro` and for `next`, which they never took.
+    let export = serde_json::json!({
+        "version": 1,
+        "kind": "workbook-progress",
+        "quizzes": {
+            "intro": {"best": 1.0, "passed": true, "attempts": 2},
+            "next": {"best": 1.0, "passed": true, "attempts": 1}
+        },
+        "quiz_attempts": [
+            {"id": 1, "quiz": "intro", "score": 1.0, "passed": true, "attempted_at": "2026-11-30 10:00:00",
+             "answers": [
+                {"question": "what-is-a-backend", "answer": [1], "correct": true, "points": 1.0},
+                {"question": "layers", "answer": [0, 1], "correct": true, "points": 1.0}
+             ]},
+            {"id": 2, "quiz": "intro", "score": 1.0, "passed": true, "attempted_at": "2026-11-30 10:05:00",
+             "answers": [
+                {"question": "layers", "answer": [0], "correct": true, "points": 1.0}
+             ]}
+        ],
+        "grades": [{"exercise": "hello", "status": "pass", "passed": 1, "total": 1, "graded_at": "2026-11-30 10:10:00"}],
+        "hints": []
+    });
+    let reports = work.path().join("reports");
+    std::fs::create_dir_all(&reports).unwrap();
+    std::fs::write(reports.join("ana.json"), export.to_string()).unwrap();
+
+    // Self-reported: the gradebook says so in the header and on stderr.
+    let (code, csv, err) = stdout(
+        Command::cargo_bin("workbook")
+            .unwrap()
+            .arg("gradebook")
+            .arg(reports.join("ana.json")),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        csv.starts_with(
+            "learner,exercise:hello,quiz:intro (self-reported),quiz:next (self-reported),total"
+        ),
+        "{csv}"
+    );
+    assert!(err.contains("workbook quiz grade"), "{err}");
+
+    // Graded with the instructor's keys: attempt 1 gets half, the retry of `layers` keeps
+    // the first answer's points for `what-is-a-backend` (0) and scores `layers` wrong (0.5).
+    let graded_dir = work.path().join("quiz-scores");
+    std::fs::create_dir_all(&graded_dir).unwrap();
+    let graded = graded_dir.join("ana.json");
+    let (code, out, err) = stdout(
+        workbook(course.path())
+            .args(["quiz", "grade"])
+            .arg(reports.join("ana.json"))
+            .arg("--out")
+            .arg(&graded),
+    );
+    assert_eq!(code, Some(0), "{out}{err}");
+    let scores: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&graded).unwrap()).unwrap();
+    assert_eq!(scores["kind"], "workbook-quiz-scores");
+    assert_eq!(scores["quizzes"]["intro"]["attempts"], 2);
+    assert_eq!(scores["quizzes"]["intro"]["best"], 0.5, "{scores}");
+    assert!(
+        scores["quizzes"].get("next").is_none(),
+        "never taken: {scores}"
+    );
+
+    for order in [
+        [&graded, &reports.join("ana.json")],
+        [&reports.join("ana.json"), &graded],
+    ] {
+        let (code, csv, err) = stdout(
+            Command::cargo_bin("workbook")
+                .unwrap()
+                .arg("gradebook")
+                .args(order),
+        );
+        assert_eq!(code, Some(0), "{err}");
+        assert_eq!(
+            csv, "learner,exercise:hello,quiz:intro,total\nana,1.00,0.50,0.75\n",
+            "{err}"
+        );
+        assert!(!err.contains("self-reported"), "{err}");
+    }
+    // A second quiz-scores file for the same learner is refused.
+    let (code, _, err) = stdout(
+        Command::cargo_bin("workbook")
+            .unwrap()
+            .arg("gradebook")
+            .arg(&graded)
+            .arg(&graded),
+    );
+    assert_eq!(code, Some(2), "{err}");
 }

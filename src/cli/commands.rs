@@ -120,9 +120,14 @@ pub fn grade(
     match format {
         Format::Junit => buffer.extend_from_slice(print::junit(&reports).as_bytes()),
         Format::Json if all => {
-            let quizzes = ctx
-                .store()?
-                .best_quiz_scores()?
+            // Another learner's grades carry no quiz scores: this store is not theirs.
+            let theirs = !matches!(isolation, Isolation::Sandbox { learner: Some(_) });
+            let bests = if theirs {
+                ctx.store()?.best_quiz_scores()?
+            } else {
+                Default::default()
+            };
+            let quizzes = bests
                 .into_iter()
                 .map(|(quiz, best)| {
                     let result = crate::gradebook::QuizResult {
@@ -285,6 +290,22 @@ pub fn reset(ctx: &Context, slug: &str, yes: bool, out: &mut impl Write) -> anyh
     Ok(true)
 }
 
+/// `workbook quiz grade`: a learner's export in, quiz scores out.
+pub fn quiz_grade(
+    ctx: &Context,
+    answers: &Path,
+    out_file: Option<&Path>,
+    out: &mut impl Write,
+) -> anyhow::Result<bool> {
+    let scores = crate::quiz_grading::grade_export(ctx.course(), answers)?;
+    let text = format!("{}\n", serde_json::to_string_pretty(&scores)?);
+    match out_file {
+        Some(path) => write_atomically(path, text.as_bytes())?,
+        None => out.write_all(text.as_bytes())?,
+    }
+    Ok(true)
+}
+
 /// `workbook reset <slug> --list`: the backups of an exercise, newest first.
 pub fn list_backups(ctx: &Context, slug: &str, out: &mut impl Write) -> anyhow::Result<bool> {
     let course = ctx.course();
@@ -392,6 +413,12 @@ pub fn gradebook(
     out: &mut impl Write,
 ) -> anyhow::Result<bool> {
     let book = crate::gradebook::merge(reports)?;
+    if !book.self_reported_quizzes.is_empty() {
+        eprintln!(
+            "note: the scores of quiz(zes) {} come from learners' own progress, which learners can edit (marked \"self-reported\"); grade their answers with `workbook quiz grade` for scores they cannot set",
+            book.self_reported_quizzes.join(", ")
+        );
+    }
     let text = match format {
         TableFormat::Csv => book.to_csv(),
         TableFormat::Json => format!("{}\n", serde_json::to_string_pretty(&book)?),
