@@ -143,6 +143,10 @@ enum Command {
         /// Verify every exercise (the default when no slug is given).
         #[arg(long, conflicts_with = "slug")]
         all: bool,
+        /// Build and run the stubs and solutions in the class-grading sandbox, as learners'
+        /// code is graded in class CI.
+        #[arg(long)]
+        sandbox: bool,
     },
 }
 
@@ -348,7 +352,11 @@ fn run(args: Args) -> anyhow::Result<bool> {
             cli::commands::print_scaffolded(&done, &mut out)?;
             true
         }
-        Command::Verify { slug, all: _ } => cli::commands::verify(&ctx, slug.as_deref(), &mut out)?,
+        Command::Verify {
+            slug,
+            all: _,
+            sandbox,
+        } => cli::commands::verify(&ctx, slug.as_deref(), sandbox, &mut out)?,
     };
     out.flush()?;
     Ok(ok)

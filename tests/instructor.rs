@@ -764,3 +764,21 @@ fn quiz_scores_are_graded_from_answers_and_self_reported_ones_say_so() {
     );
     assert_eq!(code, Some(2), "{err}");
 }
+
+#[test]
+fn verify_runs_stubs_and_solutions_in_the_sandbox_too() {
+    if common::find_program("bwrap").is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install bubblewrap"
+        );
+        eprintln!("note: bubblewrap is not installed; verify --sandbox is not tried here");
+        return;
+    }
+    let course = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("grading"), course.path());
+    let (code, out, err) = stdout(workbook(course.path()).args(["verify", "--sandbox"]));
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("counter   ok: fails 5 of 5 tests"), "{out}");
+    assert!(out.contains("ok: passes 5 of 5 tests"), "{out}");
+}

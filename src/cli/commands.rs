@@ -339,7 +339,12 @@ pub fn list_backups(ctx: &Context, slug: &str, out: &mut impl Write) -> anyhow::
 }
 
 /// `workbook verify`: returns true when every stub fails and every solution passes.
-pub fn verify(ctx: &Context, slug: Option<&str>, out: &mut impl Write) -> anyhow::Result<bool> {
+pub fn verify(
+    ctx: &Context,
+    slug: Option<&str>,
+    sandbox: bool,
+    out: &mut impl Write,
+) -> anyhow::Result<bool> {
     let course = ctx.course();
     let exercises: Vec<&Exercise> = match slug {
         Some(slug) => vec![find_exercise(course, Some(slug))?],
@@ -349,10 +354,37 @@ pub fn verify(ctx: &Context, slug: Option<&str>, out: &mut impl Write) -> anyhow
         bail!("the course has no exercises to verify");
     }
     let cancel = Cancel::default();
-    let rows: Vec<_> = exercises
-        .iter()
-        .map(|e| print::verify(course, e, &cancel))
-        .collect();
+    let rows: Vec<_> = if sandbox {
+        let sandbox = crate::grade::sandbox::Sandbox::detect()?;
+        let workdir = crate::grade::Workdir::of(course);
+        std::fs::create_dir_all(&workdir.root)
+            .with_context(|| format!("cannot create {}", workdir.root.display()))?;
+        let scratch = tempfile::Builder::new()
+            .prefix("sandbox-")
+            .tempdir_in(&workdir.root)
+            .context("cannot create a scratch folder for the sandbox")?;
+        exercises
+            .iter()
+            .map(|e| {
+                print::verify_with(course, e, &mut |dir| {
+                    crate::grade::grade_sandboxed(
+                        course,
+                        e,
+                        dir,
+                        scratch.path(),
+                        &sandbox,
+                        &cancel,
+                        &mut |_| {},
+                    )
+                })
+            })
+            .collect()
+    } else {
+        exercises
+            .iter()
+            .map(|e| print::verify(course, e, &cancel))
+            .collect()
+    };
     Ok(print::print_verifications(&rows, out)?)
 }
 

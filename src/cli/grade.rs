@@ -275,12 +275,22 @@ impl Verification {
 
 /// Grades the stub and the solution of `exercise`.
 pub fn verify(course: &Course, exercise: &Exercise, cancel: &Cancel) -> Verification {
+    verify_with(course, exercise, &mut |dir| {
+        grade_with_spinner(course, exercise, dir, cancel)
+    })
+}
+
+/// Verifies `exercise`, grading its stub and its solution with `grade`.
+pub fn verify_with(
+    course: &Course,
+    exercise: &Exercise,
+    grade: &mut dyn FnMut(&Path) -> Result<Report, GradeError>,
+) -> Verification {
     let stub_dir = course.root.join(&exercise.stub_dir);
     let solution_dir = course.root.join(&exercise.grader_dir).join("solution");
-    let stub = grade_with_spinner(course, exercise, &stub_dir, cancel).map_err(|e| e.to_string());
-    let solution = (!course.learner_edition || solution_dir.is_dir()).then(|| {
-        grade_with_spinner(course, exercise, &solution_dir, cancel).map_err(|e| e.to_string())
-    });
+    let stub = grade(&stub_dir).map_err(|e| e.to_string());
+    let solution = (!course.learner_edition || solution_dir.is_dir())
+        .then(|| grade(&solution_dir).map_err(|e| e.to_string()));
     Verification {
         slug: exercise.slug.to_string(),
         stub,
