@@ -258,13 +258,7 @@ fn read(path: &Path) -> Result<Scores, GradebookError> {
             ))
         }
         Some(PROGRESS_KIND) => {
-            let quizzes: BTreeMap<String, QuizResult> = value
-                .get("quizzes")
-                .cloned()
-                .map(serde_json::from_value)
-                .transpose()
-                .map_err(|e| not_a_report(e.to_string()))?
-                .unwrap_or_default();
+            let quizzes = quiz_results(&value).map_err(not_a_report)?;
             let mut exercises = BTreeMap::new();
             for grade in value
                 .get("grades")
@@ -295,13 +289,7 @@ fn read(path: &Path) -> Result<Scores, GradebookError> {
             ))
         }
         Some(QUIZ_SCORES_KIND) => {
-            let quizzes: BTreeMap<String, QuizResult> = value
-                .get("quizzes")
-                .cloned()
-                .map(serde_json::from_value)
-                .transpose()
-                .map_err(|e| not_a_report(e.to_string()))?
-                .unwrap_or_default();
+            let quizzes = quiz_results(&value).map_err(not_a_report)?;
             Ok(Scores {
                 exercises: BTreeMap::new(),
                 quizzes: quizzes.into_iter().map(|(q, r)| (q, r.best)).collect(),
@@ -318,6 +306,17 @@ fn read(path: &Path) -> Result<Scores, GradebookError> {
             ))
         }
     }
+}
+
+/// The `quizzes` object of a progress or quiz-scores file (absent: none).
+fn quiz_results(value: &serde_json::Value) -> Result<BTreeMap<String, QuizResult>, String> {
+    value
+        .get("quizzes")
+        .cloned()
+        .map(serde_json::from_value)
+        .transpose()
+        .map(Option::unwrap_or_default)
+        .map_err(|e| e.to_string())
 }
 
 impl Gradebook {

@@ -146,41 +146,30 @@ fn check_finds_the_course_from_inside_an_exercise_folder() {
 fn side_files_of_editors_and_systems_are_not_course_content() {
     // Emacs lock link and autosave, Vim swap and backup, macOS and Windows files, a patch's
     // .orig, a JetBrains temporary, exercises/.cargo and an IDE folder under grader/.
-    let output = workbook()
-        .arg("--course")
-        .arg(fixtures().join("side-files"))
-        .arg("check")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(output.status.success(), "{stdout}");
-    insta::assert_snapshot!("side_files_course", stdout);
+    assert_clean("side-files", "side_files_course");
 }
 
 #[test]
 fn tricky_headings_get_githubs_ids_and_links_to_them_check_clean() {
     // Repeated headings, a heading that equals an earlier numbered one, punctuation-only
     // headings, emoji, Cyrillic and Japanese, and headings named like the page's own parts.
-    let output = workbook()
-        .arg("--course")
-        .arg(fixtures().join("headings"))
-        .arg("check")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(output.status.success(), "{stdout}");
-    insta::assert_snapshot!("headings_course", stdout);
+    assert_clean("headings", "headings_course");
 }
 
 #[test]
 fn a_course_in_several_scripts_checks_clean() {
+    assert_clean("search", "search_course");
+}
+
+/// `workbook check` on fixture course `fixture` is clean; its output is snapshot `snapshot`.
+fn assert_clean(fixture: &str, snapshot: &str) {
     let output = workbook()
         .arg("--course")
-        .arg(fixtures().join("search"))
+        .arg(fixtures().join(fixture))
         .arg("check")
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(output.status.success(), "{stdout}");
-    insta::assert_snapshot!("search_course", stdout);
+    insta::assert_snapshot!(snapshot, stdout);
 }

@@ -179,18 +179,7 @@ fn grade_in_sandbox(
             learner_root.display()
         );
     }
-    let workdir = crate::grade::Workdir::of(course);
-    std::fs::create_dir_all(&workdir.root)
-        .with_context(|| format!("cannot create {}", workdir.root.display()))?;
-    let scratch = tempfile::Builder::new()
-        .prefix("sandbox-")
-        .tempdir_in(&workdir.root)
-        .with_context(|| {
-            format!(
-                "cannot create a scratch folder in {}",
-                workdir.root.display()
-            )
-        })?;
+    let scratch = sandbox_scratch(course)?;
     let cancel = Cancel::default();
     let mut reports = Vec::new();
     for exercise in exercises {
@@ -212,6 +201,22 @@ fn grade_in_sandbox(
         reports.push(report);
     }
     Ok(reports)
+}
+
+/// A scratch folder for one sandboxed run, removed when dropped.
+fn sandbox_scratch(course: &Course) -> anyhow::Result<tempfile::TempDir> {
+    let workdir = crate::grade::Workdir::of(course);
+    std::fs::create_dir_all(&workdir.root)
+        .with_context(|| format!("cannot create {}", workdir.root.display()))?;
+    tempfile::Builder::new()
+        .prefix("sandbox-")
+        .tempdir_in(&workdir.root)
+        .with_context(|| {
+            format!(
+                "cannot create a scratch folder in {}",
+                workdir.root.display()
+            )
+        })
 }
 
 /// `workbook hint`: prints the next hint and records it; true while hints remain to be shown.
@@ -356,13 +361,7 @@ pub fn verify(
     let cancel = Cancel::default();
     let rows: Vec<_> = if sandbox {
         let sandbox = crate::grade::sandbox::Sandbox::detect()?;
-        let workdir = crate::grade::Workdir::of(course);
-        std::fs::create_dir_all(&workdir.root)
-            .with_context(|| format!("cannot create {}", workdir.root.display()))?;
-        let scratch = tempfile::Builder::new()
-            .prefix("sandbox-")
-            .tempdir_in(&workdir.root)
-            .context("cannot create a scratch folder for the sandbox")?;
+        let scratch = sandbox_scratch(course)?;
         exercises
             .iter()
             .map(|e| {

@@ -90,13 +90,7 @@ pub fn grade_sandboxed(
         &workdir,
         progress,
     )?;
-    let mut report = Report::new(exercise.slug.clone(), run.compile_ms);
-    report.compile_errors = run.compile_errors;
-    report.build_output_truncated = run.build_output_cut;
-    report.tests = run.tests;
-    report.test_ms = run.test_ms;
-    report.finish();
-    Ok(report)
+    Ok(run.into_report(exercise))
 }
 
 /// Downloads (and unpacks) the dependencies on the host, so the sandbox can build offline.

@@ -225,13 +225,7 @@ pub fn grade(
         workdir,
         progress,
     )?;
-    let mut report = Report::new(exercise.slug.clone(), run.compile_ms);
-    report.compile_errors = run.compile_errors;
-    report.build_output_truncated = run.build_output_cut;
-    report.tests = run.tests;
-    report.test_ms = run.test_ms;
-    report.finish();
-    Ok(report)
+    Ok(run.into_report(exercise))
 }
 
 /// Compiles `exercise` against `crate_dir` without running a test, at a lower priority
@@ -291,6 +285,19 @@ pub(crate) struct Run {
     pub compile_ms: u64,
     pub test_ms: u64,
     pub build_output_cut: bool,
+}
+
+impl Run {
+    /// The report of `exercise` that this run makes.
+    pub(crate) fn into_report(self, exercise: &Exercise) -> Report {
+        let mut report = Report::new(exercise.slug.clone(), self.compile_ms);
+        report.compile_errors = self.compile_errors;
+        report.build_output_truncated = self.build_output_cut;
+        report.tests = self.tests;
+        report.test_ms = self.test_ms;
+        report.finish();
+        report
+    }
 }
 
 /// Builds a package of the grader workspace and, if it compiles, runs each of its tests in
