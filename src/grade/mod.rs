@@ -330,13 +330,16 @@ pub(crate) fn build_and_run(
         });
     }
     let started = Instant::now();
-    let tests = run::run_all(
-        &built.binaries,
-        &harness.package,
+    let suite = run::Suite {
+        binaries: &built.binaries,
+        package: &harness.package,
         crate_dir,
+        descriptions,
+    };
+    let tests = run::run_all(
+        suite,
         (limits.test, limits.place),
         workdir,
-        descriptions,
         limits.cancel,
         progress,
     )?;

@@ -46,17 +46,32 @@ enum Event {
     Done(usize, Result<TestOutcome, GradeError>),
 }
 
+/// The hidden tests of one grade: the built test binaries and what to call them.
+pub struct Suite<'a> {
+    /// Test executables by target name (one per hidden test file).
+    pub binaries: &'a [(String, PathBuf)],
+    /// The harness package, the key of the timings kept between grades.
+    pub package: &'a str,
+    /// The crate under test; tests run in it.
+    pub crate_dir: &'a Path,
+    /// The instructors' one-sentence descriptions, by `<target>::<test>`.
+    pub descriptions: &'a HashMap<String, String>,
+}
+
 /// Runs every test of every binary, one process each, several at a time.
 pub fn run_all(
-    binaries: &[(String, PathBuf)],
-    package: &str,
-    crate_dir: &Path,
+    suite: Suite<'_>,
     (timeout, place): (Duration, Place<'_>),
     workdir: &Workdir,
-    descriptions: &HashMap<String, String>,
     cancel: &Cancel,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Vec<TestOutcome>, GradeError> {
+    let Suite {
+        binaries,
+        package,
+        crate_dir,
+        descriptions,
+    } = suite;
     let cache = workdir.root.join("grader/cache");
     let mut planned = Vec::new();
     for (target, binary) in binaries {

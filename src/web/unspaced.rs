@@ -71,7 +71,7 @@ pub fn search(sections: &[SectionText], query: &str) -> Vec<Hit> {
             })
         })
         .collect();
-    hits.sort_by(|a, b| b.0.cmp(&a.0));
+    hits.sort_by_key(|(count, _)| std::cmp::Reverse(*count));
     hits.into_iter().take(30).map(|(_, hit)| hit).collect()
 }
 
