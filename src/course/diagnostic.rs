@@ -93,6 +93,12 @@ pub enum Code {
     CodeFails,
     /// A course file is a symbolic link to a file outside the course folder.
     LinkOutsideCourse,
+    /// A graded rule of an exercise's rule map that no hidden test checks.
+    UntestedRule,
+    /// A hidden test that names no rule of the rule map.
+    TestWithoutRule,
+    /// A hidden test that names a rule the map does not grade (unknown, or accepted either way).
+    UnknownRule,
 }
 
 impl Code {
@@ -136,6 +142,9 @@ impl Code {
             Code::CodeDoesNotCompile => "code-does-not-compile",
             Code::CodeFails => "code-fails",
             Code::LinkOutsideCourse => "link-outside-course",
+            Code::UntestedRule => "untested-rule",
+            Code::TestWithoutRule => "test-without-rule",
+            Code::UnknownRule => "unknown-rule",
         }
     }
 

@@ -58,6 +58,9 @@ pub struct Exercise {
     pub hints: Vec<String>,
     /// How long one hidden test may run.
     pub timeout: Duration,
+    /// The rules the README grades and the tests that check them (`rules.toml`), once the
+    /// exercise has a rule map.
+    pub rules: Option<super::rules::RuleMap>,
     /// How long compiling the crate and its hidden tests may take (`compile_timeout_secs`).
     pub compile_timeout: Duration,
     /// The stub's package name (what hidden tests import, with `-` as `_`).
@@ -244,6 +247,7 @@ pub fn load(
         }
         None => true,
     });
+    let rules = super::rules::check(root, &grader_dir, &hidden_tests, problems);
     if hidden_tests.is_empty() {
         problems.push(Diagnostic::file(
             &grader_dir.join("tests"),
@@ -358,6 +362,7 @@ pub fn load(
         difficulty: file.difficulty,
         hints: file.hints.map(Spanned::into_inner).unwrap_or_default(),
         timeout,
+        rules,
         compile_timeout,
         crate_name: manifest.name.clone().unwrap_or_else(|| slug.to_string()),
         stub_dir,

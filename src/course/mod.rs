@@ -12,6 +12,7 @@ pub mod lesson;
 pub mod links;
 pub mod outline;
 pub mod quiz;
+pub mod rules;
 pub mod side_files;
 pub mod source;
 mod validate;

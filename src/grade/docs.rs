@@ -32,7 +32,10 @@ fn doc_comments(source: &str) -> Vec<(String, String)> {
     for line in source.lines() {
         let trimmed = line.trim();
         if let Some(text) = trimmed.strip_prefix("///") {
-            doc.push(text.trim().to_string());
+            // The rule map's `Rules:` line is for `workbook check`, not for the learner.
+            if !text.trim().starts_with("Rules:") {
+                doc.push(text.trim().to_string());
+            }
             continue;
         }
         if trimmed.starts_with("#[")
