@@ -1,0 +1,118 @@
+//! The local server under pressure from its own machine: a second server on another port,
+//! links crafted to redirect elsewhere, inputs that stretch each limit, pages checked for
+//! their security headers, slow clients, and a store holding thousands of attempts.
+
+use std::sync::Arc;
+
+use reqwest::StatusCode;
+use reqwest::cookie::Jar;
+use serde_json::Value;
+
+use super::{Server, course_copy, raw_request};
+
+/// The port of a running server, from its base URL.
+fn port(server: &Server) -> &str {
+    server.base.rsplit(':').next().unwrap_or_default()
+}
+
+/// Reveals a hint on `server` through `client`; returns the status and the error code if any.
+async fn reveal_hint(client: &reqwest::Client, server: &Server) -> (StatusCode, Value) {
+    let response = client
+        .post(server.url("/exercises/rate-limiter/hints"))
+        .header("Origin", server.origin())
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn two_servers_on_two_ports_keep_separate_sessions() {
+    let (one, two) = (course_copy(), course_copy());
+    let (a, b) = (
+        Server::start(one.path()).await,
+        Server::start(two.path()).await,
+    );
+    // One cookie jar for both, as in a browser: cookies are kept per host, whatever the port.
+    let browser = reqwest::Client::builder()
+        .cookie_provider(Arc::new(Jar::default()))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for server in [&a, &b] {
+        let response = browser
+            .get(server.url(&format!("/?token={}", server.token)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let cookie = response.headers()["set-cookie"].to_str().unwrap();
+        assert!(
+            cookie.starts_with(&format!("workbook_session_{}=", port(server))),
+            "{cookie}"
+        );
+    }
+    // Signing in to the second server did not sign the browser out of the first.
+    for server in [&a, &b] {
+        let (status, body) = reveal_hint(&browser, server).await;
+        assert_eq!(status, StatusCode::OK, "{}: {body}", server.base);
+    }
+    // One server's cookie is no session with the other.
+    let response = reqwest::Client::new()
+        .post(b.url("/exercises/rate-limiter/hints"))
+        .header("Origin", b.origin())
+        .header(
+            "Cookie",
+            format!("workbook_session_{}={}", port(&a), a.token),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "NO_SESSION");
+}
+
+/// The status and Location of the answer to `GET {target}`, sent byte for byte.
+fn redirect_of(server: &Server, target: &str) -> (u16, String) {
+    let (status, response) = raw_request(server, &format!("GET {target}"), "");
+    let location = response
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("location")
+                .then(|| value.trim().to_string())
+        })
+        .unwrap_or_default();
+    (status, location)
+}
+
+#[tokio::test]
+async fn the_token_redirect_stays_on_this_server_and_keeps_the_query() {
+    let dir = course_copy();
+    let server = Server::start(dir.path()).await;
+    let token = &server.token;
+    for (target, expected) in [
+        (format!("//evil.example/x?token={token}"), "/evil.example/x"),
+        (
+            format!("/\\evil.example/x?token={token}"),
+            "/evil.example/x",
+        ),
+        (format!("///evil.example?token={token}"), "/evil.example"),
+        (format!("/\\/evil.example?token={token}"), "/evil.example"),
+        (
+            format!("/lessons/caching?token={token}&attempt=7"),
+            "/lessons/caching?attempt=7",
+        ),
+        (
+            format!("/lessons/caching?attempt=7&token={token}&retry=missed"),
+            "/lessons/caching?attempt=7&retry=missed",
+        ),
+    ] {
+        let (status, location) = redirect_of(&server, &target);
+        assert_eq!(status, 303, "{target}");
+        assert_eq!(location, expected, "{target}");
+    }
+}
