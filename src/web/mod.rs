@@ -4,6 +4,7 @@
 
 mod api;
 mod error;
+mod media;
 mod pages;
 mod reload;
 mod security;

@@ -15,6 +15,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::error::WebError;
+use super::media::{self, JSON};
 use super::state::AppState;
 
 /// The largest request body accepted.
@@ -33,19 +34,10 @@ pub fn cookie_name(port: u16) -> String {
     format!("workbook_session_{port}")
 }
 
-/// True when the request prefers a JSON answer (scripts, the page's fetch calls).
+/// True when the request prefers a JSON answer (scripts, the page's fetch calls): it accepts
+/// `application/json` by name or sends a JSON body.
 pub fn wants_json(headers: &HeaderMap) -> bool {
-    // A request may carry several Accept headers (a client's default and its own).
-    let accepts_json = headers
-        .get_all(header::ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.contains("application/json"));
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    accepts_json || content_type.starts_with("application/json")
+    media::accepts(headers, JSON) || media::content_type_is(headers, JSON)
 }
 
 /// Applies the rules above to every request.

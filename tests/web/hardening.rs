@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use reqwest::StatusCode;
 use reqwest::cookie::Jar;
-use serde_json::Value;
+use serde_json::{Value, json};
+use workbook::store::Store;
 
 use super::{Server, course_copy, raw_request};
 
@@ -115,4 +116,117 @@ async fn the_token_redirect_stays_on_this_server_and_keeps_the_query() {
         assert_eq!(status, 303, "{target}");
         assert_eq!(location, expected, "{target}");
     }
+}
+
+/// Submits `body` as `content_type` to the caching quiz; returns the status and error code.
+async fn submit_raw(server: &Server, content_type: &str, body: String) -> (StatusCode, Value) {
+    let response = server
+        .client
+        .post(server.url("/quizzes/caching/attempts"))
+        .header("Origin", server.origin())
+        .header("Accept", "application/json")
+        .header("Content-Type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    (status, body["error"]["code"].clone())
+}
+
+#[tokio::test]
+async fn limits_count_what_they_say() {
+    let dir = course_copy();
+    let server = Server::start(dir.path()).await;
+    server.sign_in().await;
+    let short = |text: String| json!({"answers": {"single-flight-scope": text}}).to_string();
+    let choices = |id: &str, list: Vec<usize>| json!({"answers": {id: list}}).to_string();
+    let json = "application/json";
+    let refused = [
+        // 1,001 characters; a byte count would have refused the accepted case below too.
+        (
+            json,
+            short("é".repeat(1001)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json,
+            choices("ttl-purpose", vec![0; 10_000]),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json,
+            choices("ttl-purpose", vec![0, 0]),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json,
+            choices("lock-facts", vec![0, 1, 0]),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "application/jsonx",
+            short("x".into()),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "application/json-seq",
+            short("x".into()),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "text/plain; x=application/json",
+            short("x".into()),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "application/x-www-form-urlencodedx",
+            "q.ttl-purpose=0".into(),
+            StatusCode::BAD_REQUEST,
+        ),
+    ];
+    for (content_type, body, status) in refused {
+        let (got, code) = submit_raw(&server, content_type, body).await;
+        assert_eq!(got, status, "{content_type}: {code}");
+    }
+    assert!(
+        Store::open(&server.db)
+            .unwrap()
+            .best_quiz_scores()
+            .unwrap()
+            .is_empty(),
+        "nothing refused was stored"
+    );
+    for (content_type, body) in [
+        (json, short("é".repeat(1000))),
+        (
+            "Application/JSON; charset=utf-8",
+            choices("lock-facts", vec![0, 1]),
+        ),
+        (
+            "application/x-www-form-urlencoded; charset=utf-8",
+            "q.ttl-purpose=0".into(),
+        ),
+    ] {
+        let (got, code) = submit_raw(&server, content_type, body).await;
+        assert!(
+            got.is_success() || got == StatusCode::SEE_OTHER,
+            "{content_type}: {got} {code}"
+        );
+    }
+    // Accept names JSON only when it says application/json itself.
+    let response = server
+        .client
+        .get(server.url("/lessons/nope"))
+        .header("Accept", "application/jsonx")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
 }
