@@ -206,6 +206,8 @@ fn router(state: Arc<AppState>) -> Router {
             state.clone(),
             security::guard,
         ))
+        // Outermost, so the guard's refusals carry the headers too.
+        .layer(middleware::map_response(security::security_headers))
         .with_state(state)
 }
 

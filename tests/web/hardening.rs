@@ -9,7 +9,7 @@ use reqwest::cookie::Jar;
 use serde_json::{Value, json};
 use workbook::store::Store;
 
-use super::{Server, course_copy, raw_request};
+use super::{Server, course_copy, loaded, raw_request};
 
 /// The port of a running server, from its base URL.
 fn port(server: &Server) -> &str {
@@ -229,4 +229,111 @@ async fn limits_count_what_they_say() {
             .unwrap()
             .starts_with("text/html")
     );
+}
+
+/// Asserts that a response carries every security header.
+fn assert_security_headers(what: &str, response: &reqwest::Response) {
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let csp = header("content-security-policy");
+    for directive in ["default-src 'self'", "frame-ancestors 'none'"] {
+        assert!(csp.contains(directive), "{what}: {csp:?}");
+    }
+    assert!(!csp.contains("unsafe"), "{what}: {csp:?}");
+    assert_eq!(header("referrer-policy"), "no-referrer", "{what}");
+    assert_eq!(header("x-content-type-options"), "nosniff", "{what}");
+}
+
+/// Asserts that a page has nothing the policy blocks: no inline script, no style attribute
+/// or element, no event-handler attribute.
+fn assert_no_inline_code(page: &str, body: &str) {
+    for script in body.split("<script").skip(1) {
+        let tag = script.split('>').next().unwrap_or_default();
+        assert!(
+            tag.contains(" src="),
+            "{page} has an inline script: <script{tag}>"
+        );
+    }
+    assert!(
+        !body.contains(" style=") && !body.contains("<style"),
+        "{page} has inline style"
+    );
+    let handler = body
+        .split(|c: char| c.is_whitespace())
+        .find(|word| word.starts_with("on") && word.contains("=\""));
+    assert_eq!(handler, None, "{page} has an event-handler attribute");
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let dir = course_copy();
+    let server = Server::start(dir.path()).await;
+    server.sign_in().await;
+    let get =
+        |path: &str, accept: &str| server.client.get(server.url(path)).header("Accept", accept);
+    let html = "text/html";
+    let requests = [
+        ("home", get("/", html)),
+        ("lesson", get("/lessons/caching", html)),
+        ("exercise", get("/exercises/rate-limiter", html)),
+        ("progress", get("/progress", html)),
+        ("search", get("/search?q=cache", html)),
+        ("stylesheet", get("/static/app.css", "text/css")),
+        ("script", get("/static/app.js", "*/*")),
+        ("theme script", get("/static/theme.js", "*/*")),
+        ("missing page", get("/nope", html)),
+        (
+            "missing lesson as JSON",
+            get("/lessons/nope", "application/json"),
+        ),
+        ("grader status", get("/grader", "application/json")),
+        (
+            "token redirect",
+            get(&format!("/?token={}", server.token), html),
+        ),
+        ("wrong token", get("/?token=0000", html)),
+        (
+            "foreign host",
+            get("/", html).header("Host", "attacker.example"),
+        ),
+        (
+            "quiz result",
+            server
+                .client
+                .post(server.url("/quizzes/caching/attempts"))
+                .header("Origin", server.origin())
+                .header("Accept", "application/json")
+                .json(&json!({"answers": {"ttl-purpose": [0]}})),
+        ),
+        (
+            "refused change",
+            server
+                .client
+                .post(server.url("/exercises/rate-limiter/hints")),
+        ),
+        ("wrong method", server.client.delete(server.url("/"))),
+        ("event stream", get("/events", "text/event-stream")),
+    ];
+    for (what, request) in requests {
+        let response = request.send().await.unwrap();
+        assert_security_headers(what, &response);
+        if what != "event stream" && response.status() == StatusCode::OK {
+            let body = response.text().await.unwrap();
+            if body.starts_with("<!doctype html>") {
+                assert_no_inline_code(what, &body);
+            }
+        }
+    }
+    // Lesson bodies are rendered Markdown: none of them may need what the policy blocks.
+    for lesson in &loaded(dir.path()).lessons {
+        let page = format!("/lessons/{}", lesson.slug);
+        let (_, body) = server.get(&page).await;
+        assert_no_inline_code(&page, &body);
+    }
 }
