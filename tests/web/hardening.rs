@@ -337,3 +337,90 @@ async fn every_response_carries_the_security_headers() {
         assert_no_inline_code(&page, &body);
     }
 }
+
+/// Records `count` attempts at the caching quiz through the store, all wrong but for the
+/// last, which misses only the first question; each answers the short questions with
+/// `attempt <n>`. Returns the attempts' ids.
+fn record_attempts(store: &mut Store, quiz: &workbook::course::Quiz, count: usize) -> Vec<i64> {
+    use workbook::course::QuestionKind;
+    use workbook::scoring::question_hash;
+    use workbook::store::AnswerRecord;
+    (0..count)
+        .map(|n| {
+            let last = n + 1 == count;
+            let answers: Vec<AnswerRecord> = quiz
+                .questions
+                .iter()
+                .enumerate()
+                .map(|(i, question)| {
+                    let right = last && i > 0;
+                    let answer = match question.kind {
+                        QuestionKind::Short => json!(format!("attempt {n}")),
+                        _ => json!([0]),
+                    };
+                    AnswerRecord {
+                        question: question.id.to_string(),
+                        question_hash: question_hash(question),
+                        answer: answer.to_string(),
+                        correct: right,
+                        points: if right { 1.0 } else { 0.0 },
+                    }
+                })
+                .collect();
+            let score = if last { 0.9 } else { 0.25 };
+            store
+                .record_attempt("caching", score, last, &answers)
+                .unwrap()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_lesson_page_shows_one_attempt_among_thousands() {
+    let dir = course_copy();
+    let quiz = loaded(dir.path()).quizzes["caching"].clone();
+    let db = dir.path().join("test-progress.db");
+    let mut store = Store::open(&db).unwrap();
+    let ids = record_attempts(&mut store, &quiz, 3_000);
+    let other = store
+        .record_attempt("rest-api-design", 1.0, true, &[])
+        .unwrap();
+    drop(store);
+    let server = Server::start(dir.path()).await;
+    assert_eq!(server.db, db, "the server reads the attempts just recorded");
+
+    let (status, page) = server
+        .get(&format!("/lessons/caching?attempt={}", ids[1234]))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Score: 25%"), "the attempt's score is shown");
+    assert!(
+        page.contains("value=\"attempt 1234\""),
+        "the attempt's own answers are shown"
+    );
+    assert_eq!(
+        page.matches("class=\"question wrong\"").count(),
+        quiz.questions.len(),
+        "every question of that attempt is marked"
+    );
+    assert!(
+        page.contains("(3000 attempts)"),
+        "the best score counts every attempt"
+    );
+
+    // The latest answers: after the last attempt only the first question is missed.
+    let (_, retry) = server.get("/lessons/caching?retry=missed").await;
+    assert!(
+        retry.contains("1 question(s) you missed last time"),
+        "{}",
+        &retry[..200]
+    );
+    assert!(retry.contains(&format!("id=\"q-{}\"", quiz.questions[0].id)));
+
+    // Another quiz's attempt is not shown on this lesson.
+    let (status, page) = server
+        .get(&format!("/lessons/caching?attempt={other}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!page.contains("Score: "));
+}
