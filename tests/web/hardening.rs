@@ -424,3 +424,65 @@ async fn a_lesson_page_shows_one_attempt_among_thousands() {
     assert_eq!(status, StatusCode::OK);
     assert!(!page.contains("Score: "));
 }
+
+/// Reads `stream` until the server closes it (end of file or a reset); false if it is still
+/// open at `deadline`.
+fn read_until_closed(stream: &mut std::net::TcpStream, deadline: std::time::Instant) -> bool {
+    use std::io::Read;
+    let mut buffer = [0u8; 1024];
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
+            return false;
+        }
+        match stream.read(&mut buffer) {
+            Ok(0) => return true,
+            Ok(_) => continue,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                return false;
+            }
+            Err(_) => return true,
+        }
+    }
+}
+
+#[tokio::test]
+async fn slow_clients_cannot_exhaust_the_server() {
+    use std::io::Write;
+    use std::time::{Duration, Instant};
+
+    let dir = course_copy();
+    let server = Server::start(dir.path()).await;
+    let address = server.base.trim_start_matches("http://").to_string();
+    // Each sends the start of a request line and then nothing, holding its connection open.
+    let mut slow: Vec<std::net::TcpStream> = (0..300)
+        .map(|_| {
+            let mut stream = std::net::TcpStream::connect(&address).unwrap();
+            stream.write_all(b"GET /lessons/cach").unwrap();
+            stream
+        })
+        .collect();
+    let answer = tokio::time::timeout(Duration::from_secs(5), server.get("/lessons/caching"))
+        .await
+        .expect("a normal request is answered while 300 connections hang");
+    assert_eq!(answer.0, StatusCode::OK);
+
+    // The header deadline (5 s) closes every half-open connection.
+    let open = tokio::task::spawn_blocking(move || {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        slow.iter_mut()
+            .map(|stream| read_until_closed(stream, deadline))
+            .filter(|closed| !closed)
+            .count()
+    })
+    .await
+    .unwrap();
+    assert_eq!(open, 0, "connections still open 20 s later");
+    let (status, _) = server.get("/").await;
+    assert_eq!(status, StatusCode::OK, "the server still answers");
+}
