@@ -9,6 +9,7 @@ mod common;
 use common::copy_dir;
 
 use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -21,6 +22,22 @@ struct Killed(Child);
 impl Drop for Killed {
     fn drop(&mut self) {
         let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// chromedriver in a process group of its own, killed with everything it started when
+/// dropped: a failed assertion skips `client.close()`, and Chromium would outlive the test.
+struct KilledGroup(Child);
+
+impl Drop for KilledGroup {
+    fn drop(&mut self) {
+        if let Ok(group) = libc::pid_t::try_from(self.0.id()) {
+            // SAFETY: signals the process group this test created for chromedriver.
+            unsafe {
+                libc::kill(-group, libc::SIGKILL);
+            }
+        }
         let _ = self.0.wait();
     }
 }
@@ -82,9 +99,10 @@ async fn a_learner_takes_a_quiz_in_a_real_browser() {
     let base = url.split("/?token=").next().unwrap().to_string();
 
     let driver_port = free_port();
-    let _driver = Killed(
+    let _driver = KilledGroup(
         Command::new(&chromedriver)
             .arg(format!("--port={driver_port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
