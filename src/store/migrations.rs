@@ -66,6 +66,19 @@ const MIGRATIONS: &[&str] = &[
         SELECT t.quiz, a.question, MAX(a.attempt_id)
         FROM quiz_answers a JOIN quiz_attempts t ON t.id = a.attempt_id
         GROUP BY t.quiz, a.question;",
+    // 3: each quiz's best score, attempt count and last attempt, kept up to date by
+    // `Store::record_attempt`, so every page reads one row per quiz instead of grouping every
+    // attempt. The same caveat as 2: deleting an attempt would have to recompute its row.
+    "CREATE TABLE quiz_summaries (
+        quiz TEXT PRIMARY KEY,
+        best_score REAL NOT NULL,
+        passed INTEGER NOT NULL,
+        attempts INTEGER NOT NULL,
+        last_attempt_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    INSERT INTO quiz_summaries (quiz, best_score, passed, attempts, last_attempt_at)
+        SELECT quiz, MAX(score), MAX(passed), COUNT(*), MAX(attempted_at)
+        FROM quiz_attempts GROUP BY quiz;",
 ];
 
 /// The newest schema version.
@@ -103,7 +116,7 @@ mod tests {
     use crate::store::Store;
 
     #[test]
-    fn version_1_databases_get_their_latest_answers() {
+    fn version_1_databases_get_their_latest_answers_and_best_scores() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("p.db");
         let conn = Connection::open(&path).unwrap();
@@ -123,5 +136,14 @@ mod tests {
             ("[1]", "[0]")
         );
         assert_eq!(store.latest_answers("b").unwrap()["q1"].answer, "[2]");
+        let best = store.best_quiz_scores().unwrap();
+        assert_eq!(
+            (best["a"].score, best["a"].passed, best["a"].attempts),
+            (1.0, true, 2)
+        );
+        assert_eq!(
+            (best["b"].score, best["b"].passed, best["b"].attempts),
+            (0.0, false, 1)
+        );
     }
 }

@@ -269,6 +269,17 @@ impl Store {
         )
         .map_err(&err)?;
         let id = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT INTO quiz_summaries (quiz, best_score, passed, attempts, last_attempt_at)
+             SELECT quiz, score, passed, 1, attempted_at FROM quiz_attempts WHERE id = ?1
+             ON CONFLICT (quiz) DO UPDATE SET
+                 best_score = MAX(best_score, excluded.best_score),
+                 passed = MAX(passed, excluded.passed),
+                 attempts = attempts + 1,
+                 last_attempt_at = MAX(last_attempt_at, excluded.last_attempt_at)",
+            [id],
+        )
+        .map_err(&err)?;
         for a in answers {
             tx.execute(
                 "INSERT INTO quiz_answers (attempt_id, question, question_hash, answer, correct, points)
@@ -288,13 +299,13 @@ impl Store {
         Ok(id)
     }
 
-    /// The best score of every quiz attempted at least once.
+    /// The best score of every quiz attempted at least once. Read from `quiz_summaries`: one
+    /// row per quiz, however many attempts there were.
     pub fn best_quiz_scores(&self) -> Result<HashMap<String, QuizBest>, StoreError> {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT quiz, MAX(score), MAX(passed), COUNT(*), MAX(attempted_at)
-                 FROM quiz_attempts GROUP BY quiz",
+                "SELECT quiz, best_score, passed, attempts, last_attempt_at FROM quiz_summaries",
             )
             .map_err(self.err())?;
         let rows = stmt
