@@ -46,6 +46,7 @@ enum Event {
 }
 
 /// Runs every test of every binary, one process each, several at a time.
+#[allow(clippy::too_many_arguments)]
 pub fn run_all(
     binaries: &[(String, PathBuf)],
     package: &str,
