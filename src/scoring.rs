@@ -95,47 +95,68 @@ pub fn validate<'q>(
                 quiz: quiz.slug.to_string(),
                 question: id.clone(),
             })?;
-        let invalid = |problem: String| SubmissionError::Invalid {
+        check_shape(question, answer).map_err(|problem| SubmissionError::Invalid {
             question: id.clone(),
             problem,
-        };
-        match (question.kind, answer) {
-            (QuestionKind::Short, Answer::Text(text)) if text.trim().is_empty() => {
-                return Err(invalid("the answer is empty".into()));
-            }
-            (QuestionKind::Short, Answer::Text(text)) if text.len() > 1000 => {
-                return Err(invalid("the answer is longer than 1000 characters".into()));
-            }
-            (QuestionKind::Short, Answer::Text(_)) => {}
-            (QuestionKind::Short, Answer::Choices(_)) => {
-                return Err(invalid("this is a short-answer question: send text".into()));
-            }
-            (_, Answer::Text(_)) => {
-                return Err(invalid(
-                    "this is a choice question: send option numbers".into(),
-                ));
-            }
-            (_, Answer::Choices(choices)) if choices.is_empty() => {
-                return Err(invalid("no option was chosen".into()));
-            }
-            (kind, Answer::Choices(choices)) => {
-                if let Some(bad) = choices.iter().find(|&&c| c >= question.options.len()) {
-                    return Err(invalid(format!(
-                        "option {bad} does not exist (options are 0 to {})",
-                        question.options.len() - 1
-                    )));
-                }
-                if kind == QuestionKind::Single && choices.iter().collect::<BTreeSet<_>>().len() > 1
-                {
-                    return Err(invalid("only one option may be chosen".into()));
-                }
-            }
-        }
+        })?;
         checked.push((*question, answer.clone()));
     }
     // Quiz order, not submission order, so results read like the quiz.
     checked.sort_by_key(|(q, _)| quiz.questions.iter().position(|x| x.id == q.id));
     Ok(checked)
+}
+
+/// The longest short answer accepted, in characters (not bytes: `é` counts once).
+pub const MAX_ANSWER_CHARS: usize = 1000;
+
+/// Checks that `answer` has the shape `question` asks for; says what is wrong if not.
+fn check_shape(question: &Question, answer: &Answer) -> Result<(), String> {
+    match (question.kind, answer) {
+        (QuestionKind::Short, Answer::Text(text)) if text.trim().is_empty() => {
+            Err("the answer is empty".into())
+        }
+        (QuestionKind::Short, Answer::Text(text))
+            if text.chars().nth(MAX_ANSWER_CHARS).is_some() =>
+        {
+            Err(format!(
+                "the answer is longer than {MAX_ANSWER_CHARS} characters"
+            ))
+        }
+        (QuestionKind::Short, Answer::Text(_)) => Ok(()),
+        (QuestionKind::Short, Answer::Choices(_)) => {
+            Err("this is a short-answer question: send text".into())
+        }
+        (_, Answer::Text(_)) => Err("this is a choice question: send option numbers".into()),
+        (kind, Answer::Choices(choices)) => check_choices(kind, question.options.len(), choices),
+    }
+}
+
+/// A choice answer names each option at most once, so it is never longer than the list of
+/// options (one for a `single` question): what is stored stays as small as the question.
+fn check_choices(kind: QuestionKind, options: usize, choices: &[usize]) -> Result<(), String> {
+    if choices.is_empty() {
+        return Err("no option was chosen".into());
+    }
+    if kind == QuestionKind::Single && choices.len() > 1 {
+        return Err("only one option may be chosen".into());
+    }
+    if choices.len() > options {
+        return Err(format!(
+            "{} options were chosen; the question has {options}",
+            choices.len()
+        ));
+    }
+    if let Some(bad) = choices.iter().find(|&&c| c >= options) {
+        return Err(format!(
+            "option {bad} does not exist (options are 0 to {})",
+            options.saturating_sub(1)
+        ));
+    }
+    let mut seen = BTreeSet::new();
+    if let Some(twice) = choices.iter().find(|&&c| !seen.insert(c)) {
+        return Err(format!("option {twice} is chosen twice"));
+    }
+    Ok(())
 }
 
 /// Points (0 to 1) for one answer.
@@ -407,6 +428,25 @@ mod tests {
             e(&[("text", Answer::Text("  ".into()))]),
             SubmissionError::Invalid { .. }
         ));
+        assert!(matches!(
+            e(&[("one", Answer::Choices(vec![1; 10_000]))]),
+            SubmissionError::Invalid { .. }
+        ));
+        assert!(matches!(
+            e(&[("many", Answer::Choices(vec![0, 2, 0]))]),
+            SubmissionError::Invalid { .. }
+        ));
+        assert!(matches!(
+            e(&[("text", Answer::Text("é".repeat(MAX_ANSWER_CHARS + 1)))]),
+            SubmissionError::Invalid { .. }
+        ));
+    }
+
+    #[test]
+    fn the_answer_limit_counts_characters() {
+        let q = quiz(false);
+        let answer = Answer::Text("é".repeat(MAX_ANSWER_CHARS));
+        assert!(submit(&q, &[("text", answer)], &HashMap::new()).is_ok());
     }
 
     #[test]

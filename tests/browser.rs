@@ -1,5 +1,6 @@
 //! A real browser: headless Chromium, driven over WebDriver by chromedriver, opens a lesson,
-//! answers its quiz, submits it and sees the score. It saves a screenshot of the result.
+//! answers its quiz, submits it and sees the score. It saves a screenshot of the result, then
+//! checks that the console reports nothing blocked by the Content-Security-Policy.
 //!
 //! CI installs Debian's chromium and chromium-driver and this test must run there. Outside
 //! CI it is skipped, with a note, only when chromedriver is not installed.
@@ -8,6 +9,7 @@ mod common;
 use common::copy_dir;
 
 use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -20,6 +22,22 @@ struct Killed(Child);
 impl Drop for Killed {
     fn drop(&mut self) {
         let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// chromedriver in a process group of its own, killed with everything it started when
+/// dropped: a failed assertion skips `client.close()`, and Chromium would outlive the test.
+struct KilledGroup(Child);
+
+impl Drop for KilledGroup {
+    fn drop(&mut self) {
+        if let Ok(group) = libc::pid_t::try_from(self.0.id()) {
+            // SAFETY: signals the process group this test created for chromedriver.
+            unsafe {
+                libc::kill(-group, libc::SIGKILL);
+            }
+        }
         let _ = self.0.wait();
     }
 }
@@ -81,9 +99,10 @@ async fn a_learner_takes_a_quiz_in_a_real_browser() {
     let base = url.split("/?token=").next().unwrap().to_string();
 
     let driver_port = free_port();
-    let _driver = Killed(
+    let _driver = KilledGroup(
         Command::new(&chromedriver)
             .arg(format!("--port={driver_port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -109,6 +128,11 @@ async fn a_learner_takes_a_quiz_in_a_real_browser() {
     }
     let mut capabilities = serde_json::Map::new();
     capabilities.insert("goog:chromeOptions".into(), options);
+    // The console log, where Chromium reports what the Content-Security-Policy blocked.
+    capabilities.insert(
+        "goog:loggingPrefs".into(),
+        serde_json::json!({"browser": "ALL"}),
+    );
     let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(capabilities)
         .connect(&format!("http://127.0.0.1:{driver_port}"))
@@ -205,5 +229,60 @@ async fn a_learner_takes_a_quiz_in_a_real_browser() {
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-quiz.png");
     std::fs::write(&shot, &png).unwrap();
     eprintln!("screenshot: {}", shot.display());
+
+    // The theme toggle is remembered by the script in <head>, on the next page too.
+    client
+        .find(Locator::Css(".theme-toggle"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client.goto(&format!("{base}/progress")).await.unwrap();
+    let theme = client
+        .execute(
+            "return document.documentElement.dataset.theme || '';",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let blocked: Vec<String> = browser_log(driver_port, &client)
+        .await
+        .into_iter()
+        .filter(|line| line.contains("Content Security Policy"))
+        .collect();
+    assert_eq!(
+        blocked,
+        Vec::<String>::new(),
+        "the pages need nothing the policy blocks"
+    );
+    assert!(
+        theme == "dark" || theme == "light",
+        "the saved theme is applied: {theme}"
+    );
     client.close().await.unwrap();
+}
+
+/// The browser's console messages so far, through chromedriver's log endpoint (which
+/// fantoccini does not wrap).
+async fn browser_log(driver_port: u16, client: &fantoccini::Client) -> Vec<String> {
+    let session = client.session_id().await.unwrap().unwrap();
+    let response: serde_json::Value = reqwest::Client::new()
+        .post(format!(
+            "http://127.0.0.1:{driver_port}/session/{session}/se/log"
+        ))
+        .json(&serde_json::json!({"type": "browser"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let entries = response["value"]
+        .as_array()
+        .unwrap_or_else(|| panic!("chromedriver returns the log: {response}"));
+    entries
+        .iter()
+        .map(|entry| entry["message"].as_str().unwrap_or_default().to_string())
+        .collect()
 }

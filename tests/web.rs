@@ -4,6 +4,11 @@
 mod common;
 use common::{copy_dir, wait_until_gone};
 
+// Items of the local-server hardening: sessions per port, redirects, limits, headers, slow
+// clients, many attempts.
+#[path = "web/hardening.rs"]
+mod hardening;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -506,7 +511,8 @@ async fn bad_requests_get_their_status_and_write_nothing() {
             "{path}"
         );
     }
-    let cookie = format!("workbook_session={}", server.token);
+    let port = server.base.rsplit(':').next().unwrap();
+    let cookie = format!("workbook_session_{port}={}", server.token);
     let headers = format!(
         "Origin: {origin}\r\nCookie: {cookie}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
         70 * 1024

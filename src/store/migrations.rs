@@ -52,6 +52,33 @@ const MIGRATIONS: &[&str] = &[
         revealed_at TEXT NOT NULL DEFAULT (datetime('now')),
         PRIMARY KEY (exercise, hint_index)
     );",
+    // 2: the latest answer to each question of each quiz, kept up to date by
+    // `Store::record_attempt`, so a page reads one row per question instead of every answer
+    // ever given (a scan that grew with each attempt). The reference has no ON DELETE: an
+    // attempt cannot be deleted without first deciding which earlier answer becomes latest.
+    "CREATE TABLE quiz_latest_answers (
+        quiz TEXT NOT NULL,
+        question TEXT NOT NULL,
+        attempt_id INTEGER NOT NULL REFERENCES quiz_attempts (id),
+        PRIMARY KEY (quiz, question)
+    ) WITHOUT ROWID;
+    INSERT INTO quiz_latest_answers (quiz, question, attempt_id)
+        SELECT t.quiz, a.question, MAX(a.attempt_id)
+        FROM quiz_answers a JOIN quiz_attempts t ON t.id = a.attempt_id
+        GROUP BY t.quiz, a.question;",
+    // 3: each quiz's best score, attempt count and last attempt, kept up to date by
+    // `Store::record_attempt`, so every page reads one row per quiz instead of grouping every
+    // attempt. The same caveat as 2: deleting an attempt would have to recompute its row.
+    "CREATE TABLE quiz_summaries (
+        quiz TEXT PRIMARY KEY,
+        best_score REAL NOT NULL,
+        passed INTEGER NOT NULL,
+        attempts INTEGER NOT NULL,
+        last_attempt_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    INSERT INTO quiz_summaries (quiz, best_score, passed, attempts, last_attempt_at)
+        SELECT quiz, MAX(score), MAX(passed), COUNT(*), MAX(attempted_at)
+        FROM quiz_attempts GROUP BY quiz;",
 ];
 
 /// The newest schema version.
@@ -81,4 +108,42 @@ pub fn apply(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
         tx.commit().map_err(err)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    #[test]
+    fn version_1_databases_get_their_latest_answers_and_best_scores() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.execute_batch(
+            "PRAGMA user_version = 1;
+             INSERT INTO quiz_attempts (id, quiz, score, passed) VALUES (1, 'a', 0, 0), (2, 'a', 1, 1), (3, 'b', 0, 0);
+             INSERT INTO quiz_answers VALUES (1, 'q1', 'h', '[0]', 0, 0), (1, 'q2', 'h', '[0]', 0, 0),
+                 (2, 'q1', 'h', '[1]', 1, 1), (3, 'q1', 'h', '[2]', 0, 0);",
+        )
+        .unwrap();
+        drop(conn);
+        let store = Store::open(&path).unwrap();
+        let a = store.latest_answers("a").unwrap();
+        assert_eq!(
+            (a["q1"].answer.as_str(), a["q2"].answer.as_str()),
+            ("[1]", "[0]")
+        );
+        assert_eq!(store.latest_answers("b").unwrap()["q1"].answer, "[2]");
+        let best = store.best_quiz_scores().unwrap();
+        assert_eq!(
+            (best["a"].score, best["a"].passed, best["a"].attempts),
+            (1.0, true, 2)
+        );
+        assert_eq!(
+            (best["b"].score, best["b"].passed, best["b"].attempts),
+            (0.0, false, 1)
+        );
+    }
 }

@@ -281,6 +281,17 @@ impl Store {
         )
         .map_err(&err)?;
         let id = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT INTO quiz_summaries (quiz, best_score, passed, attempts, last_attempt_at)
+             SELECT quiz, score, passed, 1, attempted_at FROM quiz_attempts WHERE id = ?1
+             ON CONFLICT (quiz) DO UPDATE SET
+                 best_score = MAX(best_score, excluded.best_score),
+                 passed = MAX(passed, excluded.passed),
+                 attempts = attempts + 1,
+                 last_attempt_at = MAX(last_attempt_at, excluded.last_attempt_at)",
+            [id],
+        )
+        .map_err(&err)?;
         for a in answers {
             tx.execute(
                 "INSERT INTO quiz_answers (attempt_id, question, question_hash, answer, correct, points)
@@ -288,18 +299,25 @@ impl Store {
                 params![id, a.question, a.question_hash, a.answer, a.correct, a.points],
             )
             .map_err(&err)?;
+            // In the same transaction, so the latest answer never names a missing attempt.
+            tx.execute(
+                "INSERT INTO quiz_latest_answers (quiz, question, attempt_id) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (quiz, question) DO UPDATE SET attempt_id = excluded.attempt_id",
+                params![quiz, a.question, id],
+            )
+            .map_err(&err)?;
         }
         tx.commit().map_err(&err)?;
         Ok(id)
     }
 
-    /// The best score of every quiz attempted at least once.
+    /// The best score of every quiz attempted at least once. Read from `quiz_summaries`: one
+    /// row per quiz, however many attempts there were.
     pub fn best_quiz_scores(&self) -> Result<HashMap<String, QuizBest>, StoreError> {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT quiz, MAX(score), MAX(passed), COUNT(*), MAX(attempted_at)
-                 FROM quiz_attempts GROUP BY quiz",
+                "SELECT quiz, best_score, passed, attempts, last_attempt_at FROM quiz_summaries",
             )
             .map_err(self.err())?;
         let rows = stmt
@@ -318,15 +336,16 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(self.err())
     }
 
-    /// The latest stored answer to each question of `quiz`.
+    /// The latest stored answer to each question of `quiz`, by question id. Read by key from
+    /// `quiz_latest_answers`: one row per question, however many attempts there were.
     pub fn latest_answers(&self, quiz: &str) -> Result<HashMap<String, AnswerRecord>, StoreError> {
         let mut stmt = self
             .conn
             .prepare(
                 "SELECT a.question, a.question_hash, a.answer, a.correct, a.points
-                 FROM quiz_answers a JOIN quiz_attempts t ON t.id = a.attempt_id
-                 WHERE t.quiz = ?1
-                 ORDER BY t.id",
+                 FROM quiz_latest_answers l
+                 JOIN quiz_answers a ON a.attempt_id = l.attempt_id AND a.question = l.question
+                 WHERE l.quiz = ?1",
             )
             .map_err(self.err())?;
         let rows = stmt
@@ -343,7 +362,6 @@ impl Store {
         let mut latest = HashMap::new();
         for row in rows {
             let record = row.map_err(self.err())?;
-            // Rows come oldest first, so later answers replace earlier ones.
             latest.insert(record.question.clone(), record);
         }
         Ok(latest)
@@ -617,6 +635,36 @@ mod tests {
         assert_eq!(best["rest"].score, 0.9);
         assert!(best["rest"].passed);
         assert_eq!(best["rest"].attempts, 2);
+    }
+
+    #[test]
+    fn latest_answers_are_per_question_and_per_quiz() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("p.db")).unwrap();
+        let answer = |question: &str, points: f64| AnswerRecord {
+            question: question.into(),
+            question_hash: "h".into(),
+            answer: format!("[{points}]"),
+            correct: points >= 1.0,
+            points,
+        };
+        store
+            .record_attempt("a", 0.0, false, &[answer("q1", 0.0), answer("q2", 1.0)])
+            .unwrap();
+        store
+            .record_attempt("b", 0.0, false, &[answer("q1", 0.5)])
+            .unwrap();
+        let last = store
+            .record_attempt("a", 0.5, false, &[answer("q1", 1.0)])
+            .unwrap();
+        let a = store.latest_answers("a").unwrap();
+        assert_eq!((a["q1"].points, a["q2"].points), (1.0, 1.0));
+        assert_eq!(store.latest_answers("b").unwrap()["q1"].points, 0.5);
+        assert!(store.latest_answers("c").unwrap().is_empty());
+        assert_eq!(
+            store.attempt(last).unwrap().unwrap().answers,
+            [answer("q1", 1.0)]
+        );
     }
 
     #[test]

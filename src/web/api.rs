@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -17,6 +17,7 @@ use serde_json::json;
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::error::WebError;
+use super::media::{self, EVENT_STREAM, FORM, JSON};
 use super::security::{BODY_LIMIT, wants_json};
 use super::state::AppState;
 use crate::course::QuestionKind;
@@ -43,11 +44,7 @@ async fn read_submission(
             format!("the request body is over {BODY_LIMIT} bytes"),
         )
     })?;
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if content_type.starts_with("application/json") {
+    if media::content_type_is(headers, JSON) {
         let submission: Submission = serde_json::from_slice(&bytes).map_err(|e| {
             use serde_json::error::Category;
             match e.classify() {
@@ -63,7 +60,7 @@ async fn read_submission(
         })?;
         return Ok(submission.answers);
     }
-    if content_type.starts_with("application/x-www-form-urlencoded") {
+    if media::content_type_is(headers, FORM) {
         let mut answers: BTreeMap<String, Answer> = BTreeMap::new();
         for (key, value) in form_urlencoded::parse(&bytes) {
             let Some(id) = key.strip_prefix("q.") else {
@@ -254,10 +251,7 @@ pub async fn grade_exercise(
             true,
         ));
     }
-    let streaming = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/event-stream"));
+    let streaming = media::accepts(&headers, EVENT_STREAM);
     let page = format!("/exercises/{slug}");
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Event, Infallible>>(64);
     let job_state = state.clone();

@@ -4,6 +4,8 @@
 
 mod api;
 mod error;
+mod listen;
+mod media;
 mod pages;
 mod reload;
 mod security;
@@ -21,7 +23,6 @@ use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use axum::serve::ListenerExt;
 
 pub use error::WebError;
 use site::Site;
@@ -79,9 +80,6 @@ pub enum ServeError {
         /// What the OS said.
         source: std::io::Error,
     },
-    /// The server stopped with an error.
-    #[error("the server failed: {0}")]
-    Serve(std::io::Error),
 }
 
 /// Runs the web app until Ctrl-C.
@@ -171,20 +169,15 @@ async fn serve(loaded: Loaded, options: ServeOptions) -> Result<(), ServeError> 
     }
 
     let app = router(state);
-    // Responses go out whole; waiting to coalesce small writes only adds latency.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            let _ = tokio::signal::ctrl_c().await;
-            println!("\nStopping: open pages are told to disconnect.");
-            // Grades in progress stop too, with everything they started.
-            stop_grading.cancel();
-            let _ = shutdown_tx.send(true);
-        })
-        .await
-        .map_err(ServeError::Serve)
+    listen::serve(listener, app, async move {
+        let _ = tokio::signal::ctrl_c().await;
+        println!("\nStopping: open pages are told to disconnect.");
+        // Grades in progress stop too, with everything they started.
+        stop_grading.cancel();
+        let _ = shutdown_tx.send(true);
+    })
+    .await;
+    Ok(())
 }
 
 fn router(state: Arc<AppState>) -> Router {
@@ -206,6 +199,8 @@ fn router(state: Arc<AppState>) -> Router {
             state.clone(),
             security::guard,
         ))
+        // Outermost, so the guard's refusals carry the headers too.
+        .layer(middleware::map_response(security::security_headers))
         .with_state(state)
 }
 

@@ -816,7 +816,8 @@ pub async fn search(
     Ok(Html(page.render().map_err(render_error)?).into_response())
 }
 
-/// `GET /static/app.css` and `/static/app.js`: assets compiled into the binary.
+/// `GET /static/app.css`, `/static/app.js` and `/static/theme.js`: assets compiled into the
+/// binary.
 pub async fn asset(Path(name): Path<String>) -> Response {
     let (body, content_type) = match name.as_str() {
         "app.css" => (
@@ -825,6 +826,10 @@ pub async fn asset(Path(name): Path<String>) -> Response {
         ),
         "app.js" => (
             include_str!("../../static/app.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        "theme.js" => (
+            include_str!("../../static/theme.js"),
             "text/javascript; charset=utf-8",
         ),
         _ => {
