@@ -59,7 +59,6 @@ pub struct Suite<'a> {
 }
 
 /// Runs every test of every binary, one process each, several at a time.
-#[allow(clippy::too_many_arguments)]
 pub fn run_all(
     suite: Suite<'_>,
     (timeout, place): (Duration, Place<'_>),
