@@ -155,6 +155,43 @@ async fn a_learner_takes_a_quiz_in_a_real_browser() {
     assert_eq!(title, course.lesson("caching").unwrap().title);
 
     let quiz = &course.quizzes["caching"];
+    // First a wrong answer: the page offers to retry the missed questions.
+    let (wrong_question, wrong_choice) = quiz
+        .questions
+        .iter()
+        .find_map(|q| match &q.answer {
+            AnswerKey::Choices(key) if key.len() == 1 => {
+                Some((q, (0..q.options.len()).find(|i| !key.contains(i))?))
+            }
+            _ => None,
+        })
+        .expect("a single-choice question");
+    click(
+        &client,
+        &format!(
+            "input[name=\"q.{}\"][value=\"{wrong_choice}\"]",
+            wrong_question.id
+        ),
+    )
+    .await;
+    click(&client, ".quiz-form button[type=submit]").await;
+    let first = wait_for_score(&client).await;
+    assert!(first.contains("1 question(s) to revisit"), "{first}");
+    assert!(
+        client
+            .find(Locator::Css(".quiz-actions a.secondary"))
+            .await
+            .is_ok(),
+        "the retry button appears after a miss"
+    );
+    // Clears the score line, so the next one read is the new attempt's.
+    client
+        .execute(
+            "document.querySelector('.quiz-score').textContent = '';",
+            vec![],
+        )
+        .await
+        .unwrap();
     for question in &quiz.questions {
         match &question.answer {
             AnswerKey::Choices(key) => {
@@ -186,25 +223,15 @@ async fn a_learner_takes_a_quiz_in_a_real_browser() {
         .await
         .unwrap();
 
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let score = loop {
-        let text = client
-            .find(Locator::Css(".quiz-score"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        if text.starts_with("Score:") {
-            break text;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no score appeared; the score line says {text:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let score = wait_for_score(&client).await;
     assert!(score.contains("Score: 100%"), "{score}");
+    assert!(
+        client
+            .find(Locator::Css(".quiz-actions a.secondary"))
+            .await
+            .is_err(),
+        "after a full pass there is nothing to retry"
+    );
     assert!(score.contains("passed!"), "{score}");
     let explanations = client
         .find_all(Locator::Css(".question.right .explanation"))
@@ -260,7 +287,103 @@ async fn a_learner_takes_a_quiz_in_a_real_browser() {
         theme == "dark" || theme == "light",
         "the saved theme is applied: {theme}"
     );
+    on_a_phone(&client, &base).await;
     client.close().await.unwrap();
+}
+
+/// At 390 px: the menu reaches Progress, nothing widens the page, wide tables scroll inside
+/// themselves, quiz titles stay in their cards and "Select all that apply" is said once.
+async fn on_a_phone(client: &fantoccini::Client, base: &str) {
+    client.set_window_size(390, 844).await.unwrap();
+    client
+        .goto(&format!("{base}/lessons/auth-and-security"))
+        .await
+        .unwrap();
+    click(client, "button.menu").await;
+    let progress = client
+        .find(Locator::Css(".sidebar-links a[href=\"/progress\"]"))
+        .await
+        .unwrap();
+    assert!(
+        progress.is_displayed().await.unwrap(),
+        "Progress is in the menu"
+    );
+    click(client, "button.menu").await;
+    let layout = client
+        .execute(
+            r#"const page = document.documentElement;
+            const tables = [...document.querySelectorAll('.prose table')];
+            const cards = [...document.querySelectorAll('.question')].map(q => {
+              const box = q.getBoundingClientRect(), title = q.querySelector('legend').getBoundingClientRect();
+              const says = (q.textContent.match(/all that apply/gi) || []).length;
+              return { inside: title.left >= box.left && title.right <= box.right && title.top >= box.top - 1, says, multiple: q.dataset.kind === 'multiple' };
+            });
+            return { overflow: page.scrollWidth - page.clientWidth,
+                     tables: tables.length,
+                     scrolling: tables.filter(t => t.scrollWidth > t.clientWidth).length,
+                     cards };"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        layout["overflow"], 0,
+        "the page itself never scrolls sideways: {layout}"
+    );
+    assert!(layout["tables"].as_u64() > Some(0), "{layout}");
+    assert!(
+        layout["scrolling"].as_u64() > Some(0),
+        "a wide table scrolls inside itself: {layout}"
+    );
+    for card in layout["cards"].as_array().unwrap() {
+        assert_eq!(
+            card["inside"], true,
+            "a question title stays in its card: {layout}"
+        );
+        let expected = if card["multiple"] == true { 1 } else { 0 };
+        assert_eq!(
+            card["says"], expected,
+            "'Select all that apply' once: {card}"
+        );
+    }
+    let png = client.screenshot().await.unwrap();
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-phone-lesson.png");
+    std::fs::write(&shot, &png).unwrap();
+    eprintln!("screenshot: {}", shot.display());
+}
+
+async fn click(client: &fantoccini::Client, selector: &str) {
+    let element = client.find(Locator::Css(selector)).await.unwrap();
+    client
+        .execute(
+            "arguments[0].scrollIntoView({block: 'center'});",
+            vec![serde_json::to_value(&element).unwrap()],
+        )
+        .await
+        .unwrap();
+    element.click().await.unwrap();
+}
+
+/// The score line, once the page has written one.
+async fn wait_for_score(client: &fantoccini::Client) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let text = client
+            .find(Locator::Css(".quiz-score"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if text.starts_with("Score:") {
+            return text;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no score appeared; the score line says {text:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// The browser's console messages so far, through chromedriver's log endpoint (which
