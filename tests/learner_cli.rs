@@ -419,10 +419,13 @@ fn reset_never_writes_through_a_symbolic_link() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
+    // The course loader already refuses an exercise whose files lead outside the course;
+    // reset refuses such a folder by itself too.
+    let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        String::from_utf8_lossy(&output.stderr).contains("leads outside the course"),
+        stderr.contains("leads outside the course") || stderr.contains("no exercise `counter`"),
         "{}",
-        String::from_utf8_lossy(&output.stderr)
+        stderr
     );
     assert_eq!(
         std::fs::read_to_string(moved.join("src/lib.rs")).unwrap(),

@@ -415,7 +415,7 @@ async fn a_lesson_page_shows_one_attempt_among_thousands() {
         "{}",
         &retry[..200]
     );
-    assert!(retry.contains(&format!("id=\"q-{}\"", quiz.questions[0].id)));
+    assert!(retry.contains(&format!("id=\"wb:q-{}\"", quiz.questions[0].id)));
 
     // Another quiz's attempt is not shown on this lesson.
     let (status, page) = server
