@@ -7,6 +7,7 @@ pub mod cli;
 pub mod course;
 pub mod grade;
 pub mod gradebook;
+pub mod mutation;
 pub mod pristine;
 pub mod publish;
 pub mod quiz_grading;

@@ -147,6 +147,10 @@ enum Command {
         /// code is graded in class CI.
         #[arg(long)]
         sandbox: bool,
+        /// Instead, mutation-test the hidden tests with cargo-mutants on each reference
+        /// solution: every mutant must be caught or listed in mutants-equivalent.toml.
+        #[arg(long, conflicts_with = "sandbox")]
+        mutants: bool,
     },
 }
 
@@ -354,8 +358,14 @@ fn run(args: Args) -> anyhow::Result<bool> {
         }
         Command::Verify {
             slug,
+            mutants: true,
+            ..
+        } => cli::commands::verify_mutants(&ctx, slug.as_deref(), &mut out)?,
+        Command::Verify {
+            slug,
             all: _,
             sandbox,
+            mutants: false,
         } => cli::commands::verify(&ctx, slug.as_deref(), sandbox, &mut out)?,
     };
     out.flush()?;

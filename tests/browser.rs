@@ -288,6 +288,12 @@ async fn a_learner_takes_a_quiz_in_a_real_browser() {
         "the saved theme is applied: {theme}"
     );
     on_a_phone(&client, &base).await;
+    let blocked: Vec<String> = browser_log(driver_port, &client)
+        .await
+        .into_iter()
+        .filter(|line| line.contains("Content Security Policy"))
+        .collect();
+    assert_eq!(blocked, Vec::<String>::new(), "nor at phone width");
     client.close().await.unwrap();
 }
 

@@ -387,6 +387,54 @@ pub fn verify(
     Ok(print::print_verifications(&rows, out)?)
 }
 
+/// `workbook verify --mutants`: cargo-mutants on every (or one) reference solution; true
+/// when no mutant is missed outside the equivalents files.
+pub fn verify_mutants(
+    ctx: &Context,
+    slug: Option<&str>,
+    out: &mut impl Write,
+) -> anyhow::Result<bool> {
+    let course = ctx.course();
+    let exercises: Vec<&Exercise> = match slug {
+        Some(slug) => vec![find_exercise(course, Some(slug))?],
+        None => course.exercises_in_order(),
+    };
+    let mut reports = Vec::new();
+    for exercise in exercises {
+        eprintln!("mutation testing {} (cargo-mutants) ...", exercise.slug);
+        reports.push(crate::mutation::run(course, exercise)?);
+    }
+    writeln!(
+        out,
+        "{:<16} {:>9} {:>7} {:>7} {:>11} {:>9} {:>10}",
+        "exercise", "generated", "caught", "missed", "equivalent", "unviable", "timed out"
+    )?;
+    for r in &reports {
+        writeln!(
+            out,
+            "{:<16} {:>9} {:>7} {:>7} {:>11} {:>9} {:>10}",
+            r.slug,
+            r.generated,
+            r.caught,
+            r.missed.len(),
+            r.equivalent.len(),
+            r.unviable,
+            r.timed_out
+        )?;
+    }
+    for r in reports.iter().filter(|r| !r.clean()) {
+        writeln!(
+            out,
+            "\n{}: missed mutants (add a test that catches each, or list it with a reason in grader/{}/mutants-equivalent.toml):",
+            r.slug, r.slug
+        )?;
+        for mutant in &r.missed {
+            writeln!(out, "  {mutant}")?;
+        }
+    }
+    Ok(reports.iter().all(crate::mutation::MutationReport::clean))
+}
+
 /// Writes `bytes` to a temporary file beside `path`, then renames it into place.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let dir = path

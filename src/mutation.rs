@@ -1,0 +1,274 @@
+//! `workbook verify --mutants`: mutation testing of the hidden tests with cargo-mutants.
+//!
+//! cargo-mutants (the maintained mutation-testing tool for Rust) changes the reference
+//! solution one small way at a time (an operator flipped, a function body replaced by a
+//! default) and runs the hidden tests against each change. A change no test notices is a
+//! *missed* mutant: a learner could make that mistake and pass. Every missed mutant must be
+//! caught by a new test or listed, with a reason, in `grader/<slug>/mutants-equivalent.toml`:
+//!
+//! ```toml
+//! [[equivalent]]
+//! mutant = "src/lib.rs:88:26: replace > with >= in TokenBucket::check"
+//! why = "at equality the bucket holds exactly one token either way"
+//! ```
+//!
+//! The mutated crate is the solution with the hidden tests as its integration tests, built
+//! into the grader's target directory with the grader's profile, so dependencies compile
+//! once for grades and mutants alike. cargo-mutants runs in place, one mutant at a time.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde::Deserialize;
+
+use crate::course::{Course, Exercise};
+use crate::grade::Workdir;
+
+/// Why mutation testing could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum MutationError {
+    /// cargo-mutants is not installed.
+    #[error(
+        "--mutants needs cargo-mutants: install it with `cargo install --locked cargo-mutants`"
+    )]
+    NotInstalled,
+    /// A file could not be read or written.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// cargo-mutants failed before testing mutants (the solution does not build or pass).
+    #[error("cargo-mutants could not test `{slug}`:\n{output}")]
+    Failed {
+        /// The exercise.
+        slug: String,
+        /// The end of cargo-mutants' output.
+        output: String,
+    },
+    /// The equivalents file is not valid.
+    #[error("{path}: {message}", path = .path.display())]
+    BadEquivalents {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> MutationError {
+    let what = what.into();
+    move |source| MutationError::Io { what, source }
+}
+
+/// What cargo-mutants found for one exercise.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MutationReport {
+    /// The exercise.
+    pub slug: String,
+    /// Mutants generated.
+    pub generated: usize,
+    /// Caught by at least one hidden test.
+    pub caught: usize,
+    /// Missed: every hidden test still passed.
+    pub missed: Vec<String>,
+    /// Missed, but listed as equivalent (with the reason).
+    pub equivalent: Vec<(String, String)>,
+    /// Did not compile.
+    pub unviable: usize,
+    /// Ran past the time limit (counted as caught by cargo-mutants' rules).
+    pub timed_out: usize,
+}
+
+impl MutationReport {
+    /// True when no mutant was missed outside the equivalents file.
+    pub fn clean(&self) -> bool {
+        self.missed.is_empty()
+    }
+}
+
+#[derive(Deserialize)]
+struct EquivalentsFile {
+    #[serde(default)]
+    equivalent: Vec<Equivalent>,
+}
+
+#[derive(Deserialize)]
+struct Equivalent {
+    mutant: String,
+    why: String,
+}
+
+/// Runs cargo-mutants on the reference solution of `exercise` with its hidden tests.
+pub fn run(course: &Course, exercise: &Exercise) -> Result<MutationReport, MutationError> {
+    let available = Command::new(cargo())
+        .args(["mutants", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !available {
+        return Err(MutationError::NotInstalled);
+    }
+    let workdir = Workdir::of(course);
+    let dir = workdir.root.join("mutants").join(exercise.slug.as_str());
+    prepare(course, exercise, &workdir, &dir)?;
+    let out = dir.join("out");
+    let output = Command::new(cargo())
+        .arg("mutants")
+        .arg("--dir")
+        .arg(&dir)
+        .arg("--output")
+        .arg(&out)
+        .args(["--in-place", "--no-shuffle", "--colors", "never"])
+        .arg("--timeout")
+        .arg((exercise.timeout.as_secs() * 4).max(20).to_string())
+        .env("CARGO_TARGET_DIR", workdir.target_dir())
+        .output()
+        .map_err(io("cannot run cargo-mutants"))?;
+    let outcomes = std::fs::read_to_string(out.join("mutants.out/outcomes.json"));
+    let Ok(outcomes) = outcomes else {
+        let text = String::from_utf8_lossy(&output.stdout).into_owned()
+            + &String::from_utf8_lossy(&output.stderr);
+        let tail: Vec<&str> = text.lines().rev().take(30).collect();
+        return Err(MutationError::Failed {
+            slug: exercise.slug.to_string(),
+            output: tail.into_iter().rev().collect::<Vec<_>>().join("\n"),
+        });
+    };
+    let mut report = summarise(exercise.slug.as_str(), &outcomes);
+    let missed = std::fs::read_to_string(out.join("mutants.out/missed.txt")).unwrap_or_default();
+    let equivalents = equivalents(course, exercise)?;
+    for line in missed.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        match equivalents.iter().find(|e| e.mutant.trim() == line) {
+            Some(e) => report.equivalent.push((line.to_string(), e.why.clone())),
+            None => report.missed.push(line.to_string()),
+        }
+    }
+    Ok(report)
+}
+
+/// The counts in cargo-mutants' `outcomes.json`.
+fn summarise(slug: &str, outcomes: &str) -> MutationReport {
+    let value: serde_json::Value = serde_json::from_str(outcomes).unwrap_or_default();
+    let count = |key: &str| {
+        value
+            .get(key)
+            .and_then(serde_json::Value::as_u64)
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0)
+    };
+    MutationReport {
+        slug: slug.to_string(),
+        generated: count("total_mutants"),
+        caught: count("caught"),
+        unviable: count("unviable"),
+        timed_out: count("timeout"),
+        ..MutationReport::default()
+    }
+}
+
+fn equivalents(course: &Course, exercise: &Exercise) -> Result<Vec<Equivalent>, MutationError> {
+    let path = course
+        .root
+        .join(&exercise.grader_dir)
+        .join("mutants-equivalent.toml");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(Vec::new());
+    };
+    let file: EquivalentsFile =
+        toml::from_str(&text).map_err(|e| MutationError::BadEquivalents {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+    if let Some(blank) = file.equivalent.iter().find(|e| e.why.trim().is_empty()) {
+        return Err(MutationError::BadEquivalents {
+            path,
+            message: format!("`{}` gives no reason", blank.mutant),
+        });
+    }
+    Ok(file.equivalent)
+}
+
+/// The crate cargo-mutants mutates: the solution's manifest and sources, the hidden tests as
+/// its integration tests, the grader's lock file and build profile.
+fn prepare(
+    course: &Course,
+    exercise: &Exercise,
+    workdir: &Workdir,
+    dir: &Path,
+) -> Result<(), MutationError> {
+    let _ = std::fs::remove_dir_all(dir);
+    let solution = course.root.join(&exercise.grader_dir).join("solution");
+    copy_dir(&solution.join("src"), &dir.join("src"))?;
+    let manifest = std::fs::read_to_string(solution.join("Cargo.toml")).map_err(io(format!(
+        "cannot read {}",
+        solution.join("Cargo.toml").display()
+    )))?;
+    let manifest = format!(
+        "{manifest}\n# Added by `workbook verify --mutants`: a crate of its own, built like a grade.\n[workspace]\n\n[profile.dev]\ndebug = 0\n"
+    );
+    write(&dir.join("Cargo.toml"), &manifest)?;
+    for rel in &exercise.hidden_tests {
+        let to = dir.join("tests").join(rel.file_name().unwrap_or_default());
+        copy_file(&course.root.join(rel), &to)?;
+    }
+    let lock = workdir.root.join("grader/Cargo.lock");
+    if lock.is_file() {
+        copy_file(&lock, &dir.join("Cargo.lock"))?;
+    }
+    Ok(())
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<(), MutationError> {
+    std::fs::create_dir_all(to).map_err(io(format!("cannot create {}", to.display())))?;
+    let entries = std::fs::read_dir(from).map_err(io(format!("cannot read {}", from.display())))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            copy_dir(&path, &to.join(entry.file_name()))?;
+        } else {
+            copy_file(&path, &to.join(entry.file_name()))?;
+        }
+    }
+    Ok(())
+}
+
+fn copy_file(from: &Path, to: &Path) -> Result<(), MutationError> {
+    if let Some(dir) = to.parent() {
+        std::fs::create_dir_all(dir).map_err(io(format!("cannot create {}", dir.display())))?;
+    }
+    std::fs::copy(from, to)
+        .map(|_| ())
+        .map_err(io(format!("cannot copy {}", from.display())))
+}
+
+fn write(path: &Path, text: &str) -> Result<(), MutationError> {
+    std::fs::write(path, text).map_err(io(format!("cannot write {}", path.display())))
+}
+
+fn cargo() -> std::ffi::OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_come_from_outcomes_json() {
+        let report = summarise(
+            "x",
+            r#"{"total_mutants": 12, "caught": 9, "missed": 1, "unviable": 1, "timeout": 1}"#,
+        );
+        assert_eq!(
+            (
+                report.generated,
+                report.caught,
+                report.unviable,
+                report.timed_out
+            ),
+            (12, 9, 1, 1)
+        );
+    }
+}
