@@ -782,3 +782,68 @@ fn verify_runs_stubs_and_solutions_in_the_sandbox_too() {
     assert!(out.contains("counter   ok: fails 5 of 5 tests"), "{out}");
     assert!(out.contains("ok: passes 5 of 5 tests"), "{out}");
 }
+
+#[test]
+fn verify_mutants_lists_what_the_hidden_tests_miss_until_a_reason_is_given() {
+    if common::find_program("cargo-mutants").is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install cargo-mutants"
+        );
+        eprintln!("note: cargo-mutants is not installed; verify --mutants is not tried here");
+        return;
+    }
+    let course = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("grading"), course.path());
+    // Without its parity test, counter's hidden tests miss every mistake in `parity`.
+    let tests = course.path().join("grader/counter/tests/functions.rs");
+    let text = std::fs::read_to_string(&tests).unwrap();
+    let cut = text.find("/// 4 is even.").expect("the parity test");
+    std::fs::write(&tests, &text[..cut]).unwrap();
+
+    let (code, out, err) = stdout(workbook(course.path()).args(["verify", "--mutants", "counter"]));
+    assert_eq!(code, Some(1), "{out}{err}");
+    let missed: Vec<&str> = out
+        .lines()
+        .filter(|l| l.trim_start().starts_with("src/lib.rs:"))
+        .map(str::trim)
+        .collect();
+    assert!(!missed.is_empty(), "{out}");
+    assert!(
+        missed
+            .iter()
+            .all(|m| m.contains("in parity") || m.contains("replace parity")),
+        "{out}"
+    );
+    assert!(out.contains("mutants-equivalent.toml"), "{out}");
+
+    // Listed with a reason, they no longer fail the check (a reason is required).
+    let entries: String = missed
+        .iter()
+        .map(|m| {
+            format!(
+                "[[equivalent]]\nmutant = {m:?}\nwhy = \"parity is not graded in this fixture\"\n\n"
+            )
+        })
+        .collect();
+    let equivalents = course.path().join("grader/counter/mutants-equivalent.toml");
+    std::fs::write(
+        &equivalents,
+        entries.replace("why = \"parity", "why = \"\" # parity"),
+    )
+    .unwrap();
+    let (code, _, err) = stdout(workbook(course.path()).args(["verify", "--mutants", "counter"]));
+    assert_eq!(code, Some(2), "a blank reason is refused: {err}");
+    assert!(err.contains("gives no reason"), "{err}");
+    std::fs::write(&equivalents, entries).unwrap();
+    let (code, out, err) = stdout(workbook(course.path()).args(["verify", "--mutants", "counter"]));
+    assert_eq!(code, Some(0), "{out}{err}");
+    let row = out.lines().find(|l| l.starts_with("counter")).unwrap();
+    let numbers: Vec<usize> = row
+        .split_whitespace()
+        .skip(1)
+        .map(|n| n.parse().unwrap())
+        .collect();
+    assert_eq!(numbers[2], 0, "nothing missed: {row}");
+    assert_eq!(numbers[3], missed.len(), "the equivalents: {row}");
+}
