@@ -98,6 +98,7 @@ fn slow_names(calls: &Calls) -> DataLoader<u64, String, DbError> {
 }
 
 /// Loads awaited together with `tokio::join!` reach the batch function in a single call.
+/// Rules: joined-loads-share-a-call.
 #[tokio::test(start_paused = true)]
 async fn joined_loads_make_one_batch_call() {
     let calls = Calls::default();
@@ -113,6 +114,7 @@ async fn joined_loads_make_one_batch_call() {
 }
 
 /// Loads from twenty tasks spawned together reach the batch function in a single call.
+/// Rules: spawned-loads-share-a-call, load-futures-are-send.
 #[tokio::test(start_paused = true)]
 async fn loads_from_spawned_tasks_make_one_batch_call() {
     let calls = Calls::default();
@@ -129,6 +131,7 @@ async fn loads_from_spawned_tasks_make_one_batch_call() {
 }
 
 /// Each caller gets the value of its own key even though the batch function returns its rows in a different order.
+/// Rules: match-by-key.
 #[tokio::test(start_paused = true)]
 async fn values_are_matched_by_key_not_position() {
     let calls = Calls::default();
@@ -149,6 +152,7 @@ async fn values_are_matched_by_key_not_position() {
 }
 
 /// A key the batch function leaves out loads as `None`, without shifting the values of the other keys.
+/// Rules: missing-key-is-none, match-by-key.
 #[tokio::test(start_paused = true)]
 async fn missing_keys_load_as_none() {
     let calls = Calls::default();
@@ -170,6 +174,7 @@ async fn missing_keys_load_as_none() {
 }
 
 /// A key requested several times at once is sent to the batch function once, and every one of its callers gets the value.
+/// Rules: duplicates-sent-once.
 #[tokio::test(start_paused = true)]
 async fn duplicate_keys_are_fetched_once() {
     let calls = Calls::default();
@@ -194,6 +199,7 @@ async fn duplicate_keys_are_fetched_once() {
 }
 
 /// `load_many` makes one call and returns the values in the order of its keys, duplicates and missing keys included.
+/// Rules: load-many-order, load-many-one-batch, load-many-empty-no-call, duplicates-sent-once.
 #[tokio::test(start_paused = true)]
 async fn load_many_keeps_the_order_of_its_keys() {
     let calls = Calls::default();
@@ -211,6 +217,7 @@ async fn load_many_keeps_the_order_of_its_keys() {
 }
 
 /// Keys from `load_many` and from single loads issued at the same time share one batch.
+/// Rules: joined-loads-share-a-call, load-many-one-batch.
 #[tokio::test(start_paused = true)]
 async fn load_many_joins_the_same_batch_as_single_loads() {
     let calls = Calls::default();
@@ -223,6 +230,7 @@ async fn load_many_joins_the_same_batch_as_single_loads() {
 }
 
 /// With `max_batch_size` 3, seven concurrent keys are fetched in three calls of at most three distinct keys each.
+/// Rules: max-batch-size-cap, max-batch-fewest-calls, no-empty-call, split-fetches-each-key-once, load-futures-are-send.
 #[tokio::test(start_paused = true)]
 async fn max_batch_size_splits_a_large_batch() {
     let calls = Calls::default();
@@ -257,6 +265,7 @@ async fn max_batch_size_splits_a_large_batch() {
 }
 
 /// A batch that exactly fills `max_batch_size` is sent in full calls, with no extra or empty call.
+/// Rules: max-batch-fewest-calls, max-batch-size-cap, no-empty-call.
 #[tokio::test(start_paused = true)]
 async fn max_batch_size_exact_multiple_needs_no_extra_call() {
     let calls = Calls::default();
@@ -275,6 +284,7 @@ async fn max_batch_size_exact_multiple_needs_no_extra_call() {
 }
 
 /// A load issued after the previous batch has been answered starts a new batch.
+/// Rules: next-load-starts-new-batch.
 #[tokio::test(start_paused = true)]
 async fn a_batch_closes_once_it_is_sent() {
     let calls = Calls::default();
@@ -285,6 +295,7 @@ async fn a_batch_closes_once_it_is_sent() {
 }
 
 /// A key requested while a batch is already running goes into a new batch and is still answered.
+/// Rules: key-during-running-batch-goes-next.
 #[tokio::test(start_paused = true)]
 async fn a_key_requested_during_a_running_batch_is_loaded_next() {
     let calls = Calls::default();
@@ -301,6 +312,7 @@ async fn a_key_requested_during_a_running_batch_is_loaded_next() {
 }
 
 /// A caller that gives up (its task is aborted) does not stop the other callers of its batch from getting their values.
+/// Rules: abandoned-caller-does-not-strand-others.
 #[tokio::test(start_paused = true)]
 async fn an_abandoned_caller_does_not_strand_the_others() {
     let calls = Calls::default();
@@ -318,4 +330,13 @@ async fn an_abandoned_caller_does_not_strand_the_others() {
 
     assert_eq!(within(kept).await.unwrap(), Ok(name(2)));
     assert_eq!(calls.count(), 1);
+}
+
+/// A maximum batch size of zero makes no sense: `with_max_batch_size` refuses it with a panic.
+/// Rules: zero-max-batch-size-panics.
+#[tokio::test]
+#[should_panic]
+async fn zero_max_batch_size_panics() {
+    let calls = Calls::default();
+    let _loader = names_max(&calls, 0);
 }

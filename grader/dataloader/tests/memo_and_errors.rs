@@ -107,6 +107,7 @@ fn flaky_names(calls: &Calls, failures: usize) -> DataLoader<u64, String, DbErro
 // ---------------------------------------------------------------------------
 
 /// A key loaded once, found or not, is answered from the memo afterwards, by the loader and by its clones.
+/// Rules: memo-answers-repeats, none-is-memoised, clones-share-memo.
 #[tokio::test(start_paused = true)]
 async fn a_loaded_key_is_not_fetched_again() {
     let calls = Calls::default();
@@ -129,6 +130,7 @@ async fn a_loaded_key_is_not_fetched_again() {
 }
 
 /// A key requested again while its batch is still running waits for that batch instead of being fetched a second time.
+/// Rules: in-flight-key-joins.
 #[tokio::test(start_paused = true)]
 async fn a_key_in_flight_is_not_fetched_again() {
     let calls = Calls::default();
@@ -144,7 +146,33 @@ async fn a_key_in_flight_is_not_fetched_again() {
     assert_eq!(calls.sorted(), vec![vec![1]]);
 }
 
+/// A memoised key is answered at once, without waiting for a batch of other keys that is still running.
+/// Rules: memo-hit-does-not-wait.
+#[tokio::test(start_paused = true)]
+async fn a_memoised_key_does_not_wait_for_a_running_batch() {
+    let calls = Calls::default();
+    let loader = slow_names(&calls);
+    assert_eq!(within(loader.load(1)).await, Ok(name(1)));
+
+    let running = tokio::spawn({
+        let loader = loader.clone();
+        async move { loader.load(2).await }
+    });
+    tokio::time::sleep(ms(50)).await; // the batch with key 2 is running, 50 ms to go
+
+    let asked = tokio::time::Instant::now();
+    assert_eq!(within(loader.load(1)).await, Ok(name(1)));
+    assert!(
+        asked.elapsed() < ms(50),
+        "a memoised key must not wait for the running batch (it took {:?})",
+        asked.elapsed()
+    );
+    assert_eq!(within(running).await.unwrap(), Ok(name(2)));
+    assert_eq!(calls.sorted(), vec![vec![1], vec![2]]);
+}
+
 /// Only keys not in the memo are sent: a batch mixing known and new keys fetches just the new ones.
+/// Rules: only-unknown-keys-sent.
 #[tokio::test(start_paused = true)]
 async fn only_unknown_keys_are_sent() {
     let calls = Calls::default();
@@ -156,6 +184,7 @@ async fn only_unknown_keys_are_sent() {
 }
 
 /// `clear` forgets one key, so its next load fetches it again while other keys stay memoised.
+/// Rules: clear-forgets-one-key.
 #[tokio::test(start_paused = true)]
 async fn clear_forgets_one_key() {
     let calls = Calls::default();
@@ -173,6 +202,7 @@ async fn clear_forgets_one_key() {
 }
 
 /// `clear_all` forgets every key, so the next loads fetch them all again.
+/// Rules: clear-all-forgets-every-key.
 #[tokio::test(start_paused = true)]
 async fn clear_all_forgets_every_key() {
     let calls = Calls::default();
@@ -186,6 +216,7 @@ async fn clear_all_forgets_every_key() {
 }
 
 /// `prime` puts a value in the memo so loading it needs no call, but does not overwrite a key already loaded.
+/// Rules: prime-fills-memo, prime-ignores-known-key, clear-forgets-one-key.
 #[tokio::test(start_paused = true)]
 async fn prime_fills_the_memo_without_overwriting() {
     let calls = Calls::default();
@@ -212,11 +243,39 @@ async fn prime_fills_the_memo_without_overwriting() {
     assert_eq!(calls.count(), 1);
 }
 
+/// `prime` leaves a key that is being loaded alone: loads made meanwhile, and after, get the batch's value.
+/// Rules: prime-ignores-known-key.
+#[tokio::test(start_paused = true)]
+async fn prime_leaves_a_key_being_loaded_alone() {
+    let calls = Calls::default();
+    let loader = slow_names(&calls);
+    let first = tokio::spawn({
+        let loader = loader.clone();
+        async move { loader.load(6).await }
+    });
+    tokio::time::sleep(ms(50)).await; // the batch with key 6 is running
+
+    loader.prime(6, "primed".to_string());
+    assert_eq!(
+        within(loader.load(6)).await,
+        Ok(name(6)),
+        "key 6 is being loaded, so prime must do nothing"
+    );
+    assert_eq!(within(first).await.unwrap(), Ok(name(6)));
+    assert_eq!(
+        within(loader.load(6)).await,
+        Ok(name(6)),
+        "the batch's value is memoised, not the primed one"
+    );
+    assert_eq!(calls.sorted(), vec![vec![6]]);
+}
+
 // ---------------------------------------------------------------------------
 // Errors
 // ---------------------------------------------------------------------------
 
 /// When the batch function fails, every caller of that batch gets the error: duplicates, clones and `load_many` alike.
+/// Rules: error-reaches-every-caller, load-many-fails-with-its-keys.
 #[tokio::test(start_paused = true)]
 async fn a_batch_error_reaches_every_caller() {
     let calls = Calls::default();
@@ -241,6 +300,7 @@ async fn a_batch_error_reaches_every_caller() {
 }
 
 /// A failed key is not memoised: loading it again calls the batch function again, which can now succeed.
+/// Rules: errors-not-memoised.
 #[tokio::test(start_paused = true)]
 async fn errors_are_not_memoised() {
     let calls = Calls::default();
@@ -255,6 +315,7 @@ async fn errors_are_not_memoised() {
 }
 
 /// An error fails only the callers of its own batch: keys sent in another call of a split batch still get their values.
+/// Rules: error-only-its-call, max-batch-size-cap.
 #[tokio::test(start_paused = true)]
 async fn an_error_fails_only_its_own_batch() {
     let calls = Calls::default();

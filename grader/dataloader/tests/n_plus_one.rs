@@ -144,6 +144,7 @@ fn users_loader(db: &Arc<Db>) -> DataLoader<u64, User, DbError> {
 }
 
 /// Resolving the posts of 50 users, one resolver task per user, makes exactly one query to the posts table and gives each user their own posts.
+/// Rules: fifty-authors-one-query, spawned-loads-share-a-call, match-by-key.
 #[tokio::test(start_paused = true)]
 async fn posts_of_50_users_cost_one_query() {
     let db = Arc::new(Db::new());
@@ -178,6 +179,7 @@ async fn posts_of_50_users_cost_one_query() {
 }
 
 /// Resolvers that load a user and then that user's posts make one users query and one posts query in total.
+/// Rules: one-query-per-level, duplicates-sent-once.
 #[tokio::test(start_paused = true)]
 async fn nested_resolvers_cost_one_query_per_level() {
     let db = Arc::new(Db::new());
