@@ -146,6 +146,7 @@ fn assert_invalid(reply: &Reply, fields: &[&str]) {
 }
 
 /// A POST with four bad fields is one 422 VALIDATION_ERROR whose details list all four, and nothing is created.
+/// Rules: all-problems-in-one-422, title-required-1-to-200, description-max-2000, status-values, due-date-rfc3339, failed-request-changes-nothing, error-envelope.
 #[tokio::test]
 async fn invalid_fields_are_all_listed_in_one_422() {
     let api = Api::new();
@@ -172,6 +173,7 @@ async fn invalid_fields_are_all_listed_in_one_422() {
 }
 
 /// The title is trimmed before its length is checked, and its length is counted in characters, not bytes.
+/// Rules: title-required-1-to-200, title-stored-trimmed, lengths-in-characters.
 #[tokio::test]
 async fn title_is_trimmed_and_counted_in_characters() {
     let api = Api::new();
@@ -208,6 +210,7 @@ async fn title_is_trimmed_and_counted_in_characters() {
 }
 
 /// A due date must be an RFC 3339 date-time with an offset; dates alone and impossible dates are 422.
+/// Rules: due-date-rfc3339, due-date-echoed.
 #[tokio::test]
 async fn due_date_must_be_an_rfc3339_date_time() {
     let api = Api::new();
@@ -252,6 +255,7 @@ async fn due_date_must_be_an_rfc3339_date_time() {
 }
 
 /// A description may hold up to 2000 characters, and status must be exactly one of todo, in_progress or done.
+/// Rules: description-max-2000, status-values, lengths-in-characters.
 #[tokio::test]
 async fn description_and_status_are_checked() {
     let api = Api::new();
@@ -279,6 +283,7 @@ async fn description_and_status_are_checked() {
 }
 
 /// PUT and PATCH validate like POST, listing every bad field, and a rejected update leaves the task as it was.
+/// Rules: put-patch-validate-like-post, all-problems-in-one-422, failed-request-changes-nothing.
 #[tokio::test]
 async fn put_and_patch_validate_like_post() {
     let api = Api::new();
@@ -313,6 +318,7 @@ async fn put_and_patch_validate_like_post() {
 }
 
 /// A body that is not valid JSON is 400 BAD_REQUEST in the JSON error envelope, for POST, PUT and PATCH alike.
+/// Rules: malformed-json-400, error-envelope, failed-request-changes-nothing.
 #[tokio::test]
 async fn malformed_json_is_400_in_the_envelope() {
     let api = Api::new();
@@ -346,6 +352,7 @@ async fn malformed_json_is_400_in_the_envelope() {
 }
 
 /// A body sent without a JSON Content-Type is 400 BAD_REQUEST in the JSON error envelope, not axum's plain-text 415.
+/// Rules: non-json-content-type-400, error-envelope, failed-request-changes-nothing.
 #[tokio::test]
 async fn wrong_content_type_is_400_in_the_envelope() {
     let api = Api::new();
@@ -377,6 +384,7 @@ async fn wrong_content_type_is_400_in_the_envelope() {
 }
 
 /// Well-formed JSON of the wrong shape (a number for the title, an unknown field, not an object) is 422 VALIDATION_ERROR.
+/// Rules: wrong-json-shape-422, unknown-field-422, failed-request-changes-nothing.
 #[tokio::test]
 async fn json_of_the_wrong_shape_is_422() {
     let api = Api::new();
@@ -396,4 +404,63 @@ async fn json_of_the_wrong_shape_is_422() {
         assert_error(&reply, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERROR");
     }
     assert_eq!(api.total().await, 0);
+}
+
+/// An update with some valid and some invalid fields, or with an unknown field, is rejected as a whole: no field of the task changes.
+/// Rules: failed-request-changes-nothing, unknown-field-422.
+#[tokio::test]
+async fn a_partly_valid_update_changes_nothing() {
+    let api = Api::new();
+    let (uri, task) = api
+        .create(json!({
+            "title": "Renew passport",
+            "description": "Photo booth first",
+            "due_date": "2025-03-01T09:30:00Z"
+        }))
+        .await;
+
+    let reply = api
+        .send_json(
+            Method::PATCH,
+            &uri,
+            json!({"status": "done", "description": null, "due_date": "soon"}),
+        )
+        .await;
+    assert_invalid(&reply, &["due_date"]);
+    assert_eq!(
+        api.get(&uri).await.json()["data"],
+        task,
+        "a rejected PATCH must not apply its valid fields"
+    );
+
+    let reply = api
+        .send_json(Method::PATCH, &uri, json!({"status": "done", "titel": "x"}))
+        .await;
+    assert_error(&reply, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERROR");
+    assert_eq!(api.get(&uri).await.json()["data"], task);
+
+    let reply = api
+        .send_json(
+            Method::PUT,
+            &uri,
+            json!({"title": "Renew passport and ID", "status": "paused"}),
+        )
+        .await;
+    assert_invalid(&reply, &["status"]);
+    assert_eq!(
+        api.get(&uri).await.json()["data"],
+        task,
+        "a rejected PUT must not replace the task"
+    );
+
+    let reply = api
+        .send_json(
+            Method::PUT,
+            &uri,
+            json!({"title": "Renew passport and ID", "done": true}),
+        )
+        .await;
+    assert_error(&reply, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERROR");
+    assert_eq!(api.get(&uri).await.json()["data"], task);
+    assert_eq!(api.total().await, 1);
 }

@@ -120,6 +120,7 @@ fn assert_link(body: &Value, name: &str, expected: Option<&str>) {
 }
 
 /// Without parameters, a listing is page 1 of 10 in creation order, with pagination counts and first/next/last links.
+/// Rules: list-defaults, list-creation-order, pagination-block, links.
 #[tokio::test]
 async fn list_defaults_to_the_first_page_of_ten() {
     let api = Api::new();
@@ -151,6 +152,7 @@ async fn list_defaults_to_the_first_page_of_ten() {
 }
 
 /// On the last page has_next is false and next is null, including when the total is an exact multiple of the limit; pages past the end are empty.
+/// Rules: pagination-block, links, page-past-end-empty.
 #[tokio::test]
 async fn the_last_page_has_no_next() {
     let api = Api::new();
@@ -191,6 +193,7 @@ async fn the_last_page_has_no_next() {
 }
 
 /// With no tasks, the listing is one empty page: total 0, total_pages 1, and first and last both point at page 1.
+/// Rules: empty-collection-one-page, links.
 #[tokio::test]
 async fn an_empty_collection_is_one_empty_page() {
     let api = Api::new();
@@ -214,6 +217,7 @@ async fn an_empty_collection_is_one_empty_page() {
 }
 
 /// A page or limit that is not a whole number in range (limit 1 to 100) is 400 BAD_REQUEST in the envelope, never silently clamped.
+/// Rules: page-validated, limit-validated.
 #[tokio::test]
 async fn page_and_limit_are_validated() {
     let api = Api::new();
@@ -252,6 +256,7 @@ async fn page_and_limit_are_validated() {
 }
 
 /// The status filter narrows data and total, an unknown status is 400, and every link keeps the filter and sort.
+/// Rules: status-filter, links-keep-filter-and-sort.
 #[tokio::test]
 async fn status_filter_counts_and_links_keep_it() {
     let api = Api::new();
@@ -352,6 +357,7 @@ async fn dated_tasks(api: &Api) -> [u64; 6] {
 }
 
 /// sort=due_date orders by the instant each date denotes (offsets included), ties by creation, with undated tasks last.
+/// Rules: sort-by-due-date-instant, undated-last, ties-in-creation-order, links-keep-filter-and-sort.
 #[tokio::test]
 async fn sort_by_due_date_puts_undated_tasks_last() {
     let api = Api::new();
@@ -371,6 +377,7 @@ async fn sort_by_due_date_puts_undated_tasks_last() {
 }
 
 /// sort=-due_date puts the latest first, still ties by creation, and still puts undated tasks last.
+/// Rules: sort-by-due-date-instant, undated-last, ties-in-creation-order, sort-filter-before-paging.
 #[tokio::test]
 async fn sort_by_due_date_descending_keeps_undated_tasks_last() {
     let api = Api::new();
@@ -390,6 +397,7 @@ async fn sort_by_due_date_descending_keeps_undated_tasks_last() {
 }
 
 /// sort=title and sort=-title order by title with ties in creation order, and an unknown sort key is 400.
+/// Rules: sort-by-title, ties-in-creation-order, sort-unknown-400, sort-filter-before-paging.
 #[tokio::test]
 async fn sort_by_title_and_reject_unknown_keys() {
     let api = Api::new();
@@ -417,6 +425,7 @@ async fn sort_by_title_and_reject_unknown_keys() {
 }
 
 /// Over a real socket, following `next` links from the first page visits every matching task exactly once, in sorted order.
+/// Rules: next-links-visit-every-task, listing-shows-own-tasks.
 #[tokio::test]
 async fn following_next_links_over_a_real_socket_visits_every_task_once() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -123,6 +123,7 @@ fn assert_error(reply: &Reply, status: StatusCode, code: &str) -> Value {
 }
 
 /// POST answers 201 Created with a Location header naming the new task and the task, trimmed and defaulted, under `data`.
+/// Rules: post-201-location, task-defaults, title-stored-trimmed, responses-are-json.
 #[tokio::test]
 async fn post_creates_a_task_with_201_and_location() {
     let api = Api::new();
@@ -169,6 +170,7 @@ async fn post_creates_a_task_with_201_and_location() {
 }
 
 /// GET on a task's URL answers 200 with exactly the representation POST returned, under `data`.
+/// Rules: get-returns-task.
 #[tokio::test]
 async fn get_returns_the_created_task() {
     let api = Api::new();
@@ -185,6 +187,7 @@ async fn get_returns_the_created_task() {
 }
 
 /// PUT replaces the whole task: fields the body leaves out go back to their defaults (null, or `todo`).
+/// Rules: put-replaces-whole-task, title-stored-trimmed.
 #[tokio::test]
 async fn put_replaces_every_field() {
     let api = Api::new();
@@ -251,6 +254,7 @@ async fn put_replaces_every_field() {
 }
 
 /// PATCH changes only the fields it names, and an explicit null clears the description or due date.
+/// Rules: patch-changes-named-fields, patch-null-clears.
 #[tokio::test]
 async fn patch_changes_only_the_fields_it_names() {
     let api = Api::new();
@@ -309,6 +313,7 @@ async fn patch_changes_only_the_fields_it_names() {
 }
 
 /// PATCH answers 422 for a null title or status and for a misspelt field name, and leaves the task unchanged.
+/// Rules: patch-null-title-or-status-422, unknown-field-422, failed-request-changes-nothing, error-envelope.
 #[tokio::test]
 async fn patch_rejects_null_title_and_unknown_fields() {
     let api = Api::new();
@@ -347,6 +352,7 @@ async fn patch_rejects_null_title_and_unknown_fields() {
 }
 
 /// DELETE answers 204 with an empty body; afterwards GET and a second DELETE are 404 in the error envelope.
+/// Rules: delete-204-then-404, error-envelope.
 #[tokio::test]
 async fn delete_is_204_then_404() {
     let api = Api::new();
@@ -378,6 +384,7 @@ async fn delete_is_204_then_404() {
 }
 
 /// A request with no token, an unknown token or a non-Bearer scheme is 401 with WWW-Authenticate: Bearer, even when its body is bad.
+/// Rules: auth-required, www-authenticate-bearer, auth-comes-first, error-envelope.
 #[tokio::test]
 async fn missing_or_unknown_token_is_401_with_www_authenticate() {
     let api = Api::new();
@@ -445,6 +452,7 @@ async fn missing_or_unknown_token_is_401_with_www_authenticate() {
 }
 
 /// Another user's task answers 404, not 403, to GET, PUT, PATCH and DELETE, and stays untouched and out of their list.
+/// Rules: other-users-task-404, listing-shows-own-tasks, error-envelope.
 #[tokio::test]
 async fn another_users_task_is_404_not_403() {
     let api = Api::new();
@@ -486,6 +494,7 @@ async fn another_users_task_is_404_not_403() {
 }
 
 /// A task id that does not exist, or is not a number, gets a JSON error envelope rather than axum's plain-text default.
+/// Rules: unknown-id-404, put-does-not-create, non-numeric-id-in-envelope, error-envelope.
 #[tokio::test]
 async fn unknown_task_ids_are_404_in_the_envelope() {
     let api = Api::new();
@@ -523,6 +532,7 @@ async fn unknown_task_ids_are_404_in_the_envelope() {
 }
 
 /// Over a real socket, a reqwest client can create, read, patch and delete a task, following the Location header.
+/// Rules: socket-lifecycle.
 #[tokio::test]
 async fn lifecycle_over_a_real_socket() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -572,4 +582,142 @@ async fn lifecycle_over_a_real_socket() {
     assert_eq!(response.status(), reqwest::StatusCode::NOT_FOUND);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], "NOT_FOUND");
+}
+
+/// Ids are handed out as 1, 2, 3, ... across all users, and an id is never reused, not even after its task is deleted.
+/// Rules: ids-count-from-1, ids-unique-across-users, ids-never-reused.
+#[tokio::test]
+async fn ids_count_from_1_across_users_and_are_never_reused() {
+    let api = Api::new();
+    let first = api.create(ALICE, json!({"title": "one"})).await;
+    let second = api.create(BOB, json!({"title": "two"})).await;
+    let third = api.create(ALICE, json!({"title": "three"})).await;
+    assert_eq!(
+        [&first["id"], &second["id"], &third["id"]],
+        [&json!(1), &json!(2), &json!(3)],
+        "ids are 1, 2, 3, ... in creation order, shared by all users"
+    );
+
+    for (task, token) in [(&third, ALICE), (&first, ALICE), (&second, BOB)] {
+        let reply = api.call(Method::DELETE, &task_uri(task), token, None).await;
+        assert_eq!(reply.status, StatusCode::NO_CONTENT, "body: {}", reply.text);
+    }
+    let fourth = api.create(BOB, json!({"title": "four"})).await;
+    let fifth = api.create(ALICE, json!({"title": "five"})).await;
+    assert_eq!(
+        [&fourth["id"], &fifth["id"]],
+        [&json!(4), &json!(5)],
+        "the ids of deleted tasks must not be handed out again"
+    );
+}
+
+/// The token is compared exactly: the same letters in another case, a prefix or a longer string are unknown tokens, 401.
+/// Rules: token-compared-exactly.
+#[tokio::test]
+async fn the_token_is_compared_exactly() {
+    let api = Api::new();
+    let task = api.create(ALICE, json!({"title": "Secret"})).await;
+    let uri = task_uri(&task);
+
+    for token in [
+        "ALICE-TOKEN",
+        "Alice-token",
+        "alice",
+        "alice-token2",
+        "alice-tokenbob-token",
+    ] {
+        let reply = api.get(&uri, token).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNAUTHORIZED,
+            "the token {token:?} is not in the table; body: {}",
+            reply.text
+        );
+        assert_error(&reply, StatusCode::UNAUTHORIZED, "UNAUTHORIZED");
+    }
+    assert_eq!(api.get(&uri, ALICE).await.status, StatusCode::OK);
+}
+
+/// PATCH accepts a JSON Merge Patch body sent as application/merge-patch+json.
+/// Rules: patch-accepts-merge-patch-json.
+#[tokio::test]
+async fn patch_accepts_merge_patch_json() {
+    let api = Api::new();
+    let task = api
+        .create(
+            ALICE,
+            json!({"title": "Renew passport", "description": "Photo booth first"}),
+        )
+        .await;
+    let uri = task_uri(&task);
+
+    let request = Request::patch(&uri)
+        .header(header::AUTHORIZATION, format!("Bearer {ALICE}"))
+        .header(header::CONTENT_TYPE, "application/merge-patch+json")
+        .body(Body::from(
+            json!({"status": "done", "description": null}).to_string(),
+        ))
+        .unwrap();
+    let reply = api.send(request).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::OK,
+        "application/merge-patch+json is a JSON content type; body: {}",
+        reply.text
+    );
+    let mut expected = task.clone();
+    expected["status"] = json!("done");
+    expected["description"] = Value::Null;
+    assert_eq!(reply.json()["data"], expected);
+    assert_eq!(api.get(&uri, ALICE).await.json()["data"], expected);
+}
+
+/// In a POST or PUT body, a null description or due date is the same as leaving it out, and a description is stored exactly as sent.
+/// Rules: null-like-absent-in-post-put, description-max-2000.
+#[tokio::test]
+async fn null_is_the_same_as_absent_in_post_and_put() {
+    let api = Api::new();
+    let task = api
+        .create(
+            ALICE,
+            json!({"title": "Call mum", "description": null, "due_date": null}),
+        )
+        .await;
+    assert!(task["description"].is_null(), "task: {task}");
+    assert!(task["due_date"].is_null(), "task: {task}");
+    let uri = task_uri(&task);
+
+    let reply = api
+        .call(
+            Method::PUT,
+            &uri,
+            ALICE,
+            Some(json!({"title": "Call mum", "description": "  before 8  ", "due_date": "2025-03-01T09:30:00Z"})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "body: {}", reply.text);
+    assert_eq!(
+        reply.json()["data"]["description"],
+        "  before 8  ",
+        "the description is stored as sent, not trimmed"
+    );
+
+    let reply = api
+        .call(
+            Method::PUT,
+            &uri,
+            ALICE,
+            Some(json!({"title": "Call mum", "description": null, "due_date": null})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "body: {}", reply.text);
+    let expected = json!({
+        "id": task["id"],
+        "title": "Call mum",
+        "description": null,
+        "status": "todo",
+        "due_date": null
+    });
+    assert_eq!(reply.json()["data"], expected);
+    assert_eq!(api.get(&uri, ALICE).await.json()["data"], expected);
 }
