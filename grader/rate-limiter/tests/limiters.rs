@@ -71,6 +71,7 @@ fn assert_denied(decision: Decision, retry_after: Duration) {
 // ---------------------------------------------------------------------------
 
 /// A new client may make a burst of exactly `capacity` requests, with `remaining` counting down to zero.
+/// Rules: bucket-starts-full, bucket-spends-one-token, decision-limit, bucket-remaining, allowed-retry-after-zero, denied-remaining-zero.
 #[test]
 fn bucket_allows_a_burst_up_to_capacity() {
     let (_clock, limiter) = bucket(5, secs(1));
@@ -89,6 +90,7 @@ fn bucket_allows_a_burst_up_to_capacity() {
 }
 
 /// After the bucket is empty, one token comes back per refill interval.
+/// Rules: bucket-refill-rate, time-from-clock, bucket-remaining, allowed-retry-after-zero.
 #[test]
 fn bucket_refills_one_token_per_interval() {
     let (clock, limiter) = bucket(3, secs(1));
@@ -106,6 +108,7 @@ fn bucket_refills_one_token_per_interval() {
 }
 
 /// A long idle period refills the bucket only up to its capacity, never beyond.
+/// Rules: bucket-capped-at-capacity, time-from-clock.
 #[test]
 fn bucket_refill_is_capped_at_capacity() {
     let (clock, limiter) = bucket(3, secs(1));
@@ -122,6 +125,7 @@ fn bucket_refill_is_capped_at_capacity() {
 }
 
 /// Time that is not yet a whole token is not lost: partial progress adds up across checks.
+/// Rules: bucket-keeps-partial-progress, time-from-clock.
 #[test]
 fn bucket_keeps_fractional_refill_progress() {
     let (clock, limiter) = bucket(1, secs(1));
@@ -149,6 +153,7 @@ fn bucket_keeps_fractional_refill_progress() {
 }
 
 /// A denied request's `retry_after` is exactly the time until the next token, and waiting that long succeeds.
+/// Rules: bucket-retry-after, denied-remaining-zero, allowed-retry-after-zero.
 #[test]
 fn bucket_retry_after_is_exact() {
     let (clock, limiter) = bucket(1, secs(1));
@@ -163,6 +168,7 @@ fn bucket_retry_after_is_exact() {
 }
 
 /// `reset_after` is the time until the bucket is full again, counting the partial token already earned.
+/// Rules: bucket-reset-after, bucket-remaining.
 #[test]
 fn bucket_reset_after_is_time_until_full() {
     let (clock, limiter) = bucket(4, secs(1));
@@ -175,11 +181,80 @@ fn bucket_reset_after_is_time_until_full() {
     assert_eq!(decision.reset_after, ms(2500));
 }
 
+/// Time spent full earns nothing: the next token comes back one interval after the request that drew from the full bucket.
+/// Rules: bucket-full-banks-nothing, bucket-retry-after, bucket-reset-after, reset-after-never-zero.
+#[test]
+fn bucket_countdown_starts_when_a_full_bucket_is_drawn() {
+    // The README's example: capacity 3, one token a second, a new key that
+    // sends three requests at t = 10 s.
+    let (clock, limiter) = bucket(3, secs(1));
+    clock.advance(secs(10));
+    assert_allowed(limiter.check("client"), 2);
+    assert_allowed(limiter.check("client"), 1);
+    let decision = limiter.check("client");
+    assert_allowed(decision, 0);
+    assert_eq!(
+        decision.reset_after,
+        secs(3),
+        "full again at t = 13 s: {decision:?}"
+    );
+    let decision = limiter.check("client");
+    assert_denied(decision, secs(1));
+    assert_eq!(
+        decision.reset_after,
+        secs(3),
+        "a denied request also reports the time until full: {decision:?}"
+    );
+
+    clock.advance(ms(500)); // t = 10.5 s
+    assert_denied(limiter.check("client"), ms(500));
+    clock.advance(ms(2500)); // t = 13 s: full again
+    let decision = limiter.check("client");
+    assert_allowed(decision, 2);
+    assert_eq!(decision.reset_after, secs(1), "{decision:?}");
+
+    // A key that has been sitting full for a long time banks nothing either.
+    let (clock, limiter) = bucket(2, secs(1));
+    assert_allowed(limiter.check("client"), 1); // t = 0
+    clock.advance(ms(100_500)); // t = 100.5 s, full again since t = 1 s
+    let decision = limiter.check("client");
+    assert_allowed(decision, 1);
+    assert_eq!(
+        decision.reset_after,
+        secs(1),
+        "the countdown starts now, not when the bucket filled up: {decision:?}"
+    );
+    let decision = limiter.check("client");
+    assert_allowed(decision, 0);
+    assert_eq!(decision.reset_after, secs(2), "{decision:?}");
+    assert_denied(limiter.check("client"), secs(1));
+    clock.advance(secs(1));
+    assert_allowed(limiter.check("client"), 0);
+    assert!(!limiter.check("client").allowed);
+}
+
+/// A token bucket with a capacity of 0 makes no sense: the constructor refuses it.
+/// Rules: zero-capacity-panics.
+#[test]
+#[should_panic]
+fn bucket_with_zero_capacity_panics() {
+    let _ = TokenBucket::new(0, secs(1), ManualClock::new());
+}
+
+/// A token bucket whose refill interval is zero makes no sense: the constructor refuses it.
+/// Rules: zero-refill-interval-panics.
+#[test]
+#[should_panic]
+fn bucket_with_zero_refill_interval_panics() {
+    let _ = TokenBucket::new(5, ZERO, ManualClock::new());
+}
+
 // ---------------------------------------------------------------------------
 // Sliding window
 // ---------------------------------------------------------------------------
 
 /// A sliding window admits `limit` requests, then denies with `retry_after` equal to the whole window.
+/// Rules: window-limit, window-remaining, decision-limit, window-retry-after, denied-remaining-zero, allowed-retry-after-zero.
 #[test]
 fn window_allows_limit_requests_then_denies() {
     let (_clock, limiter) = window(3, secs(10));
@@ -194,6 +269,7 @@ fn window_allows_limit_requests_then_denies() {
 }
 
 /// A request stops counting exactly one window after it was made, not a moment later.
+/// Rules: window-expiry-edge, window-retry-after, time-from-clock.
 #[test]
 fn window_request_expires_exactly_at_the_window_edge() {
     let (clock, limiter) = window(2, secs(10));
@@ -207,6 +283,7 @@ fn window_request_expires_exactly_at_the_window_edge() {
 }
 
 /// The window slides with each request instead of resetting at fixed boundaries.
+/// Rules: window-slides, window-retry-after, window-remaining.
 #[test]
 fn window_slides_instead_of_resetting() {
     let (clock, limiter) = window(2, secs(10));
@@ -221,6 +298,7 @@ fn window_slides_instead_of_resetting() {
 }
 
 /// After a quiet period longer than the window, old requests no longer count at all.
+/// Rules: window-limit, window-remaining, time-from-clock.
 #[test]
 fn window_old_requests_expire() {
     let (clock, limiter) = window(3, secs(1));
@@ -234,6 +312,7 @@ fn window_old_requests_expire() {
 }
 
 /// Denied requests are not recorded, so retrying too early does not extend a client's lockout.
+/// Rules: window-counts-only-allowed, window-retry-after.
 #[test]
 fn window_does_not_count_denied_requests() {
     let (clock, limiter) = window(1, secs(10));
@@ -245,6 +324,7 @@ fn window_does_not_count_denied_requests() {
 }
 
 /// `reset_after` is the time until the newest counted request leaves the window.
+/// Rules: window-reset-after, reset-after-never-zero, window-retry-after.
 #[test]
 fn window_reset_after_is_time_until_full_quota() {
     let (clock, limiter) = window(2, secs(10));
@@ -257,11 +337,28 @@ fn window_reset_after_is_time_until_full_quota() {
     assert_eq!(decision.reset_after, secs(8));
 }
 
+/// A sliding window with a limit of 0 makes no sense: the constructor refuses it.
+/// Rules: zero-limit-panics.
+#[test]
+#[should_panic]
+fn window_with_zero_limit_panics() {
+    let _ = SlidingWindow::new(0, secs(10), ManualClock::new());
+}
+
+/// A sliding window of zero length makes no sense: the constructor refuses it.
+/// Rules: zero-window-panics.
+#[test]
+#[should_panic]
+fn window_of_zero_length_panics() {
+    let _ = SlidingWindow::new(5, ZERO, ManualClock::new());
+}
+
 // ---------------------------------------------------------------------------
 // Keys
 // ---------------------------------------------------------------------------
 
 /// Each key has its own budget: exhausting one client does not affect another, in both limiters.
+/// Rules: keys-independent, tracked-keys-counts.
 #[test]
 fn keys_are_limited_independently() {
     let (_clock, buckets) = bucket(2, secs(60));
@@ -300,6 +397,7 @@ fn hammer(limiter: Arc<dyn RateLimiter>, key: &'static str, per_thread: usize) -
 }
 
 /// Eight threads hammering one key of a token bucket are admitted exactly `capacity` times in total.
+/// Rules: no-over-admission-under-concurrency.
 #[test]
 fn bucket_never_over_admits_under_concurrency() {
     let clock = ManualClock::new();
@@ -308,6 +406,7 @@ fn bucket_never_over_admits_under_concurrency() {
 }
 
 /// Eight threads hammering one key of a sliding window are admitted exactly `limit` times in total.
+/// Rules: no-over-admission-under-concurrency.
 #[test]
 fn window_never_over_admits_under_concurrency() {
     let clock = ManualClock::new();
@@ -316,6 +415,7 @@ fn window_never_over_admits_under_concurrency() {
 }
 
 /// When 8 threads race for the last token of each of 2,000 keys, every token is still spent exactly once.
+/// Rules: no-over-admission-under-concurrency.
 #[test]
 fn racing_for_the_last_token_admits_exactly_one() {
     const KEYS: usize = 2_000;
@@ -352,6 +452,7 @@ fn racing_for_the_last_token_admits_exactly_one() {
 // ---------------------------------------------------------------------------
 
 /// After 100,000 one-off clients have gone idle, `sweep` leaves no key tracked, in both limiters.
+/// Rules: sweep-removes-idle-keys, tracked-keys-counts.
 #[test]
 fn sweep_forgets_100k_idle_keys() {
     let (bucket_clock, buckets) = bucket(5, secs(1));
@@ -377,6 +478,7 @@ fn sweep_forgets_100k_idle_keys() {
 }
 
 /// `sweep` keeps clients that are still limited, so evicting never hands anyone a fresh budget.
+/// Rules: eviction-keeps-busy-keys, sweep-removes-idle-keys, tracked-keys-counts.
 #[test]
 fn sweep_keeps_keys_that_are_not_idle() {
     let (clock, limiter) = bucket(2, secs(10));
@@ -399,6 +501,7 @@ fn sweep_keeps_keys_that_are_not_idle() {
 }
 
 /// Without any call to `sweep`, 100,000 clients passing through (about 100 active at a time) leave fewer than 10,000 keys tracked.
+/// Rules: check-bounds-memory, tracked-keys-counts.
 #[test]
 fn checks_evict_idle_keys_on_their_own() {
     let (bucket_clock, buckets) = bucket(1, ms(100));
@@ -417,5 +520,24 @@ fn checks_evict_idle_keys_on_their_own() {
             most < 10_000,
             "up to {most} keys were tracked although only about 100 clients were ever active at once"
         );
+    }
+}
+
+/// The cleanup inside `check` never forgets a client that is still limited, even while 20,000 other clients pass through.
+/// Rules: eviction-keeps-busy-keys.
+#[test]
+fn checks_never_evict_a_limited_key() {
+    let (_bucket_clock, buckets) = bucket(1, secs(3600));
+    let (_window_clock, windows) = window(1, secs(3600));
+    for limiter in [&buckets as &dyn RateLimiter, &windows] {
+        assert!(limiter.check("busy").allowed);
+        for i in 0..20_000 {
+            assert!(limiter.check(&format!("client-{i}")).allowed);
+        }
+        assert!(
+            !limiter.check("busy").allowed,
+            "`busy` has spent its budget for the next hour: evicting it handed it a fresh one"
+        );
+        assert!(!limiter.check("client-0").allowed);
     }
 }

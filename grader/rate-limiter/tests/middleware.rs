@@ -91,6 +91,7 @@ async fn body_bytes(response: Response<Body>) -> Vec<u8> {
 }
 
 /// An allowed request reaches the handler and its response carries RateLimit-Limit, -Remaining and -Reset (rounded up).
+/// Rules: allowed-request-passes-through, ratelimit-headers-on-every-response, ratelimit-reset-rounded-up.
 #[tokio::test]
 async fn allowed_responses_carry_rate_limit_headers() {
     let (_clock, limiter) = bucket(3, ms(1500));
@@ -113,6 +114,7 @@ async fn allowed_responses_carry_rate_limit_headers() {
 }
 
 /// A request over the limit is answered 429 with the JSON envelope {"error":{"code":"RATE_LIMITED","message":...}}.
+/// Rules: limited-status-429, limited-json-envelope.
 #[tokio::test]
 async fn limited_requests_get_429_with_json_error_envelope() {
     let (_clock, limiter) = bucket(1, secs(1));
@@ -136,6 +138,7 @@ async fn limited_requests_get_429_with_json_error_envelope() {
 }
 
 /// A 429 response also carries RateLimit-Limit, RateLimit-Remaining (0) and RateLimit-Reset.
+/// Rules: ratelimit-headers-on-every-response, ratelimit-reset-rounded-up, reset-after-never-zero, denied-remaining-zero.
 #[tokio::test]
 async fn limited_responses_carry_rate_limit_headers() {
     let (clock, limiter) = bucket(2, secs(1));
@@ -156,6 +159,7 @@ async fn limited_responses_carry_rate_limit_headers() {
 }
 
 /// Retry-After is the wait in whole seconds rounded up, so a client never comes back too early.
+/// Rules: retry-after-rounded-up, limited-status-429.
 #[tokio::test]
 async fn retry_after_rounds_up_to_whole_seconds() {
     let (clock, limiter) = bucket(1, ms(1500));
@@ -181,6 +185,7 @@ async fn retry_after_rounds_up_to_whole_seconds() {
 }
 
 /// A wait of exactly two seconds is sent as Retry-After: 2, not 3.
+/// Rules: retry-after-rounded-up, ratelimit-reset-rounded-up.
 #[tokio::test]
 async fn retry_after_is_exact_for_whole_seconds() {
     let (_clock, limiter) = bucket(1, secs(2));
@@ -194,6 +199,7 @@ async fn retry_after_is_exact_for_whole_seconds() {
 }
 
 /// A limited request is answered by the middleware and never reaches the handler.
+/// Rules: limited-request-skips-handler.
 #[tokio::test]
 async fn limited_requests_never_reach_the_handler() {
     let (_clock, limiter) = bucket(1, secs(60));
@@ -222,6 +228,7 @@ async fn limited_requests_never_reach_the_handler() {
 }
 
 /// Each X-Api-Key value has its own budget.
+/// Rules: key-by-api-key-first, keys-independent.
 #[tokio::test]
 async fn each_api_key_has_its_own_budget() {
     let (_clock, limiter) = bucket(1, secs(60));
@@ -239,6 +246,7 @@ async fn each_api_key_has_its_own_budget() {
 }
 
 /// When X-Api-Key is present it is the key, even if the peer address is known too.
+/// Rules: key-by-api-key-first.
 #[tokio::test]
 async fn api_key_takes_precedence_over_peer_address() {
     let (_clock, limiter) = bucket(1, secs(60));
@@ -261,6 +269,7 @@ async fn api_key_takes_precedence_over_peer_address() {
 }
 
 /// Without X-Api-Key, requests are limited by the peer's IP address from ConnectInfo, whatever the source port.
+/// Rules: key-by-peer-ip.
 #[tokio::test]
 async fn requests_without_api_key_are_limited_by_peer_ip() {
     let (_clock, limiter) = bucket(1, secs(60));
@@ -289,6 +298,7 @@ async fn requests_without_api_key_are_limited_by_peer_ip() {
 }
 
 /// Requests with neither X-Api-Key nor a peer address share one anonymous budget.
+/// Rules: key-anonymous-shared.
 #[tokio::test]
 async fn requests_without_key_or_peer_share_an_anonymous_budget() {
     let (_clock, limiter) = bucket(1, secs(60));
@@ -305,7 +315,39 @@ async fn requests_without_key_or_peer_share_an_anonymous_budget() {
     assert_eq!(status(&app, with_key("alice")).await, StatusCode::OK);
 }
 
+/// An API key never shares a budget with an IP address or the anonymous key, even when its value looks like one.
+/// Rules: key-kinds-never-collide.
+#[tokio::test]
+async fn api_keys_never_share_a_budget_with_ips_or_anonymous() {
+    let (_clock, limiter) = bucket(1, secs(60));
+    let app = app(limiter);
+    assert_eq!(
+        status(&app, from_peer("10.0.0.1:1111")).await,
+        StatusCode::OK
+    );
+    assert_eq!(status(&app, anonymous()).await, StatusCode::OK);
+    assert_eq!(
+        status(&app, with_key("10.0.0.1")).await,
+        StatusCode::OK,
+        "`X-Api-Key: 10.0.0.1` must not share the budget of the machine at 10.0.0.1"
+    );
+    assert_eq!(
+        status(&app, with_key("anonymous")).await,
+        StatusCode::OK,
+        "`X-Api-Key: anonymous` must not share the anonymous budget"
+    );
+    assert_eq!(
+        status(&app, from_peer("10.0.0.1:2222")).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        status(&app, anonymous()).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
 /// The middleware works with the sliding window too, and a limited client gets through again once the clock has moved on.
+/// Rules: middleware-works-with-either-limiter, retry-after-rounded-up, ratelimit-reset-rounded-up, ratelimit-headers-on-every-response.
 #[tokio::test]
 async fn middleware_works_with_a_sliding_window() {
     let clock = ManualClock::new();
