@@ -74,6 +74,7 @@ async fn assert_loads(cache: &Cache<String, String, ManualClock>, loads: &Loads,
 // ---------------------------------------------------------------------------
 
 /// A miss calls the loader and returns its value; later lookups within the TTL return that value without loading.
+/// Rules: miss-loads-and-stores, hit-served-without-loading, len-counts-entries.
 #[tokio::test(start_paused = true)]
 async fn miss_loads_then_hits_are_served_from_the_cache() {
     let (clock, cache) = cache(10);
@@ -90,6 +91,7 @@ async fn miss_loads_then_hits_are_served_from_the_cache() {
 }
 
 /// An entry is fresh until just before its TTL has passed and is reloaded at exactly the TTL.
+/// Rules: fresh-before-ttl, expired-at-ttl, contains-false-when-expired, new-load-after-finish, time-from-clock.
 #[tokio::test(start_paused = true)]
 async fn entry_expires_exactly_at_the_ttl() {
     let (clock, cache) = cache(10);
@@ -119,6 +121,7 @@ async fn entry_expires_exactly_at_the_ttl() {
 }
 
 /// An entry's TTL starts when its load finishes, not when the lookup started.
+/// Rules: ttl-from-load-end, contains-false-when-expired.
 #[tokio::test(start_paused = true)]
 async fn ttl_starts_when_the_load_finishes() {
     let (clock, cache) = cache(10);
@@ -143,6 +146,7 @@ async fn ttl_starts_when_the_load_finishes() {
 }
 
 /// A loader's error is returned to the caller, nothing is cached, and the next lookup calls the loader again.
+/// Rules: loader-error-propagates, loader-error-not-cached, failed-load-leaves-nothing, len-counts-entries.
 #[tokio::test(start_paused = true)]
 async fn loader_errors_propagate_and_are_not_cached() {
     let (_clock, cache) = cache(10);
@@ -173,6 +177,7 @@ async fn loader_errors_propagate_and_are_not_cached() {
 }
 
 /// `invalidate` removes one entry, so the next lookup of that key loads again while other keys stay cached.
+/// Rules: invalidate-removes-one-entry, len-counts-entries.
 #[tokio::test(start_paused = true)]
 async fn invalidate_removes_only_that_entry() {
     let (_clock, cache) = cache(10);
@@ -191,11 +196,28 @@ async fn invalidate_removes_only_that_entry() {
     assert_eq!(cache.len(), 2);
 }
 
+/// A cache whose entries would expire at once makes no sense: the constructor refuses a zero TTL.
+/// Rules: zero-ttl-panics.
+#[test]
+#[should_panic]
+fn cache_with_zero_ttl_panics() {
+    let _ = Cache::<String, String, _>::new(Duration::ZERO, 10, ManualClock::new());
+}
+
+/// A cache with no room makes no sense: the constructor refuses a zero capacity.
+/// Rules: zero-capacity-panics.
+#[test]
+#[should_panic]
+fn cache_with_zero_capacity_panics() {
+    let _ = Cache::<String, String, _>::new(TTL, 0, ManualClock::new());
+}
+
 // ---------------------------------------------------------------------------
 // Single-flight
 // ---------------------------------------------------------------------------
 
 /// Twenty concurrent misses for one key call the loader exactly once, and every caller gets the loaded value.
+/// Rules: single-flight, futures-are-send.
 #[tokio::test(start_paused = true)]
 async fn concurrent_misses_share_one_load() {
     let clock = ManualClock::new();
@@ -225,6 +247,7 @@ async fn concurrent_misses_share_one_load() {
 }
 
 /// Callers waiting on a load count as misses (not hits or loads), and once it finishes later lookups are hits.
+/// Rules: single-flight, hits-counted, misses-counted, loads-counted.
 #[tokio::test(start_paused = true)]
 async fn stampede_counts_misses_but_one_load() {
     let clock = ManualClock::new();
@@ -271,6 +294,7 @@ async fn stampede_counts_misses_but_one_load() {
 }
 
 /// When a shared load fails, only its own caller gets the error; the waiting callers load again, once, and get the value.
+/// Rules: failed-shared-load-not-inherited, loads-counted, futures-are-send.
 #[tokio::test(start_paused = true)]
 async fn failed_shared_load_is_retried_by_the_waiters() {
     let clock = ManualClock::new();
@@ -316,6 +340,7 @@ async fn failed_shared_load_is_retried_by_the_waiters() {
 }
 
 /// Loads of different keys run at the same time instead of waiting for one another.
+/// Rules: different-keys-do-not-wait, futures-are-send.
 #[tokio::test(start_paused = true)]
 async fn loads_of_different_keys_run_concurrently() {
     let clock = ManualClock::new();
@@ -352,6 +377,7 @@ async fn loads_of_different_keys_run_concurrently() {
 // ---------------------------------------------------------------------------
 
 /// The cache never holds more entries than its capacity, and keeps the most recently loaded ones.
+/// Rules: capacity-bound, evicts-least-recently-used, len-counts-entries.
 #[tokio::test(start_paused = true)]
 async fn capacity_bounds_the_number_of_entries() {
     let (_clock, cache) = cache(10);
@@ -375,6 +401,7 @@ async fn capacity_bounds_the_number_of_entries() {
 }
 
 /// With no reads in between, a full cache evicts the entry that was loaded first.
+/// Rules: evicts-least-recently-used, store-and-hit-are-uses, capacity-bound.
 #[tokio::test(start_paused = true)]
 async fn full_cache_evicts_the_oldest_unused_entry() {
     let (_clock, cache) = cache(2);
@@ -399,6 +426,7 @@ async fn full_cache_evicts_the_oldest_unused_entry() {
 }
 
 /// A hit counts as a use: a full cache evicts the least recently used entry, not the oldest insertion.
+/// Rules: store-and-hit-are-uses, evicts-least-recently-used.
 #[tokio::test(start_paused = true)]
 async fn reading_an_entry_protects_it_from_eviction() {
     let (_clock, cache) = cache(3);
@@ -434,7 +462,75 @@ async fn reading_an_entry_protects_it_from_eviction() {
     }
 }
 
+/// In a full cache, a miss whose load is still running, or whose load fails, evicts nothing.
+/// Rules: evict-only-when-storing.
+#[tokio::test(start_paused = true)]
+async fn a_miss_or_a_failed_load_in_a_full_cache_evicts_nothing() {
+    let (_clock, cache) = cache(2);
+    let loads = Loads::default();
+    get(&cache, &loads, "a").await;
+    get(&cache, &loads, "b").await;
+
+    let (failed, ()) = tokio::join!(
+        cache.get_or_load("c".to_string(), || async {
+            tokio::time::sleep(ms(100)).await; // a slow query that then fails
+            Err::<String, _>("database timed out".to_string())
+        }),
+        async {
+            tokio::time::sleep(ms(50)).await; // the load of "c" is under way
+            for key in ["a", "b"] {
+                assert!(
+                    cache.contains(&key.to_string()),
+                    "`{key}` was evicted by a miss whose load has not finished"
+                );
+            }
+            assert_eq!(cache.len(), 2);
+        }
+    );
+    assert!(failed.is_err());
+    for key in ["a", "b"] {
+        assert!(
+            cache.contains(&key.to_string()),
+            "`{key}` was evicted by a load that failed and stored nothing"
+        );
+    }
+    assert!(!cache.contains(&"c".to_string()));
+    assert_eq!(cache.len(), 2);
+}
+
+/// `contains` is not a use: it does not protect an entry from eviction, and counts as neither hit nor miss.
+/// Rules: contains-keeps-lru-order, contains-is-not-a-lookup.
+#[tokio::test(start_paused = true)]
+async fn contains_does_not_change_the_lru_order() {
+    let (_clock, cache) = cache(2);
+    let loads = Loads::default();
+    get(&cache, &loads, "a").await;
+    get(&cache, &loads, "b").await;
+    assert!(cache.contains(&"a".to_string()));
+    assert_eq!(
+        cache.stats(),
+        CacheStats {
+            hits: 0,
+            misses: 2,
+            loads: 2
+        },
+        "`contains` is not a lookup"
+    );
+
+    get(&cache, &loads, "c").await; // full: "a" is still the least recently used
+    assert!(
+        !cache.contains(&"a".to_string()),
+        "`contains(a)` must not count as a use of `a`: `a` should have been evicted"
+    );
+    assert!(
+        cache.contains(&"b".to_string()),
+        "`b` was evicted instead of `a`"
+    );
+    assert!(cache.contains(&"c".to_string()));
+}
+
 /// Reloading an expired entry in a full cache replaces it without evicting any other key.
+/// Rules: replacing-evicts-nothing, expired-at-ttl.
 #[tokio::test(start_paused = true)]
 async fn reloading_an_expired_entry_evicts_nothing_else() {
     let (clock, cache) = cache(2);
@@ -460,6 +556,7 @@ async fn reloading_an_expired_entry_evicts_nothing_else() {
 // ---------------------------------------------------------------------------
 
 /// `stats` counts every hit, every miss (absent or expired) and every loader call, failed ones included.
+/// Rules: hits-counted, misses-counted, loads-counted, expired-lookup-is-a-miss, contains-is-not-a-lookup.
 #[tokio::test(start_paused = true)]
 async fn stats_count_hits_misses_and_loads() {
     let (clock, cache) = cache(10);

@@ -103,6 +103,7 @@ fn service(repo: FakeRepo) -> (ManualClock, UserService<FakeRepo, ManualClock>) 
 }
 
 /// `get_user` loads a user from the repository once and serves repeated reads from the cache until the TTL passes.
+/// Rules: get-user-reads-through.
 #[tokio::test(start_paused = true)]
 async fn get_user_reads_through_the_cache() {
     let ada = user(1, "Ada");
@@ -128,6 +129,7 @@ async fn get_user_reads_through_the_cache() {
 }
 
 /// A user that does not exist is cached as `None`, so asking again does not reach the repository.
+/// Rules: missing-user-cached.
 #[tokio::test(start_paused = true)]
 async fn missing_users_are_cached_too() {
     let (_clock, service) = service(FakeRepo::with(&[user(1, "Ada")]));
@@ -138,6 +140,7 @@ async fn missing_users_are_cached_too() {
 }
 
 /// A repository error reaches the caller as an error (not as a missing user) and is not cached.
+/// Rules: repo-error-not-cached.
 #[tokio::test(start_paused = true)]
 async fn repository_errors_propagate_and_are_not_cached() {
     let ada = user(1, "Ada");
@@ -161,6 +164,7 @@ async fn repository_errors_propagate_and_are_not_cached() {
 }
 
 /// `update_user` saves to the repository and invalidates the entry, so the next read loads the new version.
+/// Rules: update-saves-then-invalidates.
 #[tokio::test(start_paused = true)]
 async fn update_saves_then_invalidates() {
     let (_clock, service) = service(FakeRepo::with(&[user(1, "Ada"), user(2, "Grace")]));
@@ -184,7 +188,32 @@ async fn update_saves_then_invalidates() {
     assert_eq!(service.repository().finds(), 3);
 }
 
+/// A user cached as missing stays cached exactly as long as an existing user: one TTL for every entry.
+/// Rules: missing-user-same-ttl.
+#[tokio::test(start_paused = true)]
+async fn a_missing_user_is_cached_for_the_full_ttl() {
+    let (clock, service) = service(FakeRepo::default());
+    assert_eq!(service.get_user(404).await, Ok(None));
+
+    clock.advance(TTL - Duration::from_millis(1));
+    assert_eq!(service.get_user(404).await, Ok(None));
+    assert_eq!(
+        service.repository().finds(),
+        1,
+        "a cached `None` is still fresh just before the TTL"
+    );
+
+    clock.advance(Duration::from_millis(1));
+    assert_eq!(service.get_user(404).await, Ok(None));
+    assert_eq!(
+        service.repository().finds(),
+        2,
+        "at exactly the TTL the cached `None` has expired"
+    );
+}
+
 /// Creating a user whose id was cached as missing makes the new user visible at once.
+/// Rules: update-saves-then-invalidates, missing-user-cached.
 #[tokio::test(start_paused = true)]
 async fn creating_a_user_cached_as_missing_makes_it_visible() {
     let (_clock, service) = service(FakeRepo::default());
@@ -200,6 +229,7 @@ async fn creating_a_user_cached_as_missing_makes_it_visible() {
 }
 
 /// When the save fails, `update_user` returns the error and leaves the cached user in place.
+/// Rules: failed-save-leaves-cache.
 #[tokio::test(start_paused = true)]
 async fn failed_update_leaves_the_cache_alone() {
     let ada = user(1, "Ada");
@@ -223,6 +253,7 @@ async fn failed_update_leaves_the_cache_alone() {
 }
 
 /// A read that runs while an update is being saved cannot leave the old version cached once the update returns.
+/// Rules: update-saves-then-invalidates.
 #[tokio::test(start_paused = true)]
 async fn read_during_a_write_cannot_leave_a_stale_entry() {
     let old = user(1, "Ada");
@@ -254,6 +285,7 @@ async fn read_during_a_write_cannot_leave_a_stale_entry() {
 }
 
 /// Ten concurrent reads of an uncached user make one repository query.
+/// Rules: service-single-flight, futures-are-send.
 #[tokio::test(start_paused = true)]
 async fn concurrent_reads_make_one_query() {
     let ada = user(1, "Ada");
