@@ -199,17 +199,29 @@ async fn invalidate_removes_only_that_entry() {
 /// A cache whose entries would expire at once makes no sense: the constructor refuses a zero TTL.
 /// Rules: zero-ttl-panics.
 #[test]
-#[should_panic]
 fn cache_with_zero_ttl_panics() {
-    let _ = Cache::<String, String, _>::new(Duration::ZERO, 10, ManualClock::new());
+    panics_only_on_zero(
+        || drop(Cache::<String, String, _>::new(TTL, 10, ManualClock::new())),
+        || {
+            drop(Cache::<String, String, _>::new(
+                Duration::ZERO,
+                10,
+                ManualClock::new(),
+            ))
+        },
+        "TTL",
+    );
 }
 
 /// A cache with no room makes no sense: the constructor refuses a zero capacity.
 /// Rules: zero-capacity-panics.
 #[test]
-#[should_panic]
 fn cache_with_zero_capacity_panics() {
-    let _ = Cache::<String, String, _>::new(TTL, 0, ManualClock::new());
+    panics_only_on_zero(
+        || drop(Cache::<String, String, _>::new(TTL, 10, ManualClock::new())),
+        || drop(Cache::<String, String, _>::new(TTL, 0, ManualClock::new())),
+        "capacity",
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -593,5 +605,22 @@ async fn stats_count_hits_misses_and_loads() {
             misses: 4,
             loads: 4
         }
+    );
+}
+
+/// Checks that the constructor accepts a valid value and panics on zero. Both halves matter:
+/// a constructor that always panics (a stub's `todo!()`) must not pass.
+fn panics_only_on_zero(
+    valid: impl FnOnce() + std::panic::UnwindSafe,
+    zero: impl FnOnce() + std::panic::UnwindSafe,
+    what: &str,
+) {
+    assert!(
+        std::panic::catch_unwind(valid).is_ok(),
+        "the constructor must accept a valid {what} without a panic"
+    );
+    assert!(
+        std::panic::catch_unwind(zero).is_err(),
+        "the constructor must panic on a {what} of zero"
     );
 }

@@ -335,8 +335,18 @@ async fn an_abandoned_caller_does_not_strand_the_others() {
 /// A maximum batch size of zero makes no sense: `with_max_batch_size` refuses it with a panic.
 /// Rules: zero-max-batch-size-panics.
 #[tokio::test]
-#[should_panic]
 async fn zero_max_batch_size_panics() {
     let calls = Calls::default();
-    let _loader = names_max(&calls, 0);
+    let valid =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(names_max(&calls, 1))));
+    assert!(
+        valid.is_ok(),
+        "a maximum batch size of 1 must be accepted without a panic"
+    );
+    let zero =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(names_max(&calls, 0))));
+    assert!(
+        zero.is_err(),
+        "a maximum batch size of 0 must make the constructor panic"
+    );
 }

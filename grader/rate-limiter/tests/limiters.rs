@@ -236,17 +236,23 @@ fn bucket_countdown_starts_when_a_full_bucket_is_drawn() {
 /// A token bucket with a capacity of 0 makes no sense: the constructor refuses it.
 /// Rules: zero-capacity-panics.
 #[test]
-#[should_panic]
 fn bucket_with_zero_capacity_panics() {
-    let _ = TokenBucket::new(0, secs(1), ManualClock::new());
+    panics_only_on_zero(
+        || drop(TokenBucket::new(1, secs(1), ManualClock::new())),
+        || drop(TokenBucket::new(0, secs(1), ManualClock::new())),
+        "capacity",
+    );
 }
 
 /// A token bucket whose refill interval is zero makes no sense: the constructor refuses it.
 /// Rules: zero-refill-interval-panics.
 #[test]
-#[should_panic]
 fn bucket_with_zero_refill_interval_panics() {
-    let _ = TokenBucket::new(5, ZERO, ManualClock::new());
+    panics_only_on_zero(
+        || drop(TokenBucket::new(5, secs(1), ManualClock::new())),
+        || drop(TokenBucket::new(5, ZERO, ManualClock::new())),
+        "refill interval",
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -340,17 +346,23 @@ fn window_reset_after_is_time_until_full_quota() {
 /// A sliding window with a limit of 0 makes no sense: the constructor refuses it.
 /// Rules: zero-limit-panics.
 #[test]
-#[should_panic]
 fn window_with_zero_limit_panics() {
-    let _ = SlidingWindow::new(0, secs(10), ManualClock::new());
+    panics_only_on_zero(
+        || drop(SlidingWindow::new(1, secs(10), ManualClock::new())),
+        || drop(SlidingWindow::new(0, secs(10), ManualClock::new())),
+        "limit",
+    );
 }
 
 /// A sliding window of zero length makes no sense: the constructor refuses it.
 /// Rules: zero-window-panics.
 #[test]
-#[should_panic]
 fn window_of_zero_length_panics() {
-    let _ = SlidingWindow::new(5, ZERO, ManualClock::new());
+    panics_only_on_zero(
+        || drop(SlidingWindow::new(5, secs(10), ManualClock::new())),
+        || drop(SlidingWindow::new(5, ZERO, ManualClock::new())),
+        "window length",
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -540,4 +552,21 @@ fn checks_never_evict_a_limited_key() {
         );
         assert!(!limiter.check("client-0").allowed);
     }
+}
+
+/// Checks that the constructor accepts a valid value and panics on zero. Both halves matter:
+/// a constructor that always panics (a stub's `todo!()`) must not pass.
+fn panics_only_on_zero(
+    valid: impl FnOnce() + std::panic::UnwindSafe,
+    zero: impl FnOnce() + std::panic::UnwindSafe,
+    what: &str,
+) {
+    assert!(
+        std::panic::catch_unwind(valid).is_ok(),
+        "the constructor must accept a valid {what} without a panic"
+    );
+    assert!(
+        std::panic::catch_unwind(zero).is_err(),
+        "the constructor must panic on a {what} of zero"
+    );
 }
