@@ -84,3 +84,58 @@ fn every_mutant_fails_at_least_one_hidden_test() {
         "mutants that pass every hidden test: {survivors:#?}"
     );
 }
+
+/// Stricter hidden tests must not reject correct work written differently: each solution in
+/// `tests/fixtures/alternatives/<slug>/<style>/src/lib.rs`, written from the README alone by
+/// someone who never saw the reference or the tests, passes every hidden test.
+#[test]
+fn every_alternative_solution_passes_every_hidden_test() {
+    common::supervise_with_workbook();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let course = Course::load(root).unwrap().course;
+    let workdir = Workdir::of(&course);
+    let alternatives = root.join("tests/fixtures/alternatives");
+    let Ok(slugs) = std::fs::read_dir(&alternatives) else {
+        panic!("no alternatives under {}", alternatives.display());
+    };
+    let mut graded = 0;
+    let mut rejected = Vec::new();
+    for slug_dir in slugs.map(|e| e.unwrap().path()) {
+        let slug = slug_dir.file_name().unwrap().to_string_lossy().into_owned();
+        let exercise = &course.exercises[slug.as_str()];
+        for style in std::fs::read_dir(&slug_dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+        {
+            let scratch = tempfile::tempdir().unwrap();
+            let crate_dir = scratch.path().join(&slug);
+            copy_dir(&root.join(&exercise.stub_dir), &crate_dir);
+            std::fs::copy(style.join("src/lib.rs"), crate_dir.join("src/lib.rs")).unwrap();
+            let report = grade::grade(
+                &course,
+                exercise,
+                &crate_dir,
+                &workdir,
+                &Cancel::default(),
+                &mut |_| {},
+            )
+            .unwrap();
+            graded += 1;
+            if !report.passed() {
+                let failed: Vec<String> = report
+                    .tests
+                    .iter()
+                    .filter(|t| t.status != TestStatus::Passed)
+                    .map(|t| format!("{}: {}", t.name, t.message.clone().unwrap_or_default()))
+                    .collect();
+                rejected.push(format!(
+                    "{}: {:?} {failed:#?}",
+                    style.display(),
+                    report.compile_errors
+                ));
+            }
+        }
+    }
+    assert!(graded > 0, "no alternative solution found");
+    assert!(rejected.is_empty(), "correct work rejected: {rejected:#?}");
+}
