@@ -10,6 +10,11 @@
 //! [[equivalent]]
 //! mutant = "src/lib.rs:88:26: replace > with >= in TokenBucket::check"
 //! why = "at equality the bucket holds exactly one token either way"
+//!
+//! # Code the stub hands the learner ready-made is not theirs to get wrong: not mutated.
+//! [[given]]
+//! function = "DueDate::parse"
+//! why = "the stub provides date parsing; the exercise is not about it"
 //! ```
 //!
 //! The mutated crate is the solution with the hidden tests as its integration tests, built
@@ -89,13 +94,24 @@ impl MutationReport {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 struct EquivalentsFile {
     #[serde(default)]
     equivalent: Vec<Equivalent>,
+    #[serde(default)]
+    given: Vec<Given>,
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Given {
+    function: String,
+    why: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Equivalent {
     mutant: String,
     why: String,
@@ -113,9 +129,16 @@ pub fn run(course: &Course, exercise: &Exercise) -> Result<MutationReport, Mutat
     let workdir = Workdir::of(course);
     let dir = workdir.root.join("mutants").join(exercise.slug.as_str());
     prepare(course, exercise, &workdir, &dir)?;
+    let listed = equivalents(course, exercise)?;
     let out = dir.join("out");
-    let output = Command::new(cargo())
-        .arg("mutants")
+    let mut command = Command::new(cargo());
+    command.arg("mutants");
+    for given in &listed.given {
+        command
+            .arg("--exclude-re")
+            .arg(regex_escape(&given.function));
+    }
+    let output = command
         .arg("--dir")
         .arg(&dir)
         .arg("--output")
@@ -138,9 +161,8 @@ pub fn run(course: &Course, exercise: &Exercise) -> Result<MutationReport, Mutat
     };
     let mut report = summarise(exercise.slug.as_str(), &outcomes);
     let missed = std::fs::read_to_string(out.join("mutants.out/missed.txt")).unwrap_or_default();
-    let equivalents = equivalents(course, exercise)?;
     for line in missed.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        match equivalents.iter().find(|e| e.mutant.trim() == line) {
+        match listed.equivalent.iter().find(|e| e.mutant.trim() == line) {
             Some(e) => report.equivalent.push((line.to_string(), e.why.clone())),
             None => report.missed.push(line.to_string()),
         }
@@ -168,26 +190,50 @@ fn summarise(slug: &str, outcomes: &str) -> MutationReport {
     }
 }
 
-fn equivalents(course: &Course, exercise: &Exercise) -> Result<Vec<Equivalent>, MutationError> {
+fn equivalents(course: &Course, exercise: &Exercise) -> Result<EquivalentsFile, MutationError> {
     let path = course
         .root
         .join(&exercise.grader_dir)
         .join("mutants-equivalent.toml");
     let Ok(text) = std::fs::read_to_string(&path) else {
-        return Ok(Vec::new());
+        return Ok(EquivalentsFile::default());
     };
     let file: EquivalentsFile =
         toml::from_str(&text).map_err(|e| MutationError::BadEquivalents {
             path: path.clone(),
             message: e.to_string(),
         })?;
-    if let Some(blank) = file.equivalent.iter().find(|e| e.why.trim().is_empty()) {
+    let blank = file
+        .equivalent
+        .iter()
+        .filter(|e| e.why.trim().is_empty())
+        .map(|e| e.mutant.as_str())
+        .chain(
+            file.given
+                .iter()
+                .filter(|g| g.why.trim().is_empty())
+                .map(|g| g.function.as_str()),
+        )
+        .next();
+    if let Some(blank) = blank {
         return Err(MutationError::BadEquivalents {
             path,
-            message: format!("`{}` gives no reason", blank.mutant),
+            message: format!("`{blank}` gives no reason"),
         });
     }
-    Ok(file.equivalent)
+    Ok(file)
+}
+
+/// `text` as a regular expression that matches it literally (cargo-mutants' `--exclude-re`).
+fn regex_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$#&-~ ".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The crate cargo-mutants mutates: the solution's manifest and sources, the hidden tests as
@@ -254,6 +300,16 @@ fn cargo() -> std::ffi::OsString {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn function_names_are_escaped_for_a_regex() {
+        assert_eq!(regex_escape("DueDate::parse"), "DueDate::parse");
+        assert_eq!(
+            regex_escape("<impl fmt::Display for DueDate>::fmt"),
+            "<impl\\ fmt::Display\\ for\\ DueDate>::fmt"
+        );
+        assert_eq!(regex_escape("a.b(c)"), "a\\.b\\(c\\)");
+    }
 
     #[test]
     fn counts_come_from_outcomes_json() {
