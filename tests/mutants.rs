@@ -52,7 +52,31 @@ fn every_mutant_fails_at_least_one_hidden_test() {
             &root.join(&exercise.grader_dir).join("solution"),
             &crate_dir,
         );
+        let graded: Vec<String> = exercise
+            .rules
+            .as_ref()
+            .map(|map| map.graded.iter().map(|r| r.id.clone()).collect())
+            .unwrap_or_default();
         for mutant in mutants {
+            // Each mutant names the graded rules its mistake breaks.
+            let text = std::fs::read_to_string(&mutant).unwrap();
+            let rules: Vec<&str> = text
+                .lines()
+                .take_while(|l| l.starts_with("//!"))
+                .find_map(|l| l.trim_start_matches("//!").trim().strip_prefix("Rules:"))
+                .map(|list| {
+                    list.trim()
+                        .trim_end_matches('.')
+                        .split(',')
+                        .map(str::trim)
+                        .collect()
+                })
+                .unwrap_or_default();
+            assert!(
+                !rules.is_empty() && rules.iter().all(|id| graded.iter().any(|g| g == id)),
+                "{} must name the graded rules it breaks (`//! Rules: id, ...`), from {slug}'s rules.toml: {rules:?}",
+                mutant.display()
+            );
             std::fs::copy(&mutant, crate_dir.join("src/lib.rs")).unwrap();
             let report = grade::grade(
                 &course,
