@@ -200,8 +200,31 @@ fn unknown_exercise_is_a_clear_error() {
         ));
 }
 
+/// A running `workbook watch`, killed when dropped, so a failed assertion leaves no watcher.
+struct Watch(std::process::Child);
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl std::ops::Deref for Watch {
+    type Target = std::process::Child;
+    fn deref(&self) -> &std::process::Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Watch {
+    fn deref_mut(&mut self) -> &mut std::process::Child {
+        &mut self.0
+    }
+}
+
 /// `workbook watch counter` with piped input, and its output lines as they come.
-fn start_watch(course: &Path) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+fn start_watch(course: &Path) -> (Watch, std::sync::mpsc::Receiver<String>) {
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("workbook"))
         .args(["watch", "counter"])
         .current_dir(course)
@@ -220,7 +243,7 @@ fn start_watch(course: &Path) -> (std::process::Child, std::sync::mpsc::Receiver
             }
         }
     });
-    (child, rx)
+    (Watch(child), rx)
 }
 
 /// Reads lines until one contains `needle` (or fails after five minutes).
