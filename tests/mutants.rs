@@ -77,16 +77,7 @@ fn every_mutant_fails_at_least_one_hidden_test() {
                 "{} must name the graded rules it breaks (`//! Rules: id, ...`), from {slug}'s rules.toml: {rules:?}",
                 mutant.display()
             );
-            std::fs::copy(&mutant, crate_dir.join("src/lib.rs")).unwrap();
-            let report = grade::grade(
-                &course,
-                exercise,
-                &crate_dir,
-                &workdir,
-                &Cancel::default(),
-                &mut |_| {},
-            )
-            .unwrap_or_else(|e| panic!("grading mutant {} failed: {e}", mutant.display()));
+            let report = grade_lib(&course, exercise, &workdir, &crate_dir, &mutant);
             assert!(
                 report.compile_errors.is_empty(),
                 "mutant {} does not compile: {:?}",
@@ -134,16 +125,13 @@ fn every_alternative_solution_passes_every_hidden_test() {
             let scratch = tempfile::tempdir().unwrap();
             let crate_dir = scratch.path().join(&slug);
             copy_dir(&root.join(&exercise.stub_dir), &crate_dir);
-            std::fs::copy(style.join("src/lib.rs"), crate_dir.join("src/lib.rs")).unwrap();
-            let report = grade::grade(
+            let report = grade_lib(
                 &course,
                 exercise,
-                &crate_dir,
                 &workdir,
-                &Cancel::default(),
-                &mut |_| {},
-            )
-            .unwrap();
+                &crate_dir,
+                &style.join("src/lib.rs"),
+            );
             graded += 1;
             if !report.passed() {
                 let failed: Vec<String> = report
@@ -162,4 +150,24 @@ fn every_alternative_solution_passes_every_hidden_test() {
     }
     assert!(graded > 0, "no alternative solution found");
     assert!(rejected.is_empty(), "correct work rejected: {rejected:#?}");
+}
+
+/// Puts `lib` in as `crate_dir`'s `src/lib.rs` and grades the crate.
+fn grade_lib(
+    course: &Course,
+    exercise: &workbook::course::Exercise,
+    workdir: &Workdir,
+    crate_dir: &Path,
+    lib: &Path,
+) -> workbook::grade::Report {
+    std::fs::copy(lib, crate_dir.join("src/lib.rs")).unwrap();
+    grade::grade(
+        course,
+        exercise,
+        crate_dir,
+        workdir,
+        &Cancel::default(),
+        &mut |_| {},
+    )
+    .unwrap_or_else(|e| panic!("grading {} failed: {e}", lib.display()))
 }

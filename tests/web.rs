@@ -23,6 +23,13 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// A copy of the fixture course `tests/fixtures/<name>`, to serve and change freely.
+fn fixture_copy(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("tests/fixtures").join(name), dir.path());
+    dir
+}
+
 /// A copy of the real course (content only), so tests may edit it and keep its progress apart.
 fn course_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -611,8 +618,7 @@ async fn live_reload_rerenders_and_shows_content_errors_as_a_banner() {
 
 #[tokio::test]
 async fn grade_now_streams_progress_and_the_report() {
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&root().join("tests/fixtures/grading"), dir.path());
+    let dir = fixture_copy("grading");
     let server = Server::start(dir.path()).await;
     server.sign_in().await;
     let response = server
@@ -661,8 +667,7 @@ async fn grade_now_streams_progress_and_the_report() {
 /// The grading fixture course whose `counter` crate has a build script that sleeps for an
 /// hour: a grade of it stays in the compile phase until it is stopped.
 fn course_with_a_slow_build() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&root().join("tests/fixtures/grading"), dir.path());
+    let dir = fixture_copy("grading");
     let learner = root().join("tests/fixtures/learners/build-sleeps");
     let crate_dir = dir.path().join("exercises/counter");
     std::fs::copy(learner.join("build.rs"), crate_dir.join("build.rs")).unwrap();
@@ -761,8 +766,7 @@ async fn ctrl_c_stops_the_server_and_its_grade() {
 
 #[tokio::test]
 async fn the_background_build_readies_the_grader_for_a_fast_first_grade() {
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&root().join("tests/fixtures/grading"), dir.path());
+    let dir = fixture_copy("grading");
     let server = Server::start_with(dir.path(), &[]).await;
     server.sign_in().await;
     let started = Instant::now();
@@ -825,8 +829,7 @@ fn a_taken_port_is_named_in_a_clear_error() {
 
 #[tokio::test]
 async fn snapshots_of_a_rendered_lesson_and_a_graded_quiz() {
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&root().join("tests/fixtures/base"), dir.path());
+    let dir = fixture_copy("base");
     let server = Server::start(dir.path()).await;
     server.sign_in().await;
 
@@ -903,8 +906,7 @@ async fn every_quiz_can_be_taken_wrong_then_right() {
 
 #[tokio::test]
 async fn a_course_file_linking_outside_the_course_is_never_served() {
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&root().join("tests/fixtures/base"), dir.path());
+    let dir = fixture_copy("base");
     let outside = tempfile::tempdir().unwrap();
     let secret = outside.path().join("secret.md");
     std::fs::write(&secret, "# Secret\n\nTOP-SECRET-42\n").unwrap();
@@ -934,8 +936,7 @@ async fn a_course_file_linking_outside_the_course_is_never_served() {
 
 #[tokio::test]
 async fn every_id_on_every_page_is_unique_whatever_the_headings_say() {
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&root().join("tests/fixtures/headings"), dir.path());
+    let dir = fixture_copy("headings");
     let server = Server::start(dir.path()).await;
     server.sign_in().await;
     for path in [
@@ -974,8 +975,7 @@ async fn every_id_on_every_page_is_unique_whatever_the_headings_say() {
 
 #[tokio::test]
 async fn search_finds_words_in_every_script_and_keeps_cells_apart() {
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&root().join("tests/fixtures/search"), dir.path());
+    let dir = fixture_copy("search");
     let server = Server::start(dir.path()).await;
     let search = |q: &str| {
         let q = q.to_string();
@@ -1005,8 +1005,7 @@ async fn search_finds_words_in_every_script_and_keeps_cells_apart() {
 
 #[tokio::test]
 async fn progress_keeps_the_best_grade_and_the_first_pass_and_home_offers_to_continue() {
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&root().join("tests/fixtures/grading"), dir.path());
+    let dir = fixture_copy("grading");
     let server = Server::start(dir.path()).await;
     let (_, home) = server.get("/").await;
     assert!(
