@@ -265,7 +265,7 @@ fn run(args: Args) -> anyhow::Result<bool> {
                 background_build: !no_background_build,
                 db: ctx.db.clone(),
             };
-            workbook::pristine::ensure(ctx.course())?;
+            workbook::grade::pristine::ensure(ctx.course())?;
             workbook::web::run(ctx.loaded, options)?;
             return Ok(true);
         }
@@ -305,7 +305,7 @@ fn run(args: Args) -> anyhow::Result<bool> {
             cli::commands::export(&ctx, format, file.as_deref(), &mut out)?
         }
         Command::Publish { dir } => {
-            let published = workbook::publish::publish(ctx.course(), &dir)?;
+            let published = workbook::authoring::publish::publish(ctx.course(), &dir)?;
             writeln!(
                 out,
                 "Published the learner edition to {}: {} files, hidden tests of {} exercise(s), no reference solutions{}.",
@@ -337,21 +337,23 @@ fn run(args: Args) -> anyhow::Result<bool> {
                 })
             };
             let done = match what {
-                NewCommand::Lesson { slug, after } => workbook::scaffold::new_lesson(
+                NewCommand::Lesson { slug, after } => workbook::authoring::scaffold::new_lesson(
                     course,
                     &named(slug, "lesson", "event-sourcing")?,
                     after,
                 )?,
-                NewCommand::Quiz { slug, lesson } => workbook::scaffold::new_quiz(
+                NewCommand::Quiz { slug, lesson } => workbook::authoring::scaffold::new_quiz(
                     course,
                     &named(slug, "quiz", "event-sourcing --lesson event-sourcing")?,
                     &lesson_of(lesson)?,
                 )?,
-                NewCommand::Exercise { slug, lesson } => workbook::scaffold::new_exercise(
-                    course,
-                    &named(slug, "exercise", "event-log --lesson event-sourcing")?,
-                    &lesson_of(lesson)?,
-                )?,
+                NewCommand::Exercise { slug, lesson } => {
+                    workbook::authoring::scaffold::new_exercise(
+                        course,
+                        &named(slug, "exercise", "event-log --lesson event-sourcing")?,
+                        &lesson_of(lesson)?,
+                    )?
+                }
             };
             cli::commands::print_scaffolded(&done, &mut out)?;
             true

@@ -5,9 +5,9 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::{Context, plural};
+use crate::authoring::lesson_code;
 use crate::course::Diagnostic;
 use crate::grade::{Progress, Workdir};
-use crate::snippets;
 
 /// The version of the `--json` output; bumped when a field changes meaning.
 pub const JSON_VERSION: u32 = 1;
@@ -36,7 +36,7 @@ pub fn run(ctx: &Context, json: bool, code: bool, out: &mut impl Write) -> anyho
     let mut diagnostics = ctx.loaded.diagnostics.clone();
     if code {
         let workdir = Workdir::of(course);
-        let found = snippets::check(course, &workdir, &mut |event| {
+        let found = lesson_code::check(course, &workdir, &mut |event| {
             if let Progress::FirstBuild = event {
                 eprintln!(
                     "Compiling the lessons' code for the first time: dependencies build once (a few minutes)."

@@ -10,7 +10,6 @@ use super::Context;
 use super::grade::{self as print, Format};
 use crate::course::{Course, Exercise};
 use crate::grade::{Cancel, Report};
-use crate::pristine;
 
 /// Finds the exercise named `slug`, or the one whose folder holds the current directory.
 pub fn find_exercise<'c>(course: &'c Course, slug: Option<&str>) -> anyhow::Result<&'c Exercise> {
@@ -50,7 +49,7 @@ pub fn grade_and_record(
     cancel: &Cancel,
 ) -> anyhow::Result<Report> {
     let course = ctx.course();
-    pristine::ensure(course)?;
+    crate::grade::pristine::ensure(course)?;
     let crate_dir = course.root.join(&exercise.stub_dir);
     let report = print::grade_with_spinner(course, exercise, &crate_dir, cancel)
         .with_context(|| format!("grading `{}` failed", exercise.slug))?;
@@ -130,7 +129,7 @@ pub fn grade(
             let quizzes = bests
                 .into_iter()
                 .map(|(quiz, best)| {
-                    let result = crate::gradebook::QuizResult {
+                    let result = crate::class::gradebook::QuizResult {
                         best: best.score,
                         passed: best.passed,
                         attempts: best.attempts,
@@ -138,9 +137,9 @@ pub fn grade(
                     (quiz, result)
                 })
                 .collect();
-            let file = crate::gradebook::GradesFile {
+            let file = crate::class::gradebook::GradesFile {
                 version: crate::grade::REPORT_VERSION,
-                kind: crate::gradebook::GRADES_KIND.to_string(),
+                kind: crate::class::gradebook::GRADES_KIND.to_string(),
                 exercises: reports.clone(),
                 quizzes,
             };
@@ -264,7 +263,7 @@ pub fn hint(ctx: &Context, slug: Option<&str>, out: &mut impl Write) -> anyhow::
 pub fn reset(ctx: &Context, slug: &str, yes: bool, out: &mut impl Write) -> anyhow::Result<bool> {
     let course = ctx.course();
     let exercise = find_exercise(course, Some(slug))?;
-    pristine::ensure(course)?;
+    crate::grade::pristine::ensure(course)?;
     let folder = exercise.stub_dir.display();
     if !yes {
         if !std::io::stdin().is_terminal() {
@@ -285,7 +284,7 @@ pub fn reset(ctx: &Context, slug: &str, yes: bool, out: &mut impl Write) -> anyh
             return Ok(false);
         }
     }
-    let backup = pristine::reset(course, exercise)?;
+    let backup = crate::grade::pristine::reset(course, exercise)?;
     let shown = backup.strip_prefix(&course.root).unwrap_or(&backup);
     writeln!(
         out,
@@ -302,7 +301,7 @@ pub fn quiz_grade(
     out_file: Option<&Path>,
     out: &mut impl Write,
 ) -> anyhow::Result<bool> {
-    let scores = crate::quiz_grading::grade_export(ctx.course(), answers)?;
+    let scores = crate::class::quiz_scores::grade_export(ctx.course(), answers)?;
     let text = format!("{}\n", serde_json::to_string_pretty(&scores)?);
     match out_file {
         Some(path) => write_atomically(path, text.as_bytes())?,
@@ -315,7 +314,7 @@ pub fn quiz_grade(
 pub fn list_backups(ctx: &Context, slug: &str, out: &mut impl Write) -> anyhow::Result<bool> {
     let course = ctx.course();
     let exercise = find_exercise(course, Some(slug))?;
-    let backups = pristine::backups(course, exercise)?;
+    let backups = crate::grade::pristine::backups(course, exercise)?;
     let Some(newest) = backups.first() else {
         writeln!(
             out,
@@ -402,7 +401,7 @@ pub fn verify_mutants(
     let mut reports = Vec::new();
     for exercise in exercises {
         eprintln!("mutation testing {} (cargo-mutants) ...", exercise.slug);
-        reports.push(crate::mutation::run(course, exercise)?);
+        reports.push(crate::authoring::mutants::run(course, exercise)?);
     }
     writeln!(
         out,
@@ -432,7 +431,9 @@ pub fn verify_mutants(
             writeln!(out, "  {mutant}")?;
         }
     }
-    Ok(reports.iter().all(crate::mutation::MutationReport::clean))
+    Ok(reports
+        .iter()
+        .all(crate::authoring::mutants::MutationReport::clean))
 }
 
 /// Writes `bytes` to a temporary file beside `path`, then renames it into place.
@@ -462,7 +463,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 
 /// Prints what `workbook new` wrote and what to do next.
 pub fn print_scaffolded(
-    done: &crate::scaffold::Scaffolded,
+    done: &crate::authoring::scaffold::Scaffolded,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
     for path in &done.created {
@@ -491,7 +492,7 @@ pub fn gradebook(
     out_file: Option<&Path>,
     out: &mut impl Write,
 ) -> anyhow::Result<bool> {
-    let book = crate::gradebook::merge(reports)?;
+    let book = crate::class::gradebook::merge(reports)?;
     if !book.self_reported_quizzes.is_empty() {
         eprintln!(
             "note: the scores of quiz(zes) {} come from learners' own progress, which learners can edit (marked \"self-reported\"); grade their answers with `workbook quiz grade` for scores they cannot set",
@@ -525,7 +526,7 @@ pub fn export(
     out_file: Option<&Path>,
     out: &mut impl Write,
 ) -> anyhow::Result<bool> {
-    use crate::gradebook::csv_field;
+    use crate::class::gradebook::csv_field;
     let store = ctx.store()?;
     let attempts = store.all_attempts()?;
     let grades = store.all_grades()?;
@@ -535,7 +536,7 @@ pub fn export(
         TableFormat::Json => {
             let value = serde_json::json!({
                 "version": crate::grade::REPORT_VERSION,
-                "kind": crate::gradebook::PROGRESS_KIND,
+                "kind": crate::class::gradebook::PROGRESS_KIND,
                 "quizzes": bests.iter().map(|(q, b)| (q.clone(), serde_json::json!({
                     "best": b.score, "passed": b.passed, "attempts": b.attempts,
                 }))).collect::<serde_json::Map<_, _>>(),

@@ -7,6 +7,7 @@
 
 pub mod diagnostic;
 pub mod exercise;
+pub mod hidden_lines;
 pub mod ids;
 pub mod lesson;
 pub mod links;

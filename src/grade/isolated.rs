@@ -40,12 +40,12 @@ pub fn grade_sandboxed(
         root: scratch.clone(),
     };
     let _lock = workdir.lock(cancel)?;
-    crate::pristine::ensure(course).map_err(|e| GradeError::Cargo(e.to_string()))?;
+    crate::grade::pristine::ensure(course).map_err(|e| GradeError::Cargo(e.to_string()))?;
     let slug = exercise.slug.as_str();
     let crate_dir = scratch.join("learner").join(slug);
     fresh_dir(&crate_dir)?;
     copy_tree(
-        &crate::pristine::dir(course, exercise),
+        &crate::grade::pristine::dir(course, exercise),
         &crate_dir,
         &mut |_| true,
     )?;

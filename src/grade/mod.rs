@@ -12,10 +12,12 @@ pub mod contain;
 mod docs;
 mod harness;
 mod isolated;
-mod report;
+pub mod pristine;
+pub mod report;
 mod run;
 pub mod sandbox;
 mod schedule;
+pub mod scoring;
 pub mod warmup;
 
 use std::path::{Path, PathBuf};

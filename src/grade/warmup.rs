@@ -117,7 +117,7 @@ impl Warmup {
         if total == 0 {
             return;
         }
-        if let Err(e) = crate::pristine::ensure(course) {
+        if let Err(e) = crate::grade::pristine::ensure(course) {
             self.set(WarmupStatus::Failed {
                 message: e.to_string(),
             });

@@ -10,10 +10,10 @@ use std::path::Path;
 
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, Parser, Tag, TagEnd, html};
 
+use crate::course::hidden_lines::visible_code;
 use crate::course::links::{LinkTarget, resolve};
 use crate::course::outline::{Heading, markdown_options};
 use crate::course::{Course, Lesson};
-use crate::snippets::visible_code;
 pub use highlight::{Highlighter, escape};
 
 /// A rendered document.

@@ -22,8 +22,8 @@ use super::security::{BODY_LIMIT, wants_json};
 use super::state::AppState;
 use crate::course::QuestionKind;
 use crate::grade::{self, Progress, Workdir};
-use crate::pristine;
-use crate::scoring::{self, Answer, SubmissionError};
+
+use crate::grade::scoring::{Answer, SubmissionError};
 use crate::store::AnswerRecord;
 
 #[derive(Deserialize)]
@@ -119,7 +119,7 @@ pub async fn submit_quiz(
             answers.insert(question.id.to_string(), Answer::Text(text));
         }
     }
-    let checked = scoring::validate(quiz, &answers).map_err(|e| match e {
+    let checked = crate::grade::scoring::validate(quiz, &answers).map_err(|e| match e {
         SubmissionError::UnknownQuestion { .. } => WebError::not_found(e.to_string(), true),
         other => WebError::json(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -137,24 +137,24 @@ pub async fn submit_quiz(
         .filter_map(|q| {
             latest
                 .get(q.id.as_str())
-                .filter(|a| a.question_hash == scoring::question_hash(q))
+                .filter(|a| a.question_hash == crate::grade::scoring::question_hash(q))
                 .map(|a| (q.id.to_string(), a.points))
         })
         .collect();
     let records: Vec<AnswerRecord> = checked
         .iter()
         .map(|(question, answer)| {
-            let points = scoring::points(question, answer, quiz.partial_credit);
+            let points = crate::grade::scoring::points(question, answer, quiz.partial_credit);
             AnswerRecord {
                 question: question.id.to_string(),
-                question_hash: scoring::question_hash(question),
+                question_hash: crate::grade::scoring::question_hash(question),
                 answer: serde_json::to_string(answer).unwrap_or_default(),
                 correct: points >= 1.0,
                 points,
             }
         })
         .collect();
-    let scored = scoring::score(quiz, checked, &earlier);
+    let scored = crate::grade::scoring::score(quiz, checked, &earlier);
     let attempt = state
         .write(|s| s.record_attempt(&slug, scored.score, scored.passed, &records))
         .map_err(|e| WebError::internal(e, true))?;
@@ -279,7 +279,7 @@ pub async fn grade_exercise(
         };
         // The background build steps aside until this grade is done.
         let _first = job_state.warmup.preempt();
-        if let Err(e) = pristine::ensure(course) {
+        if let Err(e) = crate::grade::pristine::ensure(course) {
             send(json_event(
                 "error",
                 &json!({"message": format!("grading failed: {e}")}),

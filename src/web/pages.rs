@@ -17,8 +17,8 @@ use super::site::{Hit, Site};
 use super::state::AppState;
 use crate::course::{AnswerKey, Lesson, QuestionKind};
 use crate::grade::TestStatus;
+use crate::grade::scoring::{Answer, option_order, question_hash};
 use crate::render::TocEntry;
-use crate::scoring::{Answer, option_order, question_hash};
 use crate::store::{AnswerRecord, GradeHistory, GradeRecord, QuizBest, StoreError};
 
 /// Bumped with the stylesheet and script, so browsers fetch new copies.

@@ -439,7 +439,7 @@ empty text has none.
             stub.join("src/lib.rs"),
             // The stub lives in a file of its own: it is the learner's starting point, not code
             // of the workbook.
-            include_str!("../templates/scaffold/stub_lib.rs").to_string(),
+            include_str!("../../templates/scaffold/stub_lib.rs").to_string(),
         ),
         (
             stub.join("tests/starter.rs"),

@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::course::outline::CodeBlock;
+use crate::course::hidden_lines::{compiled_line, is_compiled};
 use crate::course::source::{parse_toml, read_text};
 use crate::course::{Code, Course, Diagnostic};
 use crate::grade::{self, Cancel, GradeError, Progress, TestStatus, Workdir};
@@ -24,37 +24,6 @@ const PACKAGE: &str = "lesson-code";
 
 /// How long one example's `main` or test may run.
 const TIMEOUT: Duration = Duration::from_secs(30);
-
-/// The code a rendered page shows for a block: hidden `# ` lines removed.
-pub fn visible_code(code: &str) -> String {
-    code.lines()
-        .filter(|line| !is_hidden(line))
-        .map(|line| format!("{line}\n"))
-        .collect()
-}
-
-/// True for a line that is compiled but not shown: `# ` followed by code, or a lone `#`.
-fn is_hidden(line: &str) -> bool {
-    let trimmed = line.trim_start();
-    trimmed == "#" || trimmed.starts_with("# ")
-}
-
-/// The line as the compiler sees it.
-fn compiled_line(line: &str) -> &str {
-    let trimmed = line.trim_start();
-    if trimmed == "#" {
-        ""
-    } else if let Some(rest) = trimmed.strip_prefix("# ") {
-        rest
-    } else {
-        line
-    }
-}
-
-/// True when a block is compiled: `rust` blocks, unless marked `ignore`.
-pub fn is_compiled(block: &CodeBlock) -> bool {
-    block.language() == "rust" && !block.has_flag("ignore")
-}
 
 /// One block placed in the scratch crate.
 struct Placed {
@@ -271,26 +240,6 @@ fn indent(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hidden_lines_are_compiled_but_not_shown() {
-        let code = "# use std::fmt;\nfn f() {}\n#\n#[derive(Debug)]\nstruct S;\n";
-        assert_eq!(
-            visible_code(code),
-            "fn f() {}\n#[derive(Debug)]\nstruct S;\n"
-        );
-        let compiled: Vec<&str> = code.lines().map(compiled_line).collect();
-        assert_eq!(
-            compiled,
-            [
-                "use std::fmt;",
-                "fn f() {}",
-                "",
-                "#[derive(Debug)]",
-                "struct S;"
-            ]
-        );
-    }
 
     #[test]
     fn main_is_recognised_in_its_usual_forms() {

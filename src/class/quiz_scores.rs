@@ -13,9 +13,9 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use crate::class::gradebook::{PROGRESS_KIND, QUIZ_SCORES_KIND, QuizResult};
 use crate::course::Course;
-use crate::gradebook::{PROGRESS_KIND, QUIZ_SCORES_KIND, QuizResult};
-use crate::scoring::{self, Answer};
+use crate::grade::scoring::Answer;
 
 /// Why answers could not be graded.
 #[derive(Debug, thiserror::Error)]
@@ -95,11 +95,11 @@ pub fn grade_export(course: &Course, path: &Path) -> Result<serde_json::Value, Q
                 ))
             })
             .collect();
-        let Ok(checked) = scoring::validate(quiz, &answers) else {
+        let Ok(checked) = crate::grade::scoring::validate(quiz, &answers) else {
             continue;
         };
         let before = earlier.entry(attempt.quiz.clone()).or_default();
-        let scored = scoring::score(quiz, checked, before);
+        let scored = crate::grade::scoring::score(quiz, checked, before);
         for result in &scored.results {
             before.insert(result.id.clone(), result.points);
         }
