@@ -21,6 +21,7 @@
 //! into the grader's target directory with the grader's profile, so dependencies compile
 //! once for grades and mutants alike. cargo-mutants runs in place, one mutant at a time.
 
+use crate::io_error::io;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -38,13 +39,8 @@ pub enum MutationError {
     )]
     NotInstalled,
     /// A file could not be read or written.
-    #[error("{what}: {source}")]
-    Io {
-        /// What was being done.
-        what: String,
-        /// What the OS said.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] crate::io_error::IoError),
     /// cargo-mutants failed before testing mutants (the solution does not build or pass).
     #[error("cargo-mutants could not test `{slug}`:\n{output}")]
     Failed {
@@ -61,11 +57,6 @@ pub enum MutationError {
         /// What is wrong.
         message: String,
     },
-}
-
-fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> MutationError {
-    let what = what.into();
-    move |source| MutationError::Io { what, source }
 }
 
 /// What cargo-mutants found for one exercise.
@@ -284,13 +275,13 @@ fn copy_file(from: &Path, to: &Path) -> Result<(), MutationError> {
     if let Some(dir) = to.parent() {
         std::fs::create_dir_all(dir).map_err(io(format!("cannot create {}", dir.display())))?;
     }
-    std::fs::copy(from, to)
-        .map(|_| ())
-        .map_err(io(format!("cannot copy {}", from.display())))
+    std::fs::copy(from, to).map_err(io(format!("cannot copy {}", from.display())))?;
+    Ok(())
 }
 
 fn write(path: &Path, text: &str) -> Result<(), MutationError> {
-    std::fs::write(path, text).map_err(io(format!("cannot write {}", path.display())))
+    std::fs::write(path, text).map_err(io(format!("cannot write {}", path.display())))?;
+    Ok(())
 }
 
 fn cargo() -> std::ffi::OsString {

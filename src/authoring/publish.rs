@@ -3,6 +3,7 @@
 //! a reference solution. The edition is built beside DIR and renamed into place, so DIR is
 //! either complete or absent.
 
+use crate::io_error::io;
 use std::path::{Path, PathBuf};
 
 use crate::course::{Course, LEARNER_EDITION_MARKER};
@@ -17,18 +18,8 @@ pub enum PublishError {
     #[error("{0} is inside the course folder; publish outside it")]
     InsideCourse(PathBuf),
     /// A file could not be read or written.
-    #[error("{what}: {source}")]
-    Io {
-        /// What was being done.
-        what: String,
-        /// What the OS said.
-        source: std::io::Error,
-    },
-}
-
-fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> PublishError {
-    let what = what.into();
-    move |source| PublishError::Io { what, source }
+    #[error(transparent)]
+    Io(#[from] crate::io_error::IoError),
 }
 
 /// What was published.
@@ -78,10 +69,7 @@ pub fn publish(course: &Course, dest: &Path) -> Result<Published, PublishError> 
             let _ = std::fs::remove_dir(dest);
             std::fs::rename(&staging, dest).map_err(|source| {
                 let _ = std::fs::remove_dir_all(&staging);
-                PublishError::Io {
-                    what: format!("cannot move the edition into {}", dest.display()),
-                    source,
-                }
+                io(format!("cannot move the edition into {}", dest.display()))(source)
             })?;
             Ok(published)
         }

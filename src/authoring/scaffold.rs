@@ -5,6 +5,7 @@
 //! written; files are written whole, and a lesson's front matter is edited with toml_edit so
 //! the instructor's formatting and comments survive.
 
+use crate::io_error::io;
 use std::path::{Path, PathBuf};
 
 use crate::course::source::is_kebab_case;
@@ -49,18 +50,8 @@ pub enum ScaffoldError {
         message: String,
     },
     /// Reading or writing a file failed.
-    #[error("{what}: {source}")]
-    Io {
-        /// What was being done.
-        what: String,
-        /// What the OS said.
-        source: std::io::Error,
-    },
-}
-
-fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> ScaffoldError {
-    let what = what.into();
-    move |source| ScaffoldError::Io { what, source }
+    #[error(transparent)]
+    Io(#[from] crate::io_error::IoError),
 }
 
 /// What a scaffold wrote, and what the instructor should do next.
@@ -116,7 +107,8 @@ fn write_new(root: &Path, rel: &Path, text: &str) -> Result<(), ScaffoldError> {
     }
     let staging = path.with_extension("workbook-new");
     std::fs::write(&staging, text).map_err(io(format!("cannot write {}", path.display())))?;
-    std::fs::rename(&staging, &path).map_err(io(format!("cannot write {}", path.display())))
+    std::fs::rename(&staging, &path).map_err(io(format!("cannot write {}", path.display())))?;
+    Ok(())
 }
 
 /// Rewrites a lesson's front matter with `edit`, keeping everything else as it was.

@@ -49,13 +49,8 @@ pub enum GradebookError {
     #[error("name at least one learner's report file")]
     NoReports,
     /// A file could not be read.
-    #[error("cannot read {path}: {source}")]
-    Unreadable {
-        /// The file.
-        path: PathBuf,
-        /// What the OS said.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] crate::io_error::IoError),
     /// A file is not a workbook report.
     #[error("{path} is not a workbook report ({message})")]
     NotAReport {
@@ -214,10 +209,10 @@ impl Scores {
 
 /// A report file's exercise and quiz scores, whichever of the three kinds it is.
 fn read(path: &Path) -> Result<Scores, GradebookError> {
-    let text = std::fs::read_to_string(path).map_err(|source| GradebookError::Unreadable {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = std::fs::read_to_string(path).map_err(crate::io_error::io(format!(
+        "cannot read {}",
+        path.display()
+    )))?;
     let not_a_report = |message: String| GradebookError::NotAReport {
         path: path.to_path_buf(),
         message,

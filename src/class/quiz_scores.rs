@@ -21,13 +21,8 @@ use crate::grade::scoring::Answer;
 #[derive(Debug, thiserror::Error)]
 pub enum QuizGradeError {
     /// The file could not be read.
-    #[error("cannot read {path}: {source}", path = .path.display())]
-    Unreadable {
-        /// The file.
-        path: std::path::PathBuf,
-        /// What the OS said.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] crate::io_error::IoError),
     /// The file is not a learner's export.
     #[error("{path} is not a learner's export (`workbook export --format json`): {message}", path = .path.display())]
     NotAnExport {
@@ -63,10 +58,10 @@ struct ExportedAnswer {
 /// {"best", "passed", "attempts"}}}`. Attempts at quizzes the course does not have, and
 /// answers to questions it does not have, count for nothing.
 pub fn grade_export(course: &Course, path: &Path) -> Result<serde_json::Value, QuizGradeError> {
-    let text = std::fs::read_to_string(path).map_err(|source| QuizGradeError::Unreadable {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = std::fs::read_to_string(path).map_err(crate::io_error::io(format!(
+        "cannot read {}",
+        path.display()
+    )))?;
     let not_an_export = |message: String| QuizGradeError::NotAnExport {
         path: path.to_path_buf(),
         message,

@@ -39,13 +39,8 @@ use crate::course::{Course, Exercise};
 #[derive(Debug, thiserror::Error)]
 pub enum GradeError {
     /// Writing the harness or reading test output failed.
-    #[error("{what}: {source}")]
-    Io {
-        /// What the grader was doing.
-        what: String,
-        /// What the OS said.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] crate::io_error::IoError),
     /// `cargo` could not be started.
     #[error("cannot run cargo ({0}); is the Rust toolchain installed and on PATH?")]
     CargoMissing(std::io::Error),
@@ -84,8 +79,8 @@ pub(crate) fn require_utf8(path: &Path) -> Result<(), GradeError> {
 
 impl GradeError {
     pub(crate) fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> GradeError {
-        let what = what.into();
-        move |source| GradeError::Io { what, source }
+        let wrap = crate::io_error::io(what);
+        move |source| GradeError::Io(wrap(source))
     }
 }
 

@@ -5,6 +5,7 @@
 //! checkout, files are taken as committed (so edits made before that first run are not
 //! mistaken for the original); elsewhere, as they are on disk.
 
+use crate::io_error::io;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -14,24 +15,14 @@ use crate::course::{Course, Exercise};
 #[derive(Debug, thiserror::Error)]
 pub enum PristineError {
     /// A file could not be read, written or copied.
-    #[error("{what}: {source}")]
-    Io {
-        /// What was being done.
-        what: String,
-        /// What the OS said.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] crate::io_error::IoError),
     /// The learner's folder is a link to a folder outside the course.
     #[error("{} leads outside the course; reset writes only inside the course folder", .0.display())]
     OutsideCourse(PathBuf),
     /// No pristine copy exists to restore from.
     #[error("no original copy of `{0}` was kept, so it cannot be reset")]
     Missing(String),
-}
-
-fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> PristineError {
-    let what = what.into();
-    move |source| PristineError::Io { what, source }
 }
 
 /// Where the pristine copy of `exercise` lives.
@@ -84,7 +75,7 @@ pub fn ensure(course: &Course) -> Result<(), PristineError> {
         if let Err(e) = std::fs::rename(&staged, &target) {
             let _ = std::fs::remove_dir_all(&staged);
             if !target.exists() {
-                return Err(io(format!("cannot create {}", target.display()))(e));
+                return Err(io(format!("cannot create {}", target.display()))(e).into());
             }
         }
     }
@@ -188,15 +179,14 @@ fn new_backup_dir(course: &Course, exercise: &Exercise) -> Result<PathBuf, Prist
         match std::fs::create_dir(&candidate) {
             Ok(()) => return Ok(candidate),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(io(format!("cannot create {}", candidate.display()))(e)),
+            Err(e) => return Err(io(format!("cannot create {}", candidate.display()))(e).into()),
         }
     }
     Err(io(format!(
         "cannot create a backup folder in {}",
         backups.display()
-    ))(std::io::Error::other(
-        "too many backups in one second",
-    )))
+    ))(std::io::Error::other("too many backups in one second"))
+    .into())
 }
 
 /// Copies one file, or recreates one symbolic link as a link (never following it).
@@ -208,9 +198,10 @@ fn copy_entry(from: &Path, to: &Path) -> Result<(), PristineError> {
     let what = format!("cannot back up {}", from.display());
     if std::fs::symlink_metadata(from).is_ok_and(|m| m.is_symlink()) {
         let target = std::fs::read_link(from).map_err(io(what.clone()))?;
-        return std::os::unix::fs::symlink(target, to).map_err(io(what));
+        return Ok(std::os::unix::fs::symlink(target, to).map_err(io(what))?);
     }
-    std::fs::copy(from, to).map(|_| ()).map_err(io(what))
+    std::fs::copy(from, to).map_err(io(what))?;
+    Ok(())
 }
 
 /// Makes every folder on the way from `root` to `rel` a real folder inside the course: a

@@ -15,13 +15,8 @@ use crate::grade::{GradeStatus, Report};
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The folder for the database could not be created.
-    #[error("cannot create {path}: {source}")]
-    CreateDir {
-        /// The folder.
-        path: PathBuf,
-        /// What the OS said.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] crate::io_error::IoError),
     /// SQLite refused an operation.
     #[error("progress database {path}: {source}")]
     Sqlite {
@@ -145,10 +140,10 @@ impl Store {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
-                path: dir.to_path_buf(),
-                source,
-            })?;
+            std::fs::create_dir_all(dir).map_err(crate::io_error::io(format!(
+                "cannot create {}",
+                dir.display()
+            )))?;
         }
         let err = |source| StoreError::Sqlite {
             path: path.to_path_buf(),

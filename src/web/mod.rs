@@ -13,6 +13,7 @@ mod site;
 mod state;
 mod unspaced;
 
+use crate::io_error::io;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -73,13 +74,8 @@ pub enum ServeError {
     #[error("cannot build the search index: {0}")]
     Search(#[from] rusqlite::Error),
     /// A file under `.workbook/` could not be read or written.
-    #[error("{what}: {source}")]
-    Io {
-        /// What was being done.
-        what: String,
-        /// What the OS said.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] crate::io_error::IoError),
 }
 
 /// Runs the web app until Ctrl-C.
@@ -87,10 +83,7 @@ pub fn run(loaded: Loaded, options: ServeOptions) -> Result<(), ServeError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|source| ServeError::Io {
-            what: "cannot start the async runtime".into(),
-            source,
-        })?;
+        .map_err(io("cannot start the async runtime"))?;
     runtime.block_on(serve(loaded, options))
 }
 
@@ -232,12 +225,10 @@ fn secret(path: &Path) -> Result<String, ServeError> {
         }
     }
     let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| ServeError::Io {
-        what: "cannot get random bytes for the session token".into(),
-        source: std::io::Error::other(e.to_string()),
+    getrandom::fill(&mut bytes).map_err(|e| {
+        io("cannot get random bytes for the session token")(std::io::Error::other(e.to_string()))
     })?;
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    let io = |what: String| move |source| ServeError::Io { what, source };
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(io(format!("cannot create {}", dir.display())))?;
     }
