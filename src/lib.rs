@@ -4,6 +4,7 @@
 //! Data flows one way: files -> [`course::Course`] -> [`render`] / [`grade`] -> [`store`] ->
 //! [`app`] (the use cases) -> [`web`] / [`cli`]. ARCHITECTURE.md is the map.
 
+pub mod app;
 pub mod authoring;
 pub mod class;
 pub mod cli;

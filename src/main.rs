@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use workbook::cli::{self, Context};
+use workbook::cli::grade::{GradeArgs, Isolation};
+use workbook::cli::{self, Workbook};
 
 /// A local-first, hands-on workbook for learning backend development in Rust.
 #[derive(Parser)]
@@ -107,7 +108,7 @@ enum Command {
         reports: Vec<PathBuf>,
         /// Table format.
         #[arg(long, value_enum, default_value = "csv")]
-        format: cli::commands::TableFormat,
+        format: cli::output::TableFormat,
         /// Write the table to this file instead of standard output.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
@@ -116,7 +117,7 @@ enum Command {
     Export {
         /// Table format.
         #[arg(long, value_enum, default_value = "json")]
-        format: cli::commands::TableFormat,
+        format: cli::output::TableFormat,
         /// Write to this file instead of standard output.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
@@ -234,41 +235,42 @@ fn describe(error: &anyhow::Error) -> String {
 /// Runs one command; `Ok(false)` means it ran but the answer is "no" (problems, failures).
 fn run(args: Args) -> anyhow::Result<bool> {
     let mut out = std::io::stdout().lock();
-    let command = match args.command {
-        // Merging reports needs no course: a CI runner may hold only the report files.
-        Command::Gradebook {
-            reports,
-            format,
-            out: file,
-        } => {
-            let ok = cli::commands::gradebook(&reports, format, file.as_deref(), &mut out)?;
-            out.flush()?;
-            return Ok(ok);
-        }
-        other => other,
-    };
-    let ctx = Context::load(args.course.as_deref(), args.db, args.grader_dir)?;
-    let ok = match command {
-        Command::Check { json, code } => cli::check::run(&ctx, json, code, &mut out)?,
-        Command::List => cli::list::run(&ctx, &mut out)?,
+    // Merging reports needs no course: a CI runner may hold only the report files.
+    if let Command::Gradebook {
+        reports,
+        format,
+        out: file,
+    } = &args.command
+    {
+        let ok = cli::gradebook::run(reports, *format, file.as_deref(), &mut out)?;
+        out.flush()?;
+        return Ok(ok);
+    }
+    let wb = Workbook::load(args.course.as_deref(), args.db, args.grader_dir)?;
+    let ok = dispatch(wb, args.command, &mut out)?;
+    out.flush()?;
+    Ok(ok)
+}
+
+/// Calls the command's module; every arm is one call.
+fn dispatch(wb: Workbook, command: Command, out: &mut impl Write) -> anyhow::Result<bool> {
+    match command {
+        Command::Check { json, code } => cli::check::run(&wb, json, code, out),
+        Command::List => Ok(cli::list::run(&wb, out)?),
         Command::Serve {
             port,
             open,
             no_token,
             no_background_build,
-        } => {
-            drop(out);
-            let options = workbook::web::ServeOptions {
+        } => cli::serve::run(
+            wb,
+            cli::serve::ServeArgs {
                 port,
                 open,
                 no_token,
                 background_build: !no_background_build,
-                db: ctx.db.clone(),
-            };
-            workbook::grade::pristine::ensure(ctx.course())?;
-            workbook::web::run(ctx.loaded, options)?;
-            return Ok(true);
-        }
+            },
+        ),
         Command::Grade {
             slug,
             all,
@@ -277,99 +279,59 @@ fn run(args: Args) -> anyhow::Result<bool> {
             sandbox,
             learner,
         } => {
-            let isolation = match (sandbox, learner) {
-                (false, _) => cli::commands::Isolation::None,
-                (true, learner) => cli::commands::Isolation::Sandbox { learner },
+            let isolation = match sandbox {
+                false => Isolation::None,
+                true => Isolation::Sandbox { learner },
             };
-            cli::commands::grade(
-                &ctx,
-                slug.as_deref(),
-                (all, isolation),
+            let args = GradeArgs {
+                slug: slug.as_deref(),
+                all,
+                isolation,
                 format,
-                file.as_deref(),
-                &mut out,
-            )?
+                out_file: file.as_deref(),
+            };
+            cli::grade::run(&wb, args, out)
         }
-        Command::Watch { slug } => cli::watch::run(&ctx, slug.as_deref())?,
-        Command::Hint { slug } => cli::commands::hint(&ctx, slug.as_deref(), &mut out)?,
+        Command::Watch { slug } => cli::watch::run(&wb, slug.as_deref()),
+        Command::Hint { slug } => cli::hint::run(&wb, slug.as_deref(), out),
         Command::Quiz {
             what: QuizCommand::Grade { answers, out: file },
-        } => cli::commands::quiz_grade(&ctx, &answers, file.as_deref(), &mut out)?,
+        } => cli::quiz::grade(&wb, &answers, file.as_deref(), out),
         Command::Reset {
             slug, list: true, ..
-        } => cli::commands::list_backups(&ctx, &slug, &mut out)?,
-        Command::Reset { slug, yes, .. } => cli::commands::reset(&ctx, &slug, yes, &mut out)?,
-        Command::Progress => cli::progress::run(&ctx, &mut out)?,
-        Command::Gradebook { .. } => unreachable!("merged before the course is loaded"),
+        } => cli::reset::list_backups(&wb, &slug, out),
+        Command::Reset { slug, yes, .. } => cli::reset::run(&wb, &slug, yes, out),
+        Command::Progress => cli::progress::run(&wb, out),
+        Command::Gradebook {
+            reports,
+            format,
+            out: file,
+        } => cli::gradebook::run(&reports, format, file.as_deref(), out),
         Command::Export { format, out: file } => {
-            cli::commands::export(&ctx, format, file.as_deref(), &mut out)?
+            cli::export::run(&wb, format, file.as_deref(), out)
         }
-        Command::Publish { dir } => {
-            let published = workbook::authoring::publish::publish(ctx.course(), &dir)?;
-            writeln!(
-                out,
-                "Published the learner edition to {}: {} files, hidden tests of {} exercise(s), no reference solutions{}.",
-                dir.display(),
-                published.files,
-                published.exercises,
-                if published.with_program {
-                    ", and the workbook itself"
-                } else {
-                    ""
-                }
-            )?;
-            writeln!(out, "Check it: workbook --course {} check", dir.display())?;
-            true
-        }
-        Command::New { what } => {
-            let course = ctx.course();
-            // A missing slug gets one sentence of ours rather than clap's usage screen.
-            let named = |slug: Option<String>, kind: &str, example: &str| {
-                slug.ok_or_else(|| {
-                    anyhow::anyhow!("name the new {kind}, e.g. `workbook new {kind} {example}`")
-                })
-            };
-            let lesson_of = |lesson: Option<String>| {
-                lesson.ok_or_else(|| {
-                    anyhow::anyhow!(
-                        "name its lesson with --lesson <slug>; `workbook list` shows the lessons"
-                    )
-                })
-            };
-            let done = match what {
-                NewCommand::Lesson { slug, after } => workbook::authoring::scaffold::new_lesson(
-                    course,
-                    &named(slug, "lesson", "event-sourcing")?,
-                    after,
-                )?,
-                NewCommand::Quiz { slug, lesson } => workbook::authoring::scaffold::new_quiz(
-                    course,
-                    &named(slug, "quiz", "event-sourcing --lesson event-sourcing")?,
-                    &lesson_of(lesson)?,
-                )?,
-                NewCommand::Exercise { slug, lesson } => {
-                    workbook::authoring::scaffold::new_exercise(
-                        course,
-                        &named(slug, "exercise", "event-log --lesson event-sourcing")?,
-                        &lesson_of(lesson)?,
-                    )?
-                }
-            };
-            cli::commands::print_scaffolded(&done, &mut out)?;
-            true
-        }
+        Command::Publish { dir } => cli::publish::run(&wb, &dir, out),
+        Command::New { what } => cli::new::run(&wb, what.into(), out),
         Command::Verify {
             slug,
             mutants: true,
             ..
-        } => cli::commands::verify_mutants(&ctx, slug.as_deref(), &mut out)?,
+        } => cli::verify::mutants(&wb, slug.as_deref(), out),
         Command::Verify {
             slug,
             all: _,
             sandbox,
             mutants: false,
-        } => cli::commands::verify(&ctx, slug.as_deref(), sandbox, &mut out)?,
-    };
-    out.flush()?;
-    Ok(ok)
+        } => cli::verify::run(&wb, slug.as_deref(), sandbox, out),
+    }
+}
+
+impl From<NewCommand> for cli::new::What {
+    fn from(command: NewCommand) -> cli::new::What {
+        match command {
+            NewCommand::Lesson { slug, after } => cli::new::What::Lesson { slug, after },
+            NewCommand::Quiz { slug, lesson } => cli::new::What::Quiz { slug, lesson },
+            NewCommand::Exercise { slug, lesson } => cli::new::What::Exercise { slug, lesson },
+        }
+    }
 }

@@ -55,9 +55,10 @@
       var answers = {};
       form.querySelectorAll(".question").forEach(function (fieldset) {
         var id = fieldset.dataset.id;
-        if (fieldset.dataset.kind === "short") {
-          var text = fieldset.querySelector("input[type=text]").value;
-          if (text.trim()) answers[id] = text;
+        // The markup says how to read an answer: a text box, or options to choose.
+        var typed = fieldset.querySelector("input[type=text]");
+        if (typed) {
+          if (typed.value.trim()) answers[id] = typed.value;
         } else {
           var chosen = [];
           fieldset.querySelectorAll("input:checked").forEach(function (input) { chosen.push(parseInt(input.value, 10)); });

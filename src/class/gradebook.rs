@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::csv::{neutralise, table};
 use crate::grade::{REPORT_VERSION, Report};
+use crate::io_error::IoError;
 
 /// The `kind` of `workbook grade --all --format json` output.
 pub const GRADES_KIND: &str = "workbook-grades";
@@ -316,11 +318,13 @@ fn quiz_results(value: &serde_json::Value) -> Result<BTreeMap<String, QuizResult
 
 impl Gradebook {
     /// The table as CSV: `learner`, one column per exercise and quiz, `total`.
-    pub fn to_csv(&self) -> String {
-        let mut out = String::from("learner");
-        for e in &self.exercises {
-            out.push_str(&format!(",exercise:{}", csv_field(e)));
-        }
+    pub fn to_csv(&self) -> Result<String, IoError> {
+        let mut header = vec!["learner".to_string()];
+        header.extend(
+            self.exercises
+                .iter()
+                .map(|e| neutralise(&format!("exercise:{e}"))),
+        );
         for q in &self.quizzes {
             // Said in the header itself, so it travels with the spreadsheet.
             let note = if self.self_reported_quizzes.contains(q) {
@@ -328,44 +332,19 @@ impl Gradebook {
             } else {
                 ""
             };
-            out.push(',');
-            out.push_str(&csv_field(&format!("quiz:{q}{note}")));
+            header.push(neutralise(&format!("quiz:{q}{note}")));
         }
-        out.push_str(",total\n");
+        header.push("total".to_string());
+        let score = |score: Option<&f64>| score.map(|s| format!("{s:.2}")).unwrap_or_default();
+        let mut rows = vec![header];
         for row in &self.rows {
-            out.push_str(&csv_field(&row.learner));
-            for e in &self.exercises {
-                out.push(',');
-                if let Some(score) = row.exercises.get(e) {
-                    out.push_str(&format!("{score:.2}"));
-                }
-            }
-            for q in &self.quizzes {
-                out.push(',');
-                if let Some(score) = row.quizzes.get(q) {
-                    out.push_str(&format!("{score:.2}"));
-                }
-            }
-            out.push_str(&format!(",{:.2}\n", row.total));
+            let mut cells = vec![neutralise(&row.learner)];
+            cells.extend(self.exercises.iter().map(|e| score(row.exercises.get(e))));
+            cells.extend(self.quizzes.iter().map(|q| score(row.quizzes.get(q))));
+            cells.push(format!("{:.2}", row.total));
+            rows.push(cells);
         }
-        out
-    }
-}
-
-/// Quotes a CSV field when it needs it.
-pub fn csv_field(text: &str) -> String {
-    // A spreadsheet runs a cell that starts with one of these as a formula (CSV injection,
-    // OWASP); a leading apostrophe makes it plain text. The workbook's own numbers are never
-    // negative, so only text cells ever start so.
-    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_string()
-    };
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
+        table(&rows)
     }
 }
 

@@ -7,5 +7,7 @@
 //! - [`export`]: the learner's progress file, written by `workbook export`.
 //! - [`csv`]: CSV cells made safe for spreadsheets.
 
+pub mod csv;
+pub mod export;
 pub mod gradebook;
 pub mod quiz_scores;

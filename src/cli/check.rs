@@ -4,7 +4,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use super::{Context, plural};
+use super::{Workbook, plural};
 use crate::authoring::lesson_code;
 use crate::course::Diagnostic;
 use crate::grade::{Progress, Workdir};
@@ -31,9 +31,9 @@ struct Summary {
 
 /// Prints the course's diagnostics (with `code`, also those of its lessons' Rust blocks);
 /// returns true when the course has no errors.
-pub fn run(ctx: &Context, json: bool, code: bool, out: &mut impl Write) -> anyhow::Result<bool> {
-    let course = ctx.course();
-    let mut diagnostics = ctx.loaded.diagnostics.clone();
+pub fn run(wb: &Workbook, json: bool, code: bool, out: &mut impl Write) -> anyhow::Result<bool> {
+    let course = wb.course();
+    let mut diagnostics = wb.loaded.diagnostics.clone();
     if code {
         let workdir = Workdir::of(course);
         let found = lesson_code::check(course, &workdir, &mut |event| {

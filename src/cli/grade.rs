@@ -1,14 +1,19 @@
-//! `workbook grade` and `workbook verify`: run the grader and print its report as text, JSON
-//! or JUnit XML.
+//! `workbook grade`: grade one exercise, or all of them, on this machine or in the class
+//! sandbox, and print the reports as text, JSON or JUnit XML.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use anyhow::bail;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::course::{Course, Exercise};
-use crate::grade::{self, Cancel, GradeError, Progress, Report, TestStatus, Workdir};
+use super::output::{check_out_file, emit};
+use super::{Workbook, exercise_named};
+use crate::app::grading::{self, Learner};
+use crate::app::{export, hints};
+use crate::course::Exercise;
+use crate::grade::{self, Cancel, Progress, Report};
 
 /// How a report is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -21,44 +26,96 @@ pub enum Format {
     Junit,
 }
 
-/// Grades `exercise` against `crate_dir`, showing a spinner on a terminal while it works.
-pub fn grade_with_spinner(
-    course: &Course,
-    exercise: &Exercise,
-    crate_dir: &Path,
-    cancel: &Cancel,
-) -> Result<Report, GradeError> {
-    let bar = ProgressBar::new_spinner();
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
-    bar.enable_steady_tick(Duration::from_millis(100));
-    bar.set_message(format!("building {}", exercise.slug));
-    let workdir = Workdir::of(course);
-    let result = grade::grade(
-        course,
-        exercise,
-        crate_dir,
-        &workdir,
-        cancel,
-        &mut |event| {
-            match event {
-        Progress::FirstBuild => bar.println(
-            "First grade on this machine: compiling the exercises' dependencies once (a minute or two). Later grades reuse them.",
-        ),
-        Progress::Compiled { name } => bar.set_message(format!("compiling {name}")),
-        Progress::Built => bar.set_message("running hidden tests"),
-        Progress::Running { name, index, total } => bar.set_message(format!("test {index}/{total}: {name}")),
-        Progress::Finished(_) => {}
-    }
-        },
-    );
-    bar.finish_and_clear();
-    result
+/// How far learner code is trusted in a grade.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Isolation {
+    /// The learner's own machine: the learner is trusted.
+    None,
+    /// Class grading: only the learner's `src/` is taken (from `learner`, or this course),
+    /// and it builds and runs in the sandbox.
+    Sandbox {
+        /// The learner's repository, when it is not this course.
+        learner: Option<PathBuf>,
+    },
 }
 
-/// Prints `report` in `format`; `revealed_hints` says which hint to suggest when something failed.
+/// What to grade and where the report goes.
+pub struct GradeArgs<'a> {
+    /// The exercise (default: the one whose folder we are in).
+    pub slug: Option<&'a str>,
+    /// Every exercise instead.
+    pub all: bool,
+    /// Trusted, or in the sandbox.
+    pub isolation: Isolation,
+    /// The report format.
+    pub format: Format,
+    /// The report file (default: standard output).
+    pub out_file: Option<&'a Path>,
+}
+
+/// Grades and prints; returns true when every graded exercise passed.
+pub fn run(wb: &Workbook, args: GradeArgs<'_>, out: &mut impl Write) -> anyhow::Result<bool> {
+    let course = wb.course();
+    let exercises: Vec<&Exercise> = if args.all {
+        course.exercises.values().collect()
+    } else {
+        vec![exercise_named(wb, args.slug)?]
+    };
+    if exercises.is_empty() {
+        bail!("the course has no exercises to grade");
+    }
+    check_out_file(args.out_file)?;
+    let cancel = Cancel::default();
+    let reports = match &args.isolation {
+        Isolation::None => {
+            let mut reports = Vec::new();
+            for exercise in &exercises {
+                reports.push(grade_with_spinner(wb, exercise, &cancel)?);
+            }
+            reports
+        }
+        Isolation::Sandbox { learner } => {
+            let learner = match learner {
+                Some(dir) => Learner::Repository(dir),
+                None => Learner::ThisCourse,
+            };
+            grading::grade_untrusted(course, &exercises, learner, wb, &cancel)?
+        }
+    };
+    let passed = reports.iter().all(Report::passed);
+    let buffer = render(wb, &exercises, &reports, &args)?;
+    emit(&buffer, args.out_file, out)?;
+    Ok(passed)
+}
+
+/// The reports in the format asked for.
+fn render(
+    wb: &Workbook,
+    exercises: &[&Exercise],
+    reports: &[Report],
+    args: &GradeArgs<'_>,
+) -> anyhow::Result<Vec<u8>> {
+    let mut buffer = Vec::new();
+    match args.format {
+        Format::Junit => buffer.extend_from_slice(grade::report::junit(reports).as_bytes()),
+        Format::Json if args.all => {
+            // Another learner's grades carry no quiz scores: this store is not theirs.
+            let theirs = !matches!(args.isolation, Isolation::Sandbox { learner: Some(_) });
+            let file = export::grades_file(reports, theirs.then_some(wb))?;
+            serde_json::to_writer_pretty(&mut buffer, &file)?;
+            buffer.push(b'\n');
+        }
+        Format::Json | Format::Human => {
+            for (exercise, report) in exercises.iter().zip(reports) {
+                let revealed = hints::revealed(exercise, wb)?;
+                print_report(report, exercise, args.format, revealed, &mut buffer)?;
+            }
+        }
+    }
+    Ok(buffer)
+}
+
+/// Prints `report` in `format`; `revealed_hints` says which hint to suggest on a failure.
 pub fn print_report(
     report: &Report,
     exercise: &Exercise,
@@ -67,297 +124,67 @@ pub fn print_report(
     out: &mut impl Write,
 ) -> std::io::Result<()> {
     match format {
-        Format::Human => print_human(report, exercise, revealed_hints, out),
+        Format::Human => grade::report::human(report, exercise, revealed_hints, out),
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, report)?;
             writeln!(out)
         }
-        Format::Junit => write!(out, "{}", junit(std::slice::from_ref(report))),
+        Format::Junit => write!(
+            out,
+            "{}",
+            grade::report::junit(std::slice::from_ref(report))
+        ),
     }
 }
 
-fn print_human(
-    report: &Report,
+/// Grades and records `exercise`, showing a spinner on a terminal while it works.
+pub fn grade_with_spinner(
+    wb: &Workbook,
     exercise: &Exercise,
-    revealed_hints: usize,
-    out: &mut impl Write,
-) -> std::io::Result<()> {
-    writeln!(out, "{} ({})", exercise.title, exercise.slug)?;
-    if !report.compile_errors.is_empty() {
-        let in_tests = report.compile_errors.iter().all(|e| e.in_hidden_tests);
-        if in_tests {
-            writeln!(
-                out,
-                "\n✗ compile error: your crate compiles, but the hidden tests cannot use it.\n  Check that its public API (names, arguments, return types) matches the README.\n"
-            )?;
-        } else {
-            let first = report.compile_errors.iter().find_map(|e| {
-                e.file.as_ref().map(|f| match e.line {
-                    Some(line) => format!("{f}:{line}"),
-                    None => f.clone(),
-                })
-            });
-            writeln!(
-                out,
-                "\n✗ compile error{}\n",
-                first
-                    .map(|f| format!(": open {}/{f}", exercise.stub_dir.display()))
-                    .unwrap_or_default()
-            )?;
-        }
-        for error in &report.compile_errors {
-            writeln!(out, "{}\n", error.rendered)?;
-        }
-        return suggest_hint(exercise, revealed_hints, out);
-    }
-    if report.tests.is_empty() {
-        writeln!(out, "\n✗ no hidden test ran")?;
-        return Ok(());
-    }
-    writeln!(out)?;
-    for test in &report.tests {
-        let mark = match test.status {
-            TestStatus::Passed => "✓",
-            TestStatus::Failed => "✗",
-            TestStatus::TimedOut => "⏱",
-        };
-        writeln!(
-            out,
-            "{mark} {}  ({} ms)",
-            test.description, test.duration_ms
-        )?;
-        if test.status != TestStatus::Passed
-            && let Some(message) = &test.message
-        {
-            for line in message.lines() {
-                writeln!(out, "    {line}")?;
-            }
-        }
-    }
-    writeln!(
-        out,
-        "\nScore: {}/{} passed    compile {:.1} s, tests {:.1} s",
-        report.score.passed,
-        report.score.total,
-        report.compile_ms as f64 / 1000.0,
-        report.test_ms as f64 / 1000.0
-    )?;
-    if report.passed() {
-        writeln!(out, "All hidden tests pass. Well done!")?;
-    } else {
-        suggest_hint(exercise, revealed_hints, out)?;
-    }
-    Ok(())
+    cancel: &Cancel,
+) -> anyhow::Result<Report> {
+    let spinner = Spinner::start(&format!("building {}", exercise.slug));
+    let graded = grading::grade_and_record(wb.course(), exercise, wb, cancel, &mut |event| {
+        spinner.show(event)
+    });
+    spinner.finish();
+    Ok(graded?.saved()?)
 }
 
-/// Points at the next unrevealed hint, and repeats the latest one the learner has seen.
-fn suggest_hint(exercise: &Exercise, revealed: usize, out: &mut impl Write) -> std::io::Result<()> {
-    let total = exercise.hints.len();
-    if revealed > 0
-        && let Some(hint) = exercise.hints.get(revealed.min(total) - 1)
-    {
-        writeln!(
-            out,
-            "\nHint {} of {total} (revealed): {hint}",
-            revealed.min(total)
-        )?;
-    }
-    if revealed < total {
-        writeln!(
-            out,
-            "\nStuck? `workbook hint {}` reveals hint {} of {total}.",
-            exercise.slug,
-            revealed + 1
-        )?;
-    }
-    Ok(())
-}
+/// A terminal spinner that shows the grader's progress; it draws nothing when stderr is
+/// not a terminal.
+pub struct Spinner(ProgressBar);
 
-/// JUnit XML for one or more reports: one `<testsuite>` per exercise.
-pub fn junit(reports: &[Report]) -> String {
-    let mut xml = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"workbook\">\n",
-    );
-    for report in reports {
-        let failures = report
-            .tests
-            .iter()
-            .filter(|t| t.status != TestStatus::Passed)
-            .count();
-        let errors = usize::from(!report.compile_errors.is_empty());
-        xml.push_str(&format!(
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" time=\"{:.3}\">\n",
-            escape(report.exercise.as_str()),
-            report.tests.len(),
-            (report.compile_ms + report.test_ms) as f64 / 1000.0
-        ));
-        if !report.compile_errors.is_empty() {
-            let text: Vec<&str> = report
-                .compile_errors
-                .iter()
-                .map(|e| e.rendered.as_str())
-                .collect();
-            xml.push_str(&format!(
-                "    <testcase name=\"compile\" classname=\"{}\">\n      <error message=\"compile error\">{}</error>\n    </testcase>\n",
-                escape(report.exercise.as_str()),
-                escape(&text.join("\n\n"))
-            ));
-        }
-        for test in &report.tests {
-            xml.push_str(&format!(
-                "    <testcase name=\"{}\" classname=\"{}\" time=\"{:.3}\">\n",
-                escape(&test.description),
-                escape(&format!("{}.{}", report.exercise, test.name)),
-                test.duration_ms as f64 / 1000.0
-            ));
-            match test.status {
-                TestStatus::Passed => {}
-                TestStatus::Failed | TestStatus::TimedOut => {
-                    let message = test.message.clone().unwrap_or_default();
-                    xml.push_str(&format!(
-                        "      <failure message=\"{}\" type=\"{}\">{}</failure>\n",
-                        escape(message.lines().next().unwrap_or("")),
-                        test.status.as_str(),
-                        escape(&message)
-                    ));
-                }
-            }
-            if !test.output.is_empty() {
-                xml.push_str(&format!(
-                    "      <system-out>{}</system-out>\n",
-                    escape(&test.output)
-                ));
-            }
-            xml.push_str("    </testcase>\n");
-        }
-        xml.push_str("  </testsuite>\n");
-    }
-    xml.push_str("</testsuites>\n");
-    xml
-}
-
-/// Escapes text for XML, dropping the control characters XML 1.0 cannot carry at all.
-fn escape(text: &str) -> String {
-    let printable: String = text
-        .chars()
-        .filter(|&c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
-        .collect();
-    crate::render::escape(&printable)
-}
-
-/// One row of `workbook verify`.
-#[derive(Debug)]
-pub struct Verification {
-    /// The exercise.
-    pub slug: String,
-    /// The stub's grade, or why it could not be graded.
-    pub stub: Result<Report, String>,
-    /// The solution's grade, or why it could not be graded; `None` when the course has no
-    /// solutions (a learner edition).
-    pub solution: Option<Result<Report, String>>,
-}
-
-impl Verification {
-    /// The stub must compile and fail at least one hidden test.
-    pub fn stub_ok(&self) -> bool {
-        matches!(&self.stub, Ok(r) if r.compile_errors.is_empty() && r.score.total > 0 && r.score.passed < r.score.total)
+impl Spinner {
+    /// Starts spinning with `message`.
+    pub fn start(message: &str) -> Spinner {
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.enable_steady_tick(Duration::from_millis(100));
+        bar.set_message(message.to_string());
+        Spinner(bar)
     }
 
-    /// The solution must pass every hidden test (a learner edition has none to check).
-    pub fn solution_ok(&self) -> bool {
-        match &self.solution {
-            Some(Ok(r)) => r.passed(),
-            Some(Err(_)) => false,
-            None => true,
-        }
-    }
-}
-
-/// Grades the stub and the solution of `exercise`.
-pub fn verify(course: &Course, exercise: &Exercise, cancel: &Cancel) -> Verification {
-    verify_with(course, exercise, &mut |dir| {
-        grade_with_spinner(course, exercise, dir, cancel)
-    })
-}
-
-/// Verifies `exercise`, grading its stub and its solution with `grade`.
-pub fn verify_with(
-    course: &Course,
-    exercise: &Exercise,
-    grade: &mut dyn FnMut(&Path) -> Result<Report, GradeError>,
-) -> Verification {
-    let stub_dir = course.root.join(&exercise.stub_dir);
-    let solution_dir = course.root.join(&exercise.grader_dir).join("solution");
-    let stub = grade(&stub_dir).map_err(|e| e.to_string());
-    let solution = (!course.learner_edition || solution_dir.is_dir())
-        .then(|| grade(&solution_dir).map_err(|e| e.to_string()));
-    Verification {
-        slug: exercise.slug.to_string(),
-        stub,
-        solution,
-    }
-}
-
-/// Prints the verify table; returns true when every row holds.
-pub fn print_verifications(rows: &[Verification], out: &mut impl Write) -> std::io::Result<bool> {
-    let width = rows.iter().map(|r| r.slug.len()).max().unwrap_or(8).max(8);
-    let learner_edition = rows.iter().any(|r| r.solution.is_none());
-    if learner_edition {
-        writeln!(
-            out,
-            "This is a learner edition: the reference solutions are not present, so only the stubs are checked.\n"
-        )?;
-    }
-    writeln!(out, "{:<width$}  {:<34}  solution", "exercise", "stub")?;
-    let mut all_ok = true;
-    for row in rows {
-        let stub = match &row.stub {
-            Ok(r) if !r.compile_errors.is_empty() => "FAIL: does not compile".to_string(),
-            Ok(r) if r.score.total == 0 => "FAIL: no hidden test ran".to_string(),
-            Ok(r) if row.stub_ok() => format!(
-                "ok: fails {} of {} tests",
-                r.score.total - r.score.passed,
-                r.score.total
+    /// Shows one step of a grade.
+    pub fn show(&self, event: Progress) {
+        match event {
+            Progress::FirstBuild => self.0.println(
+                "First grade on this machine: compiling the exercises' dependencies once (a minute or two). Later grades reuse them.",
             ),
-            Ok(r) => format!("FAIL: passes all {} tests", r.score.total),
-            Err(e) => format!("FAIL: {e}"),
-        };
-        let solution = match &row.solution {
-            None => "not present (learner edition)".to_string(),
-            Some(Ok(r)) if !r.compile_errors.is_empty() => "FAIL: does not compile".to_string(),
-            Some(Ok(r)) if row.solution_ok() => {
-                format!("ok: passes {} of {} tests", r.score.passed, r.score.total)
+            Progress::Compiled { name } => self.0.set_message(format!("compiling {name}")),
+            Progress::Built => self.0.set_message("running hidden tests"),
+            Progress::Running { name, index, total } => {
+                self.0.set_message(format!("test {index}/{total}: {name}"))
             }
-            Some(Ok(r)) => {
-                let failing: Vec<&str> = r
-                    .tests
-                    .iter()
-                    .filter(|t| t.status != TestStatus::Passed)
-                    .map(|t| t.name.as_str())
-                    .collect();
-                format!("FAIL: fails {}", failing.join(", "))
-            }
-            Some(Err(e)) => format!("FAIL: {e}"),
-        };
-        all_ok &= row.stub_ok() && row.solution_ok();
-        writeln!(out, "{:<width$}  {stub:<34}  {solution}", row.slug)?;
-    }
-    writeln!(
-        out,
-        "\n{}",
-        if all_ok && learner_edition {
-            format!(
-                "checked {} exercise(s): every stub compiles and fails; the solutions are not present, so they were not verified",
-                rows.len()
-            )
-        } else if all_ok {
-            format!(
-                "verified {} exercise(s): every stub fails and every solution passes",
-                rows.len()
-            )
-        } else {
-            "verification FAILED".to_string()
+            Progress::Finished(_) => {}
         }
-    )?;
-    Ok(all_ok)
+    }
+
+    /// Clears the spinner.
+    pub fn finish(self) {
+        self.0.finish_and_clear();
+    }
 }

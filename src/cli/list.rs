@@ -2,11 +2,11 @@
 
 use std::io::Write;
 
-use super::Context;
+use super::Workbook;
 
 /// Prints the course's table of contents; returns true (listing always succeeds).
-pub fn run(ctx: &Context, out: &mut impl Write) -> std::io::Result<bool> {
-    let course = ctx.course();
+pub fn run(wb: &Workbook, out: &mut impl Write) -> std::io::Result<bool> {
+    let course = wb.course();
     writeln!(out, "Lessons")?;
     let title_width = course
         .lessons
@@ -55,7 +55,7 @@ pub fn run(ctx: &Context, out: &mut impl Write) -> std::io::Result<bool> {
     if course.exercises.is_empty() {
         writeln!(out, "  (none)")?;
     }
-    let errors = ctx.loaded.diagnostics.error_count();
+    let errors = wb.loaded.diagnostics.error_count();
     if errors > 0 {
         eprintln!(
             "note: the course has {} problem(s); `workbook check` lists them",

@@ -1,55 +1,39 @@
-//! What each command prints. The commands call the same library functions the web app does;
-//! this module only turns their results into terminal output.
+//! The command line front end: one module per command, each turning a use case's result
+//! (from [`crate::app`]) into terminal output. `main.rs` parses the arguments and calls
+//! the command's `run`.
 
 pub mod check;
-pub mod commands;
+pub mod export;
 pub mod grade;
+pub mod gradebook;
+pub mod hint;
 pub mod list;
+pub mod new;
+pub mod output;
 pub mod progress;
+pub mod publish;
+pub mod quiz;
+pub mod reset;
+pub mod serve;
+pub mod verify;
 pub mod watch;
 
-use std::path::{Path, PathBuf};
+pub use crate::app::Workbook;
 
 use anyhow::Context as _;
 
-use crate::course::{Course, LoadOptions, Loaded};
-use crate::store::Store;
+use crate::app;
+use crate::course::Exercise;
 
-/// What every command starts from: the loaded course and where progress is kept.
-pub struct Context {
-    /// The course and its diagnostics.
-    pub loaded: Loaded,
-    /// The progress database.
-    pub db: PathBuf,
-}
-
-impl Context {
-    /// Finds and loads the course (`course` as given, or discovered from the current folder).
-    pub fn load(
-        course: Option<&Path>,
-        db: Option<PathBuf>,
-        grader_dir: Option<PathBuf>,
-    ) -> anyhow::Result<Context> {
-        let options = LoadOptions { grader_dir };
-        let loaded = match course {
-            Some(dir) => Course::load_with(dir, &options)?,
-            None => {
-                let cwd = std::env::current_dir().context("cannot read the current folder")?;
-                Course::load_with(&Course::discover(&cwd)?, &options)?
-            }
-        };
-        let db = db.unwrap_or_else(|| Store::default_path(&loaded.course.root));
-        Ok(Context { loaded, db })
-    }
-
-    /// The course.
-    pub fn course(&self) -> &Course {
-        &self.loaded.course
-    }
-
-    /// Opens the progress database.
-    pub fn store(&self) -> anyhow::Result<Store> {
-        Ok(Store::open(&self.db)?)
+/// The exercise named `slug`, or, with no slug, the one whose folder holds the current
+/// directory (a learner typing `workbook grade` inside `exercises/<slug>/`).
+pub fn exercise_named<'w>(wb: &'w Workbook, slug: Option<&str>) -> anyhow::Result<&'w Exercise> {
+    match slug {
+        Some(slug) => Ok(app::find_exercise(wb.course(), slug)?),
+        None => {
+            let cwd = std::env::current_dir().context("cannot read the current folder")?;
+            Ok(app::exercise_at(wb.course(), &cwd)?)
+        }
     }
 }
 

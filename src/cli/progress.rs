@@ -1,17 +1,23 @@
 //! `workbook progress`: every lesson with its quiz's best score and its exercises' latest
-//! grades, from the progress store.
+//! grades, then each exercise's grade and hints, then the quiz attempts.
 
 use std::io::Write;
 
-use super::Context;
+use super::Workbook;
+use crate::app::progress::{Snapshot, snapshot};
+use crate::course::{Course, Lesson};
 
-/// Prints the progress table; returns true (reporting always succeeds).
-pub fn run(ctx: &Context, out: &mut impl Write) -> anyhow::Result<bool> {
-    let course = ctx.course();
-    let store = ctx.store()?;
-    let grades = store.latest_grades()?;
-    let quizzes = store.best_quiz_scores()?;
+/// Prints the progress tables; returns true (reporting always succeeds).
+pub fn run(wb: &Workbook, out: &mut impl Write) -> anyhow::Result<bool> {
+    let course = wb.course();
+    let progress = snapshot(wb)?;
+    lessons(course, &progress, out)?;
+    exercises(course, &progress, out)?;
+    quiz_attempts(&progress, out)?;
+    Ok(true)
+}
 
+fn lessons(course: &Course, progress: &Snapshot, out: &mut impl Write) -> std::io::Result<()> {
     let title_width = course
         .lessons
         .iter()
@@ -24,42 +30,49 @@ pub fn run(ctx: &Context, out: &mut impl Write) -> anyhow::Result<bool> {
         "lesson", "quiz (best / pass mark)"
     )?;
     for lesson in &course.lessons {
-        let quiz = match &lesson.quiz {
-            None => "-".to_string(),
-            Some((slug, _)) => match (quizzes.get(slug.as_str()), course.quizzes.get(slug)) {
-                (Some(best), Some(quiz)) => format!(
-                    "{:.0}% / {:.0}% {}",
-                    best.score * 100.0,
-                    quiz.pass_mark * 100.0,
-                    if best.passed { "passed" } else { "not yet" }
-                ),
-                _ => "not taken".to_string(),
-            },
-        };
         let exercises: Vec<String> = lesson
             .exercises
             .iter()
-            .map(|(slug, _)| match grades.get(slug.as_str()) {
+            .map(|(slug, _)| match progress.grade(slug.as_str()) {
                 Some(g) => format!("{slug}: {} {}/{}", g.status.as_str(), g.passed, g.total),
                 None => format!("{slug}: not graded"),
             })
             .collect();
         writeln!(
             out,
-            "{:<title_width$}  {quiz:<28}  {}",
+            "{:<title_width$}  {:<28}  {}",
             format!("{:>2}. {}", lesson.number, lesson.title),
+            quiz_cell(course, lesson, progress),
             exercises.join(", ")
         )?;
     }
+    Ok(())
+}
 
+fn quiz_cell(course: &Course, lesson: &Lesson, progress: &Snapshot) -> String {
+    let Some((slug, _)) = &lesson.quiz else {
+        return "-".to_string();
+    };
+    match (progress.quiz(slug.as_str()), course.quizzes.get(slug)) {
+        (Some(best), Some(quiz)) => format!(
+            "{:.0}% / {:.0}% {}",
+            best.score * 100.0,
+            quiz.pass_mark * 100.0,
+            if best.passed { "passed" } else { "not yet" }
+        ),
+        _ => "not taken".to_string(),
+    }
+}
+
+fn exercises(course: &Course, progress: &Snapshot, out: &mut impl Write) -> std::io::Result<()> {
     writeln!(out, "\nexercise grades")?;
     if course.exercises.is_empty() {
         writeln!(out, "  (no exercises)")?;
     }
     for exercise in course.exercises.values() {
         let slug = exercise.slug.as_str();
-        let hints = store.revealed_hints(slug)?;
-        let line = match grades.get(slug) {
+        let hints = progress.hints_revealed(slug);
+        let line = match progress.grade(slug) {
             Some(g) => format!(
                 "{} {}/{}  graded {} UTC  hints {hints}/{}",
                 g.status.as_str(),
@@ -72,20 +85,24 @@ pub fn run(ctx: &Context, out: &mut impl Write) -> anyhow::Result<bool> {
         };
         writeln!(out, "  {slug:<16}  {line}")?;
     }
-    let attempted: Vec<_> = quizzes.iter().collect();
-    if !attempted.is_empty() {
-        writeln!(out, "\nquiz attempts")?;
-        let mut attempted = attempted;
-        attempted.sort_by(|a, b| a.0.cmp(b.0));
-        for (slug, best) in attempted {
-            writeln!(
-                out,
-                "  {slug:<28}  best {:.0}%  {} attempt(s), last {} UTC",
-                best.score * 100.0,
-                best.attempts,
-                best.last_attempt_at
-            )?;
-        }
+    Ok(())
+}
+
+fn quiz_attempts(progress: &Snapshot, out: &mut impl Write) -> std::io::Result<()> {
+    let mut attempted: Vec<_> = progress.quizzes.iter().collect();
+    if attempted.is_empty() {
+        return Ok(());
     }
-    Ok(true)
+    writeln!(out, "\nquiz attempts")?;
+    attempted.sort_by(|a, b| a.0.cmp(b.0));
+    for (slug, best) in attempted {
+        writeln!(
+            out,
+            "  {slug:<28}  best {:.0}%  {} attempt(s), last {} UTC",
+            best.score * 100.0,
+            best.attempts,
+            best.last_attempt_at
+        )?;
+    }
+    Ok(())
 }

@@ -9,15 +9,16 @@ mod inputs;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
-use std::sync::mpsc::{RecvTimeoutError, Sender, channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::thread::Scope;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use notify::{RecursiveMode, Watcher};
+use notify::{RecommendedWatcher, RecursiveMode, Watcher};
 
-use super::Context;
-use super::commands::{find_exercise, grade_and_record};
-use super::grade::{Format, print_report};
+use super::Workbook;
+use super::grade::{Format, grade_with_spinner, print_report};
+use crate::app::{self, hints, progress};
 use crate::course::{Course, Exercise};
 use crate::grade::warmup::Warmup;
 use crate::grade::{Cancel, Report, Workdir};
@@ -27,21 +28,31 @@ use inputs::Inputs;
 const DEBOUNCE: Duration = Duration::from_millis(300);
 
 enum Event {
+    /// Files changed on disk (perhaps only an editor's side files).
     Changed(Vec<PathBuf>),
+    /// No change for [`DEBOUNCE`] after the last one: the writes have settled.
+    Settled,
+    /// A key was pressed.
     Key(char),
+    /// A grade finished; `generation` tells a current grade from a superseded one.
     Graded {
         generation: u64,
         result: Result<Report, String>,
     },
 }
 
+/// Whether the loop goes on.
+enum Flow {
+    Continue,
+    Quit,
+}
+
 /// Runs the watch loop until `q`; returns true.
-pub fn run(ctx: &Context, slug: Option<&str>) -> anyhow::Result<bool> {
-    let course = ctx.course();
-    let follow = slug.is_none();
-    let mut current = match slug {
-        Some(slug) => find_exercise(course, Some(slug))?,
-        None => match next_unfinished(ctx, None)? {
+pub fn run(wb: &Workbook, slug: Option<&str>) -> anyhow::Result<bool> {
+    let course = wb.course();
+    let first = match slug {
+        Some(slug) => app::find_exercise(course, slug)?,
+        None => match progress::snapshot(wb)?.next_unfinished(course, None) {
             Some(e) => e,
             None => {
                 println!("Every exercise passes. Nothing to watch: well done!");
@@ -49,14 +60,45 @@ pub fn run(ctx: &Context, slug: Option<&str>) -> anyhow::Result<bool> {
             }
         },
     };
-
     let (tx, rx) = channel();
-    let watch_tx = tx.clone();
+    let _watcher = watch_exercises(course, tx.clone())?;
+    let terminal = Terminal::start(tx.clone());
+    let stop = Cancel::default();
+    let warmup = Warmup::new(&stop);
+    warmup.start(std::sync::Arc::new(course.clone()), Workdir::of(course));
+    let result = std::thread::scope(|scope| {
+        let mut state = WatchState {
+            wb,
+            current: first,
+            follow: slug.is_none(),
+            inputs: Inputs::read(&crate_dir(course, first)),
+            screen: Screen { raw: terminal.raw },
+            generation: 0,
+            cancel: Cancel::default(),
+            pending_change: None,
+            scope,
+            tx,
+            warmup: &warmup,
+        };
+        state.screen.clear();
+        state
+            .screen
+            .say(&format!("Watching {} ...", first.stub_dir.display()));
+        state.start_grade();
+        state.event_loop(&rx)
+    });
+    stop.cancel();
+    drop(terminal);
+    result
+}
+
+/// Sends every change under `exercises/` (but reads) to `tx`.
+fn watch_exercises(course: &Course, tx: Sender<Event>) -> anyhow::Result<RecommendedWatcher> {
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
         if let Ok(event) = res
             && !matches!(event.kind, notify::EventKind::Access(_))
         {
-            let _ = watch_tx.send(Event::Changed(event.paths));
+            let _ = tx.send(Event::Changed(event.paths));
         }
     })
     .context("cannot watch files for changes")?;
@@ -64,131 +106,157 @@ pub fn run(ctx: &Context, slug: Option<&str>) -> anyhow::Result<bool> {
     watcher
         .watch(&exercises_dir, RecursiveMode::Recursive)
         .with_context(|| format!("cannot watch {}", exercises_dir.display()))?;
+    Ok(watcher)
+}
 
-    let terminal = Terminal::start(tx.clone());
-    let stop = Cancel::default();
-    let warmup = Warmup::new(&stop);
-    warmup.start(std::sync::Arc::new(course.clone()), Workdir::of(course));
-    let crate_dir = |e: &Exercise| crate::grade::absolute(&course.root.join(&e.stub_dir));
-    let mut inputs = Inputs::read(&crate_dir(current));
-    let result = std::thread::scope(|scope| {
-        let mut screen = Screen { raw: terminal.raw };
-        let mut generation = 0u64;
-        let mut cancel = Cancel::default();
-        let start = |exercise: &Exercise, generation: &mut u64, cancel: &mut Cancel| {
-            cancel.cancel();
-            *cancel = Cancel::default();
-            *generation += 1;
-            let (token, id, tx) = (cancel.clone(), *generation, tx.clone());
-            let exercise = exercise.clone();
-            let warmup = &warmup;
-            scope.spawn(move || {
-                // The background build steps aside while the learner's grade runs.
-                let _first = warmup.preempt();
-                let result = grade_and_record(ctx, &exercise, &token).map_err(|e| format!("{e:#}"));
-                let _ = tx.send(Event::Graded {
-                    generation: id,
-                    result,
-                });
-            });
-        };
-        screen.clear();
-        screen.say(&format!("Watching {} ...", current.stub_dir.display()));
-        start(current, &mut generation, &mut cancel);
-        let mut pending_change: Option<Instant> = None;
-        loop {
-            let event = match pending_change {
-                Some(since) => match rx.recv_timeout(DEBOUNCE.saturating_sub(since.elapsed())) {
-                    Ok(event) => event,
-                    Err(RecvTimeoutError::Timeout) => {
-                        pending_change = None;
-                        // Writes have settled: only a change of content is a save.
-                        if !inputs.refresh() {
-                            continue;
-                        }
-                        // A grade in progress is stale now: stop it at once.
-                        cancel.cancel();
-                        screen.clear();
-                        screen.say(&format!("Change detected: grading {} ...", current.slug));
-                        start(current, &mut generation, &mut cancel);
-                        continue;
-                    }
-                    Err(RecvTimeoutError::Disconnected) => break,
-                },
-                None => match rx.recv() {
-                    Ok(event) => event,
-                    Err(_) => break,
-                },
-            };
-            match event {
-                Event::Changed(paths) => {
-                    if inputs.concerns(&paths) {
-                        pending_change = Some(Instant::now());
-                    }
-                }
-                Event::Graded {
-                    generation: id,
-                    result,
-                } if id == generation => {
-                    screen.clear();
-                    match result {
-                        Ok(report) => {
-                            let revealed = ctx
-                                .store()
-                                .and_then(|s| Ok(s.revealed_hints(current.slug.as_str())?))
-                                .unwrap_or(0);
-                            let mut text = Vec::new();
-                            let _ =
-                                print_report(&report, current, Format::Human, revealed, &mut text);
-                            screen.say(&String::from_utf8_lossy(&text));
-                            if report.passed() && follow {
-                                match next_unfinished(ctx, Some(current))? {
-                                    Some(next) => {
-                                        screen.say(&format!("\nMoving on to {} ...", next.slug));
-                                        current = next;
-                                        inputs = Inputs::read(&crate_dir(current));
-                                        start(current, &mut generation, &mut cancel);
-                                        continue;
-                                    }
-                                    None => {
-                                        screen.say("\nEvery exercise passes. Well done!");
-                                        break;
-                                    }
-                                }
-                            }
-                        }
-                        Err(error) => screen.say(&format!("error: {error}")),
-                    }
-                    screen.footer(current);
-                }
-                Event::Graded { .. } => {}
-                Event::Key('q') => break,
-                Event::Key('h') => {
-                    let mut text = Vec::new();
-                    if let Err(e) =
-                        super::commands::hint(ctx, Some(current.slug.as_str()), &mut text)
-                    {
-                        let _ = writeln!(text, "error: {e:#}");
-                    }
-                    screen.say(&format!("\n{}", String::from_utf8_lossy(&text)));
-                    screen.footer(current);
-                }
-                Event::Key('n') => {
-                    current = next_in_order(course, current);
-                    inputs = Inputs::read(&crate_dir(current));
-                    screen.clear();
-                    screen.say(&format!("Switching to {} ...", current.slug));
-                    start(current, &mut generation, &mut cancel);
-                }
-                Event::Key(_) => {}
+fn crate_dir(course: &Course, exercise: &Exercise) -> PathBuf {
+    crate::grade::absolute(&course.root.join(&exercise.stub_dir))
+}
+
+/// Everything the loop knows: the exercise watched, its inputs, the grade in flight.
+struct WatchState<'scope, 'env> {
+    wb: &'env Workbook,
+    current: &'env Exercise,
+    /// Move on to the next unfinished exercise when this one passes (no slug was given).
+    follow: bool,
+    inputs: Inputs,
+    screen: Screen,
+    /// Bumped by every grade started; only the latest one's result is shown.
+    generation: u64,
+    /// Cancels the grade in flight.
+    cancel: Cancel,
+    /// When the first of a burst of unsettled changes arrived.
+    pending_change: Option<Instant>,
+    scope: &'scope Scope<'scope, 'env>,
+    tx: Sender<Event>,
+    warmup: &'env Warmup,
+}
+
+impl<'scope, 'env> WatchState<'scope, 'env> {
+    fn event_loop(&mut self, rx: &Receiver<Event>) -> anyhow::Result<bool> {
+        while let Some(event) = self.next_event(rx) {
+            if let Flow::Quit = self.handle(event)? {
+                break;
             }
         }
-        cancel.cancel();
-        stop.cancel();
-        anyhow::Ok(true)
-    });
-    drop(terminal);
-    result
+        self.cancel.cancel();
+        Ok(true)
+    }
+
+    /// The next event; [`Event::Settled`] once changes have been quiet for [`DEBOUNCE`].
+    fn next_event(&mut self, rx: &Receiver<Event>) -> Option<Event> {
+        let Some(since) = self.pending_change else {
+            return rx.recv().ok();
+        };
+        match rx.recv_timeout(DEBOUNCE.saturating_sub(since.elapsed())) {
+            Ok(event) => Some(event),
+            Err(RecvTimeoutError::Timeout) => {
+                self.pending_change = None;
+                Some(Event::Settled)
+            }
+            Err(RecvTimeoutError::Disconnected) => None,
+        }
+    }
+
+    fn handle(&mut self, event: Event) -> anyhow::Result<Flow> {
+        match event {
+            Event::Changed(paths) => {
+                if self.inputs.concerns(&paths) {
+                    self.pending_change = Some(Instant::now());
+                }
+            }
+            // Writes have settled: only a change of content is a save.
+            Event::Settled if self.inputs.refresh() => {
+                self.screen.clear();
+                let slug = self.current.slug.as_str();
+                self.screen
+                    .say(&format!("Change detected: grading {slug} ..."));
+                self.start_grade();
+            }
+            Event::Settled => {}
+            Event::Graded { generation, result } if generation == self.generation => {
+                return self.show_grade(result);
+            }
+            Event::Graded { .. } => {}
+            Event::Key('q') => return Ok(Flow::Quit),
+            Event::Key('h') => self.show_hint(),
+            Event::Key('n') => {
+                self.switch_to(next_in_order(self.wb.course(), self.current));
+                self.screen.clear();
+                let slug = self.current.slug.as_str();
+                self.screen.say(&format!("Switching to {slug} ..."));
+                self.start_grade();
+            }
+            Event::Key(_) => {}
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// Cancels the grade in flight (it is stale now) and grades the current exercise.
+    fn start_grade(&mut self) {
+        self.cancel.cancel();
+        self.cancel = Cancel::default();
+        self.generation += 1;
+        let (token, generation, tx) = (self.cancel.clone(), self.generation, self.tx.clone());
+        let (wb, exercise, warmup) = (self.wb, self.current, self.warmup);
+        self.scope.spawn(move || {
+            // The background build steps aside while the learner's grade runs.
+            let _first = warmup.preempt();
+            let result = grade_with_spinner(wb, exercise, &token).map_err(|e| format!("{e:#}"));
+            let _ = tx.send(Event::Graded { generation, result });
+        });
+    }
+
+    fn show_grade(&mut self, result: Result<Report, String>) -> anyhow::Result<Flow> {
+        self.screen.clear();
+        match result {
+            Ok(report) => {
+                let revealed = hints::revealed(self.current, self.wb).unwrap_or(0);
+                let mut text = Vec::new();
+                let _ = print_report(&report, self.current, Format::Human, revealed, &mut text);
+                self.screen.say(&String::from_utf8_lossy(&text));
+                if report.passed() && self.follow {
+                    return self.move_on();
+                }
+            }
+            Err(error) => self.screen.say(&format!("error: {error}")),
+        }
+        self.screen.footer(self.current);
+        Ok(Flow::Continue)
+    }
+
+    /// After a pass: on to the next unfinished exercise, or done.
+    fn move_on(&mut self) -> anyhow::Result<Flow> {
+        let course = self.wb.course();
+        match progress::snapshot(self.wb)?.next_unfinished(course, Some(self.current)) {
+            Some(next) => {
+                self.screen
+                    .say(&format!("\nMoving on to {} ...", next.slug));
+                self.switch_to(next);
+                self.start_grade();
+                Ok(Flow::Continue)
+            }
+            None => {
+                self.screen.say("\nEvery exercise passes. Well done!");
+                Ok(Flow::Quit)
+            }
+        }
+    }
+
+    fn switch_to(&mut self, exercise: &'env Exercise) {
+        self.current = exercise;
+        self.inputs = Inputs::read(&crate_dir(self.wb.course(), exercise));
+    }
+
+    fn show_hint(&mut self) {
+        let mut text = Vec::new();
+        if let Err(e) = super::hint::run(self.wb, Some(self.current.slug.as_str()), &mut text) {
+            let _ = writeln!(text, "error: {e:#}");
+        }
+        self.screen
+            .say(&format!("\n{}", String::from_utf8_lossy(&text)));
+        self.screen.footer(self.current);
+    }
 }
 
 /// The next exercise after `current`, wrapping round.
@@ -196,25 +264,6 @@ fn next_in_order<'c>(course: &'c Course, current: &Exercise) -> &'c Exercise {
     let all = course.exercises_in_order();
     let at = all.iter().position(|e| e.slug == current.slug).unwrap_or(0);
     all[(at + 1) % all.len()]
-}
-
-/// The first exercise (after `after`, if given) whose latest grade is not a pass.
-fn next_unfinished<'c>(
-    ctx: &'c Context,
-    after: Option<&Exercise>,
-) -> anyhow::Result<Option<&'c Exercise>> {
-    let grades = ctx.store()?.latest_grades()?;
-    let all = ctx.course().exercises_in_order();
-    let start = after
-        .and_then(|a| all.iter().position(|e| e.slug == a.slug))
-        .map_or(0, |i| i + 1);
-    let rotated = all[start..].iter().chain(all[..start].iter());
-    Ok(rotated.copied().find(|e| {
-        after.is_none_or(|a| a.slug != e.slug)
-            && !grades
-                .get(e.slug.as_str())
-                .is_some_and(|g| g.report.passed())
-    }))
 }
 
 /// Reads single keys: raw keypresses at a terminal, lines from a pipe otherwise.

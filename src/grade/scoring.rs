@@ -216,26 +216,19 @@ pub fn score(
             explanation: question.explanation.clone(),
         });
     }
-    let now: HashMap<&str, f64> = results.iter().map(|r| (r.id.as_str(), r.points)).collect();
-    let mut total = 0.0;
-    let mut missed = Vec::new();
-    for question in &quiz.questions {
-        let id = question.id.as_str();
-        let points = now
-            .get(id)
-            .or_else(|| earlier.get(id))
-            .copied()
-            .unwrap_or(0.0);
-        total += points;
-        if points < 1.0 {
-            missed.push(id.to_string());
-        }
-    }
+    let mut standing = earlier.clone();
+    standing.extend(results.iter().map(|r| (r.id.clone(), r.points)));
+    let total: f64 = quiz
+        .questions
+        .iter()
+        .filter_map(|q| standing.get(q.id.as_str()))
+        .sum();
     let score = if quiz.questions.is_empty() {
         0.0
     } else {
         total / quiz.questions.len() as f64
     };
+    let missed = missed(quiz, &standing);
     Scored {
         quiz: quiz.slug.to_string(),
         results,
@@ -245,6 +238,21 @@ pub fn score(
         passed: score + 1e-9 >= quiz.pass_mark,
         missed,
     }
+}
+
+/// The questions of `quiz` not fully right, given the points of the learner's latest
+/// up-to-date answer to each (`standing`: question id -> points; a question missing from it
+/// was never answered, or changed since). What "retry the questions I missed" offers.
+pub fn missed(quiz: &Quiz, standing: &HashMap<String, f64>) -> Vec<String> {
+    quiz.questions
+        .iter()
+        .filter(|q| {
+            standing
+                .get(q.id.as_str())
+                .is_none_or(|&points| points < 1.0)
+        })
+        .map(|q| q.id.to_string())
+        .collect()
 }
 
 /// A stable fingerprint of a question as the learner saw it: editing it changes the hash,

@@ -1,13 +1,15 @@
 //! The progress store: one SQLite file (`.workbook/progress.db` by default) holding quiz
 //! attempts, grades and revealed hints. The web app and the CLI use these same functions.
 
+mod grades;
+mod hints;
 mod migrations;
+mod quizzes;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::Connection;
 
 use crate::grade::{GradeStatus, Report};
 
@@ -180,353 +182,6 @@ impl Store {
             .map_err(self.err())?;
         Ok(version as u64)
     }
-
-    /// Records a grade and its per-test results in one transaction.
-    pub fn record_grade(&mut self, report: &Report) -> Result<i64, StoreError> {
-        let json = serde_json::to_string(report).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let path = self.path.clone();
-        let err = move |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self.conn.transaction().map_err(&err)?;
-        tx.execute(
-            "INSERT INTO grades (exercise, status, passed, total, compile_ms, test_ms, report)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                report.exercise.as_str(),
-                report.status.as_str(),
-                report.score.passed as i64,
-                report.score.total as i64,
-                report.compile_ms as i64,
-                report.test_ms as i64,
-                json
-            ],
-        )
-        .map_err(&err)?;
-        let id = tx.last_insert_rowid();
-        for test in &report.tests {
-            tx.execute(
-                "INSERT INTO grade_tests (grade_id, name, status, duration_ms, message) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![id, test.name, test.status.as_str(), test.duration_ms as i64, test.message],
-            )
-            .map_err(&err)?;
-        }
-        tx.commit().map_err(&err)?;
-        Ok(id)
-    }
-
-    /// The latest grade of every exercise graded at least once.
-    pub fn latest_grades(&self) -> Result<HashMap<String, GradeRecord>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT exercise, report, graded_at FROM grades g
-                 WHERE id = (SELECT MAX(id) FROM grades WHERE exercise = g.exercise)",
-            )
-            .map_err(self.err())?;
-        let rows = stmt
-            .query_map([], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                ))
-            })
-            .map_err(self.err())?;
-        let mut latest = HashMap::new();
-        for row in rows {
-            let (exercise, json, graded_at) = row.map_err(self.err())?;
-            latest.insert(exercise, record(&json, graded_at)?);
-        }
-        Ok(latest)
-    }
-
-    /// The latest grade of one exercise.
-    pub fn latest_grade(&self, exercise: &str) -> Result<Option<GradeRecord>, StoreError> {
-        let row = self
-            .conn
-            .query_row(
-                "SELECT report, graded_at FROM grades WHERE exercise = ?1 ORDER BY id DESC LIMIT 1",
-                [exercise],
-                |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)),
-            )
-            .optional()
-            .map_err(self.err())?;
-        row.map(|(json, at)| record(&json, at)).transpose()
-    }
-
-    /// Records a quiz attempt with its answers in one transaction; returns the attempt's id.
-    pub fn record_attempt(
-        &mut self,
-        quiz: &str,
-        score: f64,
-        passed: bool,
-        answers: &[AnswerRecord],
-    ) -> Result<i64, StoreError> {
-        let path = self.path.clone();
-        let err = move |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self.conn.transaction().map_err(&err)?;
-        tx.execute(
-            "INSERT INTO quiz_attempts (quiz, score, passed) VALUES (?1, ?2, ?3)",
-            params![quiz, score, passed],
-        )
-        .map_err(&err)?;
-        let id = tx.last_insert_rowid();
-        tx.execute(
-            "INSERT INTO quiz_summaries (quiz, best_score, passed, attempts, last_attempt_at)
-             SELECT quiz, score, passed, 1, attempted_at FROM quiz_attempts WHERE id = ?1
-             ON CONFLICT (quiz) DO UPDATE SET
-                 best_score = MAX(best_score, excluded.best_score),
-                 passed = MAX(passed, excluded.passed),
-                 attempts = attempts + 1,
-                 last_attempt_at = MAX(last_attempt_at, excluded.last_attempt_at)",
-            [id],
-        )
-        .map_err(&err)?;
-        for a in answers {
-            tx.execute(
-                "INSERT INTO quiz_answers (attempt_id, question, question_hash, answer, correct, points)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![id, a.question, a.question_hash, a.answer, a.correct, a.points],
-            )
-            .map_err(&err)?;
-            // In the same transaction, so the latest answer never names a missing attempt.
-            tx.execute(
-                "INSERT INTO quiz_latest_answers (quiz, question, attempt_id) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (quiz, question) DO UPDATE SET attempt_id = excluded.attempt_id",
-                params![quiz, a.question, id],
-            )
-            .map_err(&err)?;
-        }
-        tx.commit().map_err(&err)?;
-        Ok(id)
-    }
-
-    /// The best score of every quiz attempted at least once. Read from `quiz_summaries`: one
-    /// row per quiz, however many attempts there were.
-    pub fn best_quiz_scores(&self) -> Result<HashMap<String, QuizBest>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT quiz, best_score, passed, attempts, last_attempt_at FROM quiz_summaries",
-            )
-            .map_err(self.err())?;
-        let rows = stmt
-            .query_map([], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    QuizBest {
-                        score: row.get(1)?,
-                        passed: row.get(2)?,
-                        attempts: usize::try_from(row.get::<_, i64>(3)?).unwrap_or(0),
-                        last_attempt_at: row.get(4)?,
-                    },
-                ))
-            })
-            .map_err(self.err())?;
-        rows.collect::<Result<_, _>>().map_err(self.err())
-    }
-
-    /// The latest stored answer to each question of `quiz`, by question id. Read by key from
-    /// `quiz_latest_answers`: one row per question, however many attempts there were.
-    pub fn latest_answers(&self, quiz: &str) -> Result<HashMap<String, AnswerRecord>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT a.question, a.question_hash, a.answer, a.correct, a.points
-                 FROM quiz_latest_answers l
-                 JOIN quiz_answers a ON a.attempt_id = l.attempt_id AND a.question = l.question
-                 WHERE l.quiz = ?1",
-            )
-            .map_err(self.err())?;
-        let rows = stmt
-            .query_map([quiz], |row| {
-                Ok(AnswerRecord {
-                    question: row.get(0)?,
-                    question_hash: row.get(1)?,
-                    answer: row.get(2)?,
-                    correct: row.get(3)?,
-                    points: row.get(4)?,
-                })
-            })
-            .map_err(self.err())?;
-        let mut latest = HashMap::new();
-        for row in rows {
-            let record = row.map_err(self.err())?;
-            latest.insert(record.question.clone(), record);
-        }
-        Ok(latest)
-    }
-
-    /// One stored attempt with its answers.
-    pub fn attempt(&self, id: i64) -> Result<Option<Attempt>, StoreError> {
-        let head = self
-            .conn
-            .query_row(
-                "SELECT quiz, score, passed FROM quiz_attempts WHERE id = ?1",
-                [id],
-                |row| {
-                    Ok((
-                        row.get::<_, String>(0)?,
-                        row.get::<_, f64>(1)?,
-                        row.get::<_, bool>(2)?,
-                    ))
-                },
-            )
-            .optional()
-            .map_err(self.err())?;
-        let Some((quiz, score, passed)) = head else {
-            return Ok(None);
-        };
-        let mut stmt = self
-            .conn
-            .prepare("SELECT question, question_hash, answer, correct, points FROM quiz_answers WHERE attempt_id = ?1")
-            .map_err(self.err())?;
-        let answers = stmt
-            .query_map([id], |row| {
-                Ok(AnswerRecord {
-                    question: row.get(0)?,
-                    question_hash: row.get(1)?,
-                    answer: row.get(2)?,
-                    correct: row.get(3)?,
-                    points: row.get(4)?,
-                })
-            })
-            .map_err(self.err())?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(self.err())?;
-        Ok(Some(Attempt {
-            quiz,
-            score,
-            passed,
-            answers,
-        }))
-    }
-
-    /// Every quiz attempt with its answers, oldest first (for `workbook export`).
-    pub fn all_attempts(&self) -> Result<Vec<(i64, String, Attempt)>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, attempted_at FROM quiz_attempts ORDER BY id")
-            .map_err(self.err())?;
-        let heads = stmt
-            .query_map([], |row| {
-                Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
-            })
-            .map_err(self.err())?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(self.err())?;
-        let mut attempts = Vec::new();
-        for (id, at) in heads {
-            if let Some(attempt) = self.attempt(id)? {
-                attempts.push((id, at, attempt));
-            }
-        }
-        Ok(attempts)
-    }
-
-    /// The best grade and the first pass of every exercise graded at least once.
-    pub fn grade_history(&self) -> Result<HashMap<String, GradeHistory>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT g.exercise, g.passed, g.total,
-                        (SELECT MIN(graded_at) FROM grades p WHERE p.exercise = g.exercise AND p.status = 'pass')
-                 FROM grades g
-                 WHERE g.id = (SELECT b.id FROM grades b WHERE b.exercise = g.exercise
-                               ORDER BY CAST(b.passed AS REAL) / MAX(b.total, 1) DESC, b.id ASC LIMIT 1)",
-            )
-            .map_err(self.err())?;
-        let rows = stmt
-            .query_map([], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    GradeHistory {
-                        best_passed: row.get(1)?,
-                        best_total: row.get(2)?,
-                        first_passed_at: row.get(3)?,
-                    },
-                ))
-            })
-            .map_err(self.err())?;
-        rows.collect::<Result<_, _>>().map_err(self.err())
-    }
-
-    /// Every grade, oldest first.
-    pub fn all_grades(&self) -> Result<Vec<GradeRow>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT exercise, status, passed, total, graded_at FROM grades ORDER BY id")
-            .map_err(self.err())?;
-        let rows = stmt
-            .query_map([], |row| {
-                Ok(GradeRow {
-                    exercise: row.get(0)?,
-                    status: row.get(1)?,
-                    passed: row.get(2)?,
-                    total: row.get(3)?,
-                    graded_at: row.get(4)?,
-                })
-            })
-            .map_err(self.err())?;
-        rows.collect::<Result<_, _>>().map_err(self.err())
-    }
-
-    /// How many hints each exercise has had revealed.
-    pub fn hint_counts(&self) -> Result<Vec<(String, usize)>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT exercise, COUNT(*) FROM hints GROUP BY exercise ORDER BY exercise")
-            .map_err(self.err())?;
-        let rows = stmt
-            .query_map([], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
-            })
-            .map_err(self.err())?;
-        rows.map(|r| r.map(|(e, n)| (e, usize::try_from(n).unwrap_or(0))))
-            .collect::<Result<_, _>>()
-            .map_err(self.err())
-    }
-
-    /// How many hints of `exercise` have been revealed.
-    pub fn revealed_hints(&self, exercise: &str) -> Result<usize, StoreError> {
-        let count: i64 = self
-            .conn
-            .query_row(
-                "SELECT COUNT(*) FROM hints WHERE exercise = ?1",
-                [exercise],
-                |row| row.get(0),
-            )
-            .map_err(self.err())?;
-        Ok(usize::try_from(count).unwrap_or(0))
-    }
-
-    /// Records that hint `index` (0-based) of `exercise` was revealed; revealing twice is a no-op.
-    pub fn reveal_hint(&self, exercise: &str, index: usize) -> Result<(), StoreError> {
-        self.conn
-            .execute(
-                "INSERT OR IGNORE INTO hints (exercise, hint_index) VALUES (?1, ?2)",
-                params![exercise, index as i64],
-            )
-            .map_err(self.err())?;
-        Ok(())
-    }
-}
-
-fn record(json: &str, graded_at: String) -> Result<GradeRecord, StoreError> {
-    let report: Report =
-        serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    Ok(GradeRecord {
-        status: report.status,
-        passed: report.score.passed,
-        total: report.score.total,
-        graded_at,
-        report,
-    })
 }
 
 #[cfg(test)]
@@ -584,21 +239,48 @@ mod tests {
     }
 
     #[test]
-    fn hints_are_counted_once_each() {
+    fn hints_are_revealed_in_order_and_stop_at_the_last() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("p.db")).unwrap();
-        store.reveal_hint("a", 0).unwrap();
-        store.reveal_hint("a", 0).unwrap();
-        store.reveal_hint("a", 1).unwrap();
+        let mut store = Store::open(&dir.path().join("p.db")).unwrap();
+        assert_eq!(store.reveal_next_hint("a", 2).unwrap(), Some(0));
+        assert_eq!(store.reveal_next_hint("a", 2).unwrap(), Some(1));
+        assert_eq!(store.reveal_next_hint("a", 2).unwrap(), None);
         assert_eq!(store.revealed_hints("a").unwrap(), 2);
         assert_eq!(store.revealed_hints("b").unwrap(), 0);
+        assert_eq!(store.hint_counts().unwrap(), vec![("a".to_string(), 2)]);
+    }
+
+    #[test]
+    fn two_connections_revealing_at_once_reveal_different_hints() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.db");
+        drop(Store::open(&path).unwrap());
+        let revealed: Vec<Option<usize>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..4)
+                .map(|_| {
+                    let path = path.clone();
+                    scope.spawn(move || {
+                        let mut store = Store::open(&path).unwrap();
+                        store.reveal_next_hint("a", 3).unwrap()
+                    })
+                })
+                .collect();
+            workers.into_iter().map(|w| w.join().unwrap()).collect()
+        });
+        let mut shown: Vec<usize> = revealed.iter().flatten().copied().collect();
+        shown.sort();
+        assert_eq!(shown, vec![0, 1, 2], "each hint once: {revealed:?}");
+        assert_eq!(revealed.iter().filter(|r| r.is_none()).count(), 1);
     }
 
     #[test]
     fn reopening_keeps_data_and_schema_version() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("p.db");
-        Store::open(&path).unwrap().reveal_hint("a", 0).unwrap();
+        Store::open(&path)
+            .unwrap()
+            .reveal_next_hint("a", 3)
+            .unwrap();
         let store = Store::open(&path).unwrap();
         assert_eq!(store.revealed_hints("a").unwrap(), 1);
         let version: i64 = store

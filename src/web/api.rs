@@ -20,11 +20,13 @@ use super::error::WebError;
 use super::media::{self, EVENT_STREAM, FORM, JSON};
 use super::security::{BODY_LIMIT, wants_json};
 use super::state::AppState;
-use crate::course::QuestionKind;
-use crate::grade::{self, Progress, Workdir};
+use crate::app::grading::{self, Graded};
+use crate::app::hints::{self, Reveal};
+use crate::app::quizzes::{self, Submitted};
+use crate::app::{self, AppError};
+use crate::grade::{Cancel, Progress};
 
-use crate::grade::scoring::{Answer, SubmissionError};
-use crate::store::AnswerRecord;
+use crate::grade::scoring::Answer;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -97,68 +99,12 @@ pub async fn submit_quiz(
 ) -> Result<Response, WebError> {
     let site = state.site();
     let course = &site.loaded.course;
-    let Some(quiz) = course.quizzes.get(slug.as_str()) else {
-        return Err(WebError::not_found(
-            format!("there is no quiz `{slug}`"),
-            true,
-        ));
-    };
-    let mut answers = read_submission(&headers, body).await?;
-    // A short answer that happens to be a number arrives from a form as a choice.
-    for question in quiz
-        .questions
-        .iter()
-        .filter(|q| q.kind == QuestionKind::Short)
-    {
-        if let Some(Answer::Choices(numbers)) = answers.get(question.id.as_str()) {
-            let text = numbers
-                .iter()
-                .map(|n| n.to_string())
-                .collect::<Vec<_>>()
-                .join(" ");
-            answers.insert(question.id.to_string(), Answer::Text(text));
-        }
+    if !course.quizzes.contains_key(slug.as_str()) {
+        return Err(AppError::UnknownQuiz(slug).into());
     }
-    let checked = crate::grade::scoring::validate(quiz, &answers).map_err(|e| match e {
-        SubmissionError::UnknownQuestion { .. } => WebError::not_found(e.to_string(), true),
-        other => WebError::json(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "INVALID_ANSWER",
-            other.to_string(),
-        ),
-    })?;
-
-    let latest = state
-        .read(|s| s.latest_answers(&slug))
-        .map_err(|e| WebError::internal(e, true))?;
-    let earlier = quiz
-        .questions
-        .iter()
-        .filter_map(|q| {
-            latest
-                .get(q.id.as_str())
-                .filter(|a| a.question_hash == crate::grade::scoring::question_hash(q))
-                .map(|a| (q.id.to_string(), a.points))
-        })
-        .collect();
-    let records: Vec<AnswerRecord> = checked
-        .iter()
-        .map(|(question, answer)| {
-            let points = crate::grade::scoring::points(question, answer, quiz.partial_credit);
-            AnswerRecord {
-                question: question.id.to_string(),
-                question_hash: crate::grade::scoring::question_hash(question),
-                answer: serde_json::to_string(answer).unwrap_or_default(),
-                correct: points >= 1.0,
-                points,
-            }
-        })
-        .collect();
-    let scored = crate::grade::scoring::score(quiz, checked, &earlier);
-    let attempt = state
-        .write(|s| s.record_attempt(&slug, scored.score, scored.passed, &records))
-        .map_err(|e| WebError::internal(e, true))?;
-
+    let answers = read_submission(&headers, body).await?;
+    let Submitted { attempt, scored } =
+        quizzes::submit_attempt(course, &slug, answers, state.as_ref())?;
     let lesson = course
         .lessons
         .iter()
@@ -205,31 +151,21 @@ pub async fn reveal_hint(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let site = state.site();
-    let Some(exercise) = site.loaded.course.exercises.get(slug.as_str()) else {
-        return Err(WebError::not_found(
-            format!("there is no exercise `{slug}`"),
-            true,
-        ));
-    };
-    let total = exercise.hints.len();
-    let revealed = state
-        .write(|s| {
-            let revealed = s.revealed_hints(&slug)?;
-            if revealed < total {
-                s.reveal_hint(&slug, revealed)?;
-            }
-            Ok(revealed)
-        })
-        .map_err(|e| WebError::internal(e, true))?;
+    let exercise = app::find_exercise(&site.loaded.course, &slug)?;
+    let reveal = hints::reveal_next_hint(exercise, state.as_ref())?;
     if !wants_json(&headers) {
         return Ok(Redirect::to(&format!("/exercises/{slug}#wb:hints")).into_response());
     }
-    let hint = exercise
-        .hints
-        .get(revealed)
-        .map(|h| state.renderer.inline(h));
+    let (number, total, hint) = match reveal {
+        Reveal::Next {
+            number,
+            total,
+            hint,
+        } => (number, total, Some(state.renderer.inline(hint))),
+        Reveal::AllSeen { hints } => (hints.len(), hints.len(), None),
+    };
     Ok(Json(json!({
-        "number": (revealed + 1).min(total),
+        "number": number,
         "total": total,
         "hint_html": hint,
     }))
@@ -244,101 +180,16 @@ pub async fn grade_exercise(
     Path(slug): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let site = state.site();
-    if !site.loaded.course.exercises.contains_key(slug.as_str()) {
-        return Err(WebError::not_found(
-            format!("there is no exercise `{slug}`"),
-            true,
-        ));
-    }
-    let streaming = media::accepts(&headers, EVENT_STREAM);
-    let page = format!("/exercises/{slug}");
+    app::find_exercise(&state.site().loaded.course, &slug)?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Event, Infallible>>(64);
+    let cancel = state.stop_grading.child();
+    cancel_when_page_goes(&tx, &cancel);
     let job_state = state.clone();
-    let job_cancel = state.stop_grading.child();
-    // A page that goes away cancels its grade at once, even while nothing is being sent.
-    let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
-    let (page_gone, gone_cancel) = (tx.clone(), job_cancel.clone());
-    tokio::spawn(async move {
-        tokio::select! {
-            _ = page_gone.closed() => gone_cancel.cancel(),
-            _ = done_rx => {}
-        }
-    });
-    let job = tokio::task::spawn_blocking(move || {
-        let _done = done_tx;
-        let site = job_state.site();
-        let course = &site.loaded.course;
-        let Some(exercise) = course.exercises.get(slug.as_str()) else {
-            return Err("the exercise disappeared".to_string());
-        };
-        let send = |event: Event| {
-            if tx.blocking_send(Ok(event)).is_err() {
-                job_cancel.cancel();
-            }
-        };
-        // The background build steps aside until this grade is done.
-        let _first = job_state.warmup.preempt();
-        if let Err(e) = crate::grade::pristine::ensure(course) {
-            send(json_event(
-                "error",
-                &json!({"message": format!("grading failed: {e}")}),
-            ));
-            return Err(e.to_string());
-        }
-        let crate_dir = course.root.join(&exercise.stub_dir);
-        let report = grade::grade(
-            course,
-            exercise,
-            &crate_dir,
-            &Workdir::of(course),
-            &job_cancel,
-            &mut |p| {
-                let event = match p {
-                    Progress::FirstBuild => json_event(
-                        "progress",
-                        &json!({"text": "First grade: compiling the exercises' dependencies once (a minute or two)…"}),
-                    ),
-                    Progress::Compiled { name } => {
-                        json_event("progress", &json!({"text": format!("compiling {name}")}))
-                    }
-                    Progress::Built => {
-                        json_event("progress", &json!({"text": "running the hidden tests…"}))
-                    }
-                    Progress::Running { name, index, total } => json_event(
-                        "progress",
-                        &json!({"text": format!("test {index}/{total}: {name}")}),
-                    ),
-                    Progress::Finished(outcome) => json_event("test", &outcome),
-                };
-                send(event);
-            },
-        );
-        match report {
-            Ok(report) => {
-                if let Err(e) = job_state.write(|s| s.record_grade(&report)) {
-                    send(json_event(
-                        "error",
-                        &json!({"message": format!("the grade could not be saved: {e}")}),
-                    ));
-                }
-                send(json_event("report", &report));
-                Ok(())
-            }
-            Err(e) => {
-                send(json_event(
-                    "error",
-                    &json!({"message": format!("grading failed: {e}")}),
-                ));
-                Err(e.to_string())
-            }
-        }
-    });
-
-    if streaming {
-        let stream = ReceiverStream::new(rx);
+    let job_slug = slug.clone();
+    let job = tokio::task::spawn_blocking(move || grade_job(&job_state, &job_slug, &tx, &cancel));
+    if media::accepts(&headers, EVENT_STREAM) {
         // Frequent keep-alives let the server notice a closed page within about a second.
-        return Ok(Sse::new(stream)
+        return Ok(Sse::new(ReceiverStream::new(rx))
             .keep_alive(KeepAlive::new().interval(std::time::Duration::from_millis(500)))
             .into_response());
     }
@@ -346,13 +197,66 @@ pub async fn grade_exercise(
     let mut rx = rx;
     while rx.recv().await.is_some() {}
     match job.await {
-        Ok(Ok(())) => Ok(Redirect::to(&page).into_response()),
-        Ok(Err(message)) => Err(WebError::json(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "GRADE_FAILED",
-            message,
-        )),
+        Ok(Ok(())) => Ok(Redirect::to(&format!("/exercises/{slug}")).into_response()),
+        Ok(Err(error)) => Err(error.into()),
         Err(e) => Err(WebError::internal(e, true)),
+    }
+}
+
+type Events = tokio::sync::mpsc::Sender<Result<Event, Infallible>>;
+
+/// A page that goes away cancels its grade at once, even while nothing is being sent.
+fn cancel_when_page_goes(tx: &Events, cancel: &Cancel) {
+    let (page_gone, cancel) = (tx.clone(), cancel.clone());
+    tokio::spawn(async move {
+        page_gone.closed().await;
+        cancel.cancel();
+    });
+}
+
+/// Grades `slug` and records it, sending each step to the page as an event.
+fn grade_job(state: &AppState, slug: &str, tx: &Events, cancel: &Cancel) -> Result<(), AppError> {
+    let site = state.site();
+    let course = &site.loaded.course;
+    let send = |event: Event| {
+        if tx.blocking_send(Ok(event)).is_err() {
+            cancel.cancel();
+        }
+    };
+    // The background build steps aside until this grade is done.
+    let _first = state.warmup.preempt();
+    let graded = app::find_exercise(course, slug).and_then(|exercise| {
+        grading::grade_and_record(course, exercise, state, cancel, &mut |p| {
+            send(progress_event(p))
+        })
+    });
+    match graded {
+        Ok(Graded { report, unsaved }) => {
+            if let Some(e) = unsaved {
+                let message = format!("the grade could not be saved: {e}");
+                send(json_event("error", &json!({ "message": message })));
+            }
+            send(json_event("report", &report));
+            Ok(())
+        }
+        Err(e) => {
+            send(json_event("error", &json!({"message": e.to_string()})));
+            Err(e)
+        }
+    }
+}
+
+/// One step of a grade as the page's stream shows it.
+fn progress_event(progress: Progress) -> Event {
+    let text = |text: String| json_event("progress", &json!({ "text": text }));
+    match progress {
+        Progress::FirstBuild => text(
+            "First grade: compiling the exercises' dependencies once (a minute or two)…".into(),
+        ),
+        Progress::Compiled { name } => text(format!("compiling {name}")),
+        Progress::Built => text("running the hidden tests…".into()),
+        Progress::Running { name, index, total } => text(format!("test {index}/{total}: {name}")),
+        Progress::Finished(outcome) => json_event("test", &outcome),
     }
 }
 

@@ -16,8 +16,6 @@ use crate::render::{Rendered, Renderer, escape};
 pub struct QuestionView {
     /// The question's id.
     pub id: String,
-    /// `single`, `multiple` or `short`.
-    pub kind: &'static str,
     /// The prompt as HTML.
     pub prompt_html: String,
     /// Options as (identity, HTML), in authored order.
@@ -91,7 +89,6 @@ impl Site {
                 .iter()
                 .map(|q| QuestionView {
                     id: q.id.to_string(),
-                    kind: q.kind.as_str(),
                     prompt_html: renderer.inline(&q.prompt),
                     options_html: q
                         .options

@@ -11,6 +11,7 @@ use axum::body::Bytes;
 use tokio::sync::{broadcast, watch};
 
 use super::site::Site;
+use crate::app::ProgressStore;
 use crate::grade::Cancel;
 use crate::grade::warmup::Warmup;
 use crate::render::Renderer;
@@ -109,26 +110,6 @@ impl AppState {
         let _ = self.reload.send(version);
     }
 
-    /// Runs `f` with the store; a write must go through [`AppState::write`].
-    pub fn read<T>(
-        &self,
-        f: impl FnOnce(&Store) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        let store = self.store.lock().unwrap_or_else(|p| p.into_inner());
-        f(&store)
-    }
-
-    /// Runs a writing `f` with the store and marks cached pages stale.
-    pub fn write<T>(
-        &self,
-        f: impl FnOnce(&mut Store) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
-        let result = f(&mut store);
-        self.local_writes.fetch_add(1, Ordering::SeqCst);
-        result
-    }
-
     /// A number that changes whenever progress changes, in this process or another one
     /// (`workbook grade` in a terminal): SQLite's data_version covers the others. It is
     /// asked at most every [`OTHERS_POLL`], so a page under load does not queue on the store.
@@ -170,5 +151,22 @@ impl AppState {
             );
         }
         Ok(body)
+    }
+}
+
+/// The use cases read and write progress through the server's one store; every write marks
+/// cached pages stale.
+impl ProgressStore for AppState {
+    fn read<T>(&self, f: impl FnOnce(&Store) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        self.store.read(f)
+    }
+
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let result = self.store.write(f);
+        self.local_writes.fetch_add(1, Ordering::SeqCst);
+        result
     }
 }

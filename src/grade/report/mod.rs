@@ -1,6 +1,13 @@
-//! The result of one grade, shared by the CLI (human, JSON, JUnit), the store and the web app.
+//! The result of one grade, shared by the CLI, the store and the web app, and its printers:
+//! one per format ([`human`], [`junit`], and JSON, which is the serde form of [`Report`]).
+
+mod human;
+mod junit;
 
 use serde::{Deserialize, Serialize};
+
+pub use human::human;
+pub use junit::junit;
 
 use crate::course::ExerciseSlug;
 

@@ -1,0 +1,105 @@
+//! The human printer: a report as a person at a terminal reads it, with a mark per test,
+//! the failure messages, the score, and a pointer to the next hint when something failed.
+
+use std::io::Write;
+
+use super::{Report, TestStatus};
+use crate::course::Exercise;
+
+/// Prints `report` for a person; `revealed_hints` says which hint to suggest on a failure.
+pub fn human(
+    report: &Report,
+    exercise: &Exercise,
+    revealed_hints: usize,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    writeln!(out, "{} ({})", exercise.title, exercise.slug)?;
+    if !report.compile_errors.is_empty() {
+        let in_tests = report.compile_errors.iter().all(|e| e.in_hidden_tests);
+        if in_tests {
+            writeln!(
+                out,
+                "\n✗ compile error: your crate compiles, but the hidden tests cannot use it.\n  Check that its public API (names, arguments, return types) matches the README.\n"
+            )?;
+        } else {
+            let first = report.compile_errors.iter().find_map(|e| {
+                e.file.as_ref().map(|f| match e.line {
+                    Some(line) => format!("{f}:{line}"),
+                    None => f.clone(),
+                })
+            });
+            writeln!(
+                out,
+                "\n✗ compile error{}\n",
+                first
+                    .map(|f| format!(": open {}/{f}", exercise.stub_dir.display()))
+                    .unwrap_or_default()
+            )?;
+        }
+        for error in &report.compile_errors {
+            writeln!(out, "{}\n", error.rendered)?;
+        }
+        return suggest_hint(exercise, revealed_hints, out);
+    }
+    if report.tests.is_empty() {
+        writeln!(out, "\n✗ no hidden test ran")?;
+        return Ok(());
+    }
+    writeln!(out)?;
+    for test in &report.tests {
+        let mark = match test.status {
+            TestStatus::Passed => "✓",
+            TestStatus::Failed => "✗",
+            TestStatus::TimedOut => "⏱",
+        };
+        writeln!(
+            out,
+            "{mark} {}  ({} ms)",
+            test.description, test.duration_ms
+        )?;
+        if test.status != TestStatus::Passed
+            && let Some(message) = &test.message
+        {
+            for line in message.lines() {
+                writeln!(out, "    {line}")?;
+            }
+        }
+    }
+    writeln!(
+        out,
+        "\nScore: {}/{} passed    compile {:.1} s, tests {:.1} s",
+        report.score.passed,
+        report.score.total,
+        report.compile_ms as f64 / 1000.0,
+        report.test_ms as f64 / 1000.0
+    )?;
+    if report.passed() {
+        writeln!(out, "All hidden tests pass. Well done!")?;
+    } else {
+        suggest_hint(exercise, revealed_hints, out)?;
+    }
+    Ok(())
+}
+
+/// Points at the next unrevealed hint, and repeats the latest one the learner has seen.
+fn suggest_hint(exercise: &Exercise, revealed: usize, out: &mut impl Write) -> std::io::Result<()> {
+    let total = exercise.hints.len();
+    if revealed > 0
+        && let Some(hint) = exercise.hints.get(revealed.min(total) - 1)
+    {
+        writeln!(
+            out,
+            "\nHint {} of {total} (revealed): {hint}",
+            revealed.min(total)
+        )?;
+    }
+    if revealed < total {
+        writeln!(
+            out,
+            "\nStuck? `workbook hint {}` reveals hint {} of {total}.",
+            exercise.slug,
+            revealed + 1
+        )?;
+    }
+    Ok(())
+}

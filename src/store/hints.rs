@@ -1,0 +1,74 @@
+//! Revealed hints: which hints of an exercise the learner has seen.
+
+use rusqlite::TransactionBehavior;
+
+use super::{Store, StoreError};
+
+impl Store {
+    /// How many hints each exercise has had revealed, by exercise slug.
+    pub fn hint_counts(&self) -> Result<Vec<(String, usize)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT exercise, COUNT(*) FROM hints GROUP BY exercise ORDER BY exercise")
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+            })
+            .map_err(self.err())?;
+        rows.map(|r| r.map(|(e, n)| (e, usize::try_from(n).unwrap_or(0))))
+            .collect::<Result<_, _>>()
+            .map_err(self.err())
+    }
+
+    /// How many hints of `exercise` have been revealed.
+    pub fn revealed_hints(&self, exercise: &str) -> Result<usize, StoreError> {
+        let count: i64 = self
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM hints WHERE exercise = ?1",
+                [exercise],
+                |row| row.get(0),
+            )
+            .map_err(self.err())?;
+        Ok(usize::try_from(count).unwrap_or(0))
+    }
+
+    /// Reveals the next hint of `exercise` (of `total`): the rule is "next index = number
+    /// revealed so far". Counting and recording happen in one immediate transaction, so two
+    /// front ends revealing at once reveal two different hints, never one twice. Returns the
+    /// 0-based index revealed, or `None` when all `total` were revealed already.
+    pub fn reveal_next_hint(
+        &mut self,
+        exercise: &str,
+        total: usize,
+    ) -> Result<Option<usize>, StoreError> {
+        let path = self.path.clone();
+        let err = move |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&err)?;
+        let revealed: i64 = tx
+            .query_row(
+                "SELECT COUNT(*) FROM hints WHERE exercise = ?1",
+                [exercise],
+                |row| row.get(0),
+            )
+            .map_err(&err)?;
+        let next = usize::try_from(revealed).unwrap_or(0);
+        if next >= total {
+            return Ok(None);
+        }
+        tx.execute(
+            "INSERT OR IGNORE INTO hints (exercise, hint_index) VALUES (?1, ?2)",
+            rusqlite::params![exercise, next as i64],
+        )
+        .map_err(&err)?;
+        tx.commit().map_err(&err)?;
+        Ok(Some(next))
+    }
+}

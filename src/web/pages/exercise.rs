@@ -1,0 +1,142 @@
+//! The exercise page: the README, the command to grade it, the latest grade and the hints
+//! revealed so far.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+
+use super::{Chrome, chrome, html, progress, render_error};
+use crate::app;
+use crate::course::Exercise;
+use crate::grade::{GradeStatus, TestOutcome, TestStatus};
+use crate::store::GradeRecord;
+use crate::web::error::WebError;
+use crate::web::security::wants_json;
+use crate::web::site::Site;
+use crate::web::state::AppState;
+
+#[derive(Template)]
+#[template(path = "exercise.html")]
+struct ExercisePage {
+    chrome: Chrome,
+    slug: String,
+    title: String,
+    difficulty: &'static str,
+    lesson: Option<(String, String)>,
+    folder: String,
+    grade: Option<GradeView>,
+    hints: Vec<String>,
+    hint_total: usize,
+    readme: String,
+}
+
+struct GradeView {
+    status: &'static str,
+    class: &'static str,
+    score: String,
+    when: String,
+    compile_errors: String,
+    tests: Vec<TestView>,
+}
+
+struct TestView {
+    mark: &'static str,
+    class: &'static str,
+    description: String,
+    duration_ms: u64,
+    message: String,
+}
+
+/// `GET /exercises/{slug}`: the README, the grade command, the last grade, the hints.
+pub async fn exercise(
+    State(state): State<Arc<AppState>>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let site = state.site();
+    let exercise = app::find_exercise(&site.loaded.course, &slug)
+        .map_err(|e| WebError::from(e).for_page(wants_json(&headers)))?;
+    let body = state
+        .page(&format!("/exercises/{slug}"), || {
+            exercise_page(&state, &site, exercise)?.render()
+        })
+        .map_err(render_error)?;
+    Ok(html(body))
+}
+
+fn exercise_page(
+    state: &AppState,
+    site: &Site,
+    exercise: &Exercise,
+) -> Result<ExercisePage, askama::Error> {
+    let course = &site.loaded.course;
+    let progress = progress(state)?;
+    let slug = exercise.slug.as_str();
+    Ok(ExercisePage {
+        chrome: chrome(
+            site,
+            &progress,
+            &exercise.title,
+            Some(exercise.lesson.0.as_str()),
+            "",
+        ),
+        slug: slug.to_string(),
+        title: exercise.title.clone(),
+        difficulty: exercise.difficulty.as_str(),
+        lesson: course
+            .lesson(exercise.lesson.0.as_str())
+            .map(|l| (l.slug.to_string(), l.title.clone())),
+        folder: exercise.stub_dir.display().to_string(),
+        grade: progress.grade(slug).map(grade_view),
+        hints: exercise
+            .hints
+            .iter()
+            .take(progress.hints_revealed(slug))
+            .map(|h| state.renderer.inline(h))
+            .collect(),
+        hint_total: exercise.hints.len(),
+        readme: site
+            .readmes
+            .get(slug)
+            .map(|r| r.html.clone())
+            .unwrap_or_default(),
+    })
+}
+
+fn grade_view(g: &GradeRecord) -> GradeView {
+    GradeView {
+        status: match g.status {
+            GradeStatus::Error => "compile error",
+            GradeStatus::Pass | GradeStatus::Fail => g.status.as_str(),
+        },
+        class: g.status.as_str(),
+        score: format!("{}/{} passed", g.passed, g.total),
+        when: g.graded_at.clone(),
+        compile_errors: g
+            .report
+            .compile_errors
+            .iter()
+            .map(|e| e.rendered.as_str())
+            .collect::<Vec<_>>()
+            .join("\n\n"),
+        tests: g.report.tests.iter().map(test_view).collect(),
+    }
+}
+
+fn test_view(t: &TestOutcome) -> TestView {
+    let (mark, class) = match t.status {
+        TestStatus::Passed => ("✓", "passed"),
+        TestStatus::Failed => ("✗", "failed"),
+        TestStatus::TimedOut => ("⏱", "timed_out"),
+    };
+    TestView {
+        mark,
+        class,
+        description: t.description.clone(),
+        duration_ms: t.duration_ms,
+        message: t.message.clone().unwrap_or_default(),
+    }
+}

@@ -1,0 +1,210 @@
+//! A lesson's quiz as the page shows it: every question (or only the missed ones on a
+//! retry), and, after an attempt, each answered question's verdict, key and explanation.
+//! Keys reach the page only for questions answered in the attempt on screen.
+
+use std::collections::HashMap;
+
+use crate::app::progress::Snapshot;
+use crate::app::quizzes;
+use crate::course::{AnswerKey, Lesson, Question, QuestionKind, Quiz};
+use crate::grade::scoring::{self, Answer, option_order, question_hash};
+use crate::store::{AnswerRecord, StoreError};
+use crate::web::site::{QuestionView, Site};
+use crate::web::state::AppState;
+
+/// The quiz, ready for `quiz.html`.
+pub(super) struct QuizView {
+    pub(super) slug: String,
+    pub(super) title: String,
+    pub(super) pass_percent: u32,
+    pub(super) best: Option<String>,
+    pub(super) questions: Vec<QuestionVm>,
+    pub(super) retrying: bool,
+    pub(super) retry_link: Option<String>,
+    pub(super) score_text: Option<String>,
+}
+
+/// One question. `kind` is matched exhaustively in the template: a new kind of question
+/// does not compile until the page knows how to ask it.
+pub(super) struct QuestionVm {
+    pub(super) id: String,
+    pub(super) kind: QuestionKind,
+    pub(super) prompt_html: String,
+    /// Say "Select all that apply" (a `multiple` question whose prompt does not say it).
+    pub(super) select_all: bool,
+    pub(super) options: Vec<OptionVm>,
+    pub(super) changed: bool,
+    pub(super) typed: String,
+    pub(super) result_class: &'static str,
+    pub(super) feedback: Option<Feedback>,
+}
+
+pub(super) struct OptionVm {
+    pub(super) value: usize,
+    pub(super) html: String,
+    pub(super) correct: bool,
+    pub(super) chosen: bool,
+}
+
+pub(super) struct Feedback {
+    pub(super) verdict: &'static str,
+    pub(super) accepted: String,
+    pub(super) explanation_html: String,
+}
+
+/// What the visit asks to see.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct QuizShown {
+    /// The results of this attempt (where a form post without JavaScript lands).
+    pub(super) attempt: Option<i64>,
+    /// Only the questions not yet answered right.
+    pub(super) retrying: bool,
+}
+
+/// The quiz `slug` of `lesson`, or `None` when the course has no such quiz.
+pub(super) fn quiz_view(
+    state: &AppState,
+    site: &Site,
+    slug: &str,
+    lesson: &Lesson,
+    progress: &Snapshot,
+    shown: QuizShown,
+) -> Result<Option<QuizView>, StoreError> {
+    let (Some(quiz), Some(views)) = (site.loaded.course.quizzes.get(slug), site.quizzes.get(slug))
+    else {
+        return Ok(None);
+    };
+    let latest = quizzes::latest_answers(quiz, state)?;
+    let attempt = match shown.attempt {
+        Some(id) => quizzes::attempt(quiz, id, state)?,
+        None => None,
+    };
+    let answered: HashMap<&str, &AnswerRecord> = attempt
+        .iter()
+        .flat_map(|a| a.answers.iter().map(|r| (r.question.as_str(), r)))
+        .collect();
+    let missed = scoring::missed(quiz, &quizzes::standing(quiz, &latest));
+    // Retrying makes sense only when some, but not all, questions were missed.
+    let can_retry = !missed.is_empty() && missed.len() < quiz.questions.len();
+    let retrying = shown.retrying && can_retry;
+    let questions = quiz
+        .questions
+        .iter()
+        .zip(views)
+        .filter(|(q, _)| !retrying || missed.iter().any(|m| m == q.id.as_str()))
+        .map(|(question, view)| {
+            let seen = Seen {
+                answered: answered.get(question.id.as_str()).copied(),
+                latest: latest.get(question.id.as_str()),
+            };
+            question_vm(state, site, slug, question, view, seen)
+        })
+        .collect();
+    Ok(Some(QuizView {
+        slug: slug.to_string(),
+        title: quiz.title.clone(),
+        pass_percent: (quiz.pass_mark * 100.0).round() as u32,
+        best: best_text(progress, slug),
+        questions,
+        retrying,
+        retry_link: (!latest.is_empty() && can_retry)
+            .then(|| format!("/lessons/{}?retry=missed#wb:quiz", lesson.slug)),
+        score_text: attempt.map(|a| score_text(quiz, a.score, a.passed)),
+    }))
+}
+
+/// What the learner did with one question: their answer in the attempt on screen, and
+/// their latest answer ever.
+struct Seen<'a> {
+    answered: Option<&'a AnswerRecord>,
+    latest: Option<&'a AnswerRecord>,
+}
+
+fn question_vm(
+    state: &AppState,
+    site: &Site,
+    slug: &str,
+    question: &Question,
+    view: &QuestionView,
+    seen: Seen<'_>,
+) -> QuestionVm {
+    let answer: Option<Answer> = seen
+        .answered
+        .and_then(|a| serde_json::from_str(&a.answer).ok());
+    let (chosen, typed) = match answer {
+        Some(Answer::Choices(c)) => (c, String::new()),
+        Some(Answer::Text(t)) => (Vec::new(), t),
+        None => (Vec::new(), String::new()),
+    };
+    // The key is shown only for a question answered in the attempt on screen.
+    let key: Vec<usize> = match (&question.answer, seen.answered) {
+        (AnswerKey::Choices(k), Some(_)) => k.iter().copied().collect(),
+        (AnswerKey::Choices(_) | AnswerKey::Accepted(_), _) => Vec::new(),
+    };
+    let options = option_order(question, &state.learner_seed)
+        .into_iter()
+        .filter_map(|i| view.options_html.get(i))
+        .map(|(value, html)| OptionVm {
+            value: *value,
+            html: html.clone(),
+            correct: key.contains(value),
+            chosen: chosen.contains(value),
+        })
+        .collect();
+    QuestionVm {
+        id: view.id.clone(),
+        kind: question.kind,
+        select_all: question.kind == QuestionKind::Multiple
+            && !view.prompt_html.to_lowercase().contains("all that apply"),
+        prompt_html: view.prompt_html.clone(),
+        options,
+        changed: seen
+            .latest
+            .is_some_and(|a| a.question_hash != question_hash(question)),
+        typed,
+        result_class: match seen.answered {
+            Some(a) if a.correct => "right",
+            Some(_) => "wrong",
+            None => "",
+        },
+        feedback: seen.answered.map(|a| feedback(site, slug, question, a)),
+    }
+}
+
+fn feedback(site: &Site, slug: &str, question: &Question, answered: &AnswerRecord) -> Feedback {
+    Feedback {
+        verdict: if answered.correct {
+            "Right."
+        } else if answered.points > 0.0 {
+            "Partly right."
+        } else {
+            "Not quite."
+        },
+        accepted: match &question.answer {
+            AnswerKey::Accepted(accepted) => accepted.join(", "),
+            AnswerKey::Choices(_) => String::new(),
+        },
+        explanation_html: site
+            .explanations
+            .get(slug)
+            .and_then(|e| e.get(question.id.as_str()))
+            .cloned()
+            .unwrap_or_default(),
+    }
+}
+
+fn best_text(progress: &Snapshot, slug: &str) -> Option<String> {
+    progress.quiz(slug).map(|b| {
+        let attempts = if b.attempts == 1 { "" } else { "s" };
+        format!("{:.0}% ({} attempt{attempts})", b.score * 100.0, b.attempts)
+    })
+}
+
+fn score_text(quiz: &Quiz, score: f64, passed: bool) -> String {
+    format!(
+        "Score: {:.0}% (pass mark {:.0}%) — {}",
+        score * 100.0,
+        quiz.pass_mark * 100.0,
+        if passed { "passed!" } else { "not yet passed." }
+    )
+}
