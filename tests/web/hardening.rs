@@ -343,7 +343,7 @@ async fn every_response_carries_the_security_headers() {
 /// `attempt <n>`. Returns the attempts' ids.
 fn record_attempts(store: &mut Store, quiz: &workbook::course::Quiz, count: usize) -> Vec<i64> {
     use workbook::course::QuestionKind;
-    use workbook::scoring::question_hash;
+    use workbook::grade::scoring::question_hash;
     use workbook::store::AnswerRecord;
     (0..count)
         .map(|n| {
