@@ -104,55 +104,56 @@ fn print_table(rows: &[Verification], out: &mut impl Write) -> std::io::Result<b
         )?;
     }
     writeln!(out, "{:<width$}  {:<34}  solution", "exercise", "stub")?;
-    let mut all_ok = true;
     for row in rows {
-        let stub = match &row.stub {
-            Ok(r) if !r.compile_errors.is_empty() => "FAIL: does not compile".to_string(),
-            Ok(r) if r.score.total == 0 => "FAIL: no hidden test ran".to_string(),
-            Ok(r) if row.stub_ok() => format!(
-                "ok: fails {} of {} tests",
-                r.score.total - r.score.passed,
-                r.score.total
-            ),
-            Ok(r) => format!("FAIL: passes all {} tests", r.score.total),
-            Err(e) => format!("FAIL: {e}"),
-        };
-        let solution = match &row.solution {
-            None => "not present (learner edition)".to_string(),
-            Some(Ok(r)) if !r.compile_errors.is_empty() => "FAIL: does not compile".to_string(),
-            Some(Ok(r)) if row.solution_ok() => {
-                format!("ok: passes {} of {} tests", r.score.passed, r.score.total)
-            }
-            Some(Ok(r)) => {
-                let failing: Vec<&str> = r
-                    .tests
-                    .iter()
-                    .filter(|t| t.status != TestStatus::Passed)
-                    .map(|t| t.name.as_str())
-                    .collect();
-                format!("FAIL: fails {}", failing.join(", "))
-            }
-            Some(Err(e)) => format!("FAIL: {e}"),
-        };
-        all_ok &= row.stub_ok() && row.solution_ok();
+        let (stub, solution) = (stub_cell(row), solution_cell(row));
         writeln!(out, "{:<width$}  {stub:<34}  {solution}", row.slug)?;
     }
-    writeln!(
-        out,
-        "\n{}",
-        if all_ok && learner_edition {
-            format!(
-                "checked {} exercise(s): every stub compiles and fails; the solutions are not present, so they were not verified",
-                rows.len()
-            )
-        } else if all_ok {
-            format!(
-                "verified {} exercise(s): every stub fails and every solution passes",
-                rows.len()
-            )
-        } else {
-            "verification FAILED".to_string()
-        }
-    )?;
+    let all_ok = rows.iter().all(|r| r.stub_ok() && r.solution_ok());
+    let verdict = match (all_ok, learner_edition) {
+        (true, true) => format!(
+            "checked {} exercise(s): every stub compiles and fails; the solutions are not present, so they were not verified",
+            rows.len()
+        ),
+        (true, false) => format!(
+            "verified {} exercise(s): every stub fails and every solution passes",
+            rows.len()
+        ),
+        (false, _) => "verification FAILED".to_string(),
+    };
+    writeln!(out, "\n{verdict}")?;
     Ok(all_ok)
+}
+
+fn stub_cell(row: &Verification) -> String {
+    match &row.stub {
+        Ok(r) if !r.compile_errors.is_empty() => "FAIL: does not compile".to_string(),
+        Ok(r) if r.score.total == 0 => "FAIL: no hidden test ran".to_string(),
+        Ok(r) if row.stub_ok() => format!(
+            "ok: fails {} of {} tests",
+            r.score.total - r.score.passed,
+            r.score.total
+        ),
+        Ok(r) => format!("FAIL: passes all {} tests", r.score.total),
+        Err(e) => format!("FAIL: {e}"),
+    }
+}
+
+fn solution_cell(row: &Verification) -> String {
+    match &row.solution {
+        None => "not present (learner edition)".to_string(),
+        Some(Ok(r)) if !r.compile_errors.is_empty() => "FAIL: does not compile".to_string(),
+        Some(Ok(r)) if row.solution_ok() => {
+            format!("ok: passes {} of {} tests", r.score.passed, r.score.total)
+        }
+        Some(Ok(r)) => {
+            let failing: Vec<&str> = r
+                .tests
+                .iter()
+                .filter(|t| t.status != TestStatus::Passed)
+                .map(|t| t.name.as_str())
+                .collect();
+            format!("FAIL: fails {}", failing.join(", "))
+        }
+        Some(Err(e)) => format!("FAIL: {e}"),
+    }
 }

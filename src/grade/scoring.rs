@@ -126,8 +126,12 @@ fn check_shape(question: &Question, answer: &Answer) -> Result<(), String> {
         (QuestionKind::Short, Answer::Choices(_)) => {
             Err("this is a short-answer question: send text".into())
         }
-        (_, Answer::Text(_)) => Err("this is a choice question: send option numbers".into()),
-        (kind, Answer::Choices(choices)) => check_choices(kind, question.options.len(), choices),
+        (QuestionKind::Single | QuestionKind::Multiple, Answer::Text(_)) => {
+            Err("this is a choice question: send option numbers".into())
+        }
+        (kind @ (QuestionKind::Single | QuestionKind::Multiple), Answer::Choices(choices)) => {
+            check_choices(kind, question.options.len(), choices)
+        }
     }
 }
 
@@ -180,7 +184,10 @@ pub fn points(question: &Question, answer: &Answer, partial_credit: bool) -> f64
                 0.0
             }
         }
-        _ => 0.0,
+        // An answer of the other shape earns nothing (validate refuses it before scoring).
+        (AnswerKey::Accepted(_), Answer::Choices(_)) | (AnswerKey::Choices(_), Answer::Text(_)) => {
+            0.0
+        }
     }
 }
 

@@ -183,10 +183,13 @@ pub async fn grade_exercise(
     app::find_exercise(&state.site().loaded.course, &slug)?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Event, Infallible>>(64);
     let cancel = state.stop_grading.child();
-    cancel_when_page_goes(&tx, &cancel);
+    let done = cancel_when_page_goes(&tx, &cancel);
     let job_state = state.clone();
     let job_slug = slug.clone();
-    let job = tokio::task::spawn_blocking(move || grade_job(&job_state, &job_slug, &tx, &cancel));
+    let job = tokio::task::spawn_blocking(move || {
+        let _done = done;
+        grade_job(&job_state, &job_slug, &tx, &cancel)
+    });
     if media::accepts(&headers, EVENT_STREAM) {
         // Frequent keep-alives let the server notice a closed page within about a second.
         return Ok(Sse::new(ReceiverStream::new(rx))
@@ -205,13 +208,19 @@ pub async fn grade_exercise(
 
 type Events = tokio::sync::mpsc::Sender<Result<Event, Infallible>>;
 
-/// A page that goes away cancels its grade at once, even while nothing is being sent.
-fn cancel_when_page_goes(tx: &Events, cancel: &Cancel) {
+/// A page that goes away cancels its grade at once, even while nothing is being sent. The
+/// watch ends when the returned sender is dropped (the grade is over), so that its copy of
+/// `tx` does not hold the event stream open.
+fn cancel_when_page_goes(tx: &Events, cancel: &Cancel) -> tokio::sync::oneshot::Sender<()> {
     let (page_gone, cancel) = (tx.clone(), cancel.clone());
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
-        page_gone.closed().await;
-        cancel.cancel();
+        tokio::select! {
+            _ = page_gone.closed() => cancel.cancel(),
+            _ = done_rx => {}
+        }
     });
+    done_tx
 }
 
 /// Grades `slug` and records it, sending each step to the page as an event.

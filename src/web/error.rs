@@ -1,12 +1,15 @@
 //! Error responses: a JSON envelope `{"error":{"code","message"}}` for API calls and form
 //! posts from scripts, a small HTML page for a person's browser.
 
+use askama::Template;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 
-use crate::render::escape;
+use crate::app::AppError;
+use crate::grade::scoring::SubmissionError;
+use crate::store::StoreError;
 
 /// A request that cannot be served, with what to tell the client.
 #[derive(Debug)]
@@ -61,19 +64,80 @@ impl WebError {
     }
 }
 
+/// A use case's error, answered as JSON (the actions that fail this way are API calls and
+/// scripts' form posts; a page turns it into HTML with [`WebError::for_page`]).
+impl From<AppError> for WebError {
+    fn from(error: AppError) -> WebError {
+        let message = error.to_string();
+        match error {
+            AppError::UnknownExercise { slug, .. } => {
+                WebError::not_found(format!("there is no exercise `{slug}`"), true)
+            }
+            AppError::UnknownQuiz(_)
+            | AppError::Submission(SubmissionError::UnknownQuestion { .. }) => {
+                WebError::not_found(message, true)
+            }
+            AppError::Submission(SubmissionError::Empty | SubmissionError::Invalid { .. }) => {
+                WebError::json(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_ANSWER", message)
+            }
+            AppError::Grade { .. } => {
+                WebError::json(StatusCode::INTERNAL_SERVER_ERROR, "GRADE_FAILED", message)
+            }
+            AppError::NotInAnExercise { .. }
+            | AppError::Course(_)
+            | AppError::NoLearnerRepository(_)
+            | AppError::Sandbox(_)
+            | AppError::Pristine(_)
+            | AppError::Store(_)
+            | AppError::Io(_) => WebError::internal(message, true),
+        }
+    }
+}
+
+/// The store failing is the server's own failure.
+impl From<StoreError> for WebError {
+    fn from(error: StoreError) -> WebError {
+        WebError::internal(error, true)
+    }
+}
+
+/// A template that cannot render is the server's own failure, shown as a page.
+impl From<askama::Error> for WebError {
+    fn from(error: askama::Error) -> WebError {
+        WebError::internal(error, false)
+    }
+}
+
+impl WebError {
+    /// The same error answered as an HTML page, unless the client asked for JSON.
+    pub fn for_page(self, wants_json: bool) -> WebError {
+        WebError {
+            json: wants_json,
+            ..self
+        }
+    }
+}
+
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         if self.json {
             let body = json!({ "error": { "code": self.code, "message": self.message } });
             return (self.status, Json(body)).into_response();
         }
-        let html = format!(
-            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-             <title>{status} · Backend Workbook</title><link rel=\"stylesheet\" href=\"/static/app.css\"></head>\
-             <body><main class=\"lesson\"><h1>{status}</h1><p>{message}</p><p><a href=\"/\">Back to the course</a></p></main></body></html>",
-            status = self.status,
-            message = escape(&self.message)
-        );
+        let page = ErrorPage {
+            status: self.status.to_string(),
+            message: &self.message,
+        };
+        // askama escapes the message; a page that cannot render falls back to plain text.
+        let html = page.render().unwrap_or_else(|_| self.message.clone());
         (self.status, Html(html)).into_response()
     }
+}
+
+/// The HTML page of an error, for a person's browser.
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    status: String,
+    message: &'a str,
 }

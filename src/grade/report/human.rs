@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use super::{Report, TestStatus};
+use super::{Report, TestOutcome, TestStatus};
 use crate::course::Exercise;
 
 /// Prints `report` for a person; `revealed_hints` says which hint to suggest on a failure.
@@ -15,30 +15,7 @@ pub fn human(
 ) -> std::io::Result<()> {
     writeln!(out, "{} ({})", exercise.title, exercise.slug)?;
     if !report.compile_errors.is_empty() {
-        let in_tests = report.compile_errors.iter().all(|e| e.in_hidden_tests);
-        if in_tests {
-            writeln!(
-                out,
-                "\n✗ compile error: your crate compiles, but the hidden tests cannot use it.\n  Check that its public API (names, arguments, return types) matches the README.\n"
-            )?;
-        } else {
-            let first = report.compile_errors.iter().find_map(|e| {
-                e.file.as_ref().map(|f| match e.line {
-                    Some(line) => format!("{f}:{line}"),
-                    None => f.clone(),
-                })
-            });
-            writeln!(
-                out,
-                "\n✗ compile error{}\n",
-                first
-                    .map(|f| format!(": open {}/{f}", exercise.stub_dir.display()))
-                    .unwrap_or_default()
-            )?;
-        }
-        for error in &report.compile_errors {
-            writeln!(out, "{}\n", error.rendered)?;
-        }
+        compile_errors(report, exercise, out)?;
         return suggest_hint(exercise, revealed_hints, out);
     }
     if report.tests.is_empty() {
@@ -47,23 +24,7 @@ pub fn human(
     }
     writeln!(out)?;
     for test in &report.tests {
-        let mark = match test.status {
-            TestStatus::Passed => "✓",
-            TestStatus::Failed => "✗",
-            TestStatus::TimedOut => "⏱",
-        };
-        writeln!(
-            out,
-            "{mark} {}  ({} ms)",
-            test.description, test.duration_ms
-        )?;
-        if test.status != TestStatus::Passed
-            && let Some(message) = &test.message
-        {
-            for line in message.lines() {
-                writeln!(out, "    {line}")?;
-            }
-        }
+        test_line(test, out)?;
     }
     writeln!(
         out,
@@ -77,6 +38,58 @@ pub fn human(
         writeln!(out, "All hidden tests pass. Well done!")?;
     } else {
         suggest_hint(exercise, revealed_hints, out)?;
+    }
+    Ok(())
+}
+
+/// Where the compile error is (the learner's file, or the API the hidden tests expect),
+/// then the compiler's own messages.
+fn compile_errors(
+    report: &Report,
+    exercise: &Exercise,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    let in_tests = report.compile_errors.iter().all(|e| e.in_hidden_tests);
+    if in_tests {
+        writeln!(
+            out,
+            "\n✗ compile error: your crate compiles, but the hidden tests cannot use it.\n  Check that its public API (names, arguments, return types) matches the README.\n"
+        )?;
+    } else {
+        let first = report.compile_errors.iter().find_map(|e| {
+            e.file.as_ref().map(|f| match e.line {
+                Some(line) => format!("{f}:{line}"),
+                None => f.clone(),
+            })
+        });
+        writeln!(
+            out,
+            "\n✗ compile error{}\n",
+            first
+                .map(|f| format!(": open {}/{f}", exercise.stub_dir.display()))
+                .unwrap_or_default()
+        )?;
+    }
+    for error in &report.compile_errors {
+        writeln!(out, "{}\n", error.rendered)?;
+    }
+    Ok(())
+}
+
+/// One test: its mark, description and time, and the message of a test that did not pass.
+fn test_line(test: &TestOutcome, out: &mut impl Write) -> std::io::Result<()> {
+    let mark = test.status.mark();
+    writeln!(
+        out,
+        "{mark} {}  ({} ms)",
+        test.description, test.duration_ms
+    )?;
+    if test.status != TestStatus::Passed
+        && let Some(message) = &test.message
+    {
+        for line in message.lines() {
+            writeln!(out, "    {line}")?;
+        }
     }
     Ok(())
 }

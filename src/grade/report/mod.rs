@@ -110,6 +110,15 @@ impl TestStatus {
             TestStatus::TimedOut => "timed out",
         }
     }
+
+    /// The mark shown beside a test, in the terminal and on the page.
+    pub fn mark(self) -> &'static str {
+        match self {
+            TestStatus::Passed => "✓",
+            TestStatus::Failed => "✗",
+            TestStatus::TimedOut => "⏱",
+        }
+    }
 }
 
 /// The outcome of one hidden test.

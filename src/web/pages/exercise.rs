@@ -127,14 +127,14 @@ fn grade_view(g: &GradeRecord) -> GradeView {
 }
 
 fn test_view(t: &TestOutcome) -> TestView {
-    let (mark, class) = match t.status {
-        TestStatus::Passed => ("✓", "passed"),
-        TestStatus::Failed => ("✗", "failed"),
-        TestStatus::TimedOut => ("⏱", "timed_out"),
-    };
     TestView {
-        mark,
-        class,
+        mark: t.status.mark(),
+        // CSS classes cannot hold the space of "timed out".
+        class: match t.status {
+            TestStatus::Passed => "passed",
+            TestStatus::Failed => "failed",
+            TestStatus::TimedOut => "timed_out",
+        },
         description: t.description.clone(),
         duration_ms: t.duration_ms,
         message: t.message.clone().unwrap_or_default(),

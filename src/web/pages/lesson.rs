@@ -10,7 +10,8 @@ use serde::Deserialize;
 
 use super::quiz::{QuizShown, QuizView, quiz_view};
 use super::{Chrome, chrome, exercise_pill, html, progress, render_error};
-use crate::course::{Lesson, QuestionKind};
+use crate::app::progress::Snapshot;
+use crate::course::{Course, Lesson, QuestionKind};
 use crate::render::TocEntry;
 use crate::web::error::WebError;
 use crate::web::security::wants_json;
@@ -96,21 +97,7 @@ fn lesson_page(
         i.and_then(|i| course.lessons.get(i))
             .map(|l| (l.slug.to_string(), l.title.clone()))
     };
-    let exercises = lesson
-        .exercises
-        .iter()
-        .filter_map(|(slug, _)| course.exercises.get(slug))
-        .map(|e| {
-            let pill = exercise_pill(progress, e.slug.as_str());
-            ExerciseCard {
-                slug: e.slug.to_string(),
-                title: e.title.clone(),
-                difficulty: e.difficulty.as_str(),
-                text: pill.text,
-                class: pill.class,
-            }
-        })
-        .collect();
+    let exercises = exercise_cards(course, lesson, progress);
     let quiz = match &lesson.quiz {
         Some((slug, _)) => {
             let shown = QuizShown {
@@ -141,4 +128,23 @@ fn lesson_page(
         prev: neighbour(position.checked_sub(1)),
         next: neighbour(Some(position + 1)),
     })
+}
+
+/// The lesson's exercises, each with its latest grade as a pill.
+fn exercise_cards(course: &Course, lesson: &Lesson, progress: &Snapshot) -> Vec<ExerciseCard> {
+    lesson
+        .exercises
+        .iter()
+        .filter_map(|(slug, _)| course.exercises.get(slug))
+        .map(|e| {
+            let pill = exercise_pill(progress, e.slug.as_str());
+            ExerciseCard {
+                slug: e.slug.to_string(),
+                title: e.title.clone(),
+                difficulty: e.difficulty.as_str(),
+                text: pill.text,
+                class: pill.class,
+            }
+        })
+        .collect()
 }
