@@ -11,11 +11,7 @@ impl Store {
     /// Records a grade and its per-test results in one transaction.
     pub fn record_grade(&mut self, report: &Report) -> Result<i64, StoreError> {
         let json = serde_json::to_string(report).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let path = self.path.clone();
-        let err = move |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
+        let err = self.tx_err();
         let tx = self.conn.transaction().map_err(&err)?;
         tx.execute(
             "INSERT INTO grades (exercise, status, passed, total, compile_ms, test_ms, report)

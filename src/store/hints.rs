@@ -43,11 +43,7 @@ impl Store {
         exercise: &str,
         total: usize,
     ) -> Result<Option<usize>, StoreError> {
-        let path = self.path.clone();
-        let err = move |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
+        let err = self.tx_err();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)

@@ -173,6 +173,16 @@ impl Store {
         }
     }
 
+    /// Like [`Store::err`], but owning its copy of the path, so it can be used while a
+    /// transaction borrows the connection mutably.
+    fn tx_err(&self) -> impl Fn(rusqlite::Error) -> StoreError + 'static {
+        let path = self.path.clone();
+        move |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        }
+    }
+
     /// Changes whenever another connection commits a change (SQLite's `data_version`), so a
     /// long-running reader can tell that its cached view is stale.
     pub fn data_version(&self) -> Result<u64, StoreError> {

@@ -16,11 +16,7 @@ impl Store {
         passed: bool,
         answers: &[AnswerRecord],
     ) -> Result<i64, StoreError> {
-        let path = self.path.clone();
-        let err = move |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
+        let err = self.tx_err();
         let tx = self.conn.transaction().map_err(&err)?;
         tx.execute(
             "INSERT INTO quiz_attempts (quiz, score, passed) VALUES (?1, ?2, ?3)",
