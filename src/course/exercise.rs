@@ -326,6 +326,7 @@ impl Folders<'_> {
         }
     }
 
+    /// Returns `<grader_dir>/solution`, where the reference solution's crate belongs.
     fn solution_dir(&self) -> PathBuf {
         self.grader_dir.join("solution")
     }
@@ -371,7 +372,8 @@ impl Folders<'_> {
         .unwrap_or_default()
     }
 
-    /// Returns the stub's manifest, once it is read, after comparing the solution's with it.
+    /// Returns the stub's manifest when it can be read, having compared the solution's
+    /// manifest with it.
     fn manifests(&self, present: &Present, problems: &mut Vec<Diagnostic>) -> Option<Manifest> {
         let manifest = if present.manifest {
             or_report(

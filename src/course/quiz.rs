@@ -149,6 +149,7 @@ pub fn load(root: &Path, rel: &Path, problems: &mut Vec<Diagnostic>) -> Option<Q
     })
 }
 
+/// Pushes a problem at a span of the quiz file.
 type Report<'a> = dyn FnMut(Range<usize>, Code, String) + 'a;
 
 /// Reads and parses the quiz file. Returns its text (for line numbers) and its tables, or
