@@ -152,7 +152,45 @@ impl Code {
     pub fn severity(self) -> Severity {
         match self {
             Code::OrphanQuiz => Severity::Warning,
-            _ => Severity::Error,
+            Code::Unreadable
+            | Code::NotUtf8
+            | Code::BinaryFile
+            | Code::EmptyFile
+            | Code::FrontMatterMissing
+            | Code::FrontMatterUnclosed
+            | Code::TomlSyntax
+            | Code::InvalidField
+            | Code::LessonFileName
+            | Code::DuplicateLessonNumber
+            | Code::DuplicateLessonSlug
+            | Code::UnknownQuiz
+            | Code::UnknownExercise
+            | Code::UnknownLesson
+            | Code::ExerciseLessonMismatch
+            | Code::QuizReused
+            | Code::QuizEmpty
+            | Code::AnswerMissing
+            | Code::AnswerOutOfRange
+            | Code::AnswerType
+            | Code::SingleWithManyAnswers
+            | Code::DuplicateQuestionId
+            | Code::OptionsEmpty
+            | Code::DuplicateOption
+            | Code::ExplanationMissing
+            | Code::BrokenLink
+            | Code::MissingFile
+            | Code::SolutionCrateName
+            | Code::SolutionDependencies
+            | Code::DependencyMismatch
+            | Code::OrphanGrader
+            | Code::NotKebabCase
+            | Code::NoLessons
+            | Code::CodeDoesNotCompile
+            | Code::CodeFails
+            | Code::LinkOutsideCourse
+            | Code::UntestedRule
+            | Code::TestWithoutRule
+            | Code::UnknownRule => Severity::Error,
         }
     }
 }

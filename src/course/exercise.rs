@@ -10,7 +10,7 @@ use toml::Spanned;
 use super::diagnostic::{Code, Diagnostic};
 use super::ids::{ExerciseSlug, LessonSlug};
 use super::outline::Outline;
-use super::source::{is_kebab_case, outside_course, parse_toml, read_text, span_line};
+use super::source::{is_kebab_case, or_report, outside_course, parse_toml, read_text, span_line};
 
 /// The per-test timeout of an exercise that does not set one.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -170,87 +170,26 @@ pub fn load(
     solutions_expected: bool,
     problems: &mut Vec<Diagnostic>,
 ) -> Option<Exercise> {
-    let stub_dir = Path::new("exercises").join(slug);
-    let grader_dir = grader_root.join(slug);
+    let folders = Folders {
+        root,
+        slug,
+        stub_dir: Path::new("exercises").join(slug),
+        grader_dir: grader_root.join(slug),
+    };
     if !is_kebab_case(slug) {
         problems.push(Diagnostic::file(
-            &stub_dir,
+            &folders.stub_dir,
             Code::NotKebabCase,
             format!("exercise folder `{slug}` is not kebab-case (lower-case words joined by `-`)"),
         ));
     }
-    let mut require = |rel: PathBuf, what: &str| -> bool {
-        let present = root.join(&rel).exists();
-        if !present {
-            problems.push(Diagnostic::file(
-                &rel,
-                Code::MissingFile,
-                format!("exercise `{slug}` has no {what}"),
-            ));
-        }
-        present
-    };
-    let has_readme = require(
-        stub_dir.join("README.md"),
-        "README.md telling the learner the task",
-    );
-    let has_toml = require(
-        stub_dir.join("exercise.toml"),
-        "exercise.toml (title, lesson, difficulty, hints)",
-    );
-    let has_manifest = require(
-        stub_dir.join("Cargo.toml"),
-        "Cargo.toml: the stub must be a crate",
-    );
-    require(
-        stub_dir.join("src/lib.rs"),
-        "src/lib.rs: the stub's public API",
-    );
-    let solution_dir = grader_dir.join("solution");
-    let has_solution_manifest = if !solutions_expected && !root.join(&solution_dir).exists() {
-        false
-    } else if root.join(&solution_dir).is_dir() {
-        let manifest = require(
-            solution_dir.join("Cargo.toml"),
-            "Cargo.toml for its reference solution",
-        );
-        require(
-            solution_dir.join("src/lib.rs"),
-            "src/lib.rs for its reference solution",
-        );
-        manifest
-    } else {
-        require(
-            solution_dir.clone(),
-            "reference solution: a crate in this folder with the stub's API that passes every hidden test",
-        )
-    };
+    let present = folders.require_files(solutions_expected, problems);
 
-    let mut hidden_tests = rust_files(root, &grader_dir.join("tests"));
-    // A hidden test that links outside the course would be compiled from wherever it points.
-    // The root they must stay in: the course, or a private grader folder given by path.
-    let tests_root = match grader_dir.parent() {
-        Some(grader_root) if grader_dir.is_absolute() => grader_root,
-        _ => root,
-    };
-    hidden_tests.retain(|rel| match outside_course(tests_root, rel.strip_prefix(tests_root).unwrap_or(rel)) {
-        Some(target) => {
-            problems.push(Diagnostic::file(
-                rel,
-                Code::LinkOutsideCourse,
-                format!(
-                    "the hidden test is a link to {}, outside the course folder; copy the file into the course instead",
-                    target.display()
-                ),
-            ));
-            false
-        }
-        None => true,
-    });
-    let rules = super::rules::check(root, &grader_dir, &hidden_tests, problems);
+    let hidden_tests = folders.hidden_tests(problems);
+    let rules = super::rules::check(root, &folders.grader_dir, &hidden_tests, problems);
     if hidden_tests.is_empty() {
         problems.push(Diagnostic::file(
-            &grader_dir.join("tests"),
+            &folders.grader_dir.join("tests"),
             Code::MissingFile,
             format!(
                 "exercise `{slug}` has no hidden tests: add `.rs` files under grader/{slug}/tests/"
@@ -258,58 +197,252 @@ pub fn load(
         ));
     }
 
-    let readme = if has_readme {
-        match read_text(root, &stub_dir.join("README.md")) {
-            Ok(text) => Outline::parse(&text, 1),
-            Err(problem) => {
-                problems.push(problem);
-                Outline::default()
-            }
-        }
-    } else {
-        Outline::default()
-    };
-
-    let manifest = if has_manifest {
-        match Manifest::load(root, &stub_dir.join("Cargo.toml")) {
-            Ok(manifest) => Some(manifest),
-            Err(problem) => {
-                problems.push(problem);
-                None
-            }
-        }
-    } else {
-        None
-    };
-    if let (Some(stub), true) = (&manifest, has_solution_manifest) {
-        match Manifest::load(root, &solution_dir.join("Cargo.toml")) {
-            Ok(solution) => compare_solution(stub, &solution, problems),
-            Err(problem) => problems.push(problem),
-        }
-    }
-
-    if !has_toml {
+    let readme = folders.readme(present.readme, problems);
+    let manifest = folders.manifests(&present, problems);
+    if !present.toml {
         return None;
     }
-    let toml_path = stub_dir.join("exercise.toml");
-    let text = match read_text(root, &toml_path) {
-        Ok(text) => text,
-        Err(problem) => {
-            problems.push(problem);
-            return None;
+    let settings = read_settings(root, &folders.stub_dir.join("exercise.toml"), problems)?;
+    let manifest = manifest?;
+    Some(Exercise {
+        slug: ExerciseSlug::new(slug),
+        title: settings.title,
+        lesson: settings.lesson,
+        difficulty: settings.difficulty,
+        hints: settings.hints,
+        timeout: settings.timeout,
+        rules,
+        compile_timeout: settings.compile_timeout,
+        crate_name: manifest.name.clone().unwrap_or_else(|| slug.to_string()),
+        stub_dir: folders.stub_dir,
+        grader_dir: folders.grader_dir,
+        hidden_tests,
+        manifest,
+        readme,
+    })
+}
+
+/// Where one exercise's two halves are: what every step of [`load`] looks in.
+struct Folders<'a> {
+    /// The course root.
+    root: &'a Path,
+    slug: &'a str,
+    /// `exercises/<slug>`, relative to the course root.
+    stub_dir: PathBuf,
+    /// `<grader_root>/<slug>`, relative to the course root or absolute.
+    grader_dir: PathBuf,
+}
+
+/// Which of an exercise's files exist, so later steps read only those.
+struct Present {
+    readme: bool,
+    /// `exercise.toml`.
+    toml: bool,
+    /// The stub's `Cargo.toml`.
+    manifest: bool,
+    /// The reference solution's `Cargo.toml`.
+    solution_manifest: bool,
+}
+
+/// What `exercise.toml` sets, checked, with defaults for what it leaves out or gets wrong.
+struct Settings {
+    title: String,
+    lesson: (LessonSlug, u32),
+    difficulty: Difficulty,
+    hints: Vec<String>,
+    timeout: Duration,
+    compile_timeout: Duration,
+}
+
+impl Folders<'_> {
+    /// Returns whether `rel` exists; when it does not, reports that the exercise has no `what`.
+    fn require(&self, rel: PathBuf, what: &str, problems: &mut Vec<Diagnostic>) -> bool {
+        let present = self.root.join(&rel).exists();
+        if !present {
+            problems.push(Diagnostic::file(
+                &rel,
+                Code::MissingFile,
+                format!("exercise `{}` has no {what}", self.slug),
+            ));
         }
-    };
-    let file: ExerciseFile = match parse_toml(&text, &toml_path, 1) {
-        Ok(file) => file,
-        Err(problem) => {
-            problems.push(problem);
-            return None;
+        present
+    }
+
+    /// Returns which of the stub's and the solution's files exist, reporting each one missing.
+    fn require_files(&self, solutions_expected: bool, problems: &mut Vec<Diagnostic>) -> Present {
+        let stub_dir = &self.stub_dir;
+        let readme = self.require(
+            stub_dir.join("README.md"),
+            "README.md telling the learner the task",
+            problems,
+        );
+        let toml = self.require(
+            stub_dir.join("exercise.toml"),
+            "exercise.toml (title, lesson, difficulty, hints)",
+            problems,
+        );
+        let manifest = self.require(
+            stub_dir.join("Cargo.toml"),
+            "Cargo.toml: the stub must be a crate",
+            problems,
+        );
+        self.require(
+            stub_dir.join("src/lib.rs"),
+            "src/lib.rs: the stub's public API",
+            problems,
+        );
+        Present {
+            readme,
+            toml,
+            manifest,
+            solution_manifest: self.require_solution(solutions_expected, problems),
         }
-    };
+    }
+
+    /// Returns whether the reference solution has a `Cargo.toml` to compare with the stub's,
+    /// reporting a missing solution only when `solutions_expected`.
+    fn require_solution(&self, solutions_expected: bool, problems: &mut Vec<Diagnostic>) -> bool {
+        let solution_dir = self.solution_dir();
+        if !solutions_expected && !self.root.join(&solution_dir).exists() {
+            false
+        } else if self.root.join(&solution_dir).is_dir() {
+            let manifest = self.require(
+                solution_dir.join("Cargo.toml"),
+                "Cargo.toml for its reference solution",
+                problems,
+            );
+            self.require(
+                solution_dir.join("src/lib.rs"),
+                "src/lib.rs for its reference solution",
+                problems,
+            );
+            manifest
+        } else {
+            self.require(
+                solution_dir,
+                "reference solution: a crate in this folder with the stub's API that passes every hidden test",
+                problems,
+            )
+        }
+    }
+
+    /// Returns `<grader_dir>/solution`, where the reference solution's crate belongs.
+    fn solution_dir(&self) -> PathBuf {
+        self.grader_dir.join("solution")
+    }
+
+    /// Returns the hidden test files, reporting and leaving out any that links outside the
+    /// course.
+    fn hidden_tests(&self, problems: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+        let (root, grader_dir) = (self.root, &self.grader_dir);
+        let mut hidden_tests = rust_files(root, &grader_dir.join("tests"));
+        // A hidden test that links outside the course would be compiled from wherever it points.
+        // The root they must stay in: the course, or a private grader folder given by path.
+        let tests_root = match grader_dir.parent() {
+            Some(grader_root) if grader_dir.is_absolute() => grader_root,
+            _ => root,
+        };
+        hidden_tests.retain(|rel| match outside_course(tests_root, rel.strip_prefix(tests_root).unwrap_or(rel)) {
+            Some(target) => {
+                problems.push(Diagnostic::file(
+                    rel,
+                    Code::LinkOutsideCourse,
+                    format!(
+                        "the hidden test is a link to {}, outside the course folder; copy the file into the course instead",
+                        target.display()
+                    ),
+                ));
+                false
+            }
+            None => true,
+        });
+        hidden_tests
+    }
+
+    /// Returns the outline of the stub's README (empty when it is missing or unreadable).
+    fn readme(&self, present: bool, problems: &mut Vec<Diagnostic>) -> Outline {
+        if !present {
+            return Outline::default();
+        }
+        or_report(
+            read_text(self.root, &self.stub_dir.join("README.md")),
+            problems,
+        )
+        .map(|text| Outline::parse(&text, 1))
+        .unwrap_or_default()
+    }
+
+    /// Returns the stub's manifest when it can be read, having compared the solution's
+    /// manifest with it.
+    fn manifests(&self, present: &Present, problems: &mut Vec<Diagnostic>) -> Option<Manifest> {
+        let manifest = if present.manifest {
+            or_report(
+                Manifest::load(self.root, &self.stub_dir.join("Cargo.toml")),
+                problems,
+            )
+        } else {
+            None
+        };
+        if let (Some(stub), true) = (&manifest, present.solution_manifest) {
+            match Manifest::load(self.root, &self.solution_dir().join("Cargo.toml")) {
+                Ok(solution) => compare_solution(stub, &solution, problems),
+                Err(problem) => problems.push(problem),
+            }
+        }
+        manifest
+    }
+}
+
+/// Reads and checks `exercise.toml` at `toml_path`. Returns `None` when it cannot be read
+/// or parsed; a bad field is reported and its default used.
+fn read_settings(
+    root: &Path,
+    toml_path: &Path,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<Settings> {
+    let text = or_report(read_text(root, toml_path), problems)?;
+    let file: ExerciseFile = or_report(parse_toml(&text, toml_path, 1), problems)?;
     let line = |span: std::ops::Range<usize>| span_line(&text, &span, 1);
+    check_title_and_hints(&file, toml_path, &line, problems);
+    let timeout = seconds_field(
+        &file.timeout_secs,
+        "timeout_secs",
+        "a per-test timeout",
+        (1, 600),
+        DEFAULT_TIMEOUT,
+        (toml_path, &line, &mut *problems),
+    );
+    let compile_timeout = seconds_field(
+        &file.compile_timeout_secs,
+        "compile_timeout_secs",
+        "a compile timeout",
+        (10, 3600),
+        DEFAULT_COMPILE_TIMEOUT,
+        (toml_path, &line, &mut *problems),
+    );
+    Some(Settings {
+        title: file.title.get_ref().trim().to_string(),
+        lesson: (
+            LessonSlug::new(file.lesson.get_ref().trim()),
+            line(file.lesson.span()),
+        ),
+        difficulty: file.difficulty,
+        hints: file.hints.map(Spanned::into_inner).unwrap_or_default(),
+        timeout,
+        compile_timeout,
+    })
+}
+
+/// Reports an empty `title`, and `hints` that are missing, empty or hold an empty hint.
+fn check_title_and_hints(
+    file: &ExerciseFile,
+    toml_path: &Path,
+    line: &dyn Fn(std::ops::Range<usize>) -> u32,
+    problems: &mut Vec<Diagnostic>,
+) {
     if file.title.get_ref().trim().is_empty() {
         problems.push(Diagnostic::at(
-            &toml_path,
+            toml_path,
             line(file.title.span()),
             Code::InvalidField,
             "`title` is empty",
@@ -317,7 +450,7 @@ pub fn load(
     }
     match &file.hints {
         None => problems.push(Diagnostic::at(
-            &toml_path,
+            toml_path,
             1,
             Code::InvalidField,
             "no `hints`; give a few, gentlest first, for learners who are stuck",
@@ -327,7 +460,7 @@ pub fn load(
                 || hints.get_ref().iter().any(|h| h.trim().is_empty()) =>
         {
             problems.push(Diagnostic::at(
-                &toml_path,
+                toml_path,
                 line(hints.span()),
                 Code::InvalidField,
                 "`hints` must hold at least one hint, and none may be empty",
@@ -335,42 +468,6 @@ pub fn load(
         }
         Some(_) => {}
     }
-    let timeout = seconds_field(
-        &file.timeout_secs,
-        "timeout_secs",
-        "a per-test timeout",
-        (1, 600),
-        DEFAULT_TIMEOUT,
-        (&toml_path, &line, &mut *problems),
-    );
-    let compile_timeout = seconds_field(
-        &file.compile_timeout_secs,
-        "compile_timeout_secs",
-        "a compile timeout",
-        (10, 3600),
-        DEFAULT_COMPILE_TIMEOUT,
-        (&toml_path, &line, &mut *problems),
-    );
-    let manifest = manifest?;
-    Some(Exercise {
-        slug: ExerciseSlug::new(slug),
-        title: file.title.get_ref().trim().to_string(),
-        lesson: (
-            LessonSlug::new(file.lesson.get_ref().trim()),
-            line(file.lesson.span()),
-        ),
-        difficulty: file.difficulty,
-        hints: file.hints.map(Spanned::into_inner).unwrap_or_default(),
-        timeout,
-        rules,
-        compile_timeout,
-        crate_name: manifest.name.clone().unwrap_or_else(|| slug.to_string()),
-        stub_dir,
-        grader_dir,
-        hidden_tests,
-        manifest,
-        readme,
-    })
 }
 
 /// The solution must build against exactly what the learner's crate declares, or a test

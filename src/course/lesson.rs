@@ -8,7 +8,7 @@ use toml::Spanned;
 use super::diagnostic::{Code, Diagnostic};
 use super::ids::{ExerciseSlug, LessonSlug, QuizSlug};
 use super::outline::Outline;
-use super::source::{is_kebab_case, parse_toml, read_text, span_line};
+use super::source::{is_kebab_case, or_report, parse_toml, read_text, span_line};
 
 /// One lesson, parsed and ready to render.
 #[derive(Debug, Clone)]
@@ -76,29 +76,45 @@ pub fn load(root: &Path, rel: &Path, problems: &mut Vec<Diagnostic>) -> Option<L
         ));
         return None;
     };
-    let text = match read_text(root, rel) {
-        Ok(text) => text,
-        Err(problem) => {
-            problems.push(problem);
-            return None;
-        }
-    };
-    let (front, body, body_line) = match split_front_matter(&text, rel) {
-        Ok(parts) => parts,
-        Err(problem) => {
-            problems.push(problem);
-            return None;
-        }
-    };
-    let fm: FrontMatter = match parse_toml(front, rel, 2) {
-        Ok(fm) => fm,
-        Err(problem) => {
-            problems.push(problem);
-            return None;
-        }
-    };
+    let text = or_report(read_text(root, rel), problems)?;
+    let (front, body, body_line) = or_report(split_front_matter(&text, rel), problems)?;
+    let fm: FrontMatter = or_report(parse_toml(front, rel, 2), problems)?;
     let line = |span: std::ops::Range<usize>| span_line(front, &span, 2);
+    check_front_matter(&fm, rel, &line, problems);
 
+    let quiz = fm
+        .quiz
+        .as_ref()
+        .map(|q| (QuizSlug::new(q.get_ref().trim()), line(q.span())));
+    let exercises = fm
+        .exercises
+        .iter()
+        .map(|e| (ExerciseSlug::new(e.get_ref().trim()), line(e.span())))
+        .collect();
+
+    Some(Lesson {
+        number,
+        slug: LessonSlug::new(slug),
+        path: rel.to_path_buf(),
+        title: fm.title.into_inner().trim().to_string(),
+        summary: fm.summary.into_inner().trim().to_string(),
+        minutes: fm.minutes.into_inner(),
+        objectives: fm.objectives.into_inner(),
+        quiz,
+        exercises,
+        outline: Outline::parse(body, body_line),
+        markdown: body.to_string(),
+        body_line,
+    })
+}
+
+/// Reports empty fields of the front matter: `title`, `summary`, `minutes` and `objectives`.
+fn check_front_matter(
+    fm: &FrontMatter,
+    rel: &Path,
+    line: &dyn Fn(std::ops::Range<usize>) -> u32,
+    problems: &mut Vec<Diagnostic>,
+) {
     for (field, value) in [("title", &fm.title), ("summary", &fm.summary)] {
         if value.get_ref().trim().is_empty() {
             problems.push(Diagnostic::at(
@@ -126,31 +142,6 @@ pub fn load(root: &Path, rel: &Path, problems: &mut Vec<Diagnostic>) -> Option<L
             "`objectives` needs at least one objective, and none may be empty",
         ));
     }
-
-    let quiz = fm
-        .quiz
-        .as_ref()
-        .map(|q| (QuizSlug::new(q.get_ref().trim()), line(q.span())));
-    let exercises = fm
-        .exercises
-        .iter()
-        .map(|e| (ExerciseSlug::new(e.get_ref().trim()), line(e.span())))
-        .collect();
-
-    Some(Lesson {
-        number,
-        slug: LessonSlug::new(slug),
-        path: rel.to_path_buf(),
-        title: fm.title.into_inner().trim().to_string(),
-        summary: fm.summary.into_inner().trim().to_string(),
-        minutes: fm.minutes.into_inner(),
-        objectives: fm.objectives.into_inner(),
-        quiz,
-        exercises,
-        outline: Outline::parse(body, body_line),
-        markdown: body.to_string(),
-        body_line,
-    })
 }
 
 /// Splits a lesson into front matter (starting on line 2) and body, with the body's first line.

@@ -101,59 +101,17 @@ impl Course {
             });
         }
         let mut problems = Vec::new();
-        let grader_root = match &options.grader_dir {
-            Some(dir) => {
-                if let Err(source) = std::fs::read_dir(dir) {
-                    return Err(CourseError::Unreadable {
-                        path: dir.clone(),
-                        source,
-                    });
-                }
-                std::path::absolute(dir).unwrap_or_else(|_| dir.clone())
-            }
-            None => PathBuf::from("grader"),
-        };
         let mut course = Course {
             root: root.to_path_buf(),
             learner_edition: root.join(LEARNER_EDITION_MARKER).is_file(),
-            grader_root,
+            grader_root: grader_root(options)?,
             ..Course::default()
         };
+        let lesson_files = course.load_lessons(&mut problems);
+        course.load_quizzes(&mut problems);
+        course.load_exercises(&mut problems);
 
-        let lesson_files = entries(root, "lessons", |p| !p.is_dir() && has_extension(p, "md"));
-        for rel in &lesson_files {
-            if let Some(lesson) = lesson::load(root, rel, &mut problems) {
-                course.lessons.push(lesson);
-            }
-        }
-        course
-            .lessons
-            .sort_by(|a, b| (a.number, &a.path).cmp(&(b.number, &b.path)));
-
-        for rel in entries(root, "quizzes", |p| !p.is_dir() && has_extension(p, "toml")) {
-            if let Some(quiz) = quiz::load(root, &rel, &mut problems) {
-                course.quizzes.insert(quiz.slug.clone(), quiz);
-            }
-        }
-
-        for rel in entries(root, "exercises", Path::is_dir) {
-            let slug = rel
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let solutions_expected = !course.learner_edition;
-            if let Some(exercise) = exercise::load(
-                root,
-                &course.grader_root,
-                &slug,
-                solutions_expected,
-                &mut problems,
-            ) {
-                course.exercises.insert(exercise.slug.clone(), exercise);
-            }
-        }
-
-        let every_lesson_loaded = course.lessons.len() == lesson_files.len();
+        let every_lesson_loaded = course.lessons.len() == lesson_files;
         validate::course(&course, every_lesson_loaded, &mut problems);
 
         let mut diagnostics = Diagnostics::default();
@@ -165,6 +123,48 @@ impl Course {
             course,
             diagnostics,
         })
+    }
+
+    /// Loads every lesson that can be loaded, in order. Returns how many lesson files there
+    /// are, loaded or not.
+    fn load_lessons(&mut self, problems: &mut Vec<Diagnostic>) -> usize {
+        let root = &self.root;
+        let lesson_files = entries(root, "lessons", |p| !p.is_dir() && has_extension(p, "md"));
+        for rel in &lesson_files {
+            if let Some(lesson) = lesson::load(root, rel, problems) {
+                self.lessons.push(lesson);
+            }
+        }
+        self.lessons
+            .sort_by(|a, b| (a.number, &a.path).cmp(&(b.number, &b.path)));
+        lesson_files.len()
+    }
+
+    /// Loads every quiz that can be graded as written.
+    fn load_quizzes(&mut self, problems: &mut Vec<Diagnostic>) {
+        let root = &self.root;
+        for rel in entries(root, "quizzes", |p| !p.is_dir() && has_extension(p, "toml")) {
+            if let Some(quiz) = quiz::load(root, &rel, problems) {
+                self.quizzes.insert(quiz.slug.clone(), quiz);
+            }
+        }
+    }
+
+    /// Loads every exercise that can be loaded.
+    fn load_exercises(&mut self, problems: &mut Vec<Diagnostic>) {
+        let root = &self.root;
+        for rel in entries(root, "exercises", Path::is_dir) {
+            let slug = rel
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let solutions_expected = !self.learner_edition;
+            if let Some(exercise) =
+                exercise::load(root, &self.grader_root, &slug, solutions_expected, problems)
+            {
+                self.exercises.insert(exercise.slug.clone(), exercise);
+            }
+        }
     }
 
     /// Finds the course root: `start` or the nearest folder above it with a `lessons/` folder,
@@ -192,6 +192,23 @@ impl Course {
     /// The lesson with this slug.
     pub fn lesson(&self, slug: &str) -> Option<&Lesson> {
         self.lessons.iter().find(|l| l.slug.as_str() == slug)
+    }
+}
+
+/// Returns where hidden tests and solutions are read from: `options.grader_dir` made
+/// absolute, else `grader` in the course.
+fn grader_root(options: &LoadOptions) -> Result<PathBuf, CourseError> {
+    match &options.grader_dir {
+        Some(dir) => {
+            if let Err(source) = std::fs::read_dir(dir) {
+                return Err(CourseError::Unreadable {
+                    path: dir.clone(),
+                    source,
+                });
+            }
+            Ok(std::path::absolute(dir).unwrap_or_else(|_| dir.clone()))
+        }
+        None => Ok(PathBuf::from("grader")),
     }
 }
 

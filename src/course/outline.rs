@@ -78,83 +78,115 @@ pub struct Outline {
 impl Outline {
     /// Reads the outline of `markdown`, whose first line is line `first_line` of its file.
     pub fn parse(markdown: &str, first_line: u32) -> Outline {
-        let mut outline = Outline::default();
-        let mut anchors = AnchorSet::default();
-        let mut heading: Option<(u8, Option<String>, u32, String)> = None;
-        let mut code: Option<(Vec<String>, u32, String)> = None;
+        let mut reader = OutlineReader::default();
         let line = |offset: usize| first_line + line_at(markdown, offset) - 1;
 
         for (event, range) in Parser::new_ext(markdown, markdown_options()).into_offset_iter() {
             match event {
                 Event::Start(Tag::Heading { level, id, .. }) => {
                     let explicit = id.map(|id| id.to_string());
-                    heading = Some((
-                        level_number(level),
+                    reader.heading = Some(OpenHeading {
+                        level: level_number(level),
                         explicit,
-                        line(range.start),
-                        String::new(),
-                    ));
+                        line: line(range.start),
+                        text: String::new(),
+                    });
                 }
-                Event::End(TagEnd::Heading(_)) => {
-                    if let Some((level, explicit, at, text)) = heading.take() {
-                        let text = text.trim().to_string();
-                        let anchor = match explicit {
-                            Some(id) => anchors.claim(id),
-                            None => anchors.claim(slugify(&text)),
-                        };
-                        outline.headings.push(Heading {
-                            level,
-                            text,
-                            anchor,
-                            line: at,
-                        });
-                    }
-                }
-                Event::Start(Tag::Link { dest_url, .. }) => outline.links.push(Link {
+                Event::End(TagEnd::Heading(_)) => reader.end_heading(),
+                Event::Start(Tag::Link { dest_url, .. }) => reader.outline.links.push(Link {
                     target: dest_url.to_string(),
                     is_image: false,
                     line: line(range.start),
                 }),
-                Event::Start(Tag::Image { dest_url, .. }) => outline.links.push(Link {
+                Event::Start(Tag::Image { dest_url, .. }) => reader.outline.links.push(Link {
                     target: dest_url.to_string(),
                     is_image: true,
                     line: line(range.start),
                 }),
                 Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
-                    let info = info
-                        .split(',')
-                        .map(|part| part.trim().to_string())
-                        .filter(|part| !part.is_empty())
-                        .collect();
                     // The code starts on the line after the opening fence.
-                    code = Some((info, line(range.start) + 1, String::new()));
+                    reader.start_code(&info, line(range.start) + 1);
                 }
-                Event::End(TagEnd::CodeBlock) => {
-                    if let Some((info, at, text)) = code.take() {
-                        outline.code_blocks.push(CodeBlock {
-                            info,
-                            code: text,
-                            line: at,
-                        });
-                    }
-                }
-                Event::Text(text) | Event::Code(text) => {
-                    if let Some((_, _, _, buf)) = heading.as_mut() {
-                        buf.push_str(&text);
-                    }
-                    if let Some((_, _, buf)) = code.as_mut() {
-                        buf.push_str(&text);
-                    }
-                }
+                Event::End(TagEnd::CodeBlock) => reader.end_code(),
+                Event::Text(text) | Event::Code(text) => reader.text(&text),
                 _ => {}
             }
         }
-        outline
+        reader.outline
     }
 
     /// True when some heading has this anchor.
     pub fn has_anchor(&self, anchor: &str) -> bool {
         self.headings.iter().any(|h| h.anchor == anchor)
+    }
+}
+
+/// An outline being read event by event, with the heading and code block it is inside.
+#[derive(Default)]
+struct OutlineReader {
+    outline: Outline,
+    anchors: AnchorSet,
+    heading: Option<OpenHeading>,
+    /// The fenced code block being read, with its code so far.
+    code: Option<CodeBlock>,
+}
+
+/// A heading whose text is still being read.
+struct OpenHeading {
+    level: u8,
+    /// The id given with `{#id}`, if any.
+    explicit: Option<String>,
+    line: u32,
+    text: String,
+}
+
+impl OutlineReader {
+    /// Adds the heading being read, with a unique anchor.
+    fn end_heading(&mut self) {
+        if let Some(heading) = self.heading.take() {
+            let text = heading.text.trim().to_string();
+            let anchor = match heading.explicit {
+                Some(id) => self.anchors.claim(id),
+                None => self.anchors.claim(slugify(&text)),
+            };
+            self.outline.headings.push(Heading {
+                level: heading.level,
+                text,
+                anchor,
+                line: heading.line,
+            });
+        }
+    }
+
+    /// Opens a fenced code block whose code starts on `line`.
+    fn start_code(&mut self, info: &str, line: u32) {
+        let info = info
+            .split(',')
+            .map(|part| part.trim().to_string())
+            .filter(|part| !part.is_empty())
+            .collect();
+        self.code = Some(CodeBlock {
+            info,
+            code: String::new(),
+            line,
+        });
+    }
+
+    /// Adds the code block being read.
+    fn end_code(&mut self) {
+        if let Some(block) = self.code.take() {
+            self.outline.code_blocks.push(block);
+        }
+    }
+
+    /// Adds text to the heading or code block being read.
+    fn text(&mut self, text: &str) {
+        if let Some(heading) = self.heading.as_mut() {
+            heading.text.push_str(text);
+        }
+        if let Some(block) = self.code.as_mut() {
+            block.code.push_str(text);
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! Quizzes: `quizzes/<slug>.toml`, questions with their answer keys and explanations.
 
 use std::collections::{BTreeSet, HashMap};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -8,7 +9,7 @@ use toml::Spanned;
 
 use super::diagnostic::{Code, Diagnostic};
 use super::ids::{QuestionId, QuizSlug};
-use super::source::{is_kebab_case, parse_toml, read_text, span_line};
+use super::source::{is_kebab_case, or_report, parse_toml, read_text, span_line};
 
 /// The pass mark of a quiz that does not set one.
 pub const DEFAULT_PASS_MARK: f64 = 0.8;
@@ -121,25 +122,51 @@ pub fn load(root: &Path, rel: &Path, problems: &mut Vec<Diagnostic>) -> Option<Q
             format!("quiz file name `{slug}` is not kebab-case (lower-case words joined by `-`)"),
         ));
     }
-    let text = match read_text(root, rel) {
-        Ok(text) => text,
-        Err(problem) => {
-            problems.push(problem);
-            return None;
-        }
-    };
-    let file: QuizFile = match parse_toml(&text, rel, 1) {
-        Ok(file) => file,
-        Err(problem) => {
-            problems.push(problem);
-            return None;
-        }
-    };
-    let line = |span: std::ops::Range<usize>| span_line(&text, &span, 1);
-    let mut report = |at: std::ops::Range<usize>, code: Code, message: String| {
+    let (text, file) = read_quiz_file(root, rel, problems)?;
+    let line = |span: Range<usize>| span_line(&text, &span, 1);
+    let mut report = |at: Range<usize>, code: Code, message: String| {
         problems.push(Diagnostic::at(rel, line(at), code, message));
     };
 
+    let pass_mark = check_quiz_fields(&file, &mut report);
+    let mut first_seen: HashMap<String, u32> = HashMap::new();
+    let questions: Vec<Question> = file
+        .questions
+        .iter()
+        .filter_map(|question| check_question(question, &line, &mut first_seen, &mut report))
+        .collect();
+
+    if problems.len() > before {
+        return None;
+    }
+    Some(Quiz {
+        slug: super::ids::QuizSlug::new(slug),
+        path: rel.to_path_buf(),
+        title: file.title.into_inner().trim().to_string(),
+        pass_mark,
+        partial_credit: file.partial_credit,
+        questions,
+    })
+}
+
+/// Pushes a problem at a span of the quiz file.
+type Report<'a> = dyn FnMut(Range<usize>, Code, String) + 'a;
+
+/// Reads and parses the quiz file. Returns its text (for line numbers) and its tables, or
+/// `None` once the reason it cannot be read is reported.
+fn read_quiz_file(
+    root: &Path,
+    rel: &Path,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<(String, QuizFile)> {
+    let text = or_report(read_text(root, rel), problems)?;
+    let file = or_report(parse_toml(&text, rel, 1), problems)?;
+    Some((text, file))
+}
+
+/// Checks the quiz's own fields (`title`, `pass_mark`, that it has questions). Returns the
+/// pass mark, the default one when the file's is out of range.
+fn check_quiz_fields(file: &QuizFile, report: &mut Report) -> f64 {
     if file.title.get_ref().trim().is_empty() {
         report(
             file.title.span(),
@@ -169,99 +196,120 @@ pub fn load(root: &Path, rel: &Path, problems: &mut Vec<Diagnostic>) -> Option<Q
             "the quiz has no questions; add `[[questions]]` tables".into(),
         );
     }
+    pass_mark
+}
 
-    let mut first_seen: HashMap<String, u32> = HashMap::new();
-    let mut questions = Vec::new();
-    for question in &file.questions {
-        let q = question.get_ref();
-        let id = q.id.get_ref().trim().to_string();
-        if !is_kebab_case(&id) {
-            report(
-                q.id.span(),
-                Code::NotKebabCase,
-                format!("question id `{id}` is not kebab-case (lower-case words joined by `-`)"),
-            );
-        }
-        let id_line = line(q.id.span());
-        if let Some(first) = first_seen.get(&id) {
-            report(
-                q.id.span(),
-                Code::DuplicateQuestionId,
-                format!(
-                    "question id `{id}` is already used on line {first}; ids must be unique in a quiz"
-                ),
-            );
-        } else {
-            first_seen.insert(id.clone(), id_line);
-        }
-        if q.prompt.get_ref().trim().is_empty() {
-            report(
-                q.prompt.span(),
-                Code::InvalidField,
-                format!("question `{id}` has an empty `prompt`"),
-            );
-        }
-        let explanation = match &q.explanation {
-            Some(e) if !e.get_ref().trim().is_empty() => e.get_ref().trim().to_string(),
-            Some(e) => {
-                report(
-                    e.span(),
-                    Code::ExplanationMissing,
-                    format!("question `{id}` has an empty `explanation`"),
-                );
-                String::new()
-            }
-            None => {
-                report(
-                    question.span(),
-                    Code::ExplanationMissing,
-                    format!(
-                        "question `{id}` has no `explanation`; say why the answer is right and the tempting wrong one wrong"
-                    ),
-                );
-                String::new()
-            }
-        };
-        let kind = *q.kind.get_ref();
-        let options = check_options(q, kind, &id, &mut report);
-        let Some(answer) = check_answer(question, kind, &id, options.len(), &mut report) else {
-            continue;
-        };
-        questions.push(Question {
-            id: QuestionId::new(id),
-            kind,
-            prompt: q.prompt.get_ref().trim().to_string(),
-            options,
-            answer,
-            explanation,
-            pin_order: q.pin_order,
-            line: line(question.span()),
-        });
+/// Checks one `[[questions]]` table; `first_seen` holds the line of each id met so far.
+/// Returns the question, or `None` when it has no usable answer key.
+fn check_question(
+    question: &Spanned<QuestionFile>,
+    line: &dyn Fn(Range<usize>) -> u32,
+    first_seen: &mut HashMap<String, u32>,
+    report: &mut Report,
+) -> Option<Question> {
+    let q = question.get_ref();
+    let id = check_id(q, line, first_seen, report);
+    if q.prompt.get_ref().trim().is_empty() {
+        report(
+            q.prompt.span(),
+            Code::InvalidField,
+            format!("question `{id}` has an empty `prompt`"),
+        );
     }
-
-    if problems.len() > before {
-        return None;
-    }
-    Some(Quiz {
-        slug: super::ids::QuizSlug::new(slug),
-        path: rel.to_path_buf(),
-        title: file.title.into_inner().trim().to_string(),
-        pass_mark,
-        partial_credit: file.partial_credit,
-        questions,
+    let explanation = check_explanation(question, &id, report);
+    let kind = *q.kind.get_ref();
+    let options = check_options(q, kind, &id, report);
+    let answer = check_answer(question, kind, &id, options.len(), report)?;
+    Some(Question {
+        id: QuestionId::new(id),
+        kind,
+        prompt: q.prompt.get_ref().trim().to_string(),
+        options,
+        answer,
+        explanation,
+        pin_order: q.pin_order,
+        line: line(question.span()),
     })
 }
 
-type Report<'a> = dyn FnMut(std::ops::Range<usize>, Code, String) + 'a;
+/// Returns the question's trimmed id, reporting one that is not kebab-case or was used
+/// before, and remembering its line in `first_seen` when it is new.
+fn check_id(
+    q: &QuestionFile,
+    line: &dyn Fn(Range<usize>) -> u32,
+    first_seen: &mut HashMap<String, u32>,
+    report: &mut Report,
+) -> String {
+    let id = q.id.get_ref().trim().to_string();
+    if !is_kebab_case(&id) {
+        report(
+            q.id.span(),
+            Code::NotKebabCase,
+            format!("question id `{id}` is not kebab-case (lower-case words joined by `-`)"),
+        );
+    }
+    let id_line = line(q.id.span());
+    if let Some(first) = first_seen.get(&id) {
+        report(
+            q.id.span(),
+            Code::DuplicateQuestionId,
+            format!(
+                "question id `{id}` is already used on line {first}; ids must be unique in a quiz"
+            ),
+        );
+    } else {
+        first_seen.insert(id.clone(), id_line);
+    }
+    id
+}
 
+/// Returns the question's trimmed explanation, reporting one that is missing or empty
+/// (and then returning an empty one).
+fn check_explanation(question: &Spanned<QuestionFile>, id: &str, report: &mut Report) -> String {
+    match &question.get_ref().explanation {
+        Some(e) if !e.get_ref().trim().is_empty() => e.get_ref().trim().to_string(),
+        Some(e) => {
+            report(
+                e.span(),
+                Code::ExplanationMissing,
+                format!("question `{id}` has an empty `explanation`"),
+            );
+            String::new()
+        }
+        None => {
+            report(
+                question.span(),
+                Code::ExplanationMissing,
+                format!(
+                    "question `{id}` has no `explanation`; say why the answer is right and the tempting wrong one wrong"
+                ),
+            );
+            String::new()
+        }
+    }
+}
+
+/// Returns the trimmed options of a choice question (none for a short question), reporting
+/// options that are missing, or given to a short question.
 fn check_options(
     q: &QuestionFile,
     kind: QuestionKind,
     id: &str,
     report: &mut Report,
 ) -> Vec<String> {
-    let Some(options) = &q.options else {
-        if kind != QuestionKind::Short {
+    match (kind, &q.options) {
+        (QuestionKind::Short, None) => Vec::new(),
+        (QuestionKind::Short, Some(options)) => {
+            report(
+                options.span(),
+                Code::InvalidField,
+                format!(
+                    "question `{id}` is a `short` question; it takes accepted strings in `answer`, not `options`"
+                ),
+            );
+            Vec::new()
+        }
+        (QuestionKind::Single | QuestionKind::Multiple, None) => {
             report(
                 q.kind.span(),
                 Code::OptionsEmpty,
@@ -270,19 +318,17 @@ fn check_options(
                     kind.as_str()
                 ),
             );
+            Vec::new()
         }
-        return Vec::new();
-    };
-    if kind == QuestionKind::Short {
-        report(
-            options.span(),
-            Code::InvalidField,
-            format!(
-                "question `{id}` is a `short` question; it takes accepted strings in `answer`, not `options`"
-            ),
-        );
-        return Vec::new();
+        (QuestionKind::Single | QuestionKind::Multiple, Some(options)) => {
+            check_option_list(options, id, report)
+        }
     }
+}
+
+/// Returns a choice question's options, trimmed, reporting an empty list, an empty option
+/// and an option offered twice.
+fn check_option_list(options: &Spanned<Vec<String>>, id: &str, report: &mut Report) -> Vec<String> {
     if options.get_ref().is_empty() {
         report(
             options.span(),
@@ -316,6 +362,8 @@ fn check_options(
         .collect()
 }
 
+/// Returns the question's answer key, or `None` once the reason it cannot be used is
+/// reported.
 fn check_answer(
     question: &Spanned<QuestionFile>,
     kind: QuestionKind,
@@ -345,79 +393,107 @@ fn check_answer(
         );
         return None;
     }
+    let key = KeyValues { id, span, values };
     match kind {
-        QuestionKind::Short => {
-            let mut accepted = Vec::new();
-            for value in values {
-                match value.as_str() {
-                    Some(s) if !s.trim().is_empty() => accepted.push(s.trim().to_string()),
-                    Some(_) => {
-                        report(
-                            span.clone(),
-                            Code::AnswerType,
-                            format!("question `{id}` accepts an empty string"),
-                        );
-                        return None;
-                    }
-                    None => {
-                        report(
-                            span,
-                            Code::AnswerType,
-                            format!(
-                                "question `{id}` is a `short` question, so `answer` lists accepted strings, e.g. [\"201\"]"
-                            ),
-                        );
-                        return None;
-                    }
-                }
-            }
-            Some(AnswerKey::Accepted(accepted))
-        }
+        QuestionKind::Short => key.accepted(report),
         // An empty option list was reported already; an index into it says nothing more.
         QuestionKind::Single | QuestionKind::Multiple if option_count == 0 => None,
-        QuestionKind::Single | QuestionKind::Multiple => {
-            let mut choices = BTreeSet::new();
-            for value in values {
-                let Some(index) = value.as_integer() else {
+        QuestionKind::Single | QuestionKind::Multiple => key.choices(kind, option_count, report),
+    }
+}
+
+/// The values of one question's non-empty `answer`, with what a report about them needs.
+struct KeyValues<'a> {
+    /// The question's id.
+    id: &'a str,
+    /// Where `answer` is; every problem with its values is reported there.
+    span: Range<usize>,
+    values: Vec<&'a toml::Value>,
+}
+
+impl KeyValues<'_> {
+    /// Returns the accepted strings of a short question, or `None` once a value that is
+    /// not a non-empty string is reported.
+    fn accepted(self, report: &mut Report) -> Option<AnswerKey> {
+        let (id, span) = (self.id, self.span);
+        let mut accepted = Vec::new();
+        for value in self.values {
+            match value.as_str() {
+                Some(s) if !s.trim().is_empty() => accepted.push(s.trim().to_string()),
+                Some(_) => {
+                    report(
+                        span.clone(),
+                        Code::AnswerType,
+                        format!("question `{id}` accepts an empty string"),
+                    );
+                    return None;
+                }
+                None => {
                     report(
                         span,
                         Code::AnswerType,
                         format!(
-                            "question `{id}` is a `{}` question, so `answer` lists 0-based option indexes, e.g. [1]",
-                            kind.as_str()
+                            "question `{id}` is a `short` question, so `answer` lists accepted strings, e.g. [\"201\"]"
                         ),
                     );
                     return None;
-                };
-                match usize::try_from(index) {
-                    Ok(i) if i < option_count => {
-                        choices.insert(i);
-                    }
-                    _ => {
-                        report(
-                            span,
-                            Code::AnswerOutOfRange,
-                            format!(
-                                "question `{id}` answers option {index}, but its options are numbered 0 to {}",
-                                option_count.saturating_sub(1)
-                            ),
-                        );
-                        return None;
-                    }
                 }
             }
-            if kind == QuestionKind::Single && choices.len() > 1 {
+        }
+        Some(AnswerKey::Accepted(accepted))
+    }
+
+    /// Returns the right options of a choice question, or `None` once a value that is not
+    /// the index of one of its `option_count` options, or a second answer to a `single`
+    /// question, is reported.
+    fn choices(
+        self,
+        kind: QuestionKind,
+        option_count: usize,
+        report: &mut Report,
+    ) -> Option<AnswerKey> {
+        let (id, span) = (self.id, self.span);
+        let mut choices = BTreeSet::new();
+        for value in self.values {
+            let Some(index) = value.as_integer() else {
                 report(
                     span,
-                    Code::SingleWithManyAnswers,
+                    Code::AnswerType,
                     format!(
-                        "question `{id}` is `single` but its key holds {} answers; make it `multiple` or keep one",
-                        choices.len()
+                        "question `{id}` is a `{}` question, so `answer` lists 0-based option indexes, e.g. [1]",
+                        kind.as_str()
                     ),
                 );
                 return None;
+            };
+            match usize::try_from(index) {
+                Ok(i) if i < option_count => {
+                    choices.insert(i);
+                }
+                _ => {
+                    report(
+                        span,
+                        Code::AnswerOutOfRange,
+                        format!(
+                            "question `{id}` answers option {index}, but its options are numbered 0 to {}",
+                            option_count.saturating_sub(1)
+                        ),
+                    );
+                    return None;
+                }
             }
-            Some(AnswerKey::Choices(choices))
         }
+        if kind == QuestionKind::Single && choices.len() > 1 {
+            report(
+                span,
+                Code::SingleWithManyAnswers,
+                format!(
+                    "question `{id}` is `single` but its key holds {} answers; make it `multiple` or keep one",
+                    choices.len()
+                ),
+            );
+            return None;
+        }
+        Some(AnswerKey::Choices(choices))
     }
 }

@@ -130,6 +130,14 @@ pub fn parse_toml<T: DeserializeOwned>(
     })
 }
 
+/// The value of `result`, or `None` once its problem is pushed to `problems`.
+pub(super) fn or_report<T>(
+    result: Result<T, Diagnostic>,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<T> {
+    result.map_err(|problem| problems.push(problem)).ok()
+}
+
 /// The line of a TOML value from its span.
 pub fn span_line(text: &str, span: &std::ops::Range<usize>, first_line: u32) -> u32 {
     first_line + line_at(text, span.start) - 1

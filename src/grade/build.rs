@@ -87,24 +87,7 @@ pub fn build(
     if !target_dir.join("debug").exists() {
         progress(Progress::FirstBuild);
     }
-    let mut command = cargo_command(limits)?;
-    command
-        .arg("test")
-        .arg("--no-run")
-        .arg("--message-format=json")
-        .arg("--color=never")
-        .arg("--manifest-path")
-        .arg(&harness.workspace_manifest)
-        .arg("-p")
-        .arg(&harness.package)
-        .arg("--target-dir")
-        .arg(&target_dir)
-        .args(offline(limits.place))
-        .env_remove("CARGO_TARGET_DIR")
-        .env_remove("RUSTFLAGS")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let mut command = test_build_command(harness, &target_dir, limits)?;
     let mut child = Contained::spawn(&mut command).map_err(GradeError::CargoMissing)?;
     let stderr = Capture::start(child.child_mut().stderr.take(), STDERR_END, STDERR_END);
     let messages = read_messages(child.child_mut().stdout.take());
@@ -129,18 +112,50 @@ pub fn build(
     let success = status.is_some_and(|s| s.success());
     if (!success || finished_ok == Some(false)) && built.errors.is_empty() {
         // Cargo itself failed: no network for the first download, a bad lock file, ...
-        let text = stderr.text();
-        let relevant: Vec<&str> = text
-            .lines()
-            .filter(|l| {
-                !l.trim_start().starts_with("Compiling")
-                    && !l.trim_start().starts_with("Downloaded")
-            })
-            .collect();
-        return Err(GradeError::Cargo(relevant.join("\n")));
+        return Err(cargo_failed(&stderr.text()));
     }
     built.binaries.sort();
     Ok(built)
+}
+
+/// Returns `cargo test --no-run` for the harness, with JSON messages on its standard output
+/// and the test binaries written under `target_dir`.
+fn test_build_command(
+    harness: &Harness,
+    target_dir: &Path,
+    limits: BuildLimits<'_>,
+) -> Result<std::process::Command, GradeError> {
+    let mut command = cargo_command(limits)?;
+    command
+        .arg("test")
+        .arg("--no-run")
+        .arg("--message-format=json")
+        .arg("--color=never")
+        .arg("--manifest-path")
+        .arg(&harness.workspace_manifest)
+        .arg("-p")
+        .arg(&harness.package)
+        .arg("--target-dir")
+        .arg(target_dir)
+        .args(offline(limits.place))
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("RUSTFLAGS")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    Ok(command)
+}
+
+/// Returns the error of a cargo that failed without a compile error: its standard error
+/// without the lines of crates it compiled or downloaded.
+fn cargo_failed(stderr: &str) -> GradeError {
+    let relevant: Vec<&str> = stderr
+        .lines()
+        .filter(|l| {
+            !l.trim_start().starts_with("Compiling") && !l.trim_start().starts_with("Downloaded")
+        })
+        .collect();
+    GradeError::Cargo(relevant.join("\n"))
 }
 
 /// Reads cargo's messages into `built` until cargo closes its output, stopping cargo on

@@ -45,42 +45,12 @@ pub fn prepare_with_tests(
 
     let package = format!("{}-hidden-tests", exercise.slug);
     let mut manifest = toml::Table::new();
-    let mut pkg = toml::Table::new();
-    pkg.insert("name".into(), package.clone().into());
-    pkg.insert("version".into(), "0.0.0".into());
-    pkg.insert("edition".into(), "2024".into());
-    pkg.insert("publish".into(), false.into());
-    pkg.insert("autotests".into(), false.into());
-    pkg.insert("autobins".into(), false.into());
-    pkg.insert("autoexamples".into(), false.into());
-    pkg.insert("autobenches".into(), false.into());
-    pkg.insert("autolib".into(), false.into());
-    manifest.insert("package".into(), pkg.into());
-
-    // The hidden tests may use whatever the stub declares, as dependency or dev-dependency.
-    let mut deps = exercise.manifest.dependencies.clone();
-    for (name, value) in &exercise.manifest.dev_dependencies {
-        deps.insert(name.clone(), value.clone());
-    }
-    let mut under_test = toml::Table::new();
-    under_test.insert("path".into(), path_string(crate_dir).into());
-    deps.insert(exercise.crate_name.clone(), under_test.into());
-    manifest.insert("dependencies".into(), deps.into());
-
-    let tests: Vec<toml::Value> = tests
-        .iter()
-        .map(|path| {
-            let mut test = toml::Table::new();
-            let name = path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            test.insert("name".into(), name.into());
-            test.insert("path".into(), path_string(path).into());
-            test.into()
-        })
-        .collect();
-    manifest.insert("test".into(), tests.into());
+    manifest.insert("package".into(), package_table(&package).into());
+    manifest.insert(
+        "dependencies".into(),
+        dependencies(exercise, crate_dir).into(),
+    );
+    manifest.insert("test".into(), test_targets(tests).into());
 
     let text = format!(
         "# Written by `workbook grade` for exercise `{}`; do not edit.\n{}",
@@ -95,6 +65,52 @@ pub fn prepare_with_tests(
         workspace_manifest,
         package,
     })
+}
+
+/// Returns the harness's `[package]`: no library, and no targets but the hidden tests.
+fn package_table(package: &str) -> toml::Table {
+    let mut pkg = toml::Table::new();
+    pkg.insert("name".into(), package.into());
+    pkg.insert("version".into(), "0.0.0".into());
+    pkg.insert("edition".into(), "2024".into());
+    pkg.insert("publish".into(), false.into());
+    pkg.insert("autotests".into(), false.into());
+    pkg.insert("autobins".into(), false.into());
+    pkg.insert("autoexamples".into(), false.into());
+    pkg.insert("autobenches".into(), false.into());
+    pkg.insert("autolib".into(), false.into());
+    pkg
+}
+
+/// Returns the harness's `[dependencies]`: the crate under test by path, and everything
+/// its stub declares.
+fn dependencies(exercise: &Exercise, crate_dir: &Path) -> toml::Table {
+    // The hidden tests may use whatever the stub declares, as dependency or dev-dependency.
+    let mut deps = exercise.manifest.dependencies.clone();
+    for (name, value) in &exercise.manifest.dev_dependencies {
+        deps.insert(name.clone(), value.clone());
+    }
+    let mut under_test = toml::Table::new();
+    under_test.insert("path".into(), path_string(crate_dir).into());
+    deps.insert(exercise.crate_name.clone(), under_test.into());
+    deps
+}
+
+/// Returns one `[[test]]` target per hidden test file, named after the file.
+fn test_targets(tests: &[PathBuf]) -> Vec<toml::Value> {
+    tests
+        .iter()
+        .map(|path| {
+            let mut test = toml::Table::new();
+            let name = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            test.insert("name".into(), name.into());
+            test.insert("path".into(), path_string(path).into());
+            test.into()
+        })
+        .collect()
 }
 
 /// Makes the shared workspace hold member `name` and returns the workspace manifest and the

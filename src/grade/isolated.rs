@@ -14,7 +14,7 @@
 //! 5. The grader, outside every sandbox and after the last learner process is gone, builds
 //!    the report; the caller writes it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::sandbox::Sandbox;
 use super::{Cancel, GradeError, Limits, Place, Progress, Report, Workdir, absolute};
@@ -40,30 +40,11 @@ pub fn grade_sandboxed(
         root: scratch.clone(),
     };
     let _lock = workdir.lock(cancel)?;
-    crate::grade::pristine::ensure(course).map_err(|e| GradeError::Cargo(e.to_string()))?;
+    super::pristine::ensure(course)?;
     let slug = exercise.slug.as_str();
     let crate_dir = scratch.join("learner").join(slug);
-    fresh_dir(&crate_dir)?;
-    copy_tree(
-        &crate::grade::pristine::dir(course, exercise),
-        &crate_dir,
-        &mut |_| true,
-    )?;
-    let _ = std::fs::remove_dir_all(crate_dir.join("src"));
-    copy_learner_sources(&learner_crate.join("src"), &crate_dir.join("src"))?;
-
-    let hidden = scratch.join("hidden").join(slug);
-    fresh_dir(&hidden)?;
-    let mut tests = Vec::new();
-    for rel in &exercise.hidden_tests {
-        let name = rel.file_name().unwrap_or_default();
-        let copy = hidden.join(name);
-        std::fs::copy(course.root.join(rel), &copy).map_err(GradeError::io(format!(
-            "cannot copy the hidden test {}",
-            rel.display()
-        )))?;
-        tests.push(copy);
-    }
+    copy_learner_crate(course, exercise, learner_crate, &crate_dir)?;
+    let tests = copy_hidden_tests(course, exercise, &scratch.join("hidden").join(slug))?;
     let harness = super::harness::prepare_with_tests(exercise, &crate_dir, &workdir, &tests)?;
     // The instructor's lock file keeps versions the same as in every other grade.
     let lock = super::Workdir::of(course).root.join("grader/Cargo.lock");
@@ -91,6 +72,44 @@ pub fn grade_sandboxed(
         progress,
     )?;
     Ok(run.into_report(exercise))
+}
+
+/// Makes `crate_dir` the instructor's pristine stub of `exercise` with the learner's
+/// sources from `learner_crate` in place of the stub's.
+fn copy_learner_crate(
+    course: &Course,
+    exercise: &Exercise,
+    learner_crate: &Path,
+    crate_dir: &Path,
+) -> Result<(), GradeError> {
+    fresh_dir(crate_dir)?;
+    copy_tree(
+        &super::pristine::dir(course, exercise),
+        crate_dir,
+        &mut |_| true,
+    )?;
+    let _ = std::fs::remove_dir_all(crate_dir.join("src"));
+    copy_learner_sources(&learner_crate.join("src"), &crate_dir.join("src"))
+}
+
+/// Copies the hidden tests of `exercise` into the fresh folder `hidden`. Returns the copies.
+fn copy_hidden_tests(
+    course: &Course,
+    exercise: &Exercise,
+    hidden: &Path,
+) -> Result<Vec<PathBuf>, GradeError> {
+    fresh_dir(hidden)?;
+    let mut tests = Vec::new();
+    for rel in &exercise.hidden_tests {
+        let name = rel.file_name().unwrap_or_default();
+        let copy = hidden.join(name);
+        std::fs::copy(course.root.join(rel), &copy).map_err(GradeError::io(format!(
+            "cannot copy the hidden test {}",
+            rel.display()
+        )))?;
+        tests.push(copy);
+    }
+    Ok(tests)
 }
 
 /// Downloads (and unpacks) the dependencies on the host, so the sandbox can build offline.

@@ -41,6 +41,9 @@ pub enum GradeError {
     /// Writing the harness or reading test output failed.
     #[error(transparent)]
     Io(#[from] crate::io_error::IoError),
+    /// The pristine stubs could not be kept (class grading builds on them).
+    #[error(transparent)]
+    Pristine(#[from] pristine::PristineError),
     /// `cargo` could not be started.
     #[error("cannot run cargo ({0}); is the Rust toolchain installed and on PATH?")]
     CargoMissing(std::io::Error),

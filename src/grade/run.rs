@@ -10,7 +10,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
 use std::sync::Mutex;
-use std::sync::mpsc::channel;
+use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
 
 use super::capture::{Capture, Captured};
@@ -66,20 +66,55 @@ pub fn run_all(
     cancel: &Cancel,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Vec<TestOutcome>, GradeError> {
-    let Suite {
-        binaries,
-        package,
-        crate_dir,
-        descriptions,
-    } = suite;
     let cache = workdir.root.join("grader/cache");
+    let planned = plan(&suite, place, cancel, &cache)?;
+    // The order of the report is the listed order; the order of running is longest first.
+    let timings = schedule::Timings::load(&cache, suite.package);
+    let mut order: Vec<usize> = (0..planned.len()).collect();
+    timings.order(&mut order, |&i| planned[i].full_name.as_str());
+    let scratch = workdir.root.join("tmp");
+    std::fs::create_dir_all(&scratch).map_err(GradeError::io(format!(
+        "cannot create {}",
+        scratch.display()
+    )))?;
+
+    let pool = Pool {
+        planned: &planned,
+        order: &order,
+        next: Mutex::new(0),
+        crate_dir: suite.crate_dir,
+        limits: (timeout, place),
+        scratch: &scratch,
+        cancel,
+        failed: Cancel::default(),
+    };
+    let (outcomes, first_error) = pool.run(suite.descriptions, progress);
+    if cancel.is_cancelled() {
+        return Err(GradeError::Cancelled);
+    }
+    if let Some(e) = first_error {
+        return Err(e);
+    }
+    let outcomes: Vec<TestOutcome> = outcomes.into_iter().flatten().collect();
+    timings.save(outcomes.iter().map(|o| (o.name.clone(), o.duration_ms)));
+    Ok(outcomes)
+}
+
+/// Returns the tests of every binary of `suite` in listed order, each binary's list taken
+/// from `cache` when the binary is unchanged, else from the binary (and then cached).
+fn plan(
+    suite: &Suite<'_>,
+    place: Place<'_>,
+    cancel: &Cancel,
+    cache: &Path,
+) -> Result<Vec<Planned>, GradeError> {
     let mut planned = Vec::new();
-    for (target, binary) in binaries {
-        let names = match schedule::cached_list(&cache, binary) {
+    for (target, binary) in suite.binaries {
+        let names = match schedule::cached_list(cache, binary) {
             Some(names) => names,
             None => {
-                let names = list_tests(binary, crate_dir, place, cancel)?;
-                schedule::keep_list(&cache, binary, &names);
+                let names = list_tests(binary, suite.crate_dir, place, cancel)?;
+                schedule::keep_list(cache, binary, &names);
                 names
             }
         };
@@ -91,85 +126,115 @@ pub fn run_all(
             });
         }
     }
-    // The order of the report is the listed order; the order of running is longest first.
-    let timings = schedule::Timings::load(&cache, package);
-    let mut order: Vec<usize> = (0..planned.len()).collect();
-    timings.order(&mut order, |&i| planned[i].full_name.as_str());
-    let scratch = workdir.root.join("tmp");
-    std::fs::create_dir_all(&scratch).map_err(GradeError::io(format!(
-        "cannot create {}",
-        scratch.display()
-    )))?;
+    Ok(planned)
+}
 
-    let total = planned.len();
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(total.max(1));
-    let next = Mutex::new(0usize);
-    // Stops the other workers when one meets an error the grade cannot go on from.
-    let failed = Cancel::default();
-    let (tx, rx) = channel::<Event>();
-    let mut outcomes: Vec<Option<TestOutcome>> = (0..total).map(|_| None).collect();
-    let mut first_error = None;
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            let tx = tx.clone();
-            let (planned, order, next, failed, scratch) =
-                (&planned, &order, &next, &failed, &scratch);
-            scope.spawn(move || {
-                loop {
-                    let index = match next.lock() {
-                        Ok(mut n) if *n < order.len() => {
-                            *n += 1;
-                            order[*n - 1]
-                        }
-                        _ => return,
-                    };
-                    if cancel.is_cancelled() || failed.is_cancelled() {
-                        return;
-                    }
-                    let test = &planned[index];
-                    let _ = tx.send(Event::Started(index));
-                    let stop = || cancel.is_cancelled() || failed.is_cancelled();
-                    let result = run_one(
-                        &test.binary,
-                        &test.name,
-                        crate_dir,
-                        (timeout, place),
-                        scratch,
-                        &stop,
-                    );
-                    if result.is_err() {
-                        failed.cancel();
-                    }
-                    let _ = tx.send(Event::Done(index, result));
-                }
-            });
+/// The planned tests of one grade and what the threads running them share.
+struct Pool<'a> {
+    planned: &'a [Planned],
+    /// Indexes into `planned`, in the order to run them.
+    order: &'a [usize],
+    /// How many of `order` were taken by a worker.
+    next: Mutex<usize>,
+    crate_dir: &'a Path,
+    /// Each test's timeout, and where it runs.
+    limits: (Duration, Place<'a>),
+    /// The folder each test gets a folder of its own in.
+    scratch: &'a Path,
+    /// The grade's cancel.
+    cancel: &'a Cancel,
+    /// Stops the other workers when one meets an error the grade cannot go on from.
+    failed: Cancel,
+}
+
+impl Pool<'_> {
+    /// Runs every planned test on as many threads as there are cores (at most one per
+    /// test). Returns each test's outcome at its listed index, and the first error met.
+    fn run(
+        &self,
+        descriptions: &HashMap<String, String>,
+        progress: &mut dyn FnMut(Progress),
+    ) -> (Vec<Option<TestOutcome>>, Option<GradeError>) {
+        let workers = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(self.planned.len().max(1));
+        let (tx, rx) = channel::<Event>();
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                let tx = tx.clone();
+                scope.spawn(move || self.work(&tx));
+            }
+            drop(tx);
+            self.collect(rx, descriptions, progress)
+        })
+    }
+
+    /// Runs tests in running order, telling `tx` as each starts and ends, until none is left
+    /// or the grade is stopped.
+    fn work(&self, tx: &Sender<Event>) {
+        while let Some(index) = self.take_next() {
+            if self.stopped() {
+                return;
+            }
+            let test = &self.planned[index];
+            let _ = tx.send(Event::Started(index));
+            let stop = || self.stopped();
+            let result = run_one(
+                &test.binary,
+                &test.name,
+                self.crate_dir,
+                self.limits,
+                self.scratch,
+                &stop,
+            );
+            if result.is_err() {
+                self.failed.cancel();
+            }
+            let _ = tx.send(Event::Done(index, result));
         }
-        drop(tx);
+    }
+
+    /// Returns the index of the next test to run, or `None` when every test was taken.
+    fn take_next(&self) -> Option<usize> {
+        match self.next.lock() {
+            Ok(mut n) if *n < self.order.len() => {
+                *n += 1;
+                Some(self.order[*n - 1])
+            }
+            _ => None,
+        }
+    }
+
+    /// True once the grade is cancelled or a worker met an error.
+    fn stopped(&self) -> bool {
+        self.cancel.is_cancelled() || self.failed.is_cancelled()
+    }
+
+    /// Tells `progress` as the workers start and finish tests, until every worker is done.
+    /// Returns each test's outcome, named and described, at its listed index, and the first
+    /// error a worker met.
+    fn collect(
+        &self,
+        rx: Receiver<Event>,
+        descriptions: &HashMap<String, String>,
+        progress: &mut dyn FnMut(Progress),
+    ) -> (Vec<Option<TestOutcome>>, Option<GradeError>) {
+        let total = self.planned.len();
+        let mut outcomes: Vec<Option<TestOutcome>> = (0..total).map(|_| None).collect();
+        let mut first_error = None;
         let mut started = 0;
         for event in rx {
             match event {
                 Event::Started(index) => {
                     started += 1;
                     progress(Progress::Running {
-                        name: planned[index].full_name.clone(),
+                        name: self.planned[index].full_name.clone(),
                         index: started,
                         total,
                     });
                 }
                 Event::Done(index, Ok(outcome)) => {
-                    let test = &planned[index];
-                    let full_name = test.full_name.clone();
-                    let description = descriptions
-                        .get(&full_name)
-                        .cloned()
-                        .unwrap_or_else(|| test.name.replace('_', " "));
-                    let outcome = TestOutcome {
-                        name: full_name,
-                        description,
-                        ..outcome
-                    };
+                    let outcome = self.planned[index].describe(outcome, descriptions);
                     progress(Progress::Finished(outcome.clone()));
                     outcomes[index] = Some(outcome);
                 }
@@ -178,16 +243,29 @@ pub fn run_all(
                 }
             }
         }
-    });
-    if cancel.is_cancelled() {
-        return Err(GradeError::Cancelled);
+        (outcomes, first_error)
     }
-    if let Some(e) = first_error {
-        return Err(e);
+}
+
+impl Planned {
+    /// Returns `outcome` under the test's full name, with the instructor's description (or
+    /// the test's name in words when there is none).
+    fn describe(
+        &self,
+        outcome: TestOutcome,
+        descriptions: &HashMap<String, String>,
+    ) -> TestOutcome {
+        let full_name = self.full_name.clone();
+        let description = descriptions
+            .get(&full_name)
+            .cloned()
+            .unwrap_or_else(|| self.name.replace('_', " "));
+        TestOutcome {
+            name: full_name,
+            description,
+            ..outcome
+        }
     }
-    let outcomes: Vec<TestOutcome> = outcomes.into_iter().flatten().collect();
-    timings.save(outcomes.iter().map(|o| (o.name.clone(), o.duration_ms)));
-    Ok(outcomes)
 }
 
 /// The names of the tests in one binary, from libtest's own `--list`, run contained like a
@@ -244,22 +322,7 @@ fn run_one(
         .tempdir_in(scratch)
         .map_err(GradeError::io("cannot create a scratch folder for a test"))?;
     let log = log_dir.path().join("libtest.log");
-
-    // Tests run side by side: each gets a temporary folder of its own.
-    let env: [(&str, &std::ffi::OsStr); 2] = [
-        ("RUST_BACKTRACE", "0".as_ref()),
-        ("TMPDIR", log_dir.path().as_os_str()),
-    ];
-    let mut command = test_command(binary, crate_dir, place, log_dir.path(), &env)?;
-    command
-        .arg("--exact")
-        .arg(name)
-        .args(["--test-threads", "1", "--color", "never"])
-        .arg("--logfile")
-        .arg(&log)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let mut command = one_test_command(binary, name, crate_dir, place, (log_dir.path(), &log))?;
     let started = Instant::now();
     let mut child = Contained::spawn(&mut command)
         .map_err(GradeError::io(format!("cannot start {}", binary.display())))?;
@@ -294,6 +357,33 @@ fn run_one(
         output,
         output_truncated,
     })
+}
+
+/// Returns the command running only test `name` of `binary`, with its own temporary folder
+/// `log_dir` and its libtest log written to `log`.
+fn one_test_command(
+    binary: &Path,
+    name: &str,
+    crate_dir: &Path,
+    place: Place<'_>,
+    (log_dir, log): (&Path, &Path),
+) -> Result<std::process::Command, GradeError> {
+    // Tests run side by side: each gets a temporary folder of its own.
+    let env: [(&str, &std::ffi::OsStr); 2] = [
+        ("RUST_BACKTRACE", "0".as_ref()),
+        ("TMPDIR", log_dir.as_os_str()),
+    ];
+    let mut command = test_command(binary, crate_dir, place, log_dir, &env)?;
+    command
+        .arg("--exact")
+        .arg(name)
+        .args(["--test-threads", "1", "--color", "never"])
+        .arg("--logfile")
+        .arg(log)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    Ok(command)
 }
 
 /// Decides a test's status from facts the test's own output cannot forge.

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::{Cancel, GradeError, Progress, Workdir};
-use crate::course::Course;
+use crate::course::{Course, Exercise};
 
 /// How much nicer than the learner's own programs the background build runs.
 pub const NICE: i32 = 10;
@@ -125,52 +125,83 @@ impl Warmup {
         }
         let mut crates = 0;
         for (done, exercise) in exercises.iter().enumerate() {
-            loop {
-                // A grade in this process goes first.
-                while self.grading.load(Ordering::SeqCst) > 0 && !self.stop.is_cancelled() {
-                    std::thread::sleep(Duration::from_millis(50));
-                }
-                if self.stop.is_cancelled() {
-                    return;
-                }
-                let cancel = self.stop.child();
-                if let Ok(mut current) = self.current.lock() {
-                    *current = cancel.clone();
-                }
-                self.set(WarmupStatus::Building {
-                    done,
-                    total,
-                    crates,
-                    exercise: exercise.slug.to_string(),
-                });
-                let crate_dir = course.root.join(&exercise.stub_dir);
-                let result =
-                    super::prebuild(course, exercise, &crate_dir, workdir, &cancel, &mut |p| {
-                        if let Progress::Compiled { .. } = p {
-                            crates += 1;
-                            self.set(WarmupStatus::Building {
-                                done,
-                                total,
-                                crates,
-                                exercise: exercise.slug.to_string(),
-                            });
-                        }
-                    });
-                match result {
-                    Ok(()) => break,
-                    // Preempted by a grade: build this exercise again once it is done.
-                    Err(GradeError::Cancelled) => continue,
-                    Err(e) => {
-                        self.set(WarmupStatus::Failed {
-                            message: e.to_string().lines().next().unwrap_or("").to_string(),
-                        });
-                        return;
-                    }
-                }
+            let step = Step {
+                exercise,
+                done,
+                total,
+            };
+            if !self.build_one(course, workdir, &step, &mut crates) {
+                return;
             }
         }
         self.set(WarmupStatus::Ready {
             seconds: started.elapsed().as_secs(),
         });
     }
+
+    /// Builds one exercise, counting the crates compiled in `crates`, and builds it again
+    /// after each grade that preempts it. Returns false when the background build is over:
+    /// stopped, or failed (and the status says why).
+    fn build_one(
+        &self,
+        course: &Course,
+        workdir: &Workdir,
+        step: &Step<'_>,
+        crates: &mut usize,
+    ) -> bool {
+        let building = |crates| WarmupStatus::Building {
+            done: step.done,
+            total: step.total,
+            crates,
+            exercise: step.exercise.slug.to_string(),
+        };
+        loop {
+            // A grade in this process goes first.
+            while self.grading.load(Ordering::SeqCst) > 0 && !self.stop.is_cancelled() {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            if self.stop.is_cancelled() {
+                return false;
+            }
+            let cancel = self.stop.child();
+            if let Ok(mut current) = self.current.lock() {
+                *current = cancel.clone();
+            }
+            self.set(building(*crates));
+            let crate_dir = course.root.join(&step.exercise.stub_dir);
+            let result = super::prebuild(
+                course,
+                step.exercise,
+                &crate_dir,
+                workdir,
+                &cancel,
+                &mut |p| {
+                    if let Progress::Compiled { .. } = p {
+                        *crates += 1;
+                        self.set(building(*crates));
+                    }
+                },
+            );
+            match result {
+                Ok(()) => return true,
+                // Preempted by a grade: build this exercise again once it is done.
+                Err(GradeError::Cancelled) => continue,
+                Err(e) => {
+                    self.set(WarmupStatus::Failed {
+                        message: e.to_string().lines().next().unwrap_or("").to_string(),
+                    });
+                    return false;
+                }
+            }
+        }
+    }
+}
+
+/// One exercise of the background build, and how many were built before it.
+struct Step<'a> {
+    exercise: &'a Exercise,
+    /// Exercises already built.
+    done: usize,
+    /// Exercises in the course.
+    total: usize,
 }

@@ -8,7 +8,7 @@ pub mod highlight;
 
 use std::path::Path;
 
-use pulldown_cmark::{CodeBlockKind, CowStr, Event, Parser, Tag, TagEnd, html};
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Parser, Tag, TagEnd, html};
 
 use crate::course::hidden_lines::visible_code;
 use crate::course::links::{LinkTarget, resolve};
@@ -99,94 +99,20 @@ impl Renderer {
         markdown: &str,
         headings: &[Heading],
     ) -> Rendered {
-        let mut rendered = Rendered::default();
-        let mut headings = headings.iter();
-        let mut events = Vec::new();
-        let mut code: Option<(String, Vec<String>)> = None;
-        let mut section = Section {
-            heading: String::new(),
-            anchor: String::new(),
-            text: String::new(),
-        };
-        let mut in_heading = false;
-
+        let mut writer = DocumentWriter::new(&self.highlighter, headings);
         for event in Parser::new_ext(markdown, markdown_options()) {
             match event {
-                Event::Start(Tag::Heading { level, .. }) => {
-                    in_heading = true;
-                    let heading = headings.next();
-                    let anchor = heading.map(|h| h.anchor.clone()).unwrap_or_default();
-                    let text = heading.map(|h| h.text.clone()).unwrap_or_default();
-                    let level_number = level as u8;
-                    if (2..=3).contains(&level_number) {
-                        rendered.toc.push(TocEntry {
-                            level: level_number,
-                            text: text.clone(),
-                            anchor: anchor.clone(),
-                        });
-                    }
-                    rendered.sections.push(std::mem::replace(
-                        &mut section,
-                        Section {
-                            heading: text,
-                            anchor: anchor.clone(),
-                            text: String::new(),
-                        },
-                    ));
-                    events.push(Event::Html(CowStr::from(format!(
-                        "<{level} id=\"{}\">",
-                        escape(&anchor)
-                    ))));
-                }
-                Event::End(TagEnd::Heading(level)) => {
-                    in_heading = false;
-                    let anchor = &section.anchor;
-                    events.push(Event::Html(CowStr::from(format!(
-                        " <a class=\"self-link\" href=\"#{}\" aria-label=\"Link to this section\">#</a></{level}>\n",
-                        escape(anchor)
-                    ))));
-                }
-                Event::Start(Tag::CodeBlock(kind)) => {
-                    let info = match kind {
-                        CodeBlockKind::Fenced(info) => {
-                            info.split(',').map(|p| p.trim().to_string()).collect()
-                        }
-                        CodeBlockKind::Indented => Vec::new(),
-                    };
-                    code = Some((String::new(), info));
-                }
-                Event::End(TagEnd::CodeBlock) => {
-                    if let Some((text, info)) = code.take() {
-                        let language = info.first().map(String::as_str).unwrap_or("");
-                        let shown = if language == "rust" {
-                            visible_code(&text)
-                        } else {
-                            text
-                        };
-                        section.text.push_str(&shown);
-                        section.text.push('\n');
-                        let class = if language.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" class=\"language-{}\"", escape(language))
-                        };
-                        events.push(Event::Html(CowStr::from(format!(
-                            "<pre class=\"code\"><code{class}>{}</code></pre>\n",
-                            self.highlighter.html(&shown, language)
-                        ))));
-                    }
-                }
-                Event::Text(text) if code.is_some() => {
-                    if let Some((buf, _)) = code.as_mut() {
-                        buf.push_str(&text);
-                    }
-                }
+                Event::Start(Tag::Heading { level, .. }) => writer.start_heading(level),
+                Event::End(TagEnd::Heading(level)) => writer.end_heading(level),
+                Event::Start(Tag::CodeBlock(kind)) => writer.start_code(kind),
+                Event::End(TagEnd::CodeBlock) => writer.end_code(),
+                Event::Text(text) if writer.code.is_some() => writer.code_text(&text),
                 Event::Start(Tag::Link {
                     link_type,
                     dest_url,
                     title,
                     id,
-                }) => events.push(Event::Start(Tag::Link {
+                }) => writer.events.push(Event::Start(Tag::Link {
                     link_type,
                     dest_url: CowStr::from(rewrite_link(course, from, &dest_url)),
                     title,
@@ -197,42 +123,16 @@ impl Renderer {
                     dest_url,
                     title,
                     id,
-                }) => events.push(Event::Start(Tag::Image {
+                }) => writer.events.push(Event::Start(Tag::Image {
                     link_type,
                     dest_url: CowStr::from(rewrite_link(course, from, &dest_url)),
                     title,
                     id,
                 })),
-                other => {
-                    if let Event::Text(text) | Event::Code(text) = &other
-                        && !in_heading
-                    {
-                        section.text.push_str(text);
-                    }
-                    // Block ends separate the words of a section's text, so a search snippet
-                    // never runs two cells or items together ("sessionself-contained").
-                    match &other {
-                        Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph) => {
-                            section.text.push(' ')
-                        }
-                        Event::End(TagEnd::Item | TagEnd::TableCell) => {
-                            section.text.push_str(" · ")
-                        }
-                        Event::End(TagEnd::TableRow | TagEnd::TableHead | TagEnd::Heading(_)) => {
-                            section.text.push_str(" · ")
-                        }
-                        _ => {}
-                    }
-                    events.push(other);
-                }
+                other => writer.pass_through(other),
             }
         }
-        rendered.sections.push(section);
-        rendered
-            .sections
-            .retain(|s| !s.text.trim().is_empty() || !s.heading.is_empty());
-        html::push_html(&mut rendered.html, events.into_iter());
-        rendered
+        writer.finish()
     }
 
     /// One line of inline Markdown (quiz prompts, options, explanations), without a `<p>`.
@@ -249,6 +149,148 @@ impl Renderer {
     }
 }
 
+/// A document being rendered event by event: the HTML events so far, and the section,
+/// heading and code block the writer is inside.
+struct DocumentWriter<'r, 'm> {
+    highlighter: &'r Highlighter,
+    /// The outline's headings not met yet, in document order: they hold the anchors.
+    headings: std::slice::Iter<'r, Heading>,
+    rendered: Rendered,
+    events: Vec<Event<'m>>,
+    /// The code block being read: its text so far and its info string.
+    code: Option<(String, Vec<String>)>,
+    /// The section being read, whose text goes into search.
+    section: Section,
+    in_heading: bool,
+}
+
+impl<'r, 'm> DocumentWriter<'r, 'm> {
+    fn new(highlighter: &'r Highlighter, headings: &'r [Heading]) -> Self {
+        DocumentWriter {
+            highlighter,
+            headings: headings.iter(),
+            rendered: Rendered::default(),
+            events: Vec::new(),
+            code: None,
+            section: Section {
+                heading: String::new(),
+                anchor: String::new(),
+                text: String::new(),
+            },
+            in_heading: false,
+        }
+    }
+
+    /// Opens a heading with the next outline heading's anchor; it starts a new section and,
+    /// at level 2 or 3, adds a table of contents entry.
+    fn start_heading(&mut self, level: HeadingLevel) {
+        self.in_heading = true;
+        let heading = self.headings.next();
+        let anchor = heading.map(|h| h.anchor.clone()).unwrap_or_default();
+        let text = heading.map(|h| h.text.clone()).unwrap_or_default();
+        let level_number = level as u8;
+        if (2..=3).contains(&level_number) {
+            self.rendered.toc.push(TocEntry {
+                level: level_number,
+                text: text.clone(),
+                anchor: anchor.clone(),
+            });
+        }
+        self.rendered.sections.push(std::mem::replace(
+            &mut self.section,
+            Section {
+                heading: text,
+                anchor: anchor.clone(),
+                text: String::new(),
+            },
+        ));
+        self.events.push(Event::Html(CowStr::from(format!(
+            "<{level} id=\"{}\">",
+            escape(&anchor)
+        ))));
+    }
+
+    /// Closes a heading with a link to its own anchor.
+    fn end_heading(&mut self, level: HeadingLevel) {
+        self.in_heading = false;
+        let anchor = &self.section.anchor;
+        self.events.push(Event::Html(CowStr::from(format!(
+            " <a class=\"self-link\" href=\"#{}\" aria-label=\"Link to this section\">#</a></{level}>\n",
+            escape(anchor)
+        ))));
+    }
+
+    fn start_code(&mut self, kind: CodeBlockKind<'_>) {
+        let info = match kind {
+            CodeBlockKind::Fenced(info) => info.split(',').map(|p| p.trim().to_string()).collect(),
+            CodeBlockKind::Indented => Vec::new(),
+        };
+        self.code = Some((String::new(), info));
+    }
+
+    fn code_text(&mut self, text: &str) {
+        if let Some((buf, _)) = self.code.as_mut() {
+            buf.push_str(text);
+        }
+    }
+
+    /// Writes the code block being read, highlighted and without hidden Rust lines; its
+    /// shown code goes into the section's text.
+    fn end_code(&mut self) {
+        if let Some((text, info)) = self.code.take() {
+            let language = info.first().map(String::as_str).unwrap_or("");
+            let shown = if language == "rust" {
+                visible_code(&text)
+            } else {
+                text
+            };
+            self.section.text.push_str(&shown);
+            self.section.text.push('\n');
+            let class = if language.is_empty() {
+                String::new()
+            } else {
+                format!(" class=\"language-{}\"", escape(language))
+            };
+            self.events.push(Event::Html(CowStr::from(format!(
+                "<pre class=\"code\"><code{class}>{}</code></pre>\n",
+                self.highlighter.html(&shown, language)
+            ))));
+        }
+    }
+
+    /// Passes an event through unchanged, adding its text to the section's.
+    fn pass_through(&mut self, event: Event<'m>) {
+        let text = &mut self.section.text;
+        if let Event::Text(t) | Event::Code(t) = &event
+            && !self.in_heading
+        {
+            text.push_str(t);
+        }
+        // Block ends separate the words of a section's text, so a search snippet
+        // never runs two cells or items together ("sessionself-contained").
+        match &event {
+            Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph) => text.push(' '),
+            Event::End(TagEnd::Item | TagEnd::TableCell) => text.push_str(" · "),
+            Event::End(TagEnd::TableRow | TagEnd::TableHead | TagEnd::Heading(_)) => {
+                text.push_str(" · ")
+            }
+            _ => {}
+        }
+        self.events.push(event);
+    }
+
+    /// Returns the rendered document: its HTML, its table of contents and its sections
+    /// that have a heading or text.
+    fn finish(mut self) -> Rendered {
+        self.rendered.sections.push(self.section);
+        self.rendered
+            .sections
+            .retain(|s| !s.text.trim().is_empty() || !s.heading.is_empty());
+        html::push_html(&mut self.rendered.html, self.events.into_iter());
+        self.rendered
+    }
+}
+
 /// The URL a link of a course file points at in the web app.
 fn rewrite_link(course: &Course, from: &Path, target: &str) -> String {
     let with_anchor = |path: String, anchor: Option<String>| match anchor {
@@ -258,7 +300,12 @@ fn rewrite_link(course: &Course, from: &Path, target: &str) -> String {
     match resolve(course, from, target) {
         LinkTarget::Lesson { slug, anchor } => with_anchor(format!("/lessons/{slug}"), anchor),
         LinkTarget::Exercise { slug, anchor } => with_anchor(format!("/exercises/{slug}"), anchor),
-        _ => target.to_string(),
+        LinkTarget::External
+        | LinkTarget::SameDocument { .. }
+        | LinkTarget::File { .. }
+        | LinkTarget::Absolute
+        | LinkTarget::Outside
+        | LinkTarget::Empty => target.to_string(),
     }
 }
 
