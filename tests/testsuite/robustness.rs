@@ -1,6 +1,6 @@
 //! Loading a course never panics, whatever bytes its files hold.
 
-mod common;
+use crate::common;
 use common::copy_dir;
 
 use std::path::Path;

@@ -5,7 +5,7 @@
 //! CI installs Debian's chromium and chromium-driver and this test must run there. Outside
 //! CI it is skipped, with a note, only when chromedriver is not installed.
 
-mod common;
+use crate::common;
 use common::copy_dir;
 
 use std::io::{BufRead, BufReader};

@@ -1,6 +1,6 @@
 //! `workbook check` on the real course and on one broken course per kind of problem.
 
-mod common;
+use crate::common;
 use common::fixtures;
 
 use std::path::{Path, PathBuf};

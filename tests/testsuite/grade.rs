@@ -1,6 +1,6 @@
 //! The grader against learner crates that misbehave in every way a grader must survive.
 
-mod common;
+use crate::common;
 use common::{fixtures, processes_mentioning};
 
 use std::path::Path;

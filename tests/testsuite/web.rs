@@ -1,12 +1,11 @@
 //! The web app as a browser and an attacker see it: the real server on an ephemeral port,
 //! driven over HTTP with reqwest.
 
-mod common;
+use crate::common;
 use common::{copy_dir, wait_until_gone};
 
 // Items of the local-server hardening: sessions per port, redirects, limits, headers, slow
 // clients, many attempts.
-#[path = "web/hardening.rs"]
 mod hardening;
 
 use std::io::{BufRead, BufReader};

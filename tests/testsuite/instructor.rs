@@ -1,6 +1,6 @@
 //! The instructor's workflow: scaffolding, private hidden tests, publishing, gradebooks.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -1,7 +1,7 @@
 //! The learner's commands as a learner runs them: grade, hint, progress, reset, watch, each
 //! on a fresh copy of the small grading course.
 
-mod common;
+use crate::common;
 use common::{copy_dir, fixtures};
 
 use std::io::{BufRead, BufReader, Write};

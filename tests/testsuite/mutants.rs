@@ -2,7 +2,7 @@
 //! wrong variant of a reference solution in `tests/fixtures/mutants/<slug>/` fails at least
 //! one hidden test.
 
-mod common;
+use crate::common;
 use common::copy_dir;
 
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! `workbook check --code`: the Rust blocks of lessons compile and run, and a broken one is
 //! reported at its line in the lesson.
 
-mod common;
+use crate::common;
 use common::copy_dir;
 
 use std::path::Path;
