@@ -5,26 +5,15 @@
 //! CI installs Debian's chromium and chromium-driver and this test must run there. Outside
 //! CI it is skipped, with a note, only when chromedriver is not installed.
 
-use crate::common;
-use common::copy_dir;
-
-use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{ClientBuilder, Locator};
-use workbook::course::{AnswerKey, Course};
+use workbook::course::AnswerKey;
 
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use crate::common::{Server, course_copy, find_program, loaded};
 
 /// chromedriver in a process group of its own, killed with everything it started when
 /// dropped: a failed assertion skips `client.close()`, and Chromium would outlive the test.
@@ -40,14 +29,6 @@ impl Drop for KilledGroup {
         }
         let _ = self.0.wait();
     }
-}
-
-fn find_program(name: &str) -> Option<std::path::PathBuf> {
-    std::env::var_os("PATH")?
-        .to_str()?
-        .split(':')
-        .map(|dir| Path::new(dir).join(name))
-        .find(|p| p.is_file())
 }
 
 fn free_port() -> u16 {
@@ -70,33 +51,12 @@ async fn a_learner_takes_a_quiz_in_a_real_browser() {
         );
         return;
     };
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let course_dir = tempfile::tempdir().unwrap();
-    for part in ["lessons", "quizzes", "exercises", "grader"] {
-        copy_dir(&root.join(part), &course_dir.path().join(part));
-    }
-    let course = Course::load(course_dir.path()).unwrap().course;
+    let course_dir = course_copy();
+    let course = loaded(course_dir.path());
 
-    let mut server = Command::new(assert_cmd::cargo::cargo_bin("workbook"))
-        .arg("--course")
-        .arg(course_dir.path())
-        .args(["serve", "--port", "0", "--no-background-build"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
-    let url = lines
-        .next()
-        .unwrap()
-        .unwrap()
-        .rsplit(' ')
-        .next()
-        .unwrap()
-        .to_string();
-    std::thread::spawn(move || for _ in lines {});
-    let _server = Killed(server);
-    let base = url.split("/?token=").next().unwrap().to_string();
+    let server = Server::start(course_dir.path()).await;
+    let url = server.sign_in_url();
+    let base = server.base.clone();
 
     let driver_port = free_port();
     let _driver = KilledGroup(

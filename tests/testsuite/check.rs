@@ -1,15 +1,8 @@
 //! `workbook check` on the real course and on one broken course per kind of problem.
 
-use crate::common;
-use common::fixtures;
+use std::path::PathBuf;
 
-use std::path::{Path, PathBuf};
-
-use assert_cmd::Command;
-
-fn workbook() -> Command {
-    Command::cargo_bin("workbook").expect("the workbook binary is built for tests")
-}
+use crate::common::{fixtures, root, workbook, workbook_in, workbook_on};
 
 /// Each `tests/fixtures/broken/<code>[--variant]` course holds exactly one kind of problem.
 fn broken_courses() -> Vec<(String, PathBuf)> {
@@ -29,13 +22,7 @@ fn broken_courses() -> Vec<(String, PathBuf)> {
 
 #[test]
 fn the_real_course_is_clean() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let output = workbook()
-        .arg("--course")
-        .arg(root)
-        .arg("check")
-        .output()
-        .unwrap();
+    let output = workbook_on(root()).arg("check").output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
@@ -46,9 +33,7 @@ fn the_real_course_is_clean() {
 
 #[test]
 fn the_base_fixture_is_clean() {
-    workbook()
-        .arg("--course")
-        .arg(fixtures().join("base"))
+    workbook_on(&fixtures().join("base"))
         .arg("check")
         .assert()
         .success()
@@ -65,12 +50,7 @@ fn every_broken_fixture_is_reported_with_its_code() {
     );
     for (name, dir) in courses {
         let code = name.split("--").next().unwrap_or(&name).to_string();
-        let output = workbook()
-            .arg("--course")
-            .arg(&dir)
-            .arg("check")
-            .output()
-            .unwrap();
+        let output = workbook_on(&dir).arg("check").output().unwrap();
         let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
         assert!(
             stdout.contains(&format!("[{code}]: ")),
@@ -88,9 +68,7 @@ fn every_broken_fixture_is_reported_with_its_code() {
 
 #[test]
 fn json_output_names_file_line_code_and_message() {
-    let output = workbook()
-        .arg("--course")
-        .arg(fixtures().join("broken/answer-out-of-range"))
+    let output = workbook_on(&fixtures().join("broken/answer-out-of-range"))
         .args(["check", "--json"])
         .output()
         .unwrap();
@@ -108,9 +86,7 @@ fn json_output_names_file_line_code_and_message() {
 
 #[test]
 fn json_output_of_a_clean_course_has_no_diagnostics() {
-    let output = workbook()
-        .arg("--course")
-        .arg(fixtures().join("base"))
+    let output = workbook_on(&fixtures().join("base"))
         .args(["check", "--json"])
         .output()
         .unwrap();
@@ -134,8 +110,7 @@ fn a_missing_course_folder_is_a_clear_error() {
 
 #[test]
 fn check_finds_the_course_from_inside_an_exercise_folder() {
-    workbook()
-        .current_dir(fixtures().join("base/exercises/hello/src"))
+    workbook_in(&fixtures().join("base/exercises/hello/src"))
         .arg("check")
         .assert()
         .success()
@@ -163,9 +138,7 @@ fn a_course_in_several_scripts_checks_clean() {
 
 /// `workbook check` on fixture course `fixture` is clean; its output is snapshot `snapshot`.
 fn assert_clean(fixture: &str, snapshot: &str) {
-    let output = workbook()
-        .arg("--course")
-        .arg(fixtures().join(fixture))
+    let output = workbook_on(&fixtures().join(fixture))
         .arg("check")
         .output()
         .unwrap();

@@ -1,13 +1,12 @@
 //! The grader against learner crates that misbehave in every way a grader must survive.
 
-use crate::common;
-use common::{fixtures, processes_mentioning};
-
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use workbook::course::{Course, Exercise};
+use workbook::course::Course;
 use workbook::grade::{self, Cancel, GradeStatus, Progress, Report, TestStatus, Workdir};
+
+use crate::common::{self, fixtures, grade_dir, processes_mentioning};
 
 fn course() -> Course {
     common::supervise_with_workbook();
@@ -17,30 +16,12 @@ fn course() -> Course {
 }
 
 /// One work directory for the whole test binary run, kept between runs so dependencies
-/// compile once; tests in this file grade one at a time.
+/// compile once; the tests of this module that use it grade one at a time (they wait on its
+/// lock).
 fn workdir() -> Workdir {
     Workdir {
         root: Path::new(env!("CARGO_TARGET_TMPDIR")).join("grading-workdir"),
     }
-}
-
-fn grade_dir(
-    course: &Course,
-    exercise: &Exercise,
-    dir: &Path,
-    workdir: &Workdir,
-) -> (Report, Vec<Progress>) {
-    let mut events = Vec::new();
-    let report = grade::grade(
-        course,
-        exercise,
-        dir,
-        workdir,
-        &Cancel::default(),
-        &mut |e| events.push(e),
-    )
-    .unwrap_or_else(|e| panic!("grading {} failed: {e}", dir.display()));
-    (report, events)
 }
 
 fn statuses(report: &Report) -> Vec<(String, TestStatus)> {

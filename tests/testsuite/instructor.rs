@@ -1,26 +1,8 @@
 //! The instructor's workflow: scaffolding, private hidden tests, publishing, gradebooks.
 
-use crate::common;
-
 use std::path::Path;
 
-use assert_cmd::Command;
-use common::{copy_dir, fixtures, root};
-
-fn workbook(course: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("workbook").unwrap();
-    cmd.arg("--course").arg(course).env_remove("WORKBOOK_DB");
-    cmd
-}
-
-fn stdout(cmd: &mut Command) -> (Option<i32>, String, String) {
-    let output = cmd.output().unwrap();
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
+use crate::common::{self, copy_dir, fixture_copy, fixtures, root, run, workbook, workbook_on};
 
 /// Every file under `dir`, relative, sorted.
 fn listing(dir: &Path) -> Vec<String> {
@@ -42,10 +24,9 @@ fn listing(dir: &Path) -> Vec<String> {
 
 #[test]
 fn scaffolding_one_of_each_kind_keeps_check_and_verify_clean() {
-    let course = tempfile::tempdir().unwrap();
-    copy_dir(&fixtures().join("base"), course.path());
+    let course = fixture_copy("base");
     let (code, out, err) =
-        stdout(workbook(course.path()).args(["new", "lesson", "event-sourcing", "--after", "1"]));
+        run(workbook_on(course.path()).args(["new", "lesson", "event-sourcing", "--after", "1"]));
     assert_eq!(code, Some(0), "{out}{err}");
     assert!(
         out.contains("created  lessons/02-event-sourcing.md"),
@@ -61,7 +42,7 @@ fn scaffolding_one_of_each_kind_keeps_check_and_verify_clean() {
         "links follow the renamed lesson: {intro}"
     );
 
-    let (code, out, err) = stdout(workbook(course.path()).args([
+    let (code, out, err) = run(workbook_on(course.path()).args([
         "new",
         "quiz",
         "event-sourcing",
@@ -69,7 +50,7 @@ fn scaffolding_one_of_each_kind_keeps_check_and_verify_clean() {
         "event-sourcing",
     ]));
     assert_eq!(code, Some(0), "{out}{err}");
-    let (code, out, err) = stdout(workbook(course.path()).args([
+    let (code, out, err) = run(workbook_on(course.path()).args([
         "new",
         "exercise",
         "event-log",
@@ -90,10 +71,10 @@ fn scaffolding_one_of_each_kind_keeps_check_and_verify_clean() {
         "the lesson links the exercise"
     );
 
-    let (code, out, _) = stdout(workbook(course.path()).arg("check"));
+    let (code, out, _) = run(workbook_on(course.path()).arg("check"));
     assert_eq!(code, Some(0), "{out}");
     assert_eq!(out, "course is clean: 3 lessons, 3 quizzes, 2 exercises\n");
-    let (code, out, err) = stdout(workbook(course.path()).args(["verify", "event-log"]));
+    let (code, out, err) = run(workbook_on(course.path()).args(["verify", "event-log"]));
     assert_eq!(code, Some(0), "{out}{err}");
     assert!(
         out.contains("ok: fails 2 of 2 tests") && out.contains("ok: passes 2 of 2 tests"),
@@ -103,8 +84,7 @@ fn scaffolding_one_of_each_kind_keeps_check_and_verify_clean() {
 
 #[test]
 fn bad_scaffolds_are_refused_with_one_sentence_and_write_nothing() {
-    let course = tempfile::tempdir().unwrap();
-    copy_dir(&fixtures().join("base"), course.path());
+    let course = fixture_copy("base");
     let before = listing(course.path());
     let cases: [(&[&str], &str); 6] = [
         (&["new", "lesson", "Event_Sourcing"], "is not kebab-case"),
@@ -127,13 +107,13 @@ fn bad_scaffolds_are_refused_with_one_sentence_and_write_nothing() {
         ),
     ];
     for (args, message) in cases {
-        let (code, out, err) = stdout(workbook(course.path()).args(args));
+        let (code, out, err) = run(workbook_on(course.path()).args(args));
         assert_eq!(code, Some(2), "{args:?}: {out}");
         assert!(err.contains(message), "{args:?}: {err}");
         assert_eq!(err.trim().lines().count(), 1, "one sentence: {err}");
     }
     for kind in ["lesson", "exercise"] {
-        let (code, _, err) = stdout(workbook(course.path()).args(["new", kind]));
+        let (code, _, err) = run(workbook_on(course.path()).args(["new", kind]));
         assert_eq!(code, Some(2), "a missing slug: {err}");
         assert!(
             err.contains(&format!("name the new {kind}, e.g. `workbook new {kind} ")),
@@ -146,38 +126,31 @@ fn bad_scaffolds_are_refused_with_one_sentence_and_write_nothing() {
 
 #[test]
 fn hidden_tests_can_live_in_a_private_grader_folder() {
-    let public = tempfile::tempdir().unwrap();
+    let public = fixture_copy("grading");
     let private = tempfile::tempdir().unwrap();
-    copy_dir(&fixtures().join("grading"), public.path());
     std::fs::rename(public.path().join("grader"), private.path().join("grader")).unwrap();
     let grader = private.path().join("grader");
 
-    let (code, out, _) = stdout(workbook(public.path()).arg("check"));
+    let (code, out, _) = run(workbook_on(public.path()).arg("check"));
     assert_eq!(
         code,
         Some(1),
         "without the grader folder the course is incomplete: {out}"
     );
-    let (code, out, _) = stdout(
-        workbook(public.path())
-            .arg("--grader-dir")
-            .arg(&grader)
-            .arg("check"),
-    );
+    let (code, out, _) = run(workbook_on(public.path())
+        .arg("--grader-dir")
+        .arg(&grader)
+        .arg("check"));
     assert_eq!(code, Some(0), "{out}");
-    let (code, out, err) = stdout(
-        workbook(public.path())
-            .arg("--grader-dir")
-            .arg(&grader)
-            .args(["verify", "greeter"]),
-    );
+    let (code, out, err) = run(workbook_on(public.path())
+        .arg("--grader-dir")
+        .arg(&grader)
+        .args(["verify", "greeter"]));
     assert_eq!(code, Some(0), "{out}{err}");
-    let (code, out, _) = stdout(
-        workbook(public.path())
-            .arg("--grader-dir")
-            .arg(&grader)
-            .args(["grade", "greeter"]),
-    );
+    let (code, out, _) = run(workbook_on(public.path())
+        .arg("--grader-dir")
+        .arg(&grader)
+        .args(["grade", "greeter"]));
     assert_eq!(
         code,
         Some(1),
@@ -191,7 +164,7 @@ fn hidden_tests_can_live_in_a_private_grader_folder() {
 fn the_published_learner_edition_has_no_solution_and_checks_clean() {
     let out = tempfile::tempdir().unwrap();
     let edition = out.path().join("edition");
-    let (code, stdout_text, err) = stdout(workbook(root()).arg("publish").arg(&edition));
+    let (code, stdout_text, err) = run(workbook_on(root()).arg("publish").arg(&edition));
     assert_eq!(code, Some(0), "{stdout_text}{err}");
     let files = listing(&edition);
     assert!(
@@ -218,27 +191,26 @@ fn the_published_learner_edition_has_no_solution_and_checks_clean() {
             assert_ne!(text, solution, "{file} is the {exercise} solution");
         }
     }
-    let (code, check, _) = stdout(workbook(&edition).arg("check"));
+    let (code, check, _) = run(workbook_on(&edition).arg("check"));
     assert_eq!(code, Some(0), "{check}");
     assert!(
         check.starts_with("course is clean: 10 lessons, 10 quizzes, 4 exercises"),
         "{check}"
     );
 
-    let (code, _, err) = stdout(workbook(root()).arg("publish").arg(&edition));
+    let (code, _, err) = run(workbook_on(root()).arg("publish").arg(&edition));
     assert_eq!(code, Some(2), "publishing over an edition is refused");
     assert!(err.contains("already exists and is not empty"), "{err}");
 }
 
 #[test]
 fn verify_in_a_learner_edition_says_the_solutions_are_absent() {
-    let course = tempfile::tempdir().unwrap();
-    copy_dir(&fixtures().join("grading"), course.path());
+    let course = fixture_copy("grading");
     let edition = tempfile::tempdir().unwrap();
     let target = edition.path().join("greeter-course");
-    let (code, out, err) = stdout(workbook(course.path()).arg("publish").arg(&target));
+    let (code, out, err) = run(workbook_on(course.path()).arg("publish").arg(&target));
     assert_eq!(code, Some(0), "{out}{err}");
-    let (code, out, err) = stdout(workbook(&target).args(["verify", "greeter"]));
+    let (code, out, err) = run(workbook_on(&target).args(["verify", "greeter"]));
     assert_eq!(code, Some(0), "{out}{err}");
     assert!(
         out.contains("the reference solutions are not present"),
@@ -250,24 +222,18 @@ fn verify_in_a_learner_edition_says_the_solutions_are_absent() {
 #[test]
 fn three_learners_reports_merge_into_one_csv() {
     let reports = fixtures().join("reports");
-    let (code, csv, err) = stdout(
-        Command::cargo_bin("workbook")
-            .unwrap()
-            .arg("gradebook")
-            .arg(reports.join("alice.json"))
-            .arg(reports.join("bob.json"))
-            .arg(reports.join("carol.json")),
-    );
+    let (code, csv, err) = run(workbook()
+        .arg("gradebook")
+        .arg(reports.join("alice.json"))
+        .arg(reports.join("bob.json"))
+        .arg(reports.join("carol.json")));
     assert_eq!(code, Some(0), "{err}");
     // alice passes everything, bob partly passes, carol's crate does not compile.
     insta::assert_snapshot!("gradebook_three_learners_csv", csv);
 
-    let (code, json, _) = stdout(
-        Command::cargo_bin("workbook")
-            .unwrap()
-            .args(["gradebook", "--format", "json"])
-            .arg(reports.join("bob.json")),
-    );
+    let (code, json, _) = run(workbook()
+        .args(["gradebook", "--format", "json"])
+        .arg(reports.join("bob.json")));
     assert_eq!(code, Some(0));
     let book: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(book["version"], 1);
@@ -304,14 +270,11 @@ fn bad_gradebook_inputs_are_one_clear_sentence_and_write_nothing() {
         ),
     ];
     for (files, message) in cases {
-        let (code, stdout_text, err) = stdout(
-            Command::cargo_bin("workbook")
-                .unwrap()
-                .arg("gradebook")
-                .arg("--out")
-                .arg(&out)
-                .args(&files),
-        );
+        let (code, stdout_text, err) = run(workbook()
+            .arg("gradebook")
+            .arg("--out")
+            .arg(&out)
+            .args(&files));
         assert_eq!(code, Some(2), "{files:?}: {stdout_text}");
         assert!(err.contains(message), "{files:?}: {err}");
         assert_eq!(err.trim().lines().count(), 1, "one sentence: {err}");
@@ -321,11 +284,10 @@ fn bad_gradebook_inputs_are_one_clear_sentence_and_write_nothing() {
 
 #[test]
 fn export_hands_in_attempts_grades_and_hints() {
-    let course = tempfile::tempdir().unwrap();
-    copy_dir(&fixtures().join("grading"), course.path());
-    stdout(workbook(course.path()).args(["hint", "counter"]));
-    stdout(workbook(course.path()).args(["grade", "greeter"]));
-    let (code, json, err) = stdout(workbook(course.path()).args(["export", "--format", "json"]));
+    let course = fixture_copy("grading");
+    run(workbook_on(course.path()).args(["hint", "counter"]));
+    run(workbook_on(course.path()).args(["grade", "greeter"]));
+    let (code, json, err) = run(workbook_on(course.path()).args(["export", "--format", "json"]));
     assert_eq!(code, Some(0), "{err}");
     let export: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(export["version"], 1);
@@ -333,7 +295,7 @@ fn export_hands_in_attempts_grades_and_hints() {
     assert_eq!(export["grades"][0]["exercise"], "greeter");
     assert_eq!(export["hints"][0]["exercise"], "counter");
     assert_eq!(export["hints"][0]["revealed"], 1);
-    let (code, csv, _) = stdout(workbook(course.path()).args(["export", "--format", "csv"]));
+    let (code, csv, _) = run(workbook_on(course.path()).args(["export", "--format", "csv"]));
     assert_eq!(code, Some(0));
     assert!(
         csv.starts_with("kind,item,detail,score,status,at\n"),
@@ -344,12 +306,7 @@ fn export_hands_in_attempts_grades_and_hints() {
     // The exported file is a learner's report the gradebook reads.
     let file = course.path().join("frank.json");
     std::fs::write(&file, json).unwrap();
-    let (code, book, err) = stdout(
-        Command::cargo_bin("workbook")
-            .unwrap()
-            .arg("gradebook")
-            .arg(&file),
-    );
+    let (code, book, err) = run(workbook().arg("gradebook").arg(&file));
     assert_eq!(code, Some(0), "{err}");
     assert!(book.contains("frank,0.00"), "{book}");
 }
@@ -422,7 +379,7 @@ fn the_class_workflow_grades_three_learners_and_merges_their_reports() {
     }
     std::fs::create_dir_all(course.join("target/release")).unwrap();
     std::os::unix::fs::symlink(
-        assert_cmd::cargo::cargo_bin("workbook"),
+        common::workbook_binary(),
         course.join("target/release/workbook"),
     )
     .unwrap();
@@ -487,13 +444,7 @@ fn learner_names_are_compared_as_read_and_never_run_as_formulas() {
         );
         std::fs::copy(&alice, &a).unwrap();
         std::fs::copy(&bob, &b).unwrap();
-        let (code, out, err) = stdout(
-            Command::cargo_bin("workbook")
-                .unwrap()
-                .arg("gradebook")
-                .arg(&a)
-                .arg(&b),
-        );
+        let (code, out, err) = run(workbook().arg("gradebook").arg(&a).arg(&b));
         assert_eq!(code, Some(2), "{first} and {second} are one learner: {out}");
         assert!(err.contains("again"), "{err}");
     }
@@ -508,12 +459,7 @@ fn learner_names_are_compared_as_read_and_never_run_as_formulas() {
         std::fs::copy(if i % 2 == 0 { &alice } else { &bob }, &path).unwrap();
         names.push(path);
     }
-    let (code, csv, err) = stdout(
-        Command::cargo_bin("workbook")
-            .unwrap()
-            .arg("gradebook")
-            .args(&names),
-    );
+    let (code, csv, err) = run(workbook().arg("gradebook").args(&names));
     assert_eq!(code, Some(0), "{err}");
     for line in csv.lines().skip(1) {
         let first = line.trim_start_matches('"');
@@ -540,8 +486,7 @@ fn snapshot_files(dir: &Path) -> std::collections::BTreeMap<std::path::PathBuf, 
 
 /// A copy of the learner repository `fixture` with its placeholders filled in.
 fn adversarial_learner(fixture: &str, fill: &[(&str, String)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&fixtures().join("sandbox").join(fixture), dir.path());
+    let dir = fixture_copy(&format!("sandbox/{fixture}"));
     for (path, _) in snapshot_files(dir.path()) {
         let mut text = std::fs::read_to_string(&path).unwrap();
         for (from, to) in fill {
@@ -563,8 +508,7 @@ fn sandboxed_grading_defeats_every_attack_of_a_learner() {
         return;
     }
     // The instructor's checkout: the course, with git credentials in .git/config.
-    let course = tempfile::tempdir().unwrap();
-    copy_dir(&fixtures().join("grading"), course.path());
+    let course = fixture_copy("grading");
     std::fs::create_dir_all(course.path().join(".git")).unwrap();
     std::fs::write(
         course.path().join(".git/config"),
@@ -600,14 +544,12 @@ fn sandboxed_grading_defeats_every_attack_of_a_learner() {
                 ("@PORT@", port.clone()),
             ],
         );
-        let (code, out, err) = stdout(
-            workbook(course.path())
-                .env("SECRET_TOKEN", "s3cr3t-token-42")
-                .args(["grade", "counter", "--sandbox", "--format", "json", "--out"])
-                .arg(&report)
-                .arg("--learner")
-                .arg(learner.path()),
-        );
+        let (code, out, err) = run(workbook_on(course.path())
+            .env("SECRET_TOKEN", "s3cr3t-token-42")
+            .args(["grade", "counter", "--sandbox", "--format", "json", "--out"])
+            .arg(&report)
+            .arg("--learner")
+            .arg(learner.path()));
         let text = std::fs::read_to_string(&report)
             .unwrap_or_else(|e| panic!("{attack}: no report ({e}): {out}{err}"));
         let json: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -647,19 +589,16 @@ fn sandboxed_grading_defeats_every_attack_of_a_learner() {
         trusted.path().join("exercises/counter/src/lib.rs"),
     )
     .unwrap();
-    let (code, out, _) = stdout(workbook(trusted.path()).args(["grade", "counter"]));
+    let (code, out, _) = run(workbook_on(trusted.path()).args(["grade", "counter"]));
     assert_eq!(code, Some(0), "unsandboxed, the cheat passes: {out}");
 }
 
 #[test]
 fn sandbox_that_cannot_be_made_is_one_sentence_and_no_grade() {
-    let course = tempfile::tempdir().unwrap();
-    copy_dir(&fixtures().join("grading"), course.path());
-    let (code, out, err) = stdout(workbook(course.path()).env("PATH", "/nonexistent").args([
-        "grade",
-        "counter",
-        "--sandbox",
-    ]));
+    let course = fixture_copy("grading");
+    let (code, out, err) = run(workbook_on(course.path())
+        .env("PATH", "/nonexistent")
+        .args(["grade", "counter", "--sandbox"]));
     assert_eq!(code, Some(2), "{out}");
     assert!(err.contains("--sandbox needs bubblewrap"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
@@ -668,8 +607,7 @@ fn sandbox_that_cannot_be_made_is_one_sentence_and_no_grade() {
 
 #[test]
 fn quiz_scores_are_graded_from_answers_and_self_reported_ones_say_so() {
-    let course = tempfile::tempdir().unwrap();
-    copy_dir(&fixtures().join("base"), course.path());
+    let course = fixture_copy("base");
     let work = tempfile::tempdir().unwrap();
     // What a learner hands in: every attempt and answer, and best scores they claim. The
     // claimed scores are edited: 1.0 for `intro` and for `next`, which they never took.
@@ -699,12 +637,7 @@ fn quiz_scores_are_graded_from_answers_and_self_reported_ones_say_so() {
     std::fs::write(reports.join("ana.json"), export.to_string()).unwrap();
 
     // Self-reported: the gradebook says so in the header and on stderr.
-    let (code, csv, err) = stdout(
-        Command::cargo_bin("workbook")
-            .unwrap()
-            .arg("gradebook")
-            .arg(reports.join("ana.json")),
-    );
+    let (code, csv, err) = run(workbook().arg("gradebook").arg(reports.join("ana.json")));
     assert_eq!(code, Some(0), "{err}");
     assert!(
         csv.starts_with(
@@ -719,13 +652,11 @@ fn quiz_scores_are_graded_from_answers_and_self_reported_ones_say_so() {
     let graded_dir = work.path().join("quiz-scores");
     std::fs::create_dir_all(&graded_dir).unwrap();
     let graded = graded_dir.join("ana.json");
-    let (code, out, err) = stdout(
-        workbook(course.path())
-            .args(["quiz", "grade"])
-            .arg(reports.join("ana.json"))
-            .arg("--out")
-            .arg(&graded),
-    );
+    let (code, out, err) = run(workbook_on(course.path())
+        .args(["quiz", "grade"])
+        .arg(reports.join("ana.json"))
+        .arg("--out")
+        .arg(&graded));
     assert_eq!(code, Some(0), "{out}{err}");
     let scores: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&graded).unwrap()).unwrap();
@@ -741,12 +672,7 @@ fn quiz_scores_are_graded_from_answers_and_self_reported_ones_say_so() {
         [&graded, &reports.join("ana.json")],
         [&reports.join("ana.json"), &graded],
     ] {
-        let (code, csv, err) = stdout(
-            Command::cargo_bin("workbook")
-                .unwrap()
-                .arg("gradebook")
-                .args(order),
-        );
+        let (code, csv, err) = run(workbook().arg("gradebook").args(order));
         assert_eq!(code, Some(0), "{err}");
         assert_eq!(
             csv, "learner,exercise:hello,quiz:intro,total\nana,1.00,0.50,0.75\n",
@@ -755,13 +681,7 @@ fn quiz_scores_are_graded_from_answers_and_self_reported_ones_say_so() {
         assert!(!err.contains("self-reported"), "{err}");
     }
     // A second quiz-scores file for the same learner is refused.
-    let (code, _, err) = stdout(
-        Command::cargo_bin("workbook")
-            .unwrap()
-            .arg("gradebook")
-            .arg(&graded)
-            .arg(&graded),
-    );
+    let (code, _, err) = run(workbook().arg("gradebook").arg(&graded).arg(&graded));
     assert_eq!(code, Some(2), "{err}");
 }
 
@@ -775,9 +695,8 @@ fn verify_runs_stubs_and_solutions_in_the_sandbox_too() {
         eprintln!("note: bubblewrap is not installed; verify --sandbox is not tried here");
         return;
     }
-    let course = tempfile::tempdir().unwrap();
-    copy_dir(&fixtures().join("grading"), course.path());
-    let (code, out, err) = stdout(workbook(course.path()).args(["verify", "--sandbox"]));
+    let course = fixture_copy("grading");
+    let (code, out, err) = run(workbook_on(course.path()).args(["verify", "--sandbox"]));
     assert_eq!(code, Some(0), "{out}{err}");
     assert!(out.contains("counter   ok: fails 5 of 5 tests"), "{out}");
     assert!(out.contains("ok: passes 5 of 5 tests"), "{out}");
@@ -793,15 +712,14 @@ fn verify_mutants_lists_what_the_hidden_tests_miss_until_a_reason_is_given() {
         eprintln!("note: cargo-mutants is not installed; verify --mutants is not tried here");
         return;
     }
-    let course = tempfile::tempdir().unwrap();
-    copy_dir(&fixtures().join("grading"), course.path());
+    let course = fixture_copy("grading");
     // Without its parity test, counter's hidden tests miss every mistake in `parity`.
     let tests = course.path().join("grader/counter/tests/functions.rs");
     let text = std::fs::read_to_string(&tests).unwrap();
     let cut = text.find("/// 4 is even.").expect("the parity test");
     std::fs::write(&tests, &text[..cut]).unwrap();
 
-    let (code, out, err) = stdout(workbook(course.path()).args(["verify", "--mutants", "counter"]));
+    let (code, out, err) = run(workbook_on(course.path()).args(["verify", "--mutants", "counter"]));
     assert_eq!(code, Some(1), "{out}{err}");
     let missed: Vec<&str> = out
         .lines()
@@ -832,11 +750,11 @@ fn verify_mutants_lists_what_the_hidden_tests_miss_until_a_reason_is_given() {
         entries.replace("why = \"parity", "why = \"\" # parity"),
     )
     .unwrap();
-    let (code, _, err) = stdout(workbook(course.path()).args(["verify", "--mutants", "counter"]));
+    let (code, _, err) = run(workbook_on(course.path()).args(["verify", "--mutants", "counter"]));
     assert_eq!(code, Some(2), "a blank reason is refused: {err}");
     assert!(err.contains("gives no reason"), "{err}");
     std::fs::write(&equivalents, entries).unwrap();
-    let (code, out, err) = stdout(workbook(course.path()).args(["verify", "--mutants", "counter"]));
+    let (code, out, err) = run(workbook_on(course.path()).args(["verify", "--mutants", "counter"]));
     assert_eq!(code, Some(0), "{out}{err}");
     let row = out.lines().find(|l| l.starts_with("counter")).unwrap();
     let numbers: Vec<usize> = row

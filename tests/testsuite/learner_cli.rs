@@ -1,48 +1,20 @@
 //! The learner's commands as a learner runs them: grade, hint, progress, reset, watch, each
 //! on a fresh copy of the small grading course.
 
-use crate::common;
-use common::{copy_dir, fixtures};
-
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
-
-/// A fresh copy of the grading course whose `counter` exercise holds the learner crate `learner`.
-fn course_with(learner: Option<&str>) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&fixtures().join("grading"), dir.path());
-    if let Some(learner) = learner {
-        std::fs::copy(
-            fixtures().join("learners").join(learner).join("src/lib.rs"),
-            dir.path().join("exercises/counter/src/lib.rs"),
-        )
-        .unwrap();
-    }
-    dir
-}
-
-fn workbook(course: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("workbook").unwrap();
-    cmd.current_dir(course).env_remove("WORKBOOK_DB");
-    cmd
-}
-
-fn stdout_of(cmd: &mut Command) -> (Option<i32>, String) {
-    let output = cmd.output().unwrap();
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-    )
-}
+use crate::common::{
+    self, KillOnDrop, copy_dir, fixtures, grading_course_with, lock_is_free, put_learner, run,
+    workbook_in, workbook_process,
+};
 
 #[test]
 fn a_partly_passing_crate_gets_a_human_json_and_junit_report() {
-    let course = course_with(Some("panics"));
-    let (code, human) = stdout_of(workbook(course.path()).args(["grade", "counter"]));
+    let course = grading_course_with(Some("panics"));
+    let (code, human, _) = run(workbook_in(course.path()).args(["grade", "counter"]));
     assert_eq!(code, Some(1), "{human}");
     insta::with_settings!({filters => vec![
         (r"\(\d+ ms\)", "([ms])"),
@@ -51,8 +23,8 @@ fn a_partly_passing_crate_gets_a_human_json_and_junit_report() {
         insta::assert_snapshot!("human_report_partly_passing", human);
     });
 
-    let (code, json) =
-        stdout_of(workbook(course.path()).args(["grade", "counter", "--format", "json"]));
+    let (code, json, _) =
+        run(workbook_in(course.path()).args(["grade", "counter", "--format", "json"]));
     assert_eq!(code, Some(1));
     let report: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(report["version"], 1);
@@ -73,11 +45,9 @@ fn a_partly_passing_crate_gets_a_human_json_and_junit_report() {
     );
 
     let xml = course.path().join("report.xml");
-    let (code, stdout) = stdout_of(
-        workbook(course.path())
-            .args(["grade", "counter", "--format", "junit", "--out"])
-            .arg(&xml),
-    );
+    let (code, stdout, _) = run(workbook_in(course.path())
+        .args(["grade", "counter", "--format", "junit", "--out"])
+        .arg(&xml));
     assert_eq!(code, Some(1));
     assert!(stdout.is_empty(), "the report goes to the file: {stdout}");
     let xml = std::fs::read_to_string(xml).unwrap();
@@ -90,8 +60,8 @@ fn a_partly_passing_crate_gets_a_human_json_and_junit_report() {
 
 #[test]
 fn a_compile_error_names_the_file_to_open() {
-    let course = course_with(Some("does-not-compile"));
-    let (code, out) = stdout_of(workbook(course.path()).args(["grade", "counter"]));
+    let course = grading_course_with(Some("does-not-compile"));
+    let (code, out, _) = run(workbook_in(course.path()).args(["grade", "counter"]));
     assert_eq!(code, Some(1));
     assert!(
         out.contains("✗ compile error: open exercises/counter/src/lib.rs:"),
@@ -102,35 +72,35 @@ fn a_compile_error_names_the_file_to_open() {
 
 #[test]
 fn grading_from_inside_the_exercise_folder_needs_no_slug() {
-    let course = course_with(None);
+    let course = grading_course_with(None);
     let solution = course.path().join("grader/counter/solution/src/lib.rs");
     std::fs::copy(
         &solution,
         course.path().join("exercises/counter/src/lib.rs"),
     )
     .unwrap();
-    let (code, out) =
-        stdout_of(workbook(&course.path().join("exercises/counter/src")).arg("grade"));
+    let (code, out, _) =
+        run(workbook_in(&course.path().join("exercises/counter/src")).arg("grade"));
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("Score: 5/5 passed"), "{out}");
 }
 
 #[test]
 fn hints_are_revealed_one_at_a_time_and_shown_in_progress() {
-    let course = course_with(Some("panics"));
-    let (_, first) = stdout_of(workbook(course.path()).args(["hint", "counter"]));
+    let course = grading_course_with(Some("panics"));
+    let (_, first, _) = run(workbook_in(course.path()).args(["hint", "counter"]));
     assert!(
         first.starts_with("Hint 1 of 2 for counter:\n\nRead each function's doc comment."),
         "{first}"
     );
-    let (_, second) = stdout_of(workbook(course.path()).args(["hint", "counter"]));
+    let (_, second, _) = run(workbook_in(course.path()).args(["hint", "counter"]));
     assert!(second.starts_with("Hint 2 of 2"), "{second}");
-    let (_, third) = stdout_of(workbook(course.path()).args(["hint", "counter"]));
+    let (_, third, _) = run(workbook_in(course.path()).args(["hint", "counter"]));
     assert!(third.starts_with("You have seen all 2 hints"), "{third}");
 
-    let (code, _) = stdout_of(workbook(course.path()).args(["grade", "counter"]));
+    let (code, _, _) = run(workbook_in(course.path()).args(["grade", "counter"]));
     assert_eq!(code, Some(1));
-    let (code, progress) = stdout_of(workbook(course.path()).arg("progress"));
+    let (code, progress, _) = run(workbook_in(course.path()).arg("progress"));
     assert_eq!(code, Some(0));
     assert!(progress.contains("counter: fail 4/5"), "{progress}");
     assert!(progress.contains("hints 2/2"), "{progress}");
@@ -142,12 +112,12 @@ fn hints_are_revealed_one_at_a_time_and_shown_in_progress() {
 
 #[test]
 fn reset_restores_the_stub_and_keeps_a_backup() {
-    let course = course_with(None);
+    let course = grading_course_with(None);
     let lib = course.path().join("exercises/counter/src/lib.rs");
     let original = std::fs::read_to_string(&lib).unwrap();
     // The first command takes the pristine copy; the learner edits afterwards.
-    stdout_of(workbook(course.path()).args(["hint", "counter"]));
-    let (_, _) = stdout_of(workbook(course.path()).args(["grade", "counter"]));
+    run(workbook_in(course.path()).args(["hint", "counter"]));
+    let (_, _, _) = run(workbook_in(course.path()).args(["grade", "counter"]));
     std::fs::write(&lib, "// my work in progress\n").unwrap();
     std::fs::write(
         course.path().join("exercises/counter/src/extra.rs"),
@@ -155,7 +125,7 @@ fn reset_restores_the_stub_and_keeps_a_backup() {
     )
     .unwrap();
 
-    workbook(course.path())
+    workbook_in(course.path())
         .args(["reset", "counter"])
         .write_stdin("")
         .assert()
@@ -167,7 +137,7 @@ fn reset_restores_the_stub_and_keeps_a_backup() {
         "nothing changed"
     );
 
-    let (code, out) = stdout_of(workbook(course.path()).args(["reset", "counter", "--yes"]));
+    let (code, out, _) = run(workbook_in(course.path()).args(["reset", "counter", "--yes"]));
     assert_eq!(code, Some(0), "{out}");
     assert_eq!(std::fs::read_to_string(&lib).unwrap(), original);
     assert!(
@@ -190,8 +160,8 @@ fn reset_restores_the_stub_and_keeps_a_backup() {
 
 #[test]
 fn unknown_exercise_is_a_clear_error() {
-    let course = course_with(None);
-    workbook(course.path())
+    let course = grading_course_with(None);
+    workbook_in(course.path())
         .args(["grade", "countr"])
         .assert()
         .code(2)
@@ -200,32 +170,10 @@ fn unknown_exercise_is_a_clear_error() {
         ));
 }
 
-/// A running `workbook watch`, killed when dropped, so a failed assertion leaves no watcher.
-struct Watch(std::process::Child);
-
-impl Drop for Watch {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl std::ops::Deref for Watch {
-    type Target = std::process::Child;
-    fn deref(&self) -> &std::process::Child {
-        &self.0
-    }
-}
-
-impl std::ops::DerefMut for Watch {
-    fn deref_mut(&mut self) -> &mut std::process::Child {
-        &mut self.0
-    }
-}
-
-/// `workbook watch counter` with piped input, and its output lines as they come.
-fn start_watch(course: &Path) -> (Watch, std::sync::mpsc::Receiver<String>) {
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("workbook"))
+/// `workbook watch counter` with piped input (killed when dropped, so a failed assertion
+/// leaves no watcher), and its output lines as they come.
+fn start_watch(course: &Path) -> (KillOnDrop, std::sync::mpsc::Receiver<String>) {
+    let mut child = workbook_process()
         .args(["watch", "counter"])
         .current_dir(course)
         .stdin(Stdio::piped())
@@ -243,7 +191,7 @@ fn start_watch(course: &Path) -> (Watch, std::sync::mpsc::Receiver<String>) {
             }
         }
     });
-    (Watch(child), rx)
+    (KillOnDrop(child), rx)
 }
 
 /// Reads lines until one contains `needle` (or fails after five minutes).
@@ -261,7 +209,7 @@ fn wait_for_line(lines: &std::sync::mpsc::Receiver<String>, needle: &str) {
 
 #[test]
 fn watch_regrades_on_save_and_quits_on_q() {
-    let course = course_with(None);
+    let course = grading_course_with(None);
     let (mut child, rx) = start_watch(course.path());
     let wait_for = |needle: &str| wait_for_line(&rx, needle);
     wait_for("Score: 0/5 passed");
@@ -281,7 +229,7 @@ fn watch_regrades_on_save_and_quits_on_q() {
 
 #[test]
 fn watch_ignores_editor_side_files_and_q_stops_a_grade_at_once() {
-    let course = course_with(None);
+    let course = grading_course_with(None);
     let (mut child, rx) = start_watch(course.path());
     let wait_for = |needle: &str| wait_for_line(&rx, needle);
     wait_for("Watching exercises/counter: save a file to re-grade");
@@ -305,10 +253,7 @@ fn watch_ignores_editor_side_files_and_q_stops_a_grade_at_once() {
     }
 
     // A real save whose build never ends, then q while it compiles.
-    let learner = common::fixtures().join("learners/build-sleeps");
-    let crate_dir = course.path().join("exercises/counter");
-    std::fs::copy(learner.join("build.rs"), crate_dir.join("build.rs")).unwrap();
-    std::fs::copy(learner.join("src/lib.rs"), src.join("lib.rs")).unwrap();
+    put_learner(course.path(), "build-sleeps");
     wait_for("Change detected");
     let script = course.path().join(".workbook/target");
     let deadline = Instant::now() + Duration::from_secs(120);
@@ -336,24 +281,23 @@ fn watch_ignores_editor_side_files_and_q_stops_a_grade_at_once() {
         "{:?}",
         asked.elapsed()
     );
-    let lock = std::fs::File::create(course.path().join(".workbook/grader.lock")).unwrap();
-    assert!(lock.try_lock().is_ok(), "the grader lock is free");
+    assert!(lock_is_free(course.path()), "the grader lock is free");
 }
 
 #[test]
 fn two_resets_in_one_second_keep_both_versions_and_list_them_newest_first() {
-    let course = course_with(None);
+    let course = grading_course_with(None);
     let lib = course.path().join("exercises/counter/src/lib.rs");
     // The first grade takes the pristine copy; the learner edits afterwards.
-    stdout_of(workbook(course.path()).args(["grade", "counter"]));
+    run(workbook_in(course.path()).args(["grade", "counter"]));
     std::fs::write(&lib, "// version one\n").unwrap();
-    let (code, out) = stdout_of(workbook(course.path()).args(["reset", "counter", "--yes"]));
+    let (code, out, _) = run(workbook_in(course.path()).args(["reset", "counter", "--yes"]));
     assert_eq!(code, Some(0), "{out}");
     std::fs::write(&lib, "// version two\n").unwrap();
-    let (code, out) = stdout_of(workbook(course.path()).args(["reset", "counter", "--yes"]));
+    let (code, out, _) = run(workbook_in(course.path()).args(["reset", "counter", "--yes"]));
     assert_eq!(code, Some(0), "{out}");
     // And a third reset of the fresh stub, so at least two fall in the same second.
-    let (code, out) = stdout_of(workbook(course.path()).args(["reset", "counter", "--yes"]));
+    let (code, out, _) = run(workbook_in(course.path()).args(["reset", "counter", "--yes"]));
     assert_eq!(code, Some(0), "{out}");
 
     let backups = course.path().join(".workbook/backups");
@@ -366,7 +310,7 @@ fn two_resets_in_one_second_keep_both_versions_and_list_them_newest_first() {
     assert!(kept.contains(&"// version one\n".to_string()), "{kept:?}");
     assert!(kept.contains(&"// version two\n".to_string()), "{kept:?}");
 
-    let (code, listing) = stdout_of(workbook(course.path()).args(["reset", "counter", "--list"]));
+    let (code, listing, _) = run(workbook_in(course.path()).args(["reset", "counter", "--list"]));
     assert_eq!(code, Some(0), "{listing}");
     let rows: Vec<&str> = listing
         .lines()
@@ -395,19 +339,19 @@ fn two_resets_in_one_second_keep_both_versions_and_list_them_newest_first() {
 
 #[test]
 fn reset_never_writes_through_a_symbolic_link() {
-    let course = course_with(None);
+    let course = grading_course_with(None);
     let outside = tempfile::tempdir().unwrap();
     let secret = outside.path().join("notes.txt");
     std::fs::write(&secret, "outside the course\n").unwrap();
     std::fs::create_dir(outside.path().join("folder")).unwrap();
-    stdout_of(workbook(course.path()).args(["grade", "counter"]));
+    run(workbook_in(course.path()).args(["grade", "counter"]));
     let src = course.path().join("exercises/counter/src");
     // The learner's lib.rs is a link to a file outside, and a folder link leads outside too.
     std::fs::remove_file(src.join("lib.rs")).unwrap();
     std::os::unix::fs::symlink(&secret, src.join("lib.rs")).unwrap();
     std::os::unix::fs::symlink(outside.path().join("folder"), src.join("linked")).unwrap();
 
-    let (code, out) = stdout_of(workbook(course.path()).args(["reset", "counter", "--yes"]));
+    let (code, out, _) = run(workbook_in(course.path()).args(["reset", "counter", "--yes"]));
     assert_eq!(code, Some(0), "{out}");
     assert_eq!(
         std::fs::read_to_string(&secret).unwrap(),
@@ -437,7 +381,7 @@ fn reset_never_writes_through_a_symbolic_link() {
     std::fs::rename(&folder, &moved).unwrap();
     std::os::unix::fs::symlink(&moved, &folder).unwrap();
     std::fs::write(moved.join("src/lib.rs"), "// mine\n").unwrap();
-    let output = workbook(course.path())
+    let output = workbook_in(course.path())
         .args(["reset", "counter", "--yes"])
         .output()
         .unwrap();
@@ -464,7 +408,7 @@ fn a_course_folder_whose_path_is_not_utf8_gets_one_sentence() {
         .path()
         .join(std::ffi::OsStr::from_bytes(b"course-\xff-copy"));
     copy_dir(&fixtures().join("grading"), &course);
-    let output = workbook(&course)
+    let output = workbook_in(&course)
         .args(["grade", "counter"])
         .output()
         .unwrap();

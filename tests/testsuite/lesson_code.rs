@@ -1,22 +1,12 @@
 //! `workbook check --code`: the Rust blocks of lessons compile and run, and a broken one is
 //! reported at its line in the lesson.
 
-use crate::common;
-use common::copy_dir;
-
-use std::path::Path;
-
-use assert_cmd::Command;
+use crate::common::{fixture_copy, root, workbook_on};
 
 #[test]
 fn broken_blocks_are_reported_at_their_lesson_line() {
-    let course = tempfile::tempdir().unwrap();
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lesson-code");
-    copy_dir(&fixture, course.path());
-    let output = Command::cargo_bin("workbook")
-        .unwrap()
-        .arg("--course")
-        .arg(course.path())
+    let course = fixture_copy("lesson-code");
+    let output = workbook_on(course.path())
         .args(["check", "--code"])
         .output()
         .unwrap();
@@ -42,22 +32,12 @@ fn broken_blocks_are_reported_at_their_lesson_line() {
     assert!(stdout.contains("3 errors and 0 warnings"), "{stdout}");
 
     // Plain `check` does not compile anything, so the same course is clean without --code.
-    Command::cargo_bin("workbook")
-        .unwrap()
-        .arg("--course")
-        .arg(course.path())
-        .arg("check")
-        .assert()
-        .success();
+    workbook_on(course.path()).arg("check").assert().success();
 }
 
 #[test]
 fn every_rust_block_of_the_real_course_compiles_and_runs() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let output = Command::cargo_bin("workbook")
-        .unwrap()
-        .arg("--course")
-        .arg(root)
+    let output = workbook_on(root())
         .args(["check", "--code"])
         .output()
         .unwrap();

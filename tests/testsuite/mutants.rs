@@ -2,20 +2,18 @@
 //! wrong variant of a reference solution in `tests/fixtures/mutants/<slug>/` fails at least
 //! one hidden test.
 
-use crate::common;
-use common::copy_dir;
-
 use std::path::{Path, PathBuf};
 
 use workbook::course::Course;
-use workbook::grade::{self, Cancel, TestStatus, Workdir};
+use workbook::grade::{TestStatus, Workdir};
+
+use crate::common::{self, copy_dir, grade_dir, loaded, root};
 
 #[test]
 fn every_mutant_fails_at_least_one_hidden_test() {
     common::supervise_with_workbook();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let loaded = Course::load(root).unwrap();
-    let course = loaded.course;
+    let root = root();
+    let course = loaded(root);
     let workdir = Workdir::of(&course);
     let mutants_root = root.join("tests/fixtures/mutants");
     let mut slugs: Vec<PathBuf> = std::fs::read_dir(&mutants_root)
@@ -106,8 +104,8 @@ fn every_mutant_fails_at_least_one_hidden_test() {
 #[test]
 fn every_alternative_solution_passes_every_hidden_test() {
     common::supervise_with_workbook();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let course = Course::load(root).unwrap().course;
+    let root = root();
+    let course = loaded(root);
     let workdir = Workdir::of(&course);
     let alternatives = root.join("tests/fixtures/alternatives");
     let Ok(slugs) = std::fs::read_dir(&alternatives) else {
@@ -161,13 +159,5 @@ fn grade_lib(
     lib: &Path,
 ) -> workbook::grade::Report {
     std::fs::copy(lib, crate_dir.join("src/lib.rs")).unwrap();
-    grade::grade(
-        course,
-        exercise,
-        crate_dir,
-        workdir,
-        &Cancel::default(),
-        &mut |_| {},
-    )
-    .unwrap_or_else(|e| panic!("grading {} failed: {e}", lib.display()))
+    grade_dir(course, exercise, crate_dir, workdir).0
 }

@@ -1,11 +1,8 @@
 //! Loading a course never panics, whatever bytes its files hold.
 
-use crate::common;
-use common::copy_dir;
-
-use std::path::Path;
-
 use workbook::course::Course;
+
+use crate::common::{fixture_copy, fixtures};
 
 /// A small deterministic generator, so a failure reproduces without a seed file.
 struct Lcg(u64);
@@ -34,11 +31,10 @@ const TARGETS: [&str; 5] = [
 
 #[test]
 fn random_bytes_in_any_course_file_become_diagnostics() {
-    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/base");
+    let base = fixtures().join("base");
     let mut rng = Lcg(0x5eed);
     for round in 0..120 {
-        let dir = tempfile::tempdir().unwrap();
-        copy_dir(&base, dir.path());
+        let dir = fixture_copy("base");
         let target = TARGETS[round % TARGETS.len()];
         let len = (rng.next() % 600) as usize;
         // Half the rounds keep the original text and corrupt a stretch of it, which reaches
@@ -63,7 +59,6 @@ fn random_bytes_in_any_course_file_become_diagnostics() {
 
 #[test]
 fn empty_binary_and_latin1_files_are_reported_not_panicked_on() {
-    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/base");
     let cases: [(&str, &[u8], &str); 3] = [
         ("", b"", "empty-file"),
         ("binary", b"\x7fELF\x02\x01\x01\x00\x00\x00", "binary-file"),
@@ -71,8 +66,7 @@ fn empty_binary_and_latin1_files_are_reported_not_panicked_on() {
     ];
     for target in TARGETS {
         for (label, bytes, code) in cases {
-            let dir = tempfile::tempdir().unwrap();
-            copy_dir(&base, dir.path());
+            let dir = fixture_copy("base");
             std::fs::write(dir.path().join(target), bytes).unwrap();
             let loaded = Course::load(dir.path()).unwrap();
             let codes: Vec<&str> = loaded

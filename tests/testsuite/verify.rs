@@ -1,20 +1,11 @@
 //! `workbook verify` over the whole course: every stub compiles and fails, every reference
 //! solution passes every hidden test.
 
-use std::path::Path;
-
-use assert_cmd::Command;
+use crate::common::{root, workbook_on};
 
 #[test]
 fn every_stub_fails_and_every_solution_passes() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let output = Command::cargo_bin("workbook")
-        .unwrap()
-        .arg("--course")
-        .arg(root)
-        .arg("verify")
-        .output()
-        .unwrap();
+    let output = workbook_on(root()).arg("verify").output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),

@@ -1,143 +1,20 @@
 //! The web app as a browser and an attacker see it: the real server on an ephemeral port,
 //! driven over HTTP with reqwest.
 
-use crate::common;
-use common::{copy_dir, wait_until_gone};
-
-// Items of the local-server hardening: sessions per port, redirects, limits, headers, slow
-// clients, many attempts.
-mod hardening;
-
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use workbook::course::Course;
 use workbook::store::Store;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::common::{
+    Server, course_copy, fixture_copy, fixtures, grading_course_with, loaded, lock_is_free,
+    processes_mentioning_except, wait_until_gone, workbook_on,
+};
 
-/// A copy of the fixture course `tests/fixtures/<name>`, to serve and change freely.
-fn fixture_copy(name: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&root().join("tests/fixtures").join(name), dir.path());
-    dir
-}
-
-/// A copy of the real course (content only), so tests may edit it and keep its progress apart.
-fn course_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for part in ["lessons", "quizzes", "exercises", "grader"] {
-        copy_dir(&root().join(part), &dir.path().join(part));
-    }
-    dir
-}
-
-/// A running `workbook serve`, stopped when dropped.
-struct Server {
-    child: Child,
-    base: String,
-    token: String,
-    db: PathBuf,
-    client: reqwest::Client,
-}
-
-impl Server {
-    /// A server without the background build (most tests grade nothing, or grade one
-    /// small exercise).
-    async fn start(course: &Path) -> Server {
-        Server::start_with(course, &["--no-background-build"]).await
-    }
-
-    async fn start_with(course: &Path, extra: &[&str]) -> Server {
-        let db = course.join("test-progress.db");
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("workbook"))
-            .arg("--course")
-            .arg(course)
-            .arg("--db")
-            .arg(&db)
-            .args(["serve", "--port", "0"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let first = lines.next().expect("the server prints its URL").unwrap();
-        let url = first.rsplit(' ').next().unwrap().to_string();
-        std::thread::spawn(move || for _ in lines {});
-        let (base, token) = url.split_once("/?token=").expect("the URL carries a token");
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        Server {
-            child,
-            base: base.to_string(),
-            token: token.to_string(),
-            db,
-            client,
-        }
-    }
-
-    /// Visits the start-up URL so the client holds the session cookie, as a browser would.
-    async fn sign_in(&self) {
-        let response = self
-            .client
-            .get(format!("{}/?token={}", self.base, self.token))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::SEE_OTHER);
-        assert!(
-            response.headers()["set-cookie"]
-                .to_str()
-                .unwrap()
-                .contains("HttpOnly; SameSite=Strict")
-        );
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn origin(&self) -> String {
-        self.base.clone()
-    }
-
-    async fn get(&self, path: &str) -> (StatusCode, String) {
-        let response = self.client.get(self.url(path)).send().await.unwrap();
-        let status = response.status();
-        (status, response.text().await.unwrap())
-    }
-
-    async fn post_json(&self, path: &str, body: &Value) -> (StatusCode, Value) {
-        let response = self
-            .client
-            .post(self.url(path))
-            .header("Origin", self.origin())
-            .header("Accept", "application/json")
-            .json(body)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+// Items of the local-server hardening: sessions per port, redirects, limits, headers, slow
+// clients, many attempts.
+mod hardening;
 
 /// Sends `request_line` with `headers` byte for byte as written and reads the answer; no
 /// body is sent.
@@ -162,10 +39,6 @@ fn raw_request(server: &Server, request_line: &str, headers: &str) -> (u16, Stri
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
     (status, response)
-}
-
-fn loaded(course: &Path) -> Course {
-    Course::load(course).unwrap().course
 }
 
 #[tokio::test]
@@ -333,13 +206,7 @@ async fn bad_requests_get_their_status_and_write_nothing() {
                 .client
                 .get(server.url("/"))
                 .header("Accept", "application/json")
-                .header(
-                    "Host",
-                    format!(
-                        "attacker.example:{}",
-                        server.base.rsplit(':').next().unwrap()
-                    ),
-                ),
+                .header("Host", format!("attacker.example:{}", server.port())),
             StatusCode::FORBIDDEN,
             "FORBIDDEN_HOST",
         ),
@@ -517,7 +384,7 @@ async fn bad_requests_get_their_status_and_write_nothing() {
             "{path}"
         );
     }
-    let port = server.base.rsplit(':').next().unwrap();
+    let port = server.port();
     let cookie = format!("workbook_session_{port}={}", server.token);
     let headers = format!(
         "Origin: {origin}\r\nCookie: {cookie}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
@@ -666,12 +533,7 @@ async fn grade_now_streams_progress_and_the_report() {
 /// The grading fixture course whose `counter` crate has a build script that sleeps for an
 /// hour: a grade of it stays in the compile phase until it is stopped.
 fn course_with_a_slow_build() -> tempfile::TempDir {
-    let dir = fixture_copy("grading");
-    let learner = root().join("tests/fixtures/learners/build-sleeps");
-    let crate_dir = dir.path().join("exercises/counter");
-    std::fs::copy(learner.join("build.rs"), crate_dir.join("build.rs")).unwrap();
-    std::fs::copy(learner.join("src/lib.rs"), crate_dir.join("src/lib.rs")).unwrap();
-    dir
+    grading_course_with(Some("build-sleeps"))
 }
 
 /// Starts a streamed grade of `counter` and reads it until the build is under way.
@@ -699,11 +561,6 @@ async fn start_a_streamed_grade(server: &Server) -> reqwest::Response {
     response
 }
 
-fn lock_is_free(course: &Path) -> bool {
-    let file = std::fs::File::create(course.join(".workbook/grader.lock")).unwrap();
-    file.try_lock().is_ok()
-}
-
 #[tokio::test]
 async fn closing_the_grade_stream_stops_the_grade_and_frees_the_grader() {
     let dir = course_with_a_slow_build();
@@ -712,7 +569,7 @@ async fn closing_the_grade_stream_stops_the_grade_and_frees_the_grader() {
     let response = start_a_streamed_grade(&server).await;
     let marker = dir.path().join(".workbook").to_string_lossy().into_owned();
     assert!(
-        !common::processes_mentioning_except(&marker, Some(server.child.id())).is_empty(),
+        !processes_mentioning_except(&marker, Some(server.child.id())).is_empty(),
         "cargo is building"
     );
     assert!(!lock_is_free(dir.path()), "the grade holds the lock");
@@ -806,9 +663,7 @@ async fn the_background_build_readies_the_grader_for_a_fast_first_grade() {
 fn a_taken_port_is_named_in_a_clear_error() {
     let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = holder.local_addr().unwrap().port();
-    let output = Command::new(assert_cmd::cargo::cargo_bin("workbook"))
-        .arg("--course")
-        .arg(root().join("tests/fixtures/base"))
+    let output = workbook_on(&fixtures().join("base"))
         .args([
             "--db",
             "/dev/null/never-created.db",

@@ -9,12 +9,8 @@ use reqwest::cookie::Jar;
 use serde_json::{Value, json};
 use workbook::store::Store;
 
-use super::{Server, course_copy, loaded, raw_request};
-
-/// The port of a running server, from its base URL.
-fn port(server: &Server) -> &str {
-    server.base.rsplit(':').next().unwrap_or_default()
-}
+use super::raw_request;
+use crate::common::{Server, course_copy, loaded};
 
 /// Reveals a hint on `server` through `client`; returns the status and the error code if any.
 async fn reveal_hint(client: &reqwest::Client, server: &Server) -> (StatusCode, Value) {
@@ -51,7 +47,7 @@ async fn two_servers_on_two_ports_keep_separate_sessions() {
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         let cookie = response.headers()["set-cookie"].to_str().unwrap();
         assert!(
-            cookie.starts_with(&format!("workbook_session_{}=", port(server))),
+            cookie.starts_with(&format!("workbook_session_{}=", server.port())),
             "{cookie}"
         );
     }
@@ -66,7 +62,7 @@ async fn two_servers_on_two_ports_keep_separate_sessions() {
         .header("Origin", b.origin())
         .header(
             "Cookie",
-            format!("workbook_session_{}={}", port(&a), a.token),
+            format!("workbook_session_{}={}", a.port(), a.token),
         )
         .send()
         .await
