@@ -26,13 +26,15 @@ pub fn new_exercise(
         grader: course.grader_root.join(slug),
     };
     exercise.refuse_taken()?;
-    let mut done = Scaffolded::default();
-    done.created = exercise.write_files(&exercise.files())?;
+    let created = exercise.write_files(&exercise.files())?;
     exercise.list_in_lesson()?;
     exercise.link_from_lesson()?;
-    done.changed.push(lesson.path.clone());
-    done.next_steps = exercise.next_steps();
-    Ok(done)
+    Ok(Scaffolded {
+        created,
+        changed: vec![lesson.path.clone()],
+        renamed: Vec::new(),
+        next_steps: exercise.next_steps(),
+    })
 }
 
 /// An exercise being scaffolded: what it is called, its lesson, and where its two halves go.
