@@ -119,89 +119,164 @@ pub fn check(
     workdir: &Workdir,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Vec<Diagnostic>, GradeError> {
-    let dependencies_path = Path::new(DEPENDENCIES_FILE);
-    let dependencies: toml::Table = if course.root.join(dependencies_path).exists() {
-        match read_text(&course.root, dependencies_path)
-            .and_then(|t| parse_toml(&t, dependencies_path, 1))
-        {
-            Ok(table) => table,
-            Err(problem) => return Ok(vec![problem]),
-        }
-    } else {
-        toml::Table::new()
+    let dependencies = match read_dependencies(course) {
+        Ok(table) => table,
+        Err(problem) => return Ok(vec![problem]),
     };
     if generate(course, &HashSet::new()).1.is_empty() {
         return Ok(Vec::new());
     }
 
     let _lock = workdir.lock(&Cancel::default())?;
-    let (workspace_manifest, dir) = grade::harness_member(workdir, "lesson-code")?;
-    let mut manifest = toml::Table::new();
-    let mut package = toml::Table::new();
-    package.insert("name".into(), PACKAGE.into());
-    package.insert("version".into(), "0.0.0".into());
-    package.insert("edition".into(), "2024".into());
-    package.insert("publish".into(), false.into());
-    manifest.insert("package".into(), package.into());
-    manifest.insert(
-        "dependencies".into(),
-        dependencies
-            .get("dependencies")
-            .cloned()
-            .unwrap_or_else(|| toml::Table::new().into()),
-    );
-    let manifest = toml::to_string(&manifest).map_err(|e| GradeError::Cargo(e.to_string()))?;
-    grade::write_member_file(&dir.join("Cargo.toml"), &manifest)?;
-    let harness = grade::Harness {
-        workspace_manifest,
-        package: PACKAGE.to_string(),
-    };
-
-    // One compile error stops the whole crate, so blocks that do not compile are reported and
-    // left out, and the rest compiled again, until what is left compiles and can run.
+    let scratch = Scratch::prepare(workdir, &dependencies)?;
     let mut problems = Vec::new();
-    let mut skip = HashSet::new();
-    let (placed, run) = loop {
-        let (lib, placed) = generate(course, &skip);
-        grade::write_member_file(&dir.join("src/lib.rs"), &lib)?;
+    let Some((placed, run)) = scratch.compile_what_compiles(course, progress, &mut problems)?
+    else {
+        return Ok(problems);
+    };
+    problems.extend(failed_examples(&placed, &run));
+    Ok(problems)
+}
+
+/// [`DEPENDENCIES_FILE`] as a table (empty when there is none), or the diagnostic saying why
+/// it cannot be read.
+fn read_dependencies(course: &Course) -> Result<toml::Table, Diagnostic> {
+    let dependencies_path = Path::new(DEPENDENCIES_FILE);
+    if course.root.join(dependencies_path).exists() {
+        read_text(&course.root, dependencies_path)
+            .and_then(|t| parse_toml(&t, dependencies_path, 1))
+    } else {
+        Ok(toml::Table::new())
+    }
+}
+
+/// The scratch crate in the grader's workspace, with its manifest written.
+struct Scratch<'a> {
+    workdir: &'a Workdir,
+    harness: grade::Harness,
+    /// The crate's folder.
+    dir: PathBuf,
+}
+
+impl<'a> Scratch<'a> {
+    /// The scratch crate with its `Cargo.toml` written, declaring `dependencies`; returns an
+    /// error if the manifest cannot be made or written.
+    fn prepare(workdir: &'a Workdir, dependencies: &toml::Table) -> Result<Self, GradeError> {
+        let (workspace_manifest, dir) = grade::harness_member(workdir, "lesson-code")?;
+        let mut manifest = toml::Table::new();
+        let mut package = toml::Table::new();
+        package.insert("name".into(), PACKAGE.into());
+        package.insert("version".into(), "0.0.0".into());
+        package.insert("edition".into(), "2024".into());
+        package.insert("publish".into(), false.into());
+        manifest.insert("package".into(), package.into());
+        manifest.insert(
+            "dependencies".into(),
+            dependencies
+                .get("dependencies")
+                .cloned()
+                .unwrap_or_else(|| toml::Table::new().into()),
+        );
+        let manifest = toml::to_string(&manifest).map_err(|e| GradeError::Cargo(e.to_string()))?;
+        grade::write_member_file(&dir.join("Cargo.toml"), &manifest)?;
+        let harness = grade::Harness {
+            workspace_manifest,
+            package: PACKAGE.to_string(),
+        };
+        Ok(Scratch {
+            workdir,
+            harness,
+            dir,
+        })
+    }
+
+    /// Builds and tests the blocks that compile, pushing a diagnostic to `problems` for each
+    /// that does not; returns the blocks built and their run, or `None` when the crate cannot
+    /// be built whatever is left out.
+    fn compile_what_compiles(
+        &self,
+        course: &Course,
+        progress: &mut dyn FnMut(Progress),
+        problems: &mut Vec<Diagnostic>,
+    ) -> Result<Option<(Vec<Placed>, grade::Run)>, GradeError> {
+        // One compile error stops the whole crate, so blocks that do not compile are reported
+        // and left out, and the rest compiled again, until what is left compiles and can run.
+        let mut skip = HashSet::new();
+        loop {
+            let (lib, placed) = generate(course, &skip);
+            let run = self.build_and_run(&lib, progress)?;
+            if run.compile_errors.is_empty() {
+                return Ok(Some((placed, run)));
+            }
+            if !report_compile_errors(&run.compile_errors, &placed, &mut skip, problems) {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// The run of the crate with `lib` as its `lib.rs`: its compile errors or its tests.
+    fn build_and_run(
+        &self,
+        lib: &str,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<grade::Run, GradeError> {
+        grade::write_member_file(&self.dir.join("src/lib.rs"), lib)?;
         let limits = grade::Limits {
             test: TIMEOUT,
             compile: crate::course::DEFAULT_COMPILE_TIMEOUT,
             cancel: &Cancel::default(),
             place: grade::Place::Host,
         };
-        let run = grade::build_and_run(&harness, &dir, limits, &HashMap::new(), workdir, progress)?;
-        if run.compile_errors.is_empty() {
-            break (placed, run);
-        }
-        let mut newly_skipped = false;
-        for error in &run.compile_errors {
-            let location = error.line.and_then(|line| locate(&placed, line));
-            match location {
-                Some((block, line)) => {
-                    newly_skipped |= skip.insert(block.module.clone());
-                    problems.push(Diagnostic::at(
-                        &block.lesson,
-                        line,
-                        Code::CodeDoesNotCompile,
-                        describe_compile_error(&error.rendered, &block.lesson, line),
-                    ));
-                }
-                None => problems.push(Diagnostic::file(
-                    dependencies_path,
+        grade::build_and_run(
+            &self.harness,
+            &self.dir,
+            limits,
+            &HashMap::new(),
+            self.workdir,
+            progress,
+        )
+    }
+}
+
+/// Pushes a diagnostic to `problems` for each compile error, at its lesson line when it is in
+/// a block (which joins `skip`); returns whether any block was newly skipped, that is, whether
+/// compiling again can get further.
+fn report_compile_errors(
+    errors: &[grade::CompileError],
+    placed: &[Placed],
+    skip: &mut HashSet<String>,
+    problems: &mut Vec<Diagnostic>,
+) -> bool {
+    let mut newly_skipped = false;
+    for error in errors {
+        let location = error.line.and_then(|line| locate(placed, line));
+        match location {
+            Some((block, line)) => {
+                newly_skipped |= skip.insert(block.module.clone());
+                problems.push(Diagnostic::at(
+                    &block.lesson,
+                    line,
                     Code::CodeDoesNotCompile,
-                    format!(
-                        "the lessons' code crate does not build:\n{}",
-                        indent(&error.rendered)
-                    ),
-                )),
+                    describe_compile_error(&error.rendered, &block.lesson, line),
+                ));
             }
+            None => problems.push(Diagnostic::file(
+                Path::new(DEPENDENCIES_FILE),
+                Code::CodeDoesNotCompile,
+                format!(
+                    "the lessons' code crate does not build:\n{}",
+                    indent(&error.rendered)
+                ),
+            )),
         }
-        if !newly_skipped {
-            return Ok(problems);
-        }
-    };
+    }
+    newly_skipped
+}
+
+/// A diagnostic at the first line of each block whose `main` or test did not pass.
+fn failed_examples(placed: &[Placed], run: &grade::Run) -> Vec<Diagnostic> {
     let by_module: HashMap<&str, &Placed> = placed.iter().map(|p| (p.module.as_str(), p)).collect();
+    let mut problems = Vec::new();
     for test in run.tests.iter().filter(|t| t.status != TestStatus::Passed) {
         // Names look like `lesson_code::lesson_02_line_120::example_main_runs`.
         let module = test.name.split("::").nth(1).unwrap_or("");
@@ -227,7 +302,7 @@ pub fn check(
             ),
         ));
     }
-    Ok(problems)
+    problems
 }
 
 fn indent(text: &str) -> String {

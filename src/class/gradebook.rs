@@ -115,51 +115,13 @@ pub fn merge(paths: &[PathBuf]) -> Result<Gradebook, GradebookError> {
     if paths.is_empty() {
         return Err(GradebookError::NoReports);
     }
-    let mut rows: Vec<Row> = Vec::new();
-    // Per learner: quiz scores from their own progress, and from `quiz grade` (if any).
-    let mut own: Vec<Option<BTreeMap<String, f64>>> = Vec::new();
-    let mut graded: Vec<Option<BTreeMap<String, f64>>> = Vec::new();
+    let mut gathered = Gathered::default();
     for path in paths {
         let learner = learner_id(path);
         let scores = read(path)?;
-        let at = rows.iter().position(|r| same_learner(&r.learner, &learner));
-        let index = at.unwrap_or_else(|| {
-            rows.push(Row {
-                learner: learner.clone(),
-                exercises: BTreeMap::new(),
-                quizzes: BTreeMap::new(),
-                total: 0.0,
-            });
-            own.push(None);
-            graded.push(None);
-            rows.len() - 1
-        });
-        // One report and one quiz-scores file per learner, at most.
-        let slot = match scores.source {
-            QuizSource::SelfReported => &mut own[index],
-            QuizSource::Graded => &mut graded[index],
-        };
-        if slot.is_some() {
-            return Err(GradebookError::DuplicateLearner {
-                path: path.clone(),
-                learner,
-            });
-        }
-        *slot = Some(scores.quizzes);
-        rows[index].exercises.extend(scores.exercises);
+        gathered.add(path, learner, scores)?;
     }
-    // Graded scores, where the instructor has them, replace what the learner's progress says.
-    let mut self_reported = BTreeSet::new();
-    for ((row, own), graded) in rows.iter_mut().zip(own).zip(graded) {
-        row.quizzes = match graded {
-            Some(graded) => graded,
-            None => {
-                let own = own.unwrap_or_default();
-                self_reported.extend(own.keys().cloned());
-                own
-            }
-        };
-    }
+    let (mut rows, self_reported) = gathered.settle_quizzes();
     let exercises: BTreeSet<String> = rows
         .iter()
         .flat_map(|r| r.exercises.keys().cloned())
@@ -168,11 +130,7 @@ pub fn merge(paths: &[PathBuf]) -> Result<Gradebook, GradebookError> {
         .iter()
         .flat_map(|r| r.quizzes.keys().cloned())
         .collect();
-    let columns = (exercises.len() + quizzes.len()).max(1) as f64;
-    for row in &mut rows {
-        let sum: f64 = row.exercises.values().sum::<f64>() + row.quizzes.values().sum::<f64>();
-        row.total = sum / columns;
-    }
+    set_totals(&mut rows, exercises.len() + quizzes.len());
     rows.sort_by(|a, b| a.learner.cmp(&b.learner));
     Ok(Gradebook {
         version: REPORT_VERSION,
@@ -181,6 +139,87 @@ pub fn merge(paths: &[PathBuf]) -> Result<Gradebook, GradebookError> {
         self_reported_quizzes: self_reported.into_iter().collect(),
         rows,
     })
+}
+
+/// The rows as the files are read, in the order learners first appear. Each learner's quiz
+/// scores from their own progress and from `quiz grade` are kept apart until every file is
+/// read, since which one counts depends on whether the other exists.
+#[derive(Default)]
+struct Gathered {
+    rows: Vec<Row>,
+    /// Per row: quiz scores from the learner's own progress, if a file gave them.
+    own: Vec<Option<BTreeMap<String, f64>>>,
+    /// Per row: quiz scores from `quiz grade`, if a file gave them.
+    graded: Vec<Option<BTreeMap<String, f64>>>,
+}
+
+impl Gathered {
+    /// Adds one file's scores to its learner's row; returns the refusal if the learner
+    /// already has a file of the same source.
+    fn add(&mut self, path: &Path, learner: String, scores: Scores) -> Result<(), GradebookError> {
+        let index = self.row_of(&learner);
+        // One report and one quiz-scores file per learner, at most.
+        let slot = match scores.source {
+            QuizSource::SelfReported => &mut self.own[index],
+            QuizSource::Graded => &mut self.graded[index],
+        };
+        if slot.is_some() {
+            return Err(GradebookError::DuplicateLearner {
+                path: path.to_path_buf(),
+                learner,
+            });
+        }
+        *slot = Some(scores.quizzes);
+        self.rows[index].exercises.extend(scores.exercises);
+        Ok(())
+    }
+
+    /// The index of `learner`'s row, a new empty one if the learner is not yet seen.
+    fn row_of(&mut self, learner: &str) -> usize {
+        let at = self
+            .rows
+            .iter()
+            .position(|r| same_learner(&r.learner, learner));
+        at.unwrap_or_else(|| {
+            self.rows.push(Row {
+                learner: learner.to_string(),
+                exercises: BTreeMap::new(),
+                quizzes: BTreeMap::new(),
+                total: 0.0,
+            });
+            self.own.push(None);
+            self.graded.push(None);
+            self.rows.len() - 1
+        })
+    }
+
+    /// The rows with each learner's quiz scores chosen, and the quizzes for which some
+    /// learner's score is self-reported.
+    fn settle_quizzes(self) -> (Vec<Row>, BTreeSet<String>) {
+        let mut rows = self.rows;
+        // Graded scores, where the instructor has them, replace what the learner's progress says.
+        let mut self_reported = BTreeSet::new();
+        for ((row, own), graded) in rows.iter_mut().zip(self.own).zip(self.graded) {
+            row.quizzes = match graded {
+                Some(graded) => graded,
+                None => {
+                    let own = own.unwrap_or_default();
+                    self_reported.extend(own.keys().cloned());
+                    own
+                }
+            };
+        }
+        (rows, self_reported)
+    }
+}
+
+/// Sets each row's total: the mean over `columns` columns, a missing result counting 0.
+fn set_totals(rows: &mut [Row], columns: usize) {
+    let columns = columns.max(1) as f64;
+    for row in rows {
+        let sum: f64 = row.exercises.values().sum::<f64>() + row.quizzes.values().sum::<f64>();
+        row.total = sum / columns;
+    }
 }
 
 /// Where a report's quiz scores come from.
@@ -211,6 +250,27 @@ impl Scores {
 
 /// A report file's exercise and quiz scores, whichever of the three kinds it is.
 fn read(path: &Path) -> Result<Scores, GradebookError> {
+    let value = read_current_json(path)?;
+    let kind = value
+        .get("kind")
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_string);
+    let scores = match kind.as_deref() {
+        Some(GRADES_KIND) => grades_scores(value),
+        Some(PROGRESS_KIND) => progress_scores(&value),
+        Some(QUIZ_SCORES_KIND) => quiz_grade_scores(&value),
+        Some(other) => Err(format!("unknown kind `{other}`")),
+        None => report_scores(value),
+    };
+    scores.map_err(|message| GradebookError::NotAReport {
+        path: path.to_path_buf(),
+        message,
+    })
+}
+
+/// The file's JSON, or the refusal if it cannot be read, is not JSON, or is not of this
+/// workbook's schema version.
+fn read_current_json(path: &Path) -> Result<serde_json::Value, GradebookError> {
     let text = std::fs::read_to_string(path).map_err(crate::io_error::io(format!(
         "cannot read {}",
         path.display()
@@ -222,87 +282,85 @@ fn read(path: &Path) -> Result<Scores, GradebookError> {
     let value: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| not_a_report(e.to_string()))?;
     match value.get("version").and_then(serde_json::Value::as_u64) {
-        Some(v) if v == u64::from(REPORT_VERSION) => {}
-        Some(found) => {
-            return Err(GradebookError::WrongVersion {
-                path: path.to_path_buf(),
-                found,
-            });
-        }
-        None => return Err(not_a_report("it has no `version` field".into())),
+        Some(v) if v == u64::from(REPORT_VERSION) => Ok(value),
+        Some(found) => Err(GradebookError::WrongVersion {
+            path: path.to_path_buf(),
+            found,
+        }),
+        None => Err(not_a_report("it has no `version` field".into())),
     }
-    let score = |r: &Report| {
-        if r.score.total == 0 {
+}
+
+/// A report's score: passed / total, 0 when it has no tests.
+fn report_score(r: &Report) -> f64 {
+    if r.score.total == 0 {
+        0.0
+    } else {
+        r.score.passed as f64 / r.score.total as f64
+    }
+}
+
+/// The scores of a `workbook grade --all` file, or why it does not fit.
+fn grades_scores(value: serde_json::Value) -> Result<Scores, String> {
+    let file: GradesFile = serde_json::from_value(value).map_err(|e| e.to_string())?;
+    Ok(Scores::self_reported(
+        file.exercises
+            .iter()
+            .map(|r| (r.exercise.to_string(), report_score(r)))
+            .collect(),
+        file.quizzes.into_iter().map(|(q, r)| (q, r.best)).collect(),
+    ))
+}
+
+/// The scores of a `workbook export` file, each exercise's latest grade, or why it does not
+/// fit.
+fn progress_scores(value: &serde_json::Value) -> Result<Scores, String> {
+    let quizzes = quiz_results(value)?;
+    let mut exercises = BTreeMap::new();
+    for grade in value
+        .get("grades")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let (Some(exercise), Some(passed), Some(total)) = (
+            grade.get("exercise").and_then(serde_json::Value::as_str),
+            grade.get("passed").and_then(serde_json::Value::as_u64),
+            grade.get("total").and_then(serde_json::Value::as_u64),
+        ) else {
+            return Err("a grade lacks exercise, passed or total".into());
+        };
+        // Grades are oldest first: the latest one stays.
+        let value = if total == 0 {
             0.0
         } else {
-            r.score.passed as f64 / r.score.total as f64
-        }
-    };
-    let kind = value
-        .get("kind")
-        .and_then(serde_json::Value::as_str)
-        .map(str::to_string);
-    match kind.as_deref() {
-        Some(GRADES_KIND) => {
-            let file: GradesFile =
-                serde_json::from_value(value).map_err(|e| not_a_report(e.to_string()))?;
-            Ok(Scores::self_reported(
-                file.exercises
-                    .iter()
-                    .map(|r| (r.exercise.to_string(), score(r)))
-                    .collect(),
-                file.quizzes.into_iter().map(|(q, r)| (q, r.best)).collect(),
-            ))
-        }
-        Some(PROGRESS_KIND) => {
-            let quizzes = quiz_results(&value).map_err(not_a_report)?;
-            let mut exercises = BTreeMap::new();
-            for grade in value
-                .get("grades")
-                .and_then(serde_json::Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                let (Some(exercise), Some(passed), Some(total)) = (
-                    grade.get("exercise").and_then(serde_json::Value::as_str),
-                    grade.get("passed").and_then(serde_json::Value::as_u64),
-                    grade.get("total").and_then(serde_json::Value::as_u64),
-                ) else {
-                    return Err(not_a_report(
-                        "a grade lacks exercise, passed or total".into(),
-                    ));
-                };
-                // Grades are oldest first: the latest one stays.
-                let value = if total == 0 {
-                    0.0
-                } else {
-                    passed as f64 / total as f64
-                };
-                exercises.insert(exercise.to_string(), value);
-            }
-            Ok(Scores::self_reported(
-                exercises,
-                quizzes.into_iter().map(|(q, r)| (q, r.best)).collect(),
-            ))
-        }
-        Some(QUIZ_SCORES_KIND) => {
-            let quizzes = quiz_results(&value).map_err(not_a_report)?;
-            Ok(Scores {
-                exercises: BTreeMap::new(),
-                quizzes: quizzes.into_iter().map(|(q, r)| (q, r.best)).collect(),
-                source: QuizSource::Graded,
-            })
-        }
-        Some(other) => Err(not_a_report(format!("unknown kind `{other}`"))),
-        None => {
-            let report: Report =
-                serde_json::from_value(value).map_err(|e| not_a_report(e.to_string()))?;
-            Ok(Scores::self_reported(
-                [(report.exercise.to_string(), score(&report))].into(),
-                BTreeMap::new(),
-            ))
-        }
+            passed as f64 / total as f64
+        };
+        exercises.insert(exercise.to_string(), value);
     }
+    Ok(Scores::self_reported(
+        exercises,
+        quizzes.into_iter().map(|(q, r)| (q, r.best)).collect(),
+    ))
+}
+
+/// The scores of a `workbook quiz grade` file (quizzes only), or why it does not fit.
+fn quiz_grade_scores(value: &serde_json::Value) -> Result<Scores, String> {
+    let quizzes = quiz_results(value)?;
+    Ok(Scores {
+        exercises: BTreeMap::new(),
+        quizzes: quizzes.into_iter().map(|(q, r)| (q, r.best)).collect(),
+        source: QuizSource::Graded,
+    })
+}
+
+/// The score of one exercise's report, or why it does not fit.
+fn report_scores(value: serde_json::Value) -> Result<Scores, String> {
+    let report: Report = serde_json::from_value(value).map_err(|e| e.to_string())?;
+    Ok(Scores::self_reported(
+        [(report.exercise.to_string(), report_score(&report))].into(),
+        BTreeMap::new(),
+    ))
 }
 
 /// The `quizzes` object of a progress or quiz-scores file (absent: none).

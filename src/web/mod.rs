@@ -89,23 +89,56 @@ pub fn run(loaded: Loaded, options: ServeOptions) -> Result<(), ServeError> {
 
 async fn serve(loaded: Loaded, options: ServeOptions) -> Result<(), ServeError> {
     // The port first: if it is taken, say so before anything is created.
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
+    let (listener, port) = bind(options.port).await?;
+    let started = start(loaded, &options, port)?;
+    // Ready the grader while the learner reads: the first "Grade now" then only runs tests.
+    if options.background_build {
+        let course = started.state.site().loaded.course.clone();
+        let workdir = crate::grade::Workdir::of(&course);
+        started.state.warmup.start(Arc::new(course), workdir);
+    }
+    let _watcher = watch_course(&started.state);
+    let url = announce(port, started.token.as_deref(), options.no_token);
+    if options.open {
+        open_browser(&url);
+    }
+
+    let app = router(started.state);
+    let stop = stop_on_ctrl_c(started.shutdown, started.stop_grading);
+    listen::serve(listener, app, stop).await;
+    Ok(())
+}
+
+/// The listener on 127.0.0.1 and the port it holds (the one asked for, or a free one for 0),
+/// or why the port cannot be had.
+async fn bind(port: u16) -> Result<(tokio::net::TcpListener, u16), ServeError> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .map_err(|source| match source.kind() {
-            std::io::ErrorKind::AddrInUse => ServeError::PortTaken { port: options.port },
-            _ => ServeError::Bind {
-                port: options.port,
-                source,
-            },
+            std::io::ErrorKind::AddrInUse => ServeError::PortTaken { port },
+            _ => ServeError::Bind { port, source },
         })?;
-    let port = listener
+    let bound = listener
         .local_addr()
-        .map_err(|source| ServeError::Bind {
-            port: options.port,
-            source,
-        })?
+        .map_err(|source| ServeError::Bind { port, source })?
         .port();
+    Ok((listener, bound))
+}
 
+/// The running app's state, with the session token its URL carries and the handles that
+/// stop it.
+struct Started {
+    state: Arc<AppState>,
+    token: Option<String>,
+    /// Tells open pages to disconnect.
+    shutdown: tokio::sync::watch::Sender<bool>,
+    /// Cancels grades in progress.
+    stop_grading: crate::grade::Cancel,
+}
+
+/// The app's state (secrets under `.workbook/`, the progress store, the rendered course),
+/// or why one of them cannot be made.
+fn start(loaded: Loaded, options: &ServeOptions, port: u16) -> Result<Started, ServeError> {
     let root = crate::grade::absolute(&loaded.course.root);
     let workdir = root.join(".workbook");
     let token = if options.no_token {
@@ -118,7 +151,7 @@ async fn serve(loaded: Loaded, options: ServeOptions) -> Result<(), ServeError> 
     let renderer = Renderer::default();
     let site = Site::build(loaded, &renderer, 1)?;
 
-    let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
+    let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
     let stop_grading = crate::grade::Cancel::default();
     let state = Arc::new(AppState::new(
         site,
@@ -131,46 +164,54 @@ async fn serve(loaded: Loaded, options: ServeOptions) -> Result<(), ServeError> 
         shutdown_rx,
         stop_grading.clone(),
     ));
-    // Ready the grader while the learner reads: the first "Grade now" then only runs tests.
-    if options.background_build {
-        let course = state.site().loaded.course.clone();
-        let workdir = crate::grade::Workdir::of(&course);
-        state.warmup.start(Arc::new(course), workdir);
-    }
-    let _watcher = match reload::watch(state.clone()) {
+    Ok(Started {
+        state,
+        token,
+        shutdown,
+        stop_grading,
+    })
+}
+
+/// The watcher that reloads the course on every change, or `None` (said on stderr) when the
+/// folder cannot be watched, which leaves the app usable.
+fn watch_course(state: &Arc<AppState>) -> Option<notify::RecommendedWatcher> {
+    match reload::watch(state.clone()) {
         Ok(watcher) => Some(watcher),
         Err(e) => {
             eprintln!("warning: live reload is off, the course folder cannot be watched: {e}");
             None
         }
-    };
+    }
+}
 
-    let url = match &token {
+/// Prints where the app is running (and the warning `--no-token` deserves); returns the
+/// start-up URL, which signs the browser in.
+fn announce(port: u16, token: Option<&str>, no_token: bool) -> String {
+    let url = match token {
         Some(token) => format!("http://127.0.0.1:{port}/?token={token}"),
         None => format!("http://127.0.0.1:{port}/"),
     };
     println!("Backend Workbook is running at {url}");
     println!("Open that address in your browser (it signs this browser in); press Ctrl-C to stop.");
-    if options.no_token {
+    if no_token {
         eprintln!(
             "warning: --no-token is UNSAFE outside tests: any program on this machine can submit answers and run the grader through this server"
         );
     }
     let _ = std::io::stdout().flush();
-    if options.open {
-        open_browser(&url);
-    }
+    url
+}
 
-    let app = router(state);
-    listen::serve(listener, app, async move {
-        let _ = tokio::signal::ctrl_c().await;
-        println!("\nStopping: open pages are told to disconnect.");
-        // Grades in progress stop too, with everything they started.
-        stop_grading.cancel();
-        let _ = shutdown_tx.send(true);
-    })
-    .await;
-    Ok(())
+/// Returns on Ctrl-C, once open pages are told to disconnect and grades in progress to stop.
+async fn stop_on_ctrl_c(
+    shutdown: tokio::sync::watch::Sender<bool>,
+    stop_grading: crate::grade::Cancel,
+) {
+    let _ = tokio::signal::ctrl_c().await;
+    println!("\nStopping: open pages are told to disconnect.");
+    // Grades in progress stop too, with everything they started.
+    stop_grading.cancel();
+    let _ = shutdown.send(true);
 }
 
 fn router(state: Arc<AppState>) -> Router {

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use rusqlite::Connection;
 
 use super::unspaced::{self, SectionText, is_unspaced};
-use crate::course::{Diagnostic, Loaded, Severity};
+use crate::course::{Course, Diagnostic, Loaded, Severity};
 use crate::render::{Rendered, Renderer, escape};
 
 /// A question of a quiz, rendered, without its answer key or explanation.
@@ -65,84 +65,16 @@ impl Site {
         version: u64,
     ) -> Result<Site, rusqlite::Error> {
         let course = &loaded.course;
-        let mut lessons = HashMap::new();
-        for lesson in &course.lessons {
-            lessons.insert(lesson.slug.to_string(), renderer.lesson(course, lesson));
-        }
-        let mut readmes = HashMap::new();
-        for exercise in course.exercises.values() {
-            let path = exercise.stub_dir.join("README.md");
-            // Read as every course file is (a link out of the course is refused); the loader
-            // has already reported any problem as a diagnostic.
-            let markdown =
-                crate::course::source::read_text(&course.root, &path).unwrap_or_default();
-            let mut rendered =
-                renderer.page_body(course, &path, &markdown, &exercise.readme.headings);
-            rendered.html = without_lesson_line(&rendered.html);
-            readmes.insert(exercise.slug.to_string(), rendered);
-        }
-        let mut quizzes = HashMap::new();
-        let mut explanations = HashMap::new();
-        for quiz in course.quizzes.values() {
-            let views = quiz
-                .questions
-                .iter()
-                .map(|q| QuestionView {
-                    id: q.id.to_string(),
-                    prompt_html: renderer.inline(&q.prompt),
-                    options_html: q
-                        .options
-                        .iter()
-                        .enumerate()
-                        .map(|(i, o)| (i, renderer.inline(o)))
-                        .collect(),
-                })
-                .collect();
-            quizzes.insert(quiz.slug.to_string(), views);
-            explanations.insert(
-                quiz.slug.to_string(),
-                quiz.questions
-                    .iter()
-                    .map(|q| (q.id.to_string(), renderer.inline(&q.explanation)))
-                    .collect(),
-            );
-        }
-
-        let search = Connection::open_in_memory()?;
-        let mut sections = Vec::new();
-        search.execute_batch(
-            "CREATE VIRTUAL TABLE sections USING fts5(lesson UNINDEXED, lesson_title, heading, anchor UNINDEXED, body, tokenize = 'porter unicode61')",
-        )?;
-        {
-            let mut insert = search.prepare("INSERT INTO sections VALUES (?1, ?2, ?3, ?4, ?5)")?;
-            for lesson in &course.lessons {
-                let Some(rendered) = lessons.get(lesson.slug.as_str()) else {
-                    continue;
-                };
-                for section in &rendered.sections {
-                    sections.push(SectionText {
-                        lesson: lesson.slug.to_string(),
-                        lesson_title: lesson.title.clone(),
-                        heading: section.heading.clone(),
-                        anchor: section.anchor.clone(),
-                        body: section.text.clone(),
-                    });
-                    insert.execute((
-                        lesson.slug.as_str(),
-                        lesson.title.as_str(),
-                        &section.heading,
-                        &section.anchor,
-                        &section.text,
-                    ))?;
-                }
-            }
-        }
+        let lessons = render_lessons(course, renderer);
+        let readmes = render_readmes(course, renderer);
+        let quizzes = render_quizzes(course, renderer);
+        let (search, sections) = index_sections(course, &lessons)?;
         Ok(Site {
             loaded,
             lessons,
             readmes,
-            quizzes,
-            explanations,
+            quizzes: quizzes.questions,
+            explanations: quizzes.explanations,
             search: Mutex::new(search),
             sections,
             version,
@@ -201,6 +133,109 @@ impl Site {
             Err(_) => Vec::new(),
         }
     }
+}
+
+/// Every lesson's body, rendered, by lesson slug.
+fn render_lessons(course: &Course, renderer: &Renderer) -> HashMap<String, Rendered> {
+    let mut lessons = HashMap::new();
+    for lesson in &course.lessons {
+        lessons.insert(lesson.slug.to_string(), renderer.lesson(course, lesson));
+    }
+    lessons
+}
+
+/// Every exercise's README, rendered without its lesson line, by exercise slug.
+fn render_readmes(course: &Course, renderer: &Renderer) -> HashMap<String, Rendered> {
+    let mut readmes = HashMap::new();
+    for exercise in course.exercises.values() {
+        let path = exercise.stub_dir.join("README.md");
+        // Read as every course file is (a link out of the course is refused); the loader
+        // has already reported any problem as a diagnostic.
+        let markdown = crate::course::source::read_text(&course.root, &path).unwrap_or_default();
+        let mut rendered = renderer.page_body(course, &path, &markdown, &exercise.readme.headings);
+        rendered.html = without_lesson_line(&rendered.html);
+        readmes.insert(exercise.slug.to_string(), rendered);
+    }
+    readmes
+}
+
+/// Every quiz rendered, its questions apart from its explanations.
+struct RenderedQuizzes {
+    /// Questions without keys by quiz slug, for [`Site::quizzes`].
+    questions: HashMap<String, Vec<QuestionView>>,
+    /// Explanations by quiz slug and question id, for [`Site::explanations`].
+    explanations: HashMap<String, HashMap<String, String>>,
+}
+
+/// Every quiz's questions and explanations, rendered.
+fn render_quizzes(course: &Course, renderer: &Renderer) -> RenderedQuizzes {
+    let mut quizzes = HashMap::new();
+    let mut explanations = HashMap::new();
+    for quiz in course.quizzes.values() {
+        let views = quiz
+            .questions
+            .iter()
+            .map(|q| QuestionView {
+                id: q.id.to_string(),
+                prompt_html: renderer.inline(&q.prompt),
+                options_html: q
+                    .options
+                    .iter()
+                    .enumerate()
+                    .map(|(i, o)| (i, renderer.inline(o)))
+                    .collect(),
+            })
+            .collect();
+        quizzes.insert(quiz.slug.to_string(), views);
+        explanations.insert(
+            quiz.slug.to_string(),
+            quiz.questions
+                .iter()
+                .map(|q| (q.id.to_string(), renderer.inline(&q.explanation)))
+                .collect(),
+        );
+    }
+    RenderedQuizzes {
+        questions: quizzes,
+        explanations,
+    }
+}
+
+/// The full-text index of every rendered lesson's sections, and the same sections as text.
+fn index_sections(
+    course: &Course,
+    lessons: &HashMap<String, Rendered>,
+) -> Result<(Connection, Vec<SectionText>), rusqlite::Error> {
+    let search = Connection::open_in_memory()?;
+    let mut sections = Vec::new();
+    search.execute_batch(
+        "CREATE VIRTUAL TABLE sections USING fts5(lesson UNINDEXED, lesson_title, heading, anchor UNINDEXED, body, tokenize = 'porter unicode61')",
+    )?;
+    {
+        let mut insert = search.prepare("INSERT INTO sections VALUES (?1, ?2, ?3, ?4, ?5)")?;
+        for lesson in &course.lessons {
+            let Some(rendered) = lessons.get(lesson.slug.as_str()) else {
+                continue;
+            };
+            for section in &rendered.sections {
+                sections.push(SectionText {
+                    lesson: lesson.slug.to_string(),
+                    lesson_title: lesson.title.clone(),
+                    heading: section.heading.clone(),
+                    anchor: section.anchor.clone(),
+                    body: section.text.clone(),
+                });
+                insert.execute((
+                    lesson.slug.as_str(),
+                    lesson.title.as_str(),
+                    &section.heading,
+                    &section.anchor,
+                    &section.text,
+                ))?;
+            }
+        }
+    }
+    Ok((search, sections))
 }
 
 /// A README's opening "Lesson: … · Difficulty: …" paragraph, left out on the exercise page,
