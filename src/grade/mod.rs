@@ -18,6 +18,7 @@ mod run;
 pub mod sandbox;
 mod schedule;
 pub mod scoring;
+mod verdict;
 pub mod warmup;
 
 use std::path::{Path, PathBuf};

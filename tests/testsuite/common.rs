@@ -28,6 +28,8 @@
 //! - [`Server`]: `workbook serve` on an ephemeral port, read from the URL it prints, with a
 //!   cookie-keeping HTTP client; killed when dropped. [`Server::sign_in`] visits the sign-in
 //!   URL as a browser would; [`Server::get`] and [`Server::post_json`] send requests.
+//! - [`raw_request`]: sends a request byte for byte as written (bad Host headers, huge
+//!   headers), which an HTTP client would refuse to send.
 //!
 //! **Processes**
 //! - [`KillOnDrop`]: a child process killed when the test ends, even on a failed assertion.
@@ -376,4 +378,29 @@ pub fn grade_dir(
 pub fn lock_is_free(course: &Path) -> bool {
     let file = std::fs::File::create(course.join(".workbook/grader.lock")).unwrap();
     file.try_lock().is_ok()
+}
+
+/// Sends `request_line` with `headers` byte for byte as written and reads the answer; no
+/// body is sent.
+pub fn raw_request(server: &Server, request_line: &str, headers: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let address = server.base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "{request_line} HTTP/1.1\r\nHost: {address}\r\n{headers}Connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let response = String::from_utf8_lossy(&response).into_owned();
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, response)
 }

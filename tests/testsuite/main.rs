@@ -5,6 +5,7 @@ mod common;
 
 mod browser;
 mod check;
+mod class;
 mod grade;
 mod instructor;
 mod learner_cli;

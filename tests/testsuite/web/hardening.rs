@@ -9,8 +9,7 @@ use reqwest::cookie::Jar;
 use serde_json::{Value, json};
 use workbook::store::Store;
 
-use super::raw_request;
-use crate::common::{Server, course_copy, loaded};
+use crate::common::{Server, course_copy, loaded, raw_request};
 
 /// Reveals a hint on `server` through `client`; returns the status and the error code if any.
 async fn reveal_hint(client: &reqwest::Client, server: &Server) -> (StatusCode, Value) {

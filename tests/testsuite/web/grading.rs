@@ -1,0 +1,190 @@
+//! Grading from the page: the streamed grade, cancelling it by closing the page or with
+//! Ctrl-C, and the background build that readies the grader.
+
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use workbook::store::Store;
+
+use crate::common::{
+    Server, fixture_copy, grading_course_with, lock_is_free, processes_mentioning_except,
+    wait_until_gone,
+};
+
+#[tokio::test]
+async fn grade_now_streams_progress_and_the_report() {
+    let dir = fixture_copy("grading");
+    let server = Server::start(dir.path()).await;
+    server.sign_in().await;
+    let response = server
+        .client
+        .post(server.url("/exercises/counter/grade"))
+        .header("Origin", server.origin())
+        .header("Accept", "text/event-stream")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    let body = tokio::time::timeout(Duration::from_secs(300), response.text())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(body.contains("event: progress"), "{body}");
+    assert_eq!(body.matches("event: test").count(), 5, "{body}");
+    let report_line = body
+        .lines()
+        .skip_while(|l| *l != "event: report")
+        .nth(1)
+        .expect("a report event");
+    let report: Value =
+        serde_json::from_str(report_line.trim_start_matches("data:").trim()).unwrap();
+    assert_eq!(report["status"], "fail");
+    assert_eq!(report["score"]["total"], 5);
+    let store = Store::open(&server.db).unwrap();
+    assert_eq!(
+        store.latest_grade("counter").unwrap().unwrap().total,
+        5,
+        "the grade is recorded"
+    );
+    let (_, page) = server.get("/exercises/counter").await;
+    assert!(
+        page.contains("Last grade: <strong>fail</strong> 0/5 passed"),
+        "the page shows the last grade"
+    );
+}
+
+/// The grading fixture course whose `counter` crate has a build script that sleeps for an
+/// hour: a grade of it stays in the compile phase until it is stopped.
+fn course_with_a_slow_build() -> tempfile::TempDir {
+    grading_course_with(Some("build-sleeps"))
+}
+
+/// Starts a streamed grade of `counter` and reads it until the build is under way.
+async fn start_a_streamed_grade(server: &Server) -> reqwest::Response {
+    let mut response = server
+        .client
+        .post(server.url("/exercises/counter/grade"))
+        .header("Origin", server.origin())
+        .header("Accept", "text/event-stream")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut seen = String::new();
+    while !seen.contains("compiling") {
+        let chunk = tokio::time::timeout(Duration::from_secs(120), response.chunk())
+            .await
+            .unwrap()
+            .unwrap()
+            .expect("the stream goes on while the build sleeps");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    // Give cargo a moment to reach the build script.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    response
+}
+
+#[tokio::test]
+async fn closing_the_grade_stream_stops_the_grade_and_frees_the_grader() {
+    let dir = course_with_a_slow_build();
+    let server = Server::start(dir.path()).await;
+    server.sign_in().await;
+    let response = start_a_streamed_grade(&server).await;
+    let marker = dir.path().join(".workbook").to_string_lossy().into_owned();
+    assert!(
+        !processes_mentioning_except(&marker, Some(server.child.id())).is_empty(),
+        "cargo is building"
+    );
+    assert!(!lock_is_free(dir.path()), "the grade holds the lock");
+    drop(response);
+    let closed = Instant::now();
+    // Waited for on a blocking thread, so this runtime can close the connection meanwhile.
+    let pid = server.child.id();
+    let left = tokio::task::spawn_blocking(move || {
+        wait_until_gone(&marker, Some(pid), Duration::from_secs(2))
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        left,
+        Vec::<String>::new(),
+        "still running 2 s after the page closed"
+    );
+    while !lock_is_free(dir.path()) && closed.elapsed() < Duration::from_secs(2) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(lock_is_free(dir.path()), "the lock is free within 2 s");
+}
+
+#[tokio::test]
+async fn ctrl_c_stops_the_server_and_its_grade() {
+    let dir = course_with_a_slow_build();
+    let mut server = Server::start(dir.path()).await;
+    server.sign_in().await;
+    let _response = start_a_streamed_grade(&server).await;
+    let pid = libc::pid_t::try_from(server.child.id()).unwrap();
+    // SAFETY: sends SIGINT to the server this test started.
+    unsafe {
+        libc::kill(pid, libc::SIGINT);
+    }
+    let signalled = Instant::now();
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if signalled.elapsed() > Duration::from_secs(2) {
+            break None;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(status.is_some(), "the server still runs 2 s after Ctrl-C");
+    let marker = dir.path().join(".workbook").to_string_lossy().into_owned();
+    let left = wait_until_gone(&marker, None, Duration::from_millis(500));
+    assert_eq!(left, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn the_background_build_readies_the_grader_for_a_fast_first_grade() {
+    let dir = fixture_copy("grading");
+    let server = Server::start_with(dir.path(), &[]).await;
+    server.sign_in().await;
+    let started = Instant::now();
+    let status = loop {
+        let (_, body) = server.get("/grader").await;
+        let status: Value = serde_json::from_str(&body).unwrap();
+        if status["state"] != "building" && status["state"] != "idle" {
+            break status;
+        }
+        assert!(started.elapsed() < Duration::from_secs(300), "{status}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(status["state"], "ready", "{status}");
+    let (_, page) = server.get("/exercises/counter").await;
+    assert!(
+        page.contains("class=\"grader-status"),
+        "the page has a status line"
+    );
+    let body = server
+        .client
+        .post(server.url("/exercises/counter/grade"))
+        .header("Origin", server.origin())
+        .header("Accept", "text/event-stream")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("event: report"), "{body}");
+    assert!(
+        !body.contains("compiling"),
+        "everything was built in the background: {body}"
+    );
+}
