@@ -92,7 +92,9 @@ pub fn grade_untrusted(
     let scratch = sandbox_scratch(course)?;
     let mut reports = Vec::new();
     for exercise in exercises {
-        let report = grade_sandboxed(course, exercise, learner_root, &scratch, &sandbox, cancel)?;
+        let crate_dir = learner_root.join(&exercise.stub_dir);
+        let report =
+            grade_crate_sandboxed(course, exercise, &crate_dir, &scratch, &sandbox, cancel)?;
         if let Learner::ThisCourse = learner {
             store.write(|s| s.record_grade(&report))?;
         }
@@ -101,20 +103,20 @@ pub fn grade_untrusted(
     Ok(reports)
 }
 
-/// Grades one exercise of the repository at `learner_root` in `sandbox`.
-pub fn grade_sandboxed(
+/// Grades the crate at `crate_dir` as `exercise` in `sandbox`, with `scratch` as the work
+/// folder; class grading and `verify --sandbox` both grade this way.
+pub(super) fn grade_crate_sandboxed(
     course: &Course,
     exercise: &Exercise,
-    learner_root: &Path,
+    crate_dir: &Path,
     scratch: &tempfile::TempDir,
     sandbox: &Sandbox,
     cancel: &Cancel,
 ) -> Result<Report, AppError> {
-    let crate_dir = learner_root.join(&exercise.stub_dir);
     grade::grade_sandboxed(
         course,
         exercise,
-        &crate_dir,
+        crate_dir,
         scratch.path(),
         sandbox,
         cancel,

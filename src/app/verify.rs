@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::AppError;
-use super::grading::sandbox_scratch;
+use super::grading::{grade_crate_sandboxed, sandbox_scratch};
 use crate::course::{Course, Exercise};
 use crate::grade::sandbox::Sandbox;
 use crate::grade::{self, Cancel, Progress, Report, Workdir};
@@ -62,30 +62,16 @@ pub fn verify_sandboxed(
         .iter()
         .map(|e| {
             verify_with(course, e, &mut |dir| {
-                grade_in(course, e, dir, &scratch, &sandbox, cancel)
+                // The table names the exercise already: only the grader's own words.
+                grade_crate_sandboxed(course, e, dir, &scratch, &sandbox, cancel).map_err(|error| {
+                    match error {
+                        AppError::Grade { source, .. } => source.to_string(),
+                        other => other.to_string(),
+                    }
+                })
             })
         })
         .collect())
-}
-
-fn grade_in(
-    course: &Course,
-    exercise: &Exercise,
-    crate_dir: &Path,
-    scratch: &tempfile::TempDir,
-    sandbox: &Sandbox,
-    cancel: &Cancel,
-) -> Result<Report, String> {
-    grade::grade_sandboxed(
-        course,
-        exercise,
-        crate_dir,
-        scratch.path(),
-        sandbox,
-        cancel,
-        &mut |_| {},
-    )
-    .map_err(|e| e.to_string())
 }
 
 /// Verifies `exercise`, grading its stub and its solution with `grade`.

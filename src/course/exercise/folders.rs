@@ -82,11 +82,7 @@ impl Folders<'_> {
 
     /// Returns whether the reference solution has a `Cargo.toml` to compare with the stub's,
     /// reporting a missing solution only when `solutions_expected`.
-    fn require_solution(
-        &self,
-        solutions_expected: bool,
-        problems: &mut Vec<Diagnostic>,
-    ) -> bool {
+    fn require_solution(&self, solutions_expected: bool, problems: &mut Vec<Diagnostic>) -> bool {
         let solution_dir = self.solution_dir();
         if !solutions_expected && !self.root.join(&solution_dir).exists() {
             false
