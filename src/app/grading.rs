@@ -4,10 +4,11 @@
 
 use std::path::Path;
 
+use super::reset::keep_originals;
 use super::{AppError, ProgressStore};
 use crate::course::{Course, Exercise};
 use crate::grade::sandbox::Sandbox;
-use crate::grade::{self, Cancel, Progress, Report, Workdir, pristine};
+use crate::grade::{self, Cancel, Progress, Report, Workdir};
 use crate::io_error::io;
 use crate::store::StoreError;
 
@@ -43,7 +44,7 @@ pub fn grade_and_record(
     cancel: &Cancel,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Graded, AppError> {
-    pristine::ensure(course)?;
+    keep_originals(course)?;
     let crate_dir = course.root.join(&exercise.stub_dir);
     let report = grade::grade(
         course,

@@ -1,7 +1,7 @@
 //! `workbook serve`: the course in the browser, until Ctrl-C.
 
 use super::Workbook;
-use crate::grade::pristine;
+use crate::app::reset::keep_originals;
 use crate::web::{self, ServeOptions};
 
 /// What `serve` was asked for (the database comes from the workbook).
@@ -19,7 +19,7 @@ pub struct ServeArgs {
 /// Serves until Ctrl-C; returns true.
 pub fn run(wb: Workbook, args: ServeArgs) -> anyhow::Result<bool> {
     // The pristine stubs are kept before a learner can change anything from the page.
-    pristine::ensure(wb.course())?;
+    keep_originals(wb.course())?;
     let options = ServeOptions {
         port: args.port,
         open: args.open,
