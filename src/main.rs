@@ -78,6 +78,9 @@ enum Command {
         /// default: this course. Needs --sandbox.
         #[arg(long, value_name = "DIR", requires = "sandbox")]
         learner: Option<PathBuf>,
+        /// List the passing tests too (by default one line counts them, after the failures).
+        #[arg(long, short)]
+        verbose: bool,
     },
     /// Re-grade an exercise whenever one of its files changes (keys: h hint, n next, q quit).
     Watch {
@@ -279,6 +282,7 @@ fn dispatch(wb: Workbook, command: Command, out: &mut impl Write) -> anyhow::Res
             out: file,
             sandbox,
             learner,
+            verbose,
         } => {
             let isolation = match sandbox {
                 false => Isolation::None,
@@ -290,6 +294,7 @@ fn dispatch(wb: Workbook, command: Command, out: &mut impl Write) -> anyhow::Res
                 isolation,
                 format,
                 out_file: file.as_deref(),
+                verbose,
             };
             cli::grade::run(&wb, args, out)
         }

@@ -13,6 +13,7 @@ use super::{Workbook, exercise_named};
 use crate::app::grading::{self, Learner};
 use crate::app::{export, hints};
 use crate::course::Exercise;
+use crate::grade::report::Passing;
 use crate::grade::{self, Cancel, Progress, Report};
 
 /// How a report is printed.
@@ -51,6 +52,8 @@ pub struct GradeArgs<'a> {
     pub format: Format,
     /// The report file (default: standard output).
     pub out_file: Option<&'a Path>,
+    /// In the human format, list the passing tests too (default: one line counts them).
+    pub verbose: bool,
 }
 
 /// Grades and prints; returns true when every graded exercise passed.
@@ -108,23 +111,44 @@ fn render(
         Format::Json | Format::Human => {
             for (exercise, report) in exercises.iter().zip(reports) {
                 let revealed = hints::revealed(exercise, wb)?;
-                print_report(report, exercise, args.format, revealed, &mut buffer)?;
+                let passing = match args.verbose {
+                    true => Passing::Listed,
+                    false => Passing::Collapsed,
+                };
+                let how = HowToPrint {
+                    format: args.format,
+                    revealed_hints: revealed,
+                    passing,
+                };
+                print_report(report, exercise, how, &mut buffer)?;
             }
         }
     }
     Ok(buffer)
 }
 
-/// Prints `report` in `format`; `revealed_hints` says which hint to suggest on a failure.
+/// How to print one report.
+#[derive(Debug, Clone, Copy)]
+pub struct HowToPrint {
+    /// The format.
+    pub format: Format,
+    /// How many hints the learner has seen, to suggest the next one on a failure.
+    pub revealed_hints: usize,
+    /// In the human format, whether passing tests are listed or counted.
+    pub passing: Passing,
+}
+
+/// Prints `report` as `how` says.
 pub fn print_report(
     report: &Report,
     exercise: &Exercise,
-    format: Format,
-    revealed_hints: usize,
+    how: HowToPrint,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
-    match format {
-        Format::Human => grade::report::human(report, exercise, revealed_hints, out),
+    match how.format {
+        Format::Human => {
+            grade::report::human(report, exercise, how.revealed_hints, how.passing, out)
+        }
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, report)?;
             writeln!(out)

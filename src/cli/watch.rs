@@ -17,9 +17,10 @@ use anyhow::Context as _;
 use notify::{RecommendedWatcher, RecursiveMode, Watcher};
 
 use super::Workbook;
-use super::grade::{Format, grade_with_spinner, print_report};
+use super::grade::{Format, HowToPrint, grade_with_spinner, print_report};
 use crate::app::{self, hints, progress};
 use crate::course::{Course, Exercise};
+use crate::grade::report::Passing;
 use crate::grade::warmup::Warmup;
 use crate::grade::{Cancel, Report, Workdir};
 use inputs::Inputs;
@@ -213,7 +214,12 @@ impl<'scope, 'env> WatchState<'scope, 'env> {
             Ok(report) => {
                 let revealed = hints::revealed(self.current, self.wb).unwrap_or(0);
                 let mut text = Vec::new();
-                let _ = print_report(&report, self.current, Format::Human, revealed, &mut text);
+                let how = HowToPrint {
+                    format: Format::Human,
+                    revealed_hints: revealed,
+                    passing: Passing::Collapsed,
+                };
+                let _ = print_report(&report, self.current, how, &mut text);
                 self.screen.say(&String::from_utf8_lossy(&text));
                 if report.passed() && self.follow {
                     return self.move_on();

@@ -22,6 +22,15 @@ fn a_partly_passing_crate_gets_a_human_json_and_junit_report() {
     ]}, {
         insta::assert_snapshot!("human_report_partly_passing", human);
     });
+    // --verbose lists the passing tests too, still after the failure.
+    let (_, verbose, _) = run(workbook_in(course.path()).args(["grade", "counter", "-v"]));
+    let failure = verbose
+        .find("✗ Adding 2 and 3")
+        .expect("the failure is listed");
+    let first_pass = verbose.find("✓ Counting down").expect("a pass is listed");
+    assert!(failure < first_pass, "failures first:\n{verbose}");
+    assert_eq!(verbose.matches("\n✓ ").count(), 4, "{verbose}");
+    assert!(!verbose.contains("--verbose lists"), "{verbose}");
 
     let (code, json, _) =
         run(workbook_in(course.path()).args(["grade", "counter", "--format", "json"]));

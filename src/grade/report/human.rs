@@ -1,31 +1,53 @@
-//! The human printer: a report as a person at a terminal reads it, with a mark per test,
-//! the failure messages, the score, and a pointer to the next hint when something failed.
+//! The human printer: a report as a person at a terminal reads it. A one-line verdict, then
+//! the failing tests with their messages (what to fix comes first), then the passing ones as
+//! one collapsed line (or listed, with `--verbose`), the score, and a pointer to the next
+//! hint when something failed.
 
 use std::io::Write;
 
 use super::{Report, TestOutcome, TestStatus};
 use crate::course::Exercise;
 
+/// How the passing tests are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Passing {
+    /// One line that counts them.
+    Collapsed,
+    /// Each on its own line, after the failures.
+    Listed,
+}
+
 /// Prints `report` for a person; `revealed_hints` says which hint to suggest on a failure.
 pub fn human(
     report: &Report,
     exercise: &Exercise,
     revealed_hints: usize,
+    passing: Passing,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
-    writeln!(out, "{} ({})", exercise.title, exercise.slug)?;
+    writeln!(
+        out,
+        "{} ({}): {}",
+        exercise.title,
+        exercise.slug,
+        verdict(report)
+    )?;
     if !report.compile_errors.is_empty() {
         compile_errors(report, exercise, out)?;
         return suggest_hint(exercise, revealed_hints, out);
     }
     if report.tests.is_empty() {
-        writeln!(out, "\n✗ no hidden test ran")?;
         return Ok(());
     }
+    let (passed, failed): (Vec<&TestOutcome>, Vec<&TestOutcome>) = report
+        .tests
+        .iter()
+        .partition(|t| t.status == TestStatus::Passed);
     writeln!(out)?;
-    for test in &report.tests {
+    for test in failed {
         test_line(test, out)?;
     }
+    passing_lines(&passed, passing, out)?;
     writeln!(
         out,
         "\nScore: {}/{} passed    compile {:.1} s, tests {:.1} s",
@@ -40,6 +62,34 @@ pub fn human(
         suggest_hint(exercise, revealed_hints, out)?;
     }
     Ok(())
+}
+
+/// The outcome in a few words: what passed and what did not.
+pub fn verdict(report: &Report) -> String {
+    let (passed, total) = (report.score.passed, report.score.total);
+    if !report.compile_errors.is_empty() {
+        "does not compile".to_string()
+    } else if total == 0 {
+        "no hidden test ran".to_string()
+    } else if passed == total {
+        format!("all {total} hidden tests pass")
+    } else {
+        format!("{} of {total} hidden tests fail", total - passed)
+    }
+}
+
+/// The passing tests: one counting line, or each listed.
+fn passing_lines(
+    passed: &[&TestOutcome],
+    passing: Passing,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    match (passed.len(), passing) {
+        (0, _) => Ok(()),
+        (_, Passing::Listed) => passed.iter().try_for_each(|test| test_line(test, out)),
+        (1, Passing::Collapsed) => writeln!(out, "✓ 1 test passes (--verbose lists it)"),
+        (n, Passing::Collapsed) => writeln!(out, "✓ {n} tests pass (--verbose lists them)"),
+    }
 }
 
 /// Where the compile error is (the learner's file, or the API the hidden tests expect),

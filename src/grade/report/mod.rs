@@ -6,7 +6,7 @@ mod junit;
 
 use serde::{Deserialize, Serialize};
 
-pub use human::human;
+pub use human::{Passing, human, verdict};
 pub use junit::junit;
 
 use crate::course::ExerciseSlug;
