@@ -169,9 +169,17 @@
       button.disabled = true;
       output.textContent = "";
       var status = el("p", "grade-progress", "Starting the grader…");
-      var list = el("ul", "tests");
+      // Failures first; passing tests gather, folded, below them.
+      var failures = el("ul", "tests failures");
+      var passes = el("details", "passes");
+      var passCount = el("summary", "", "");
+      var passList = el("ul", "tests");
+      passes.appendChild(passCount);
+      passes.appendChild(passList);
+      passes.hidden = true;
       output.appendChild(status);
-      output.appendChild(list);
+      output.appendChild(failures);
+      output.appendChild(passes);
       fetch(gradeForm.action, { method: "POST", headers: { "Accept": "text/event-stream" }, credentials: "same-origin" })
         .then(function (response) {
           if (!response.ok || !response.body) { status.textContent = "The grader could not start (" + response.status + ")."; button.disabled = false; return; }
@@ -184,10 +192,22 @@
             else if (name === "test") {
               var item = el("li", "test " + body.status);
               item.appendChild(el("span", "mark", body.status === "passed" ? "✓" : body.status === "timed_out" ? "⏱" : "✗"));
-              item.appendChild(document.createTextNode(" " + body.description + " "));
+              item.appendChild(document.createTextNode(" "));
+              // Rendered and escaped on the server from the instructor's test description.
+              var description = el("span", "description");
+              description.innerHTML = body.description_html;
+              item.appendChild(description);
+              item.appendChild(document.createTextNode(" "));
               item.appendChild(el("span", "muted", body.duration_ms + " ms"));
               if (body.message) item.appendChild(el("pre", "", body.message));
-              list.appendChild(item);
+              if (body.status === "passed") {
+                passList.appendChild(item);
+                var n = passList.children.length;
+                passCount.textContent = "✓ " + n + " passing test" + (n === 1 ? "" : "s");
+                passes.hidden = false;
+              } else {
+                failures.appendChild(item);
+              }
             } else if (name === "report") {
               var summary = body.status === "error" ? "compile error" : body.score.passed + "/" + body.score.total + " passed";
               status.className = "grade-summary " + body.status;

@@ -24,7 +24,8 @@ use crate::app::grading::{self, Graded};
 use crate::app::hints::{self, Reveal};
 use crate::app::quizzes::{self, Submitted};
 use crate::app::{self, AppError};
-use crate::grade::{Cancel, Progress};
+use crate::grade::{Cancel, Progress, TestOutcome};
+use crate::render::Renderer;
 
 use crate::grade::scoring::Answer;
 
@@ -236,7 +237,7 @@ fn grade_job(state: &AppState, slug: &str, tx: &Events, cancel: &Cancel) -> Resu
     let _first = state.warmup.preempt();
     let graded = app::find_exercise(course, slug).and_then(|exercise| {
         grading::grade_and_record(course, exercise, state, cancel, &mut |p| {
-            send(progress_event(p))
+            send(progress_event(&state.renderer, p))
         })
     });
     match graded {
@@ -255,8 +256,17 @@ fn grade_job(state: &AppState, slug: &str, tx: &Events, cancel: &Cancel) -> Resu
     }
 }
 
+/// A finished test as the page shows it: the outcome, and its description's inline Markdown
+/// rendered (the page's script only inserts it).
+#[derive(serde::Serialize)]
+struct TestEvent<'a> {
+    #[serde(flatten)]
+    outcome: &'a TestOutcome,
+    description_html: String,
+}
+
 /// One step of a grade as the page's stream shows it.
-fn progress_event(progress: Progress) -> Event {
+fn progress_event(renderer: &Renderer, progress: Progress) -> Event {
     let text = |text: String| json_event("progress", &json!({ "text": text }));
     match progress {
         Progress::FirstBuild => text(
@@ -265,7 +275,14 @@ fn progress_event(progress: Progress) -> Event {
         Progress::Compiled { name } => text(format!("compiling {name}")),
         Progress::Built => text("running the hidden tests…".into()),
         Progress::Running { name, index, total } => text(format!("test {index}/{total}: {name}")),
-        Progress::Finished(outcome) => json_event("test", &outcome),
+        Progress::Finished(outcome) => {
+            let description_html = renderer.inline(&outcome.description);
+            let event = TestEvent {
+                outcome: &outcome,
+                description_html,
+            };
+            json_event("test", &event)
+        }
     }
 }
 

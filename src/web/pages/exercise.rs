@@ -12,6 +12,7 @@ use super::{Chrome, chrome, html, progress, render_error};
 use crate::app;
 use crate::course::Exercise;
 use crate::grade::{GradeStatus, TestOutcome, TestStatus};
+use crate::render::Renderer;
 use crate::store::GradeRecord;
 use crate::web::error::WebError;
 use crate::web::security::wants_json;
@@ -39,13 +40,17 @@ struct GradeView {
     score: String,
     when: String,
     compile_errors: String,
-    tests: Vec<TestView>,
+    /// The failing tests, first: what to fix.
+    failures: Vec<TestView>,
+    /// The passing tests, shown folded.
+    passes: Vec<TestView>,
 }
 
 struct TestView {
     mark: &'static str,
     class: &'static str,
-    description: String,
+    /// The test's description, its inline Markdown (`code`) rendered.
+    description_html: String,
     duration_ms: u64,
     message: String,
 }
@@ -90,7 +95,7 @@ fn exercise_page(
             .lesson(exercise.lesson.0.as_str())
             .map(|l| (l.slug.to_string(), l.title.clone())),
         folder: exercise.stub_dir.display().to_string(),
-        grade: progress.grade(slug).map(grade_view),
+        grade: progress.grade(slug).map(|g| grade_view(&state.renderer, g)),
         hints: exercise
             .hints
             .iter()
@@ -106,7 +111,15 @@ fn exercise_page(
     })
 }
 
-fn grade_view(g: &GradeRecord) -> GradeView {
+fn grade_view(renderer: &Renderer, g: &GradeRecord) -> GradeView {
+    let (passes, failures): (Vec<&TestOutcome>, Vec<&TestOutcome>) = g
+        .report
+        .tests
+        .iter()
+        .partition(|t| t.status == TestStatus::Passed);
+    let views = |tests: Vec<&TestOutcome>| {
+        tests.into_iter().map(|t| test_view(renderer, t)).collect()
+    };
     GradeView {
         status: match g.status {
             GradeStatus::Error => "compile error",
@@ -122,11 +135,12 @@ fn grade_view(g: &GradeRecord) -> GradeView {
             .map(|e| e.rendered.as_str())
             .collect::<Vec<_>>()
             .join("\n\n"),
-        tests: g.report.tests.iter().map(test_view).collect(),
+        failures: views(failures),
+        passes: views(passes),
     }
 }
 
-fn test_view(t: &TestOutcome) -> TestView {
+fn test_view(renderer: &Renderer, t: &TestOutcome) -> TestView {
     TestView {
         mark: t.status.mark(),
         // CSS classes cannot hold the space of "timed out".
@@ -135,7 +149,7 @@ fn test_view(t: &TestOutcome) -> TestView {
             TestStatus::Failed => "failed",
             TestStatus::TimedOut => "timed_out",
         },
-        description: t.description.clone(),
+        description_html: renderer.inline(&t.description),
         duration_ms: t.duration_ms,
         message: t.message.clone().unwrap_or_default(),
     }

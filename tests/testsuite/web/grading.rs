@@ -188,3 +188,45 @@ async fn the_background_build_readies_the_grader_for_a_fast_first_grade() {
         "everything was built in the background: {body}"
     );
 }
+
+#[tokio::test]
+async fn the_page_puts_failures_first_and_folds_the_passing_tests() {
+    let dir = grading_course_with(Some("panics"));
+    // Inline Markdown in a test's description renders on the page.
+    let tests = dir.path().join("grader/counter/tests/functions.rs");
+    let source = std::fs::read_to_string(&tests).unwrap();
+    std::fs::write(
+        &tests,
+        source.replace("/// Adding 2 and 3 gives 5.", "/// Adding `2` and `3` gives `5`."),
+    )
+    .unwrap();
+    let server = Server::start(dir.path()).await;
+    server.sign_in().await;
+    let streamed = server
+        .client
+        .post(server.url("/exercises/counter/grade"))
+        .header("Origin", server.origin())
+        .header("Accept", "text/event-stream")
+        .send()
+        .await
+        .unwrap();
+    let body = tokio::time::timeout(Duration::from_secs(300), streamed.text())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        body.contains(r#""description_html":"Adding <code>2</code> and <code>3</code> gives <code>5</code>.""#),
+        "each streamed test carries its rendered description: {body}"
+    );
+    let (status, page) = server.get("/exercises/counter").await;
+    assert_eq!(status, StatusCode::OK);
+    let failures = page.find("<ul class=\"tests failures\">").expect("a list of failures");
+    let failure = page.find("Adding <code>2</code> and <code>3</code>").expect("rendered");
+    let passes = page.find("<details class=\"passes\">").expect("folded passes");
+    assert!(failures < failure && failure < passes, "failures first:\n{page}");
+    assert!(page.contains("✓ 4 passing tests</summary>"), "{page}");
+    assert!(
+        page[passes..].contains("Counting down from 3"),
+        "the passing tests are inside the fold"
+    );
+}
