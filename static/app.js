@@ -199,6 +199,13 @@
               item.appendChild(description);
               item.appendChild(document.createTextNode(" "));
               item.appendChild(el("span", "muted", body.duration_ms + " ms"));
+              (body.rules_html || []).forEach(function (rule) {
+                var line = el("p", "rule", "Rule: ");
+                var text = el("span", "");
+                text.innerHTML = rule;
+                line.appendChild(text);
+                item.appendChild(line);
+              });
               if (body.message) item.appendChild(el("pre", "", body.message));
               if (body.status === "passed") {
                 passList.appendChild(item);

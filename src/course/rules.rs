@@ -45,6 +45,17 @@ pub struct RuleMap {
     pub either: Vec<Rule>,
 }
 
+impl RuleMap {
+    /// The README's sentence for rule `id`, graded or either-way.
+    pub fn text(&self, id: &str) -> Option<&str> {
+        self.graded
+            .iter()
+            .chain(&self.either)
+            .find(|r| r.id == id)
+            .map(|r| r.text.as_str())
+    }
+}
+
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RulesFile {

@@ -1,12 +1,22 @@
-//! The sentence each hidden test's instructor wrote: its `///` doc comment. The grader shows
-//! it instead of the test's source, so a failing test says what it expects without giving
-//! the test away.
+//! The sentence each hidden test's instructor wrote: its `///` doc comment, and the rules of
+//! the README it checks (its `/// Rules:` line). The grader shows them instead of the test's
+//! source, so a failing test says what it expects, and which rule, without giving the test
+//! away.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+/// What a hidden test's doc comment says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TestDoc {
+    /// The comment's sentences, without the `Rules:` line (empty when there are none).
+    pub description: String,
+    /// The rule ids of its `Rules:` line, in order.
+    pub rules: Vec<String>,
+}
+
 /// Maps `file_stem::fn_name` (and `file_stem::module::fn_name`) to the test's doc comment.
-pub fn describe_tests(root: &Path, files: &[PathBuf]) -> HashMap<String, String> {
+pub fn describe_tests(root: &Path, files: &[PathBuf]) -> HashMap<String, TestDoc> {
     let mut found = HashMap::new();
     for rel in files {
         let Some(stem) = rel.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
@@ -23,37 +33,44 @@ pub fn describe_tests(root: &Path, files: &[PathBuf]) -> HashMap<String, String>
 }
 
 /// `(path, doc)` for every function with a doc comment, `path` including inline modules.
-fn doc_comments(source: &str) -> Vec<(String, String)> {
+fn doc_comments(source: &str) -> Vec<(String, TestDoc)> {
     let mut out = Vec::new();
     let mut doc: Vec<String> = Vec::new();
+    let mut rules: Vec<String> = Vec::new();
     // Inline `mod name {` blocks and the brace depth at which each opened.
     let mut modules: Vec<(String, i32)> = Vec::new();
     let mut depth = 0i32;
     for line in source.lines() {
         let trimmed = line.trim();
         if let Some(text) = trimmed.strip_prefix("///") {
-            // The rule map's `Rules:` line is for `workbook check`, not for the learner.
-            if !text.trim().starts_with("Rules:") {
-                doc.push(text.trim().to_string());
+            // The rule map's `Rules:` line names rules; it is not part of the sentence.
+            match text.trim().strip_prefix("Rules:") {
+                Some(ids) => rules.extend(rule_ids(ids)),
+                None => doc.push(text.trim().to_string()),
             }
             continue;
         }
         if trimmed.starts_with("#[")
             || trimmed.starts_with("//")
-            || trimmed.is_empty() && !doc.is_empty()
+            || trimmed.is_empty() && !(doc.is_empty() && rules.is_empty())
         {
             continue;
         }
         if let Some(name) = fn_name(trimmed) {
-            if !doc.is_empty() {
+            if !doc.is_empty() || !rules.is_empty() {
                 let mut path: Vec<&str> = modules.iter().map(|(m, _)| m.as_str()).collect();
                 path.push(name);
-                out.push((path.join("::"), doc.join(" ")));
+                let found = TestDoc {
+                    description: doc.join(" "),
+                    rules: std::mem::take(&mut rules),
+                };
+                out.push((path.join("::"), found));
             }
         } else if let Some(name) = mod_name(trimmed) {
             modules.push((name.to_string(), depth));
         }
         doc.clear();
+        rules.clear();
         for c in trimmed.chars() {
             match c {
                 '{' => depth += 1,
@@ -68,6 +85,15 @@ fn doc_comments(source: &str) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// `a, b.` -> `["a", "b"]`: the ids of a `Rules:` line.
+fn rule_ids(line: &str) -> impl Iterator<Item = String> + '_ {
+    line.trim()
+        .trim_end_matches('.')
+        .split(',')
+        .map(|id| id.trim().to_string())
+        .filter(|id| !id.is_empty())
 }
 
 fn fn_name(line: &str) -> Option<&str> {
@@ -99,6 +125,7 @@ use x::y;
 
 /// Refills one token per second.
 /// Even across calls.
+/// Rules: refill-rate, capacity-cap.
 #[test]
 fn refills() {
     assert!(true);
@@ -121,19 +148,25 @@ mod headers {
 #[test]
 fn last() {}
 "#;
-        let docs = doc_comments(source);
+        let doc = |description: &str, rules: &[&str]| TestDoc {
+            description: description.to_string(),
+            rules: rules.iter().map(|r| r.to_string()).collect(),
+        };
         assert_eq!(
-            docs,
+            doc_comments(source),
             vec![
                 (
                     "refills".to_string(),
-                    "Refills one token per second. Even across calls.".to_string()
+                    doc(
+                        "Refills one token per second. Even across calls.",
+                        &["refill-rate", "capacity-cap"]
+                    )
                 ),
                 (
                     "headers::retry_after".to_string(),
-                    "Sends Retry-After.".to_string()
+                    doc("Sends Retry-After.", &[])
                 ),
-                ("last".to_string(), "After the module.".to_string()),
+                ("last".to_string(), doc("After the module.", &[])),
             ]
         );
     }

@@ -307,7 +307,7 @@ pub(crate) fn build_and_run(
     harness: &harness::Harness,
     crate_dir: &Path,
     limits: Limits<'_>,
-    descriptions: &std::collections::HashMap<String, String>,
+    descriptions: &std::collections::HashMap<String, docs::TestDoc>,
     workdir: &Workdir,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Run, GradeError> {

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use super::capture::Capture;
 use super::contain::{self, Contained};
+use super::docs::TestDoc;
 use super::report::TestOutcome;
 use super::sandbox::Jail;
 use super::schedule;
@@ -54,8 +55,8 @@ pub struct Suite<'a> {
     pub package: &'a str,
     /// The crate under test; tests run in it.
     pub crate_dir: &'a Path,
-    /// The instructors' one-sentence descriptions, by `<target>::<test>`.
-    pub descriptions: &'a HashMap<String, String>,
+    /// The instructors' one-sentence descriptions and rule ids, by `<target>::<test>`.
+    pub descriptions: &'a HashMap<String, TestDoc>,
 }
 
 /// Runs every test of every binary, one process each, several at a time.
@@ -152,7 +153,7 @@ impl Pool<'_> {
     /// test). Returns each test's outcome at its listed index, and the first error met.
     fn run(
         &self,
-        descriptions: &HashMap<String, String>,
+        descriptions: &HashMap<String, TestDoc>,
         progress: &mut dyn FnMut(Progress),
     ) -> (Vec<Option<TestOutcome>>, Option<GradeError>) {
         let workers = std::thread::available_parallelism()
@@ -216,7 +217,7 @@ impl Pool<'_> {
     fn collect(
         &self,
         rx: Receiver<Event>,
-        descriptions: &HashMap<String, String>,
+        descriptions: &HashMap<String, TestDoc>,
         progress: &mut dyn FnMut(Progress),
     ) -> (Vec<Option<TestOutcome>>, Option<GradeError>) {
         let total = self.planned.len();
@@ -253,16 +254,18 @@ impl Planned {
     fn describe(
         &self,
         outcome: TestOutcome,
-        descriptions: &HashMap<String, String>,
+        descriptions: &HashMap<String, TestDoc>,
     ) -> TestOutcome {
         let full_name = self.full_name.clone();
-        let description = descriptions
-            .get(&full_name)
-            .cloned()
-            .unwrap_or_else(|| self.name.replace('_', " "));
+        let doc = descriptions.get(&full_name).cloned().unwrap_or_default();
+        let description = match doc.description.is_empty() {
+            true => self.name.replace('_', " "),
+            false => doc.description,
+        };
         TestOutcome {
             name: full_name,
             description,
+            rules: doc.rules,
             ..outcome
         }
     }
@@ -356,6 +359,7 @@ fn run_one(
         duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
         output,
         output_truncated,
+        rules: Vec::new(),
     })
 }
 

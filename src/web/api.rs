@@ -24,7 +24,9 @@ use crate::app::grading::{self, Graded};
 use crate::app::hints::{self, Reveal};
 use crate::app::quizzes::{self, Submitted};
 use crate::app::{self, AppError};
-use crate::grade::{Cancel, Progress, TestOutcome};
+use crate::course::Exercise;
+use crate::grade::report::rule_texts;
+use crate::grade::{Cancel, Progress, TestOutcome, TestStatus};
 use crate::render::Renderer;
 
 use crate::grade::scoring::Answer;
@@ -237,7 +239,7 @@ fn grade_job(state: &AppState, slug: &str, tx: &Events, cancel: &Cancel) -> Resu
     let _first = state.warmup.preempt();
     let graded = app::find_exercise(course, slug).and_then(|exercise| {
         grading::grade_and_record(course, exercise, state, cancel, &mut |p| {
-            send(progress_event(&state.renderer, p))
+            send(progress_event(&state.renderer, exercise, p))
         })
     });
     match graded {
@@ -263,10 +265,12 @@ struct TestEvent<'a> {
     #[serde(flatten)]
     outcome: &'a TestOutcome,
     description_html: String,
+    /// For a failure, the README rules it checks, rendered.
+    rules_html: Vec<String>,
 }
 
 /// One step of a grade as the page's stream shows it.
-fn progress_event(renderer: &Renderer, progress: Progress) -> Event {
+fn progress_event(renderer: &Renderer, exercise: &Exercise, progress: Progress) -> Event {
     let text = |text: String| json_event("progress", &json!({ "text": text }));
     match progress {
         Progress::FirstBuild => text(
@@ -276,10 +280,14 @@ fn progress_event(renderer: &Renderer, progress: Progress) -> Event {
         Progress::Built => text("running the hidden tests…".into()),
         Progress::Running { name, index, total } => text(format!("test {index}/{total}: {name}")),
         Progress::Finished(outcome) => {
-            let description_html = renderer.inline(&outcome.description);
+            let rules = match outcome.status {
+                TestStatus::Passed => Vec::new(),
+                TestStatus::Failed | TestStatus::TimedOut => rule_texts(exercise, &outcome),
+            };
             let event = TestEvent {
                 outcome: &outcome,
-                description_html,
+                description_html: renderer.inline(&outcome.description),
+                rules_html: rules.into_iter().map(|r| renderer.inline(r)).collect(),
             };
             json_event("test", &event)
         }

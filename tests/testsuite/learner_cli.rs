@@ -448,3 +448,72 @@ fn cargo_in_an_exercise_folder_builds_into_the_graders_target() {
         "the exercise shares the grader's build directory"
     );
 }
+
+#[test]
+fn a_failing_test_names_the_readme_rule_it_checks() {
+    let course = grading_course_with(Some("panics"));
+    let grader = course.path().join("grader/counter");
+    std::fs::write(
+        grader.join("rules.toml"),
+        "[graded]\nadd-sums = \"`add` returns the sum of its two arguments.\"\nothers = \"The other functions do what their names say.\"\n",
+    )
+    .unwrap();
+    let tests = grader.join("tests/functions.rs");
+    let source = std::fs::read_to_string(&tests).unwrap();
+    let source = source
+        .replace(
+            "/// Adding 2 and 3 gives 5.\n",
+            "/// Adding 2 and 3 gives 5.\n/// Rules: add-sums.\n",
+        )
+        .replace(
+            "#[test]\nfn counts_down",
+            "/// Rules: others.\n#[test]\nfn counts_down",
+        )
+        .replace(
+            "#[test]\nfn recurses",
+            "/// Rules: others.\n#[test]\nfn recurses",
+        )
+        .replace(
+            "#[test]\nfn shouts",
+            "/// Rules: others.\n#[test]\nfn shouts",
+        )
+        .replace(
+            "#[test]\nfn tells_parity",
+            "/// Rules: others.\n#[test]\nfn tells_parity",
+        );
+    std::fs::write(&tests, source).unwrap();
+    let (_, check, _) = run(workbook_in(course.path()).args(["check"]));
+    assert!(
+        !check.contains("rules.toml"),
+        "the rule map is sound: {check}"
+    );
+
+    let (code, human, _) = run(workbook_in(course.path()).args(["grade", "counter"]));
+    assert_eq!(code, Some(1), "{human}");
+    let failure = human
+        .find("✗ Adding 2 and 3 gives 5.")
+        .expect("the failure");
+    let rule = human
+        .find("    rule: `add` returns the sum of its two arguments.")
+        .expect("the rule it checks, in the README's words");
+    let message = human.find("negative numbers only").expect("the message");
+    assert!(
+        failure < rule && rule < message,
+        "rule, then message:\n{human}"
+    );
+    assert!(
+        !human.contains("The other functions"),
+        "passing tests name no rule: {human}"
+    );
+
+    let (_, json, _) =
+        run(workbook_in(course.path()).args(["grade", "counter", "--format", "json"]));
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let adds = report["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"].as_str().is_some_and(|n| n.ends_with("adds")))
+        .expect("the adds test");
+    assert_eq!(adds["rules"], serde_json::json!(["add-sums"]));
+}

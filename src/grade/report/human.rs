@@ -45,7 +45,7 @@ pub fn human(
         .partition(|t| t.status == TestStatus::Passed);
     writeln!(out)?;
     for test in failed {
-        test_line(test, out)?;
+        test_line(test, &rule_texts(exercise, test), out)?;
     }
     passing_lines(&passed, passing, out)?;
     writeln!(
@@ -78,6 +78,14 @@ pub fn verdict(report: &Report) -> String {
     }
 }
 
+/// The README sentences of the rules `test` checks, for an exercise with a rule map.
+pub fn rule_texts<'e>(exercise: &'e Exercise, test: &TestOutcome) -> Vec<&'e str> {
+    let Some(map) = &exercise.rules else {
+        return Vec::new();
+    };
+    test.rules.iter().filter_map(|id| map.text(id)).collect()
+}
+
 /// The passing tests: one counting line, or each listed.
 fn passing_lines(
     passed: &[&TestOutcome],
@@ -86,7 +94,7 @@ fn passing_lines(
 ) -> std::io::Result<()> {
     match (passed.len(), passing) {
         (0, _) => Ok(()),
-        (_, Passing::Listed) => passed.iter().try_for_each(|test| test_line(test, out)),
+        (_, Passing::Listed) => passed.iter().try_for_each(|test| test_line(test, &[], out)),
         (1, Passing::Collapsed) => writeln!(out, "✓ 1 test passes (--verbose lists it)"),
         (n, Passing::Collapsed) => writeln!(out, "✓ {n} tests pass (--verbose lists them)"),
     }
@@ -126,14 +134,19 @@ fn compile_errors(
     Ok(())
 }
 
-/// One test: its mark, description and time, and the message of a test that did not pass.
-fn test_line(test: &TestOutcome, out: &mut impl Write) -> std::io::Result<()> {
+/// One test: its mark, description and time; for a failure, the README rules it checks and
+/// the message.
+fn test_line(test: &TestOutcome, rules: &[&str], out: &mut impl Write) -> std::io::Result<()> {
     let mark = test.status.mark();
     writeln!(
         out,
         "{mark} {}  ({} ms)",
         test.description, test.duration_ms
     )?;
+    // The README's rule first (what to reread), then what went wrong.
+    for rule in rules {
+        writeln!(out, "    rule: {rule}")?;
+    }
     if test.status != TestStatus::Passed
         && let Some(message) = &test.message
     {

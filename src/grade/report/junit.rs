@@ -136,6 +136,7 @@ mod tests {
             message: Some("expected </failure> got \u{1b}[31mred\u{0}".into()),
             output: "out ]]> here".into(),
             output_truncated: false,
+            rules: Vec::new(),
         });
         let xml = junit(&[report]);
         assert!(

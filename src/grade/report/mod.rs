@@ -6,7 +6,7 @@ mod junit;
 
 use serde::{Deserialize, Serialize};
 
-pub use human::{Passing, human, verdict};
+pub use human::{Passing, human, rule_texts, verdict};
 pub use junit::junit;
 
 use crate::course::ExerciseSlug;
@@ -138,6 +138,10 @@ pub struct TestOutcome {
     pub output: String,
     /// True only when something was cut from `output`: its beginning and end are kept.
     pub output_truncated: bool,
+    /// The ids of the README rules the test checks (from its `/// Rules:` line, once the
+    /// exercise has a rule map); absent from the JSON when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<String>,
 }
 
 impl Report {

@@ -11,6 +11,7 @@ use axum::response::Response;
 use super::{Chrome, chrome, html, progress, render_error};
 use crate::app;
 use crate::course::Exercise;
+use crate::grade::report::rule_texts;
 use crate::grade::{GradeStatus, TestOutcome, TestStatus};
 use crate::render::Renderer;
 use crate::store::GradeRecord;
@@ -51,6 +52,8 @@ struct TestView {
     class: &'static str,
     /// The test's description, its inline Markdown (`code`) rendered.
     description_html: String,
+    /// For a failure, the README rules it checks, rendered: what to reread.
+    rules_html: Vec<String>,
     duration_ms: u64,
     message: String,
 }
@@ -95,7 +98,9 @@ fn exercise_page(
             .lesson(exercise.lesson.0.as_str())
             .map(|l| (l.slug.to_string(), l.title.clone())),
         folder: exercise.stub_dir.display().to_string(),
-        grade: progress.grade(slug).map(|g| grade_view(&state.renderer, g)),
+        grade: progress
+            .grade(slug)
+            .map(|g| grade_view(&state.renderer, exercise, g)),
         hints: exercise
             .hints
             .iter()
@@ -111,14 +116,17 @@ fn exercise_page(
     })
 }
 
-fn grade_view(renderer: &Renderer, g: &GradeRecord) -> GradeView {
+fn grade_view(renderer: &Renderer, exercise: &Exercise, g: &GradeRecord) -> GradeView {
     let (passes, failures): (Vec<&TestOutcome>, Vec<&TestOutcome>) = g
         .report
         .tests
         .iter()
         .partition(|t| t.status == TestStatus::Passed);
     let views = |tests: Vec<&TestOutcome>| {
-        tests.into_iter().map(|t| test_view(renderer, t)).collect()
+        tests
+            .into_iter()
+            .map(|t| test_view(renderer, exercise, t))
+            .collect()
     };
     GradeView {
         status: match g.status {
@@ -140,7 +148,7 @@ fn grade_view(renderer: &Renderer, g: &GradeRecord) -> GradeView {
     }
 }
 
-fn test_view(renderer: &Renderer, t: &TestOutcome) -> TestView {
+fn test_view(renderer: &Renderer, exercise: &Exercise, t: &TestOutcome) -> TestView {
     TestView {
         mark: t.status.mark(),
         // CSS classes cannot hold the space of "timed out".
@@ -150,6 +158,13 @@ fn test_view(renderer: &Renderer, t: &TestOutcome) -> TestView {
             TestStatus::TimedOut => "timed_out",
         },
         description_html: renderer.inline(&t.description),
+        rules_html: match t.status {
+            TestStatus::Passed => Vec::new(),
+            TestStatus::Failed | TestStatus::TimedOut => rule_texts(exercise, t)
+                .into_iter()
+                .map(|rule| renderer.inline(rule))
+                .collect(),
+        },
         duration_ms: t.duration_ms,
         message: t.message.clone().unwrap_or_default(),
     }

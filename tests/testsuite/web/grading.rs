@@ -197,7 +197,15 @@ async fn the_page_puts_failures_first_and_folds_the_passing_tests() {
     let source = std::fs::read_to_string(&tests).unwrap();
     std::fs::write(
         &tests,
-        source.replace("/// Adding 2 and 3 gives 5.", "/// Adding `2` and `3` gives `5`."),
+        source.replace(
+            "/// Adding 2 and 3 gives 5.",
+            "/// Adding `2` and `3` gives `5`.\n/// Rules: add-sums.",
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("grader/counter/rules.toml"),
+        "[graded]\nadd-sums = \"`add` returns the sum.\"\n",
     )
     .unwrap();
     let server = Server::start(dir.path()).await;
@@ -215,16 +223,35 @@ async fn the_page_puts_failures_first_and_folds_the_passing_tests() {
         .unwrap()
         .unwrap();
     assert!(
-        body.contains(r#""description_html":"Adding <code>2</code> and <code>3</code> gives <code>5</code>.""#),
+        body.contains(
+            r#""description_html":"Adding <code>2</code> and <code>3</code> gives <code>5</code>.""#
+        ),
         "each streamed test carries its rendered description: {body}"
     );
     let (status, page) = server.get("/exercises/counter").await;
     assert_eq!(status, StatusCode::OK);
-    let failures = page.find("<ul class=\"tests failures\">").expect("a list of failures");
-    let failure = page.find("Adding <code>2</code> and <code>3</code>").expect("rendered");
-    let passes = page.find("<details class=\"passes\">").expect("folded passes");
-    assert!(failures < failure && failure < passes, "failures first:\n{page}");
+    let failures = page
+        .find("<ul class=\"tests failures\">")
+        .expect("a list of failures");
+    let failure = page
+        .find("Adding <code>2</code> and <code>3</code>")
+        .expect("rendered");
+    let passes = page
+        .find("<details class=\"passes\">")
+        .expect("folded passes");
+    assert!(
+        failures < failure && failure < passes,
+        "failures first:\n{page}"
+    );
     assert!(page.contains("✓ 4 passing tests</summary>"), "{page}");
+    assert!(
+        page.contains(r#"<p class="rule">Rule: <code>add</code> returns the sum.</p>"#),
+        "the failure names the README rule it checks: {page}"
+    );
+    assert!(
+        body.contains(r#""rules_html":["<code>add</code> returns the sum."]"#),
+        "{body}"
+    );
     assert!(
         page[passes..].contains("Counting down from 3"),
         "the passing tests are inside the fold"
