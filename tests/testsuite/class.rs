@@ -27,6 +27,71 @@ fn three_learners_reports_merge_into_one_csv() {
     assert_eq!(book["rows"][0]["exercises"]["counter"], 0.8);
 }
 
+/// The three-learner reports, in order.
+fn three_reports() -> Vec<std::path::PathBuf> {
+    let reports = fixtures().join("reports");
+    ["alice", "bob", "carol"]
+        .iter()
+        .map(|l| reports.join(format!("{l}.json")))
+        .collect()
+}
+
+/// A copy of the grading course whose `counter` exercise has a rule map, each hidden test
+/// naming its rules.
+fn grading_course_with_rules() -> tempfile::TempDir {
+    let course = fixture_copy("grading");
+    let grader = course.path().join("grader/counter");
+    std::fs::write(
+        grader.join("rules.toml"),
+        "[graded]\nadds = \"add sums two numbers.\"\nsigns = \"Negative numbers are added too.\"\ncounts = \"countdown counts down to 1.\"\n",
+    )
+    .unwrap();
+    let tests = grader.join("tests/functions.rs");
+    let text = std::fs::read_to_string(&tests).unwrap();
+    let text = text
+        .replace("gives 5.\n", "gives 5.\n/// Rules: adds, signs.\n")
+        .replace("3, 2, 1.\n", "3, 2, 1.\n/// Rules: counts.\n")
+        .replace("#[test]\nfn recurses", "/// Rules: counts.\n#[test]\nfn recurses")
+        .replace("#[test]\nfn shouts", "/// Rules: adds.\n#[test]\nfn shouts")
+        .replace("#[test]\nfn tells_parity", "/// Rules: adds.\n#[test]\nfn tells_parity");
+    std::fs::write(&tests, text).unwrap();
+    course
+}
+
+#[test]
+fn gradebook_by_test_shows_the_hardest_tests_first_with_their_rules() {
+    let reports = three_reports();
+    let (code, csv, err) = run(workbook().args(["gradebook", "--by-test"]).args(&reports));
+    assert_eq!(code, Some(0), "{err}");
+    // No course: no rules column, and stderr says how to get one.
+    assert!(err.contains("--course DIR"), "{err}");
+    insta::assert_snapshot!("gradebook_by_test_csv", csv);
+    let (code, json, err) = run(workbook()
+        .args(["gradebook", "--by-test", "--format", "json"])
+        .args(&reports));
+    assert_eq!(code, Some(0), "{err}");
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    insta::assert_json_snapshot!("gradebook_by_test_json", json);
+
+    // With the course, each test names the rules its doc comment lists; the table is
+    // written whole to --out.
+    let course = grading_course_with_rules();
+    let out = course.path().join("by-test.csv");
+    let (code, stdout_text, err) = run(workbook_on(course.path())
+        .args(["gradebook", "--by-test", "--out"])
+        .arg(&out)
+        .args(&reports));
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(stdout_text, "", "the table went to --out");
+    let csv = std::fs::read_to_string(&out).unwrap();
+    insta::assert_snapshot!("gradebook_by_test_rules_csv", csv);
+    let (code, _, err) = run(workbook()
+        .args(["gradebook", "--by-test", "--course", "/no/such/course"])
+        .args(&reports));
+    assert_eq!(code, Some(2), "a course asked for must be readable");
+    assert!(err.contains("/no/such/course"), "{err}");
+}
+
 #[test]
 fn bad_gradebook_inputs_are_one_clear_sentence_and_write_nothing() {
     let dir = tempfile::tempdir().unwrap();
