@@ -130,8 +130,9 @@ fn cell(status: Option<TestStatus>) -> HeatCell {
             word: "fail",
         },
         Some(TestStatus::TimedOut) => HeatCell {
+            // A mark every font has: the word tells it from a plain failure.
             class: "fail",
-            mark: "⏱",
+            mark: "✗",
             word: "timeout",
         },
         // The learner's files hold no report that ran it (no report, or no compile).
