@@ -115,6 +115,13 @@ enum Command {
         /// Write the table to this file instead of standard output.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// One row per exercise and hidden test: how many reports ran it, how many passed,
+        /// the hardest first (with `--course`, the rules each test checks).
+        #[arg(long)]
+        by_test: bool,
+        /// Also write a self-contained HTML page: the table and a per-test heatmap.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
     },
     /// Your progress (quiz attempts, grades, hints revealed), to hand in or back up.
     Export {
@@ -243,9 +250,20 @@ fn run(args: Args) -> anyhow::Result<bool> {
         reports,
         format,
         out: file,
+        by_test,
+        html,
     } = &args.command
     {
-        let ok = cli::gradebook::run(reports, *format, file.as_deref(), &mut out)?;
+        let gradebook = cli::gradebook::GradebookArgs {
+            reports,
+            format: *format,
+            out_file: file.as_deref(),
+            by_test: *by_test,
+            html: html.as_deref(),
+            course: args.course.as_deref(),
+            grader_dir: args.grader_dir.clone(),
+        };
+        let ok = cli::gradebook::run(gradebook, &mut out)?;
         out.flush()?;
         return Ok(ok);
     }
@@ -308,11 +326,8 @@ fn dispatch(wb: Workbook, command: Command, out: &mut impl Write) -> anyhow::Res
         } => cli::reset::list_backups(&wb, &slug, out),
         Command::Reset { slug, yes, .. } => cli::reset::run(&wb, &slug, yes, out),
         Command::Progress => cli::progress::run(&wb, out),
-        Command::Gradebook {
-            reports,
-            format,
-            out: file,
-        } => cli::gradebook::run(&reports, format, file.as_deref(), out),
+        // Handled in `run` before any course is loaded.
+        Command::Gradebook { .. } => unreachable!("gradebook runs without a course"),
         Command::Export { format, out: file } => {
             cli::export::run(&wb, format, file.as_deref(), out)
         }

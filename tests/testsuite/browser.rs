@@ -39,8 +39,19 @@ fn free_port() -> u16 {
         .port()
 }
 
-#[tokio::test]
-async fn a_learner_takes_a_quiz_in_a_real_browser() {
+/// A headless Chromium session and the chromedriver that drives it (killed when dropped).
+pub struct Browser {
+    /// The WebDriver session.
+    pub client: fantoccini::Client,
+    /// chromedriver's port, for the endpoints fantoccini does not wrap.
+    pub driver_port: u16,
+    _driver: KilledGroup,
+    _profile: tempfile::TempDir,
+}
+
+/// Starts chromedriver and a headless Chromium at 1280 × 1800; `None` (with a note) when
+/// chromedriver is not installed, which CI does not allow.
+pub async fn start_browser() -> Option<Browser> {
     let Some(chromedriver) = find_program("chromedriver") else {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -49,17 +60,10 @@ async fn a_learner_takes_a_quiz_in_a_real_browser() {
         eprintln!(
             "SKIPPED: chromedriver is not installed (apt-get install chromium chromium-driver); the browser test did not run"
         );
-        return;
+        return None;
     };
-    let course_dir = course_copy();
-    let course = loaded(course_dir.path());
-
-    let server = Server::start(course_dir.path()).await;
-    let url = server.sign_in_url();
-    let base = server.base.clone();
-
     let driver_port = free_port();
-    let _driver = KilledGroup(
+    let driver = KilledGroup(
         Command::new(&chromedriver)
             .arg(format!("--port={driver_port}"))
             .process_group(0)
@@ -73,14 +77,29 @@ async fn a_learner_takes_a_quiz_in_a_real_browser() {
         assert!(Instant::now() < deadline, "chromedriver did not start");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-
     let profile = tempfile::tempdir().unwrap();
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(chromium_capabilities(profile.path()))
+        .connect(&format!("http://127.0.0.1:{driver_port}"))
+        .await
+        .expect("chromedriver starts a Chromium session");
+    Some(Browser {
+        client,
+        driver_port,
+        _driver: driver,
+        _profile: profile,
+    })
+}
+
+/// Headless Chromium with its own profile, and its console log kept (where Chromium
+/// reports what the Content-Security-Policy blocked).
+fn chromium_capabilities(profile: &Path) -> serde_json::Map<String, serde_json::Value> {
     let mut options = serde_json::json!({
         "args": [
             "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
             "--disable-quic", "--no-first-run", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--window-size=1280,1800",
-            format!("--user-data-dir={}", profile.path().display()),
+            format!("--user-data-dir={}", profile.display()),
         ]
     });
     if let Some(chromium) = find_program("chromium") {
@@ -88,16 +107,35 @@ async fn a_learner_takes_a_quiz_in_a_real_browser() {
     }
     let mut capabilities = serde_json::Map::new();
     capabilities.insert("goog:chromeOptions".into(), options);
-    // The console log, where Chromium reports what the Content-Security-Policy blocked.
     capabilities.insert(
         "goog:loggingPrefs".into(),
         serde_json::json!({"browser": "ALL"}),
     );
-    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(&format!("http://127.0.0.1:{driver_port}"))
-        .await
-        .expect("chromedriver starts a Chromium session");
+    capabilities
+}
+
+/// Saves the browser's screenshot as `CARGO_TARGET_TMPDIR/<name>` and returns its path.
+pub async fn screenshot(client: &fantoccini::Client, name: &str) -> std::path::PathBuf {
+    let png = client.screenshot().await.unwrap();
+    assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::write(&shot, &png).unwrap();
+    eprintln!("screenshot: {}", shot.display());
+    shot
+}
+
+#[tokio::test]
+async fn a_learner_takes_a_quiz_in_a_real_browser() {
+    let Some(browser) = start_browser().await else {
+        return;
+    };
+    let (client, driver_port) = (&browser.client, browser.driver_port);
+    let course_dir = course_copy();
+    let course = loaded(course_dir.path());
+
+    let server = Server::start(course_dir.path()).await;
+    let url = server.sign_in_url();
+    let base = server.base.clone();
 
     // The printed URL signs the browser in; then the learner opens the lesson.
     client.goto(&url).await.unwrap();
@@ -127,15 +165,15 @@ async fn a_learner_takes_a_quiz_in_a_real_browser() {
         })
         .expect("a single-choice question");
     click(
-        &client,
+        client,
         &format!(
             "input[name=\"q.{}\"][value=\"{wrong_choice}\"]",
             wrong_question.id
         ),
     )
     .await;
-    click(&client, ".quiz-form button[type=submit]").await;
-    let first = wait_for_score(&client).await;
+    click(client, ".quiz-form button[type=submit]").await;
+    let first = wait_for_score(client).await;
     assert!(first.contains("1 question(s) to revisit"), "{first}");
     assert!(
         client
@@ -183,7 +221,7 @@ async fn a_learner_takes_a_quiz_in_a_real_browser() {
         .await
         .unwrap();
 
-    let score = wait_for_score(&client).await;
+    let score = wait_for_score(client).await;
     assert!(score.contains("Score: 100%"), "{score}");
     assert!(
         client
@@ -211,11 +249,7 @@ async fn a_learner_takes_a_quiz_in_a_real_browser() {
         )
         .await
         .unwrap();
-    let png = client.screenshot().await.unwrap();
-    assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
-    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-quiz.png");
-    std::fs::write(&shot, &png).unwrap();
-    eprintln!("screenshot: {}", shot.display());
+    screenshot(client, "browser-quiz.png").await;
 
     // The theme toggle is remembered by the script in <head>, on the next page too.
     client
@@ -233,7 +267,7 @@ async fn a_learner_takes_a_quiz_in_a_real_browser() {
         )
         .await
         .unwrap();
-    let blocked: Vec<String> = browser_log(driver_port, &client)
+    let blocked: Vec<String> = browser_log(driver_port, client)
         .await
         .into_iter()
         .filter(|line| line.contains("Content Security Policy"))
@@ -247,14 +281,14 @@ async fn a_learner_takes_a_quiz_in_a_real_browser() {
         theme == "dark" || theme == "light",
         "the saved theme is applied: {theme}"
     );
-    on_a_phone(&client, &base).await;
-    let blocked: Vec<String> = browser_log(driver_port, &client)
+    on_a_phone(client, &base).await;
+    let blocked: Vec<String> = browser_log(driver_port, client)
         .await
         .into_iter()
         .filter(|line| line.contains("Content Security Policy"))
         .collect();
     assert_eq!(blocked, Vec::<String>::new(), "nor at phone width");
-    client.close().await.unwrap();
+    client.clone().close().await.unwrap();
 }
 
 /// At 390 px: the menu reaches Progress, nothing widens the page, wide tables scroll inside
@@ -312,10 +346,7 @@ async fn on_a_phone(client: &fantoccini::Client, base: &str) {
             "'Select all that apply' once: {card}"
         );
     }
-    let png = client.screenshot().await.unwrap();
-    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-phone-lesson.png");
-    std::fs::write(&shot, &png).unwrap();
-    eprintln!("screenshot: {}", shot.display());
+    screenshot(client, "browser-phone-lesson.png").await;
 }
 
 async fn click(client: &fantoccini::Client, selector: &str) {

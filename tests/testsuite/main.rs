@@ -6,6 +6,7 @@ mod common;
 mod browser;
 mod check;
 mod class;
+mod class_views;
 mod grade;
 mod instructor;
 mod learner_cli;

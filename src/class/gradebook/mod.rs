@@ -10,6 +10,10 @@ use serde::{Deserialize, Serialize};
 use super::csv::{neutralise, table};
 use crate::grade::{REPORT_VERSION, Report};
 use crate::io_error::IoError;
+pub use read::{ExerciseMarks, TestMark};
+use read::{QuizSource, Scores, read};
+
+mod read;
 
 /// The `kind` of `workbook grade --all --format json` output.
 pub const GRADES_KIND: &str = "workbook-grades";
@@ -110,8 +114,24 @@ pub struct Gradebook {
     pub rows: Vec<Row>,
 }
 
+/// A gradebook and, beside it, each learner's per-test outcomes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Merged {
+    /// The table of scores.
+    pub book: Gradebook,
+    /// Each test's mark by exercise, by learner id (the ids of `book.rows`). A learner whose
+    /// files carry no report of an exercise (a progress export, or a crate that did not
+    /// compile) has no marks for it.
+    pub tests: BTreeMap<String, ExerciseMarks>,
+}
+
 /// Reads every report and merges them.
 pub fn merge(paths: &[PathBuf]) -> Result<Gradebook, GradebookError> {
+    merge_with_tests(paths).map(|merged| merged.book)
+}
+
+/// Reads every report and merges them, keeping each hidden test's outcome.
+pub fn merge_with_tests(paths: &[PathBuf]) -> Result<Merged, GradebookError> {
     if paths.is_empty() {
         return Err(GradebookError::NoReports);
     }
@@ -121,6 +141,12 @@ pub fn merge(paths: &[PathBuf]) -> Result<Gradebook, GradebookError> {
         let scores = read(path)?;
         gathered.add(path, learner, scores)?;
     }
+    let tests = gathered
+        .rows
+        .iter()
+        .map(|r| r.learner.clone())
+        .zip(std::mem::take(&mut gathered.tests))
+        .collect();
     let (mut rows, self_reported) = gathered.settle_quizzes();
     let exercises: BTreeSet<String> = rows
         .iter()
@@ -132,13 +158,14 @@ pub fn merge(paths: &[PathBuf]) -> Result<Gradebook, GradebookError> {
         .collect();
     set_totals(&mut rows, exercises.len() + quizzes.len());
     rows.sort_by(|a, b| a.learner.cmp(&b.learner));
-    Ok(Gradebook {
+    let book = Gradebook {
         version: REPORT_VERSION,
         exercises: exercises.into_iter().collect(),
         quizzes: quizzes.into_iter().collect(),
         self_reported_quizzes: self_reported.into_iter().collect(),
         rows,
-    })
+    };
+    Ok(Merged { book, tests })
 }
 
 /// The rows as the files are read, in the order learners first appear. Each learner's quiz
@@ -151,6 +178,8 @@ struct Gathered {
     own: Vec<Option<BTreeMap<String, f64>>>,
     /// Per row: quiz scores from `quiz grade`, if a file gave them.
     graded: Vec<Option<BTreeMap<String, f64>>>,
+    /// Per row: each test's mark by exercise.
+    tests: Vec<ExerciseMarks>,
 }
 
 impl Gathered {
@@ -171,6 +200,7 @@ impl Gathered {
         }
         *slot = Some(scores.quizzes);
         self.rows[index].exercises.extend(scores.exercises);
+        self.tests[index].extend(scores.tests);
         Ok(())
     }
 
@@ -189,6 +219,7 @@ impl Gathered {
             });
             self.own.push(None);
             self.graded.push(None);
+            self.tests.push(BTreeMap::new());
             self.rows.len() - 1
         })
     }
@@ -220,158 +251,6 @@ fn set_totals(rows: &mut [Row], columns: usize) {
         let sum: f64 = row.exercises.values().sum::<f64>() + row.quizzes.values().sum::<f64>();
         row.total = sum / columns;
     }
-}
-
-/// Where a report's quiz scores come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum QuizSource {
-    /// The learner's own progress database (grades and progress files).
-    SelfReported,
-    /// `workbook quiz grade`, with the instructor's keys.
-    Graded,
-}
-
-/// A report file's exercise and quiz scores.
-struct Scores {
-    exercises: BTreeMap<String, f64>,
-    quizzes: BTreeMap<String, f64>,
-    source: QuizSource,
-}
-
-impl Scores {
-    fn self_reported(exercises: BTreeMap<String, f64>, quizzes: BTreeMap<String, f64>) -> Scores {
-        Scores {
-            exercises,
-            quizzes,
-            source: QuizSource::SelfReported,
-        }
-    }
-}
-
-/// A report file's exercise and quiz scores, whichever of the three kinds it is.
-fn read(path: &Path) -> Result<Scores, GradebookError> {
-    let value = read_current_json(path)?;
-    let kind = value
-        .get("kind")
-        .and_then(serde_json::Value::as_str)
-        .map(str::to_string);
-    let scores = match kind.as_deref() {
-        Some(GRADES_KIND) => grades_scores(value),
-        Some(PROGRESS_KIND) => progress_scores(&value),
-        Some(QUIZ_SCORES_KIND) => quiz_grade_scores(&value),
-        Some(other) => Err(format!("unknown kind `{other}`")),
-        None => report_scores(value),
-    };
-    scores.map_err(|message| GradebookError::NotAReport {
-        path: path.to_path_buf(),
-        message,
-    })
-}
-
-/// The file's JSON, or the refusal if it cannot be read, is not JSON, or is not of this
-/// workbook's schema version.
-fn read_current_json(path: &Path) -> Result<serde_json::Value, GradebookError> {
-    let text = std::fs::read_to_string(path).map_err(crate::io_error::io(format!(
-        "cannot read {}",
-        path.display()
-    )))?;
-    let not_a_report = |message: String| GradebookError::NotAReport {
-        path: path.to_path_buf(),
-        message,
-    };
-    let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| not_a_report(e.to_string()))?;
-    match value.get("version").and_then(serde_json::Value::as_u64) {
-        Some(v) if v == u64::from(REPORT_VERSION) => Ok(value),
-        Some(found) => Err(GradebookError::WrongVersion {
-            path: path.to_path_buf(),
-            found,
-        }),
-        None => Err(not_a_report("it has no `version` field".into())),
-    }
-}
-
-/// A report's score: passed / total, 0 when it has no tests.
-fn report_score(r: &Report) -> f64 {
-    if r.score.total == 0 {
-        0.0
-    } else {
-        r.score.passed as f64 / r.score.total as f64
-    }
-}
-
-/// The scores of a `workbook grade --all` file, or why it does not fit.
-fn grades_scores(value: serde_json::Value) -> Result<Scores, String> {
-    let file: GradesFile = serde_json::from_value(value).map_err(|e| e.to_string())?;
-    Ok(Scores::self_reported(
-        file.exercises
-            .iter()
-            .map(|r| (r.exercise.to_string(), report_score(r)))
-            .collect(),
-        file.quizzes.into_iter().map(|(q, r)| (q, r.best)).collect(),
-    ))
-}
-
-/// The scores of a `workbook export` file, each exercise's latest grade, or why it does not
-/// fit.
-fn progress_scores(value: &serde_json::Value) -> Result<Scores, String> {
-    let quizzes = quiz_results(value)?;
-    let mut exercises = BTreeMap::new();
-    for grade in value
-        .get("grades")
-        .and_then(serde_json::Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let (Some(exercise), Some(passed), Some(total)) = (
-            grade.get("exercise").and_then(serde_json::Value::as_str),
-            grade.get("passed").and_then(serde_json::Value::as_u64),
-            grade.get("total").and_then(serde_json::Value::as_u64),
-        ) else {
-            return Err("a grade lacks exercise, passed or total".into());
-        };
-        // Grades are oldest first: the latest one stays.
-        let value = if total == 0 {
-            0.0
-        } else {
-            passed as f64 / total as f64
-        };
-        exercises.insert(exercise.to_string(), value);
-    }
-    Ok(Scores::self_reported(
-        exercises,
-        quizzes.into_iter().map(|(q, r)| (q, r.best)).collect(),
-    ))
-}
-
-/// The scores of a `workbook quiz grade` file (quizzes only), or why it does not fit.
-fn quiz_grade_scores(value: &serde_json::Value) -> Result<Scores, String> {
-    let quizzes = quiz_results(value)?;
-    Ok(Scores {
-        exercises: BTreeMap::new(),
-        quizzes: quizzes.into_iter().map(|(q, r)| (q, r.best)).collect(),
-        source: QuizSource::Graded,
-    })
-}
-
-/// The score of one exercise's report, or why it does not fit.
-fn report_scores(value: serde_json::Value) -> Result<Scores, String> {
-    let report: Report = serde_json::from_value(value).map_err(|e| e.to_string())?;
-    Ok(Scores::self_reported(
-        [(report.exercise.to_string(), report_score(&report))].into(),
-        BTreeMap::new(),
-    ))
-}
-
-/// The `quizzes` object of a progress or quiz-scores file (absent: none).
-fn quiz_results(value: &serde_json::Value) -> Result<BTreeMap<String, QuizResult>, String> {
-    value
-        .get("quizzes")
-        .cloned()
-        .map(serde_json::from_value)
-        .transpose()
-        .map(Option::unwrap_or_default)
-        .map_err(|e| e.to_string())
 }
 
 impl Gradebook {
