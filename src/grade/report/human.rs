@@ -73,6 +73,8 @@ pub fn verdict(report: &Report) -> String {
         "no hidden test ran".to_string()
     } else if passed == total {
         format!("all {total} hidden tests pass")
+    } else if passed == 0 {
+        format!("none of the {total} hidden tests passes yet")
     } else {
         format!("{} of {total} hidden tests fail", total - passed)
     }
