@@ -61,7 +61,7 @@
           if (typed.value.trim()) answers[id] = typed.value;
         } else {
           var chosen = [];
-          fieldset.querySelectorAll("input:checked").forEach(function (input) { chosen.push(parseInt(input.value, 10)); });
+          fieldset.querySelectorAll("input:checked").forEach(function (input) { chosen.push(input.value); });
           if (chosen.length) answers[id] = chosen;
         }
       });
@@ -84,7 +84,7 @@
           fieldset.classList.add(r.correct ? "right" : "wrong");
           fieldset.querySelectorAll(".option").forEach(function (label) {
             var input = label.querySelector("input");
-            label.classList.toggle("correct", r.correct_choices.indexOf(parseInt(input.value, 10)) >= 0);
+            label.classList.toggle("correct", r.correct_values.indexOf(input.value) >= 0);
           });
           var feedback = fieldset.querySelector(".feedback");
           feedback.textContent = "";

@@ -2,9 +2,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use serde::Deserialize;
+
 use super::{AppError, ProgressStore};
-use crate::course::{Course, QuestionKind, Quiz};
-use crate::grade::scoring::{self, Answer, Scored};
+use crate::course::{Course, Question, QuestionKind, Quiz};
+use crate::grade::options::option_for_token;
+use crate::grade::scoring::{self, Answer, Scored, SubmissionError};
 use crate::store::{AnswerRecord, Attempt, StoreError};
 
 /// A submitted, scored and recorded attempt.
@@ -16,20 +19,43 @@ pub struct Submitted {
     pub scored: Scored,
 }
 
-/// Scores `answers` to quiz `slug` with its keys and records the attempt. Questions not
+/// One option as a page or a script names it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum OptionRef {
+    /// Its index in the quiz file, for scripts that read the quiz (JSON numbers only).
+    Number(usize),
+    /// The opaque value the quiz page gave it ([`crate::grade::options::option_token`]).
+    Token(String),
+}
+
+/// An answer as a front end sends it, before it is read against its question.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum SentAnswer {
+    /// Chosen options; from a plain form, every value of the field (a short answer too,
+    /// since a form cannot say which it is).
+    Options(Vec<OptionRef>),
+    /// Typed text.
+    Text(String),
+}
+
+/// Scores `answers` to quiz `slug` with its keys and records the attempt. Options named by
+/// token are read with `learner_seed`, the seed of the page that showed them. Questions not
 /// answered keep the points of their latest answer, if it was to the question as it is now
 /// (so retrying only the missed questions keeps the rest).
 pub fn submit_attempt(
     course: &Course,
     slug: &str,
-    mut answers: BTreeMap<String, Answer>,
+    answers: BTreeMap<String, SentAnswer>,
+    learner_seed: &str,
     store: &impl ProgressStore,
 ) -> Result<Submitted, AppError> {
     let quiz = course
         .quizzes
         .get(slug)
         .ok_or_else(|| AppError::UnknownQuiz(slug.to_string()))?;
-    numbers_as_text(quiz, &mut answers);
+    let answers = read_answers(quiz, learner_seed, answers)?;
     let checked = scoring::validate(quiz, &answers)?;
     let earlier = standing(quiz, &store.read(|s| s.latest_answers(slug))?);
     let scored = scoring::score(quiz, checked, &earlier);
@@ -60,17 +86,73 @@ pub fn standing(quiz: &Quiz, latest: &HashMap<String, AnswerRecord>) -> HashMap<
         .collect()
 }
 
-/// A short answer that is all digits arrives from a plain form as option numbers (a form
-/// cannot say which it is); for a short question, those numbers are the typed text.
-fn numbers_as_text(quiz: &Quiz, answers: &mut BTreeMap<String, Answer>) {
-    for question in &quiz.questions {
-        let short = match question.kind {
-            QuestionKind::Short => true,
-            QuestionKind::Single | QuestionKind::Multiple => false,
+/// Reads each sent answer against its question: tokens become option indexes, and a
+/// form's single value for a short question becomes its text. An unknown question is left
+/// for [`scoring::validate`] to refuse.
+pub fn read_answers(
+    quiz: &Quiz,
+    learner_seed: &str,
+    sent: BTreeMap<String, SentAnswer>,
+) -> Result<BTreeMap<String, Answer>, SubmissionError> {
+    let mut answers = BTreeMap::new();
+    for (id, answer) in sent {
+        let question = quiz.questions.iter().find(|q| q.id.as_str() == id);
+        let answer = match (question, answer) {
+            (_, SentAnswer::Text(text)) => Answer::Text(text),
+            (Some(q), SentAnswer::Options(refs)) if q.kind == QuestionKind::Short => {
+                Answer::Text(as_text(q, refs)?)
+            }
+            (Some(q), SentAnswer::Options(refs)) => {
+                let indexes = refs.iter().map(|r| option_index(quiz, learner_seed, q, r));
+                Answer::Choices(indexes.collect::<Result<_, _>>()?)
+            }
+            // Refused as an unknown question by `validate`; the shape does not matter.
+            (None, SentAnswer::Options(_)) => Answer::Choices(Vec::new()),
         };
-        if let (true, Some(Answer::Choices(numbers))) = (short, answers.get(question.id.as_str())) {
-            let text: Vec<String> = numbers.iter().map(|n| n.to_string()).collect();
-            answers.insert(question.id.to_string(), Answer::Text(text.join(" ")));
+        answers.insert(id, answer);
+    }
+    Ok(answers)
+}
+
+/// A short answer sent as a list: one form value, or (from a script) numbers, taken as the
+/// typed text.
+fn as_text(question: &Question, refs: Vec<OptionRef>) -> Result<String, SubmissionError> {
+    let text: Vec<String> = refs
+        .into_iter()
+        .map(|r| match r {
+            OptionRef::Number(n) => n.to_string(),
+            OptionRef::Token(t) => t,
+        })
+        .collect();
+    match text.as_slice() {
+        [one] => Ok(one.clone()),
+        _ => Err(SubmissionError::Invalid {
+            question: question.id.to_string(),
+            problem: "this is a short-answer question: send one text".into(),
+        }),
+    }
+}
+
+/// The index of the option `option` names; an unknown token is refused, an out-of-range
+/// number is left for [`scoring::validate`] to refuse.
+fn option_index(
+    quiz: &Quiz,
+    learner_seed: &str,
+    question: &Question,
+    option: &OptionRef,
+) -> Result<usize, SubmissionError> {
+    match option {
+        OptionRef::Number(n) => Ok(*n),
+        OptionRef::Token(token) => {
+            option_for_token(learner_seed, quiz.slug.as_str(), question, token).ok_or_else(|| {
+                SubmissionError::Invalid {
+                    question: question.id.to_string(),
+                    problem: format!(
+                        "no option has the value `{token}`: send the values of the options on \
+                         the quiz page (reload it if the course or the learner changed)"
+                    ),
+                }
+            })
         }
     }
 }

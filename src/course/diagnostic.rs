@@ -53,6 +53,8 @@ pub enum Code {
     QuizReused,
     /// A quiz no lesson uses.
     OrphanQuiz,
+    /// Most of a quiz's single-choice keys sit at the same option index in the file.
+    KeysClustered,
     /// A quiz with no questions.
     QuizEmpty,
     /// A question without an answer key.
@@ -122,6 +124,7 @@ impl Code {
             Code::ExerciseLessonMismatch => "exercise-lesson-mismatch",
             Code::QuizReused => "quiz-reused",
             Code::OrphanQuiz => "orphan-quiz",
+            Code::KeysClustered => "keys-clustered",
             Code::QuizEmpty => "quiz-empty",
             Code::AnswerMissing => "answer-missing",
             Code::AnswerOutOfRange => "answer-out-of-range",
@@ -151,7 +154,7 @@ impl Code {
     /// Problems that leave the course usable are warnings; all others are errors.
     pub fn severity(self) -> Severity {
         match self {
-            Code::OrphanQuiz => Severity::Warning,
+            Code::OrphanQuiz | Code::KeysClustered => Severity::Warning,
             Code::Unreadable
             | Code::NotUtf8
             | Code::BinaryFile

@@ -9,6 +9,7 @@ pub mod diagnostic;
 pub mod exercise;
 pub mod hidden_lines;
 pub mod ids;
+mod key_positions;
 pub mod lesson;
 pub mod links;
 pub mod outline;

@@ -26,6 +26,9 @@ pub fn course(course: &Course, every_lesson_loaded: bool, problems: &mut Vec<Dia
     exercise_lessons(course, problems);
     grader_folders(course, problems);
     shared_dependencies(course, problems);
+    for quiz in course.quizzes.values() {
+        super::key_positions::check(quiz, problems);
+    }
     for lesson in &course.lessons {
         for link in &lesson.outline.links {
             check_link(course, &lesson.path, &lesson.outline, link, problems);

@@ -12,6 +12,7 @@ pub mod contain;
 mod docs;
 mod harness;
 mod isolated;
+pub mod options;
 pub mod pristine;
 pub mod report;
 mod run;

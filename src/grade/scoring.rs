@@ -286,28 +286,6 @@ pub fn question_hash(question: &Question) -> String {
     format!("{hash:016x}")
 }
 
-/// The order to show a question's options in for one learner: shuffled by a per-learner
-/// seed unless the question pins its order.
-pub fn option_order(question: &Question, learner_seed: &str) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..question.options.len()).collect();
-    if !question.pin_order {
-        let key = |i: usize| {
-            let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-            for byte in learner_seed
-                .bytes()
-                .chain(question.id.as_str().bytes())
-                .chain(i.to_le_bytes())
-            {
-                hash ^= u64::from(byte);
-                hash = hash.wrapping_mul(0x0100_0000_01b3);
-            }
-            hash
-        };
-        order.sort_by_key(|&i| key(i));
-    }
-    order
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -462,27 +440,6 @@ mod tests {
         let q = quiz(false);
         let answer = Answer::Text("é".repeat(MAX_ANSWER_CHARS));
         assert!(submit(&q, &[("text", answer)], &HashMap::new()).is_ok());
-    }
-
-    #[test]
-    fn shuffling_is_per_learner_and_pin_order_holds() {
-        let mut q = question(
-            "x",
-            QuestionKind::Single,
-            &["a", "b", "c", "d", "e", "f"],
-            AnswerKey::Choices([0].into()),
-        );
-        let a = option_order(&q, "learner-a");
-        assert_eq!(a, option_order(&q, "learner-a"), "stable for one learner");
-        let mut sorted = a.clone();
-        sorted.sort();
-        assert_eq!(sorted, vec![0, 1, 2, 3, 4, 5]);
-        assert!(
-            (0..20).any(|i| option_order(&q, &format!("l{i}")) != a),
-            "differs between learners"
-        );
-        q.pin_order = true;
-        assert_eq!(option_order(&q, "learner-a"), vec![0, 1, 2, 3, 4, 5]);
     }
 
     #[test]

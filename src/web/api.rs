@@ -19,29 +19,32 @@ use tokio_stream::wrappers::ReceiverStream;
 use super::error::WebError;
 use super::media::{self, EVENT_STREAM, FORM, JSON};
 use super::security::{BODY_LIMIT, wants_json};
+use super::site::Site;
 use super::state::AppState;
 use crate::app::grading::{self, Graded};
 use crate::app::hints::{self, Reveal};
-use crate::app::quizzes::{self, Submitted};
+use crate::app::quizzes::{self, OptionRef, SentAnswer, Submitted};
 use crate::app::{self, AppError};
-use crate::course::Exercise;
+use crate::course::{Exercise, Quiz};
+use crate::grade::options::option_token;
 use crate::grade::report::rule_texts;
+use crate::grade::scoring::QuestionResult;
 use crate::grade::{Cancel, Progress, TestOutcome, TestStatus};
 use crate::render::Renderer;
-
-use crate::grade::scoring::Answer;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Submission {
-    answers: BTreeMap<String, Answer>,
+    answers: BTreeMap<String, SentAnswer>,
 }
 
 /// Reads a quiz submission sent as JSON (`{"answers": {...}}`) or as a form (`q.<id>=...`).
+/// Options come as the page's tokens (or, in JSON, as numbers); `app::quizzes` reads them
+/// against the questions.
 async fn read_submission(
     headers: &HeaderMap,
     body: Body,
-) -> Result<BTreeMap<String, Answer>, WebError> {
+) -> Result<BTreeMap<String, SentAnswer>, WebError> {
     let bytes = to_bytes(body, BODY_LIMIT).await.map_err(|_| {
         WebError::json(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -59,28 +62,25 @@ async fn read_submission(
                 Category::Data => WebError::json(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "INVALID_SUBMISSION",
-                    format!("expected {{\"answers\": {{\"<question id>\": [option numbers] or \"text\"}}}}: {e}"),
+                    format!("expected {{\"answers\": {{\"<question id>\": [option values] or \"text\"}}}}: {e}"),
                 ),
             }
         })?;
         return Ok(submission.answers);
     }
     if media::content_type_is(headers, FORM) {
-        let mut answers: BTreeMap<String, Answer> = BTreeMap::new();
+        let mut answers: BTreeMap<String, SentAnswer> = BTreeMap::new();
         for (key, value) in form_urlencoded::parse(&bytes) {
             let Some(id) = key.strip_prefix("q.") else {
                 continue;
             };
-            // A form sends option numbers and typed text alike as strings; which is which
-            // depends on the question, so numbers are kept as choices only when they parse.
-            match (answers.get_mut(id), value.parse::<usize>()) {
-                (Some(Answer::Choices(list)), Ok(n)) => list.push(n),
-                (None, Ok(n)) => {
-                    answers.insert(id.to_string(), Answer::Choices(vec![n]));
-                }
-                (_, _) => {
-                    answers.insert(id.to_string(), Answer::Text(value.into_owned()));
-                }
+            // A form sends option tokens and typed text alike as strings; which is which
+            // depends on the question, so every value is kept and the question decides.
+            let entry = answers
+                .entry(id.to_string())
+                .or_insert_with(|| SentAnswer::Options(Vec::new()));
+            if let SentAnswer::Options(list) = entry {
+                list.push(OptionRef::Token(value.into_owned()));
             }
         }
         return Ok(answers);
@@ -106,8 +106,9 @@ pub async fn submit_quiz(
         return Err(AppError::UnknownQuiz(slug).into());
     }
     let answers = read_submission(&headers, body).await?;
+    let seed = &state.learner_seed;
     let Submitted { attempt, scored } =
-        quizzes::submit_attempt(course, &slug, answers, state.as_ref())?;
+        quizzes::submit_attempt(course, &slug, answers, seed, state.as_ref())?;
     let lesson = course
         .lessons
         .iter()
@@ -119,20 +120,11 @@ pub async fn submit_quiz(
         };
         return Ok(Redirect::to(&target).into_response());
     }
-    let explanations = site.explanations.get(slug.as_str());
+    let quiz = &course.quizzes[slug.as_str()];
     let results: Vec<serde_json::Value> = scored
         .results
         .iter()
-        .map(|r| {
-            let mut value = serde_json::to_value(r).unwrap_or_default();
-            value["explanation_html"] = json!(
-                explanations
-                    .and_then(|e| e.get(&r.id))
-                    .cloned()
-                    .unwrap_or_default()
-            );
-            value
-        })
+        .map(|r| result_json(&site, quiz, seed, r))
         .collect();
     Ok(Json(json!({
         "attempt": attempt,
@@ -145,6 +137,28 @@ pub async fn submit_quiz(
         "retry_url": lesson.map(|l| format!("/lessons/{}?retry=missed#wb:quiz", l.slug)),
     }))
     .into_response())
+}
+
+/// One answered question's result as the page's script reads it: the scorer's fields, the
+/// key as the page names its options (`correct_values`, tokens), and the explanation as HTML.
+fn result_json(site: &Site, quiz: &Quiz, seed: &str, result: &QuestionResult) -> serde_json::Value {
+    let mut value = serde_json::to_value(result).unwrap_or_default();
+    let question = quiz.questions.iter().find(|q| q.id.as_str() == result.id);
+    let tokens: Vec<String> = question
+        .map(|q| {
+            let token = |&i: &usize| option_token(seed, quiz.slug.as_str(), q, i);
+            result.correct_choices.iter().map(token).collect()
+        })
+        .unwrap_or_default();
+    value["correct_values"] = json!(tokens);
+    value["explanation_html"] = json!(
+        site.explanations
+            .get(quiz.slug.as_str())
+            .and_then(|e| e.get(&result.id))
+            .cloned()
+            .unwrap_or_default()
+    );
+    value
 }
 
 /// `POST /exercises/{slug}/hints`: reveals and records the next hint.

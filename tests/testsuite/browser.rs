@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use fantoccini::{ClientBuilder, Locator};
 use workbook::course::AnswerKey;
 
-use crate::common::{Server, course_copy, find_program, loaded};
+use crate::common::{Server, course_copy, find_program, loaded, option_value};
 
 /// chromedriver in a process group of its own, killed with everything it started when
 /// dropped: a failed assertion skips `client.close()`, and Chromium would outlive the test.
@@ -164,10 +164,12 @@ async fn a_learner_takes_a_quiz_in_a_real_browser() {
             _ => None,
         })
         .expect("a single-choice question");
+    // The page names options by opaque tokens, not by their place in the quiz file.
+    let wrong_value = option_value(course_dir.path(), "caching", wrong_question, wrong_choice);
     click(
         client,
         &format!(
-            "input[name=\"q.{}\"][value=\"{wrong_choice}\"]",
+            "input[name=\"q.{}\"][value=\"{wrong_value}\"]",
             wrong_question.id
         ),
     )
@@ -193,8 +195,9 @@ async fn a_learner_takes_a_quiz_in_a_real_browser() {
     for question in &quiz.questions {
         match &question.answer {
             AnswerKey::Choices(key) => {
-                for index in key {
-                    let selector = format!("input[name=\"q.{}\"][value=\"{index}\"]", question.id);
+                for &index in key {
+                    let value = option_value(course_dir.path(), "caching", question, index);
+                    let selector = format!("input[name=\"q.{}\"][value=\"{value}\"]", question.id);
                     let input = client.find(Locator::Css(&selector)).await.unwrap();
                     client
                         .execute(
@@ -240,6 +243,20 @@ async fn a_learner_takes_a_quiz_in_a_real_browser() {
         quiz.questions.len(),
         "every answered question shows its explanation"
     );
+    // The script marks the right options from the tokens the server sends back.
+    let marked = client
+        .find_all(Locator::Css(".option.correct"))
+        .await
+        .unwrap();
+    let keys: usize = quiz
+        .questions
+        .iter()
+        .map(|q| match &q.answer {
+            AnswerKey::Choices(key) => key.len(),
+            AnswerKey::Accepted(_) => 0,
+        })
+        .sum();
+    assert_eq!(marked.len(), keys, "each right option is marked");
 
     let score_line = client.find(Locator::Css(".quiz-score")).await.unwrap();
     client

@@ -56,7 +56,9 @@ fn every_broken_fixture_is_reported_with_its_code() {
             stdout.contains(&format!("[{code}]: ")),
             "fixture {name} did not report {code}:\n{stdout}"
         );
-        let expected_exit = if code == "orphan-quiz" { 0 } else { 1 };
+        // Warnings alone leave the course usable: `check` succeeds.
+        let warning = ["orphan-quiz", "keys-clustered"].contains(&code.as_str());
+        let expected_exit = if warning { 0 } else { 1 };
         assert_eq!(
             output.status.code(),
             Some(expected_exit),

@@ -30,6 +30,8 @@
 //!   URL as a browser would; [`Server::get`] and [`Server::post_json`] send requests.
 //! - [`raw_request`]: sends a request byte for byte as written (bad Host headers, huge
 //!   headers), which an HTTP client would refuse to send.
+//! - [`option_value`]: the opaque value a quiz page gives an option (from the learner seed
+//!   under `.workbook/`); [`page_option_values`]: a question's option values on a page.
 //!
 //! **Processes**
 //! - [`KillOnDrop`]: a child process killed when the test ends, even on a failed assertion.
@@ -55,7 +57,7 @@ use assert_cmd::Command;
 use reqwest::StatusCode;
 use serde_json::Value;
 use tempfile::TempDir;
-use workbook::course::{Course, Exercise};
+use workbook::course::{Course, Exercise, Question};
 use workbook::grade::{self, Cancel, Progress, Report, Workdir};
 
 /// The repository root.
@@ -288,6 +290,24 @@ impl Server {
         let status = response.status();
         (status, response.json().await.unwrap_or(Value::Null))
     }
+}
+
+/// The value the quiz page of the server on `course` gives option `option` of `question` in
+/// quiz `quiz` (an opaque token from the learner seed the server keeps under `.workbook/`).
+pub fn option_value(course: &Path, quiz: &str, question: &Question, option: usize) -> String {
+    let seed = std::fs::read_to_string(course.join(".workbook/learner-id")).unwrap();
+    workbook::grade::options::option_token(seed.trim(), quiz, question, option)
+}
+
+/// The values of question `id`'s options on a served page, in the order shown.
+pub fn page_option_values(page: &str, id: &str) -> Vec<String> {
+    let name = format!("name=\"q.{id}\" value=\"");
+    page.match_indices(&name)
+        .map(|(at, _)| {
+            let value = &page[at + name.len()..];
+            value[..value.find('"').unwrap()].to_string()
+        })
+        .collect()
 }
 
 /// The command lines of live processes other than this one that contain `marker` (a path or

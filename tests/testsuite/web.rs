@@ -7,7 +7,9 @@ use reqwest::StatusCode;
 use serde_json::json;
 use workbook::store::Store;
 
-use crate::common::{Server, course_copy, fixture_copy, fixtures, loaded, workbook_on};
+use crate::common::{
+    Server, course_copy, fixture_copy, fixtures, loaded, option_value, workbook_on,
+};
 
 // Items of the local-server hardening: sessions per port, redirects, limits, headers, slow
 // clients, many attempts.
@@ -18,6 +20,9 @@ mod bad_requests;
 
 // Grading from the page, streamed and cancelled.
 mod grading;
+
+// The quiz page names options by opaque tokens, not by their place in the quiz file.
+mod option_values;
 
 #[tokio::test]
 async fn every_page_renders_and_no_page_leaks_an_answer_key() {
@@ -136,7 +141,10 @@ async fn the_form_post_without_javascript_lands_on_the_results() {
         .client
         .post(server.url("/quizzes/caching/attempts"))
         .header("Origin", server.origin())
-        .form(&[(format!("q.{}", question.id), "0".to_string())])
+        .form(&[(
+            format!("q.{}", question.id),
+            option_value(dir.path(), "caching", question, 0),
+        )])
         .send()
         .await
         .unwrap();
@@ -273,7 +281,11 @@ async fn snapshots_of_a_rendered_lesson_and_a_graded_quiz() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    insta::assert_json_snapshot!("graded_quiz_intro", graded, { ".attempt" => "[id]" });
+    // The tokens come from this server's random learner seed.
+    insta::assert_json_snapshot!("graded_quiz_intro", graded, {
+        ".attempt" => "[id]",
+        ".results[].correct_values[]" => "[token]",
+    });
 }
 
 #[tokio::test]

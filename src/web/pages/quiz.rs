@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use crate::app::progress::Snapshot;
 use crate::app::quizzes;
 use crate::course::{AnswerKey, Lesson, Question, QuestionKind, Quiz};
-use crate::grade::scoring::{self, Answer, option_order, question_hash};
+use crate::grade::options::{option_order, option_token};
+use crate::grade::scoring::{self, Answer, question_hash};
 use crate::store::{AnswerRecord, StoreError};
 use crate::web::site::{QuestionView, Site};
 use crate::web::state::AppState;
@@ -40,7 +41,8 @@ pub(super) struct QuestionVm {
 }
 
 pub(super) struct OptionVm {
-    pub(super) value: usize,
+    /// The option's opaque token ([`option_token`]), never its position in the quiz file.
+    pub(super) value: String,
     pub(super) html: String,
     pub(super) correct: bool,
     pub(super) chosen: bool,
@@ -144,11 +146,11 @@ fn question_vm(
     let options = option_order(question, &state.learner_seed)
         .into_iter()
         .filter_map(|i| view.options_html.get(i))
-        .map(|(value, html)| OptionVm {
-            value: *value,
+        .map(|(index, html)| OptionVm {
+            value: option_token(&state.learner_seed, slug, question, *index),
             html: html.clone(),
-            correct: key.contains(value),
-            chosen: chosen.contains(value),
+            correct: key.contains(index),
+            chosen: chosen.contains(index),
         })
         .collect();
     QuestionVm {

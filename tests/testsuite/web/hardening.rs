@@ -9,7 +9,7 @@ use reqwest::cookie::Jar;
 use serde_json::{Value, json};
 use workbook::store::Store;
 
-use crate::common::{Server, course_copy, loaded, raw_request};
+use crate::common::{Server, course_copy, loaded, option_value, raw_request};
 
 /// Reveals a hint on `server` through `client`; returns the status and the error code if any.
 async fn reveal_hint(client: &reqwest::Client, server: &Server) -> (StatusCode, Value) {
@@ -138,6 +138,12 @@ async fn limits_count_what_they_say() {
     let short = |text: String| json!({"answers": {"single-flight-scope": text}}).to_string();
     let choices = |id: &str, list: Vec<usize>| json!({"answers": {id: list}}).to_string();
     let json = "application/json";
+    let course = loaded(dir.path());
+    let question = course.quizzes["caching"]
+        .questions
+        .iter()
+        .find(|q| q.id.as_str() == "ttl-purpose");
+    let ttl_purpose = option_value(dir.path(), "caching", question.unwrap(), 0);
     let refused = [
         // 1,001 characters; a byte count would have refused the accepted case below too.
         (
@@ -201,7 +207,7 @@ async fn limits_count_what_they_say() {
         ),
         (
             "application/x-www-form-urlencoded; charset=utf-8",
-            "q.ttl-purpose=0".into(),
+            format!("q.ttl-purpose={ttl_purpose}"),
         ),
     ] {
         let (got, code) = submit_raw(&server, content_type, body).await;
