@@ -88,7 +88,7 @@
           });
           var feedback = fieldset.querySelector(".feedback");
           feedback.textContent = "";
-          var verdict = r.correct ? "Right." : (r.points > 0 ? "Partly right." : "Not quite.");
+          var verdict = r.verdict;
           feedback.appendChild(el("p", "verdict", verdict));
           if (r.accepted.length) feedback.appendChild(el("p", "", "Accepted: " + r.accepted.join(", ")));
           var explanation = el("div", "explanation");

@@ -58,6 +58,8 @@ pub struct QuestionResult {
     pub accepted: Vec<String>,
     /// Why.
     pub explanation: String,
+    /// The verdict in words, e.g. "Partly right: 2 of 3 right options, none wrong."
+    pub verdict: String,
 }
 
 /// A scored submission.
@@ -217,6 +219,7 @@ pub fn score(
             id: question.id.to_string(),
             correct: points >= 1.0,
             points,
+            verdict: verdict(question, &answer, points),
             answer,
             correct_choices,
             accepted,
@@ -244,6 +247,33 @@ pub fn score(
         // A hair of tolerance so 4 of 5 meets a 0.8 pass mark despite floating point.
         passed: score + 1e-9 >= quiz.pass_mark,
         missed,
+    }
+}
+
+/// The verdict on one answer in words. Partial credit (only `multiple` questions of a quiz
+/// that opts in earn it) says what was right and wrong, so the learner sees why it was not
+/// all or nothing; any other answer short of full marks is simply "Not quite."
+pub fn verdict(question: &Question, answer: &Answer, points: f64) -> String {
+    if points >= 1.0 {
+        return "Right.".to_string();
+    }
+    match (&question.answer, answer) {
+        (AnswerKey::Choices(key), Answer::Choices(chosen)) if points > 0.0 => {
+            let chosen: BTreeSet<usize> = chosen.iter().copied().collect();
+            let right = chosen.intersection(key).count();
+            let wrong = chosen.difference(key).count();
+            let wrong = match wrong {
+                0 => "none wrong".to_string(),
+                1 => "1 wrong".to_string(),
+                n => format!("{n} wrong"),
+            };
+            format!(
+                "Partly right ({:.0}%): {right} of {} right options, {wrong}.",
+                points * 100.0,
+                key.len()
+            )
+        }
+        (AnswerKey::Choices(_) | AnswerKey::Accepted(_), _) => "Not quite.".to_string(),
     }
 }
 
@@ -363,6 +393,35 @@ mod tests {
         assert!(s.passed);
         assert!(s.missed.is_empty());
         assert_eq!(s.results[0].id, "one", "results follow quiz order");
+    }
+
+    #[test]
+    fn a_partial_answer_says_what_was_right_and_wrong() {
+        let q = question(
+            "m",
+            QuestionKind::Multiple,
+            &["a", "b", "c", "d"],
+            AnswerKey::Choices(BTreeSet::from([0, 1, 2])),
+        );
+        let two_right = Answer::Choices(vec![0, 1]);
+        let earned = points(&q, &two_right, true);
+        assert_eq!(
+            verdict(&q, &two_right, earned),
+            "Partly right (67%): 2 of 3 right options, none wrong."
+        );
+        let with_a_wrong = Answer::Choices(vec![0, 1, 2, 3]);
+        let earned = points(&q, &with_a_wrong, true);
+        assert_eq!(
+            verdict(&q, &with_a_wrong, earned),
+            "Partly right (67%): 3 of 3 right options, 1 wrong."
+        );
+        // Without partial credit the same answer earns nothing, and says only that.
+        assert_eq!(
+            verdict(&q, &two_right, points(&q, &two_right, false)),
+            "Not quite."
+        );
+        let all = Answer::Choices(vec![0, 1, 2]);
+        assert_eq!(verdict(&q, &all, 1.0), "Right.");
     }
 
     #[test]

@@ -49,7 +49,7 @@ pub(super) struct OptionVm {
 }
 
 pub(super) struct Feedback {
-    pub(super) verdict: &'static str,
+    pub(super) verdict: String,
     pub(super) accepted: String,
     pub(super) explanation_html: String,
 }
@@ -174,13 +174,13 @@ fn question_vm(
 }
 
 fn feedback(site: &Site, slug: &str, question: &Question, answered: &AnswerRecord) -> Feedback {
+    let answer = serde_json::from_str::<Answer>(&answered.answer);
     Feedback {
-        verdict: if answered.correct {
-            "Right."
-        } else if answered.points > 0.0 {
-            "Partly right."
-        } else {
-            "Not quite."
+        verdict: match answer {
+            Ok(answer) => scoring::verdict(question, &answer, answered.points),
+            // An answer stored by an older workbook that no longer reads: go by points.
+            Err(_) if answered.correct => "Right.".to_string(),
+            Err(_) => "Not quite.".to_string(),
         },
         accepted: match &question.answer {
             AnswerKey::Accepted(accepted) => accepted.join(", "),
