@@ -125,11 +125,15 @@
         .then(function (body) {
           if (!body.hint_html) return;
           var item = el("li");
+          item.value = body.number;
           item.innerHTML = body.hint_html;
-          document.querySelector(".hint-list").appendChild(item);
+          // Keep the list in the exercise's order: the hint for what fails may come early.
+          var list = document.querySelector(".hint-list");
+          var after = Array.prototype.find.call(list.children, function (li) { return li.value > body.number; });
+          list.insertBefore(item, after || null);
           var button = hintForm.querySelector("button");
-          if (body.number >= body.total) { hintForm.replaceWith(el("p", "muted", "All " + body.total + " hints revealed.")); }
-          else { button.textContent = "Reveal hint " + (body.number + 1) + " of " + body.total; }
+          if (body.next === null) { hintForm.replaceWith(el("p", "muted", "All " + body.total + " hints revealed.")); }
+          else { button.textContent = "Reveal hint " + body.next + " of " + body.total; }
         });
     });
   }

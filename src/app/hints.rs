@@ -1,49 +1,84 @@
-//! Hints: revealing the next one, and how many the learner has seen.
+//! Hints: revealing the next one (the most helpful for what the latest grade fails), and
+//! which ones the learner has seen.
+
+use std::collections::BTreeSet;
 
 use super::{AppError, ProgressStore};
-use crate::course::Exercise;
+use crate::course::{Exercise, hint_order};
 
 /// What revealing a hint showed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reveal<'e> {
     /// A hint not seen before, now recorded as revealed.
     Next {
-        /// Its position, 1-based.
+        /// Its position in the exercise's list, 1-based.
         number: usize,
         /// How many hints the exercise has.
         total: usize,
         /// The hint's Markdown.
         hint: &'e str,
+        /// The number (1-based) of the hint a further reveal would show; `None` when this
+        /// was the last unseen one.
+        next: Option<usize>,
     },
     /// Every hint had been revealed already (or the exercise has none).
     AllSeen {
-        /// All the hints, in order.
-        hints: &'e [String],
+        /// All the hints' Markdown, in order.
+        hints: Vec<&'e str>,
     },
 }
 
-/// Reveals the next hint of `exercise` and records it, in one store transaction.
+/// Reveals the next hint of `exercise` and records it, in one store transaction: the first
+/// unseen hint that helps with a rule the latest grade fails, else the first unseen one.
 pub fn reveal_next_hint<'e>(
     exercise: &'e Exercise,
     store: &impl ProgressStore,
 ) -> Result<Reveal<'e>, AppError> {
-    let total = exercise.hints.len();
-    let next = store.write(|s| s.reveal_next_hint(exercise.slug.as_str(), total))?;
-    Ok(
-        match next.and_then(|i| exercise.hints.get(i).map(|h| (i, h))) {
-            Some((index, hint)) => Reveal::Next {
-                number: index + 1,
-                total,
-                hint,
-            },
-            None => Reveal::AllSeen {
-                hints: &exercise.hints,
-            },
-        },
-    )
+    let slug = exercise.slug.as_str();
+    let order = offer_order(exercise, store)?;
+    let next = store.write(|s| s.reveal_first_of(slug, &order))?;
+    let Some((index, hint)) = next.and_then(|i| exercise.hints.get(i).map(|h| (i, h))) else {
+        return Ok(Reveal::AllSeen {
+            hints: exercise.hints.iter().map(|h| h.text.as_str()).collect(),
+        });
+    };
+    let seen = revealed(exercise, store)?;
+    Ok(Reveal::Next {
+        number: index + 1,
+        total: exercise.hints.len(),
+        hint: &hint.text,
+        next: first_unseen(&order, &seen).map(|i| i + 1),
+    })
 }
 
-/// How many hints of `exercise` the learner has revealed.
-pub fn revealed(exercise: &Exercise, store: &impl ProgressStore) -> Result<usize, AppError> {
-    Ok(store.read(|s| s.revealed_hints(exercise.slug.as_str()))?)
+/// The number (1-based) of the hint the next reveal would show, `None` when all are seen.
+pub fn next_to_reveal(
+    exercise: &Exercise,
+    store: &impl ProgressStore,
+) -> Result<Option<usize>, AppError> {
+    let order = offer_order(exercise, store)?;
+    let seen = revealed(exercise, store)?;
+    Ok(first_unseen(&order, &seen).map(|i| i + 1))
+}
+
+/// The order to offer hints in, given what the latest grade fails.
+fn offer_order(exercise: &Exercise, store: &impl ProgressStore) -> Result<Vec<usize>, AppError> {
+    let latest = store.read(|s| s.latest_grade(exercise.slug.as_str()))?;
+    let failing = latest
+        .as_ref()
+        .map(|g| g.report.failing_rules())
+        .unwrap_or_default();
+    Ok(hint_order(&exercise.hints, &failing))
+}
+
+fn first_unseen(order: &[usize], seen: &BTreeSet<usize>) -> Option<usize> {
+    order.iter().copied().find(|i| !seen.contains(i))
+}
+
+/// Which hints of `exercise` the learner has revealed, by 0-based index.
+pub fn revealed(
+    exercise: &Exercise,
+    store: &impl ProgressStore,
+) -> Result<BTreeSet<usize>, AppError> {
+    Ok(store.read(|s| s.revealed_hint_indices(exercise.slug.as_str()))?)
 }

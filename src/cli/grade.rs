@@ -1,6 +1,7 @@
 //! `workbook grade`: grade one exercise, or all of them, on this machine or in the class
 //! sandbox, and print the reports as text, JSON or JUnit XML.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -117,7 +118,7 @@ fn render(
                 };
                 let how = HowToPrint {
                     format: args.format,
-                    revealed_hints: revealed,
+                    revealed_hints: &revealed,
                     passing,
                 };
                 print_report(report, exercise, how, &mut buffer)?;
@@ -129,11 +130,11 @@ fn render(
 
 /// How to print one report.
 #[derive(Debug, Clone, Copy)]
-pub struct HowToPrint {
+pub struct HowToPrint<'a> {
     /// The format.
     pub format: Format,
-    /// How many hints the learner has seen, to suggest the next one on a failure.
-    pub revealed_hints: usize,
+    /// Which hints the learner has seen (0-based), to suggest the right one on a failure.
+    pub revealed_hints: &'a BTreeSet<usize>,
     /// In the human format, whether passing tests are listed or counted.
     pub passing: Passing,
 }
@@ -142,7 +143,7 @@ pub struct HowToPrint {
 pub fn print_report(
     report: &Report,
     exercise: &Exercise,
-    how: HowToPrint,
+    how: HowToPrint<'_>,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
     match how.format {

@@ -14,9 +14,10 @@ pub fn run(wb: &Workbook, slug: Option<&str>, out: &mut impl Write) -> anyhow::R
             number,
             total,
             hint,
+            next,
         } => {
             writeln!(out, "Hint {number} of {total} for {slug}:\n\n{hint}")?;
-            if number < total {
+            if next.is_some() {
                 writeln!(out, "\n(`workbook hint {slug}` again for the next one.)")?;
             }
         }

@@ -212,11 +212,11 @@ impl<'scope, 'env> WatchState<'scope, 'env> {
         self.screen.clear();
         match result {
             Ok(report) => {
-                let revealed = hints::revealed(self.current, self.wb).unwrap_or(0);
+                let revealed = hints::revealed(self.current, self.wb).unwrap_or_default();
                 let mut text = Vec::new();
                 let how = HowToPrint {
                     format: Format::Human,
-                    revealed_hints: revealed,
+                    revealed_hints: &revealed,
                     passing: Passing::Collapsed,
                 };
                 let _ = print_report(&report, self.current, how, &mut text);

@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use diagnostic::{Code, Diagnostic, Diagnostics, Severity};
-pub use exercise::{DEFAULT_COMPILE_TIMEOUT, Difficulty, Exercise};
+pub use exercise::{DEFAULT_COMPILE_TIMEOUT, Difficulty, Exercise, Hint, hint_order};
 pub use ids::{ExerciseSlug, LessonSlug, QuestionId, QuizSlug};
 pub use lesson::Lesson;
 pub use quiz::{AnswerKey, Question, QuestionKind, Quiz};

@@ -198,6 +198,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::course::ExerciseSlug;
+    use std::collections::BTreeSet;
 
     #[test]
     fn history_keeps_the_best_grade_and_the_first_pass_through_a_regression() {
@@ -249,12 +250,16 @@ mod tests {
     }
 
     #[test]
-    fn hints_are_revealed_in_order_and_stop_at_the_last() {
+    fn hints_are_revealed_in_the_order_asked_and_stop_at_the_last() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("p.db")).unwrap();
-        assert_eq!(store.reveal_next_hint("a", 2).unwrap(), Some(0));
-        assert_eq!(store.reveal_next_hint("a", 2).unwrap(), Some(1));
-        assert_eq!(store.reveal_next_hint("a", 2).unwrap(), None);
+        assert_eq!(store.reveal_first_of("a", &[1, 0]).unwrap(), Some(1));
+        assert_eq!(store.reveal_first_of("a", &[0, 1]).unwrap(), Some(0));
+        assert_eq!(store.reveal_first_of("a", &[1, 0]).unwrap(), None);
+        assert_eq!(
+            store.revealed_hint_indices("a").unwrap(),
+            BTreeSet::from([0, 1])
+        );
         assert_eq!(store.revealed_hints("a").unwrap(), 2);
         assert_eq!(store.revealed_hints("b").unwrap(), 0);
         assert_eq!(store.hint_counts().unwrap(), vec![("a".to_string(), 2)]);
@@ -271,7 +276,7 @@ mod tests {
                     let path = path.clone();
                     scope.spawn(move || {
                         let mut store = Store::open(&path).unwrap();
-                        store.reveal_next_hint("a", 3).unwrap()
+                        store.reveal_first_of("a", &[0, 1, 2]).unwrap()
                     })
                 })
                 .collect();
@@ -289,7 +294,7 @@ mod tests {
         let path = dir.path().join("p.db");
         Store::open(&path)
             .unwrap()
-            .reveal_next_hint("a", 3)
+            .reveal_first_of("a", &[0, 1, 2])
             .unwrap();
         let store = Store::open(&path).unwrap();
         assert_eq!(store.revealed_hints("a").unwrap(), 1);

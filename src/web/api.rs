@@ -173,18 +173,20 @@ pub async fn reveal_hint(
     if !wants_json(&headers) {
         return Ok(Redirect::to(&format!("/exercises/{slug}#wb:hints")).into_response());
     }
-    let (number, total, hint) = match reveal {
+    let (number, total, hint, next) = match reveal {
         Reveal::Next {
             number,
             total,
             hint,
-        } => (number, total, Some(state.renderer.inline(hint))),
-        Reveal::AllSeen { hints } => (hints.len(), hints.len(), None),
+            next,
+        } => (number, total, Some(state.renderer.inline(hint)), next),
+        Reveal::AllSeen { hints } => (hints.len(), hints.len(), None, None),
     };
     Ok(Json(json!({
         "number": number,
         "total": total,
         "hint_html": hint,
+        "next": next,
     }))
     .into_response())
 }

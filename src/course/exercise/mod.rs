@@ -2,6 +2,7 @@
 //! instructor's half in `grader/<slug>/` (hidden tests and a reference solution).
 
 mod folders;
+mod hints;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -13,7 +14,10 @@ use super::diagnostic::{Code, Diagnostic};
 use super::ids::{ExerciseSlug, LessonSlug};
 use super::outline::Outline;
 use super::source::{is_kebab_case, or_report, parse_toml, read_text, span_line};
+pub use hints::{Hint, hint_order};
+
 use folders::Folders;
+use hints::{HintEntry, check_hint_rules};
 
 /// The per-test timeout of an exercise that does not set one.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -57,8 +61,9 @@ pub struct Exercise {
     pub lesson: (LessonSlug, u32),
     /// How hard it is.
     pub difficulty: Difficulty,
-    /// Hints, revealed one at a time, gentlest first.
-    pub hints: Vec<String>,
+    /// Hints, revealed one at a time, gentlest first (those for the rules a grade fails
+    /// before the others, see [`hint_order`]).
+    pub hints: Vec<Hint>,
     /// How long one hidden test may run.
     pub timeout: Duration,
     /// The rules the README grades and the tests that check them (`rules.toml`), once the
@@ -156,7 +161,7 @@ struct ExerciseFile {
     title: Spanned<String>,
     lesson: Spanned<String>,
     difficulty: Difficulty,
-    hints: Option<Spanned<Vec<String>>>,
+    hints: Option<Spanned<Vec<HintEntry>>>,
     timeout_secs: Option<Spanned<u64>>,
     compile_timeout_secs: Option<Spanned<u64>>,
 }
@@ -205,7 +210,10 @@ pub fn load(
     if !present.toml {
         return None;
     }
-    let settings = read_settings(root, &folders.stub_dir.join("exercise.toml"), problems)?;
+    let toml_path = folders.stub_dir.join("exercise.toml");
+    let settings = read_settings(root, &toml_path, problems)?;
+    let at = (toml_path.as_path(), settings.hints_line);
+    check_hint_rules(&settings.hints, rules.as_ref(), at, problems);
     let manifest = manifest?;
     Some(Exercise {
         slug: ExerciseSlug::new(slug),
@@ -230,7 +238,9 @@ struct Settings {
     title: String,
     lesson: (LessonSlug, u32),
     difficulty: Difficulty,
-    hints: Vec<String>,
+    hints: Vec<Hint>,
+    /// The line of `hints =`, for problems with a hint's rules.
+    hints_line: u32,
     timeout: Duration,
     compile_timeout: Duration,
 }
@@ -269,7 +279,11 @@ fn read_settings(
             line(file.lesson.span()),
         ),
         difficulty: file.difficulty,
-        hints: file.hints.map(Spanned::into_inner).unwrap_or_default(),
+        hints_line: file.hints.as_ref().map_or(1, |h| line(h.span())),
+        hints: file
+            .hints
+            .map(|h| h.into_inner().into_iter().map(Hint::from).collect())
+            .unwrap_or_default(),
         timeout,
         compile_timeout,
     })
@@ -299,7 +313,10 @@ fn check_title_and_hints(
         )),
         Some(hints)
             if hints.get_ref().is_empty()
-                || hints.get_ref().iter().any(|h| h.trim().is_empty()) =>
+                || hints
+                    .get_ref()
+                    .iter()
+                    .any(|h| hint_text(h).trim().is_empty()) =>
         {
             problems.push(Diagnostic::at(
                 toml_path,
@@ -309,6 +326,12 @@ fn check_title_and_hints(
             ));
         }
         Some(_) => {}
+    }
+}
+
+fn hint_text(entry: &HintEntry) -> &str {
+    match entry {
+        HintEntry::Text(text) | HintEntry::Tagged { text, .. } => text,
     }
 }
 

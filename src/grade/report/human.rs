@@ -3,10 +3,11 @@
 //! one collapsed line (or listed, with `--verbose`), the score, and a pointer to the next
 //! hint when something failed.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 
 use super::{Report, TestOutcome, TestStatus};
-use crate::course::Exercise;
+use crate::course::{Exercise, hint_order};
 
 /// How the passing tests are shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,11 +18,12 @@ pub enum Passing {
     Listed,
 }
 
-/// Prints `report` for a person; `revealed_hints` says which hint to suggest on a failure.
+/// Prints `report` for a person; `revealed_hints` (0-based indexes) says which hint to
+/// suggest on a failure.
 pub fn human(
     report: &Report,
     exercise: &Exercise,
-    revealed_hints: usize,
+    revealed_hints: &BTreeSet<usize>,
     passing: Passing,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
@@ -34,7 +36,7 @@ pub fn human(
     )?;
     if !report.compile_errors.is_empty() {
         compile_errors(report, exercise, out)?;
-        return suggest_hint(exercise, revealed_hints, out);
+        return suggest_hint(exercise, report, revealed_hints, out);
     }
     if report.tests.is_empty() {
         return Ok(());
@@ -59,7 +61,7 @@ pub fn human(
     if report.passed() {
         writeln!(out, "All hidden tests pass. Well done!")?;
     } else {
-        suggest_hint(exercise, revealed_hints, out)?;
+        suggest_hint(exercise, report, revealed_hints, out)?;
     }
     Ok(())
 }
@@ -159,24 +161,41 @@ fn test_line(test: &TestOutcome, rules: &[&str], out: &mut impl Write) -> std::i
     Ok(())
 }
 
-/// Points at the next unrevealed hint, and repeats the latest one the learner has seen.
-fn suggest_hint(exercise: &Exercise, revealed: usize, out: &mut impl Write) -> std::io::Result<()> {
+/// Points at the hint that fits what failed: repeats the revealed hint about a failing
+/// rule (or, for hints that name no rules, the latest revealed), and names the hint
+/// `workbook hint` would reveal next.
+fn suggest_hint(
+    exercise: &Exercise,
+    report: &Report,
+    revealed: &BTreeSet<usize>,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
     let total = exercise.hints.len();
-    if revealed > 0
-        && let Some(hint) = exercise.hints.get(revealed.min(total) - 1)
-    {
-        writeln!(
-            out,
-            "\nHint {} of {total} (revealed): {hint}",
-            revealed.min(total)
-        )?;
+    let failing = report.failing_rules();
+    let order = hint_order(&exercise.hints, &failing);
+    let about_failure = |i: &usize| exercise.hints[*i].helps_with(&failing);
+    let tagged = exercise.hints.iter().any(|h| !h.rules.is_empty());
+    let repeat = match tagged {
+        true => order
+            .iter()
+            .find(|i| revealed.contains(i) && about_failure(i)),
+        false => revealed.iter().next_back(),
+    };
+    if let Some(&i) = repeat.filter(|&&i| i < total) {
+        let hint = &exercise.hints[i].text;
+        writeln!(out, "\nHint {} of {total} (revealed): {hint}", i + 1)?;
     }
-    if revealed < total {
+    if let Some(next) = order.iter().find(|i| !revealed.contains(i)) {
+        let about = if about_failure(next) {
+            ", about what fails"
+        } else {
+            ""
+        };
         writeln!(
             out,
-            "\nStuck? `workbook hint {}` reveals hint {} of {total}.",
+            "\nStuck? `workbook hint {}` reveals hint {} of {total}{about}.",
             exercise.slug,
-            revealed + 1
+            next + 1
         )?;
     }
     Ok(())

@@ -101,6 +101,17 @@ pub enum TestStatus {
     TimedOut,
 }
 
+impl Report {
+    /// The ids of the rules that the failing tests check (see [`TestOutcome::rules`]).
+    pub fn failing_rules(&self) -> std::collections::BTreeSet<&str> {
+        self.tests
+            .iter()
+            .filter(|t| t.status != TestStatus::Passed)
+            .flat_map(|t| t.rules.iter().map(String::as_str))
+            .collect()
+    }
+}
+
 impl TestStatus {
     /// The words shown in reports.
     pub fn as_str(self) -> &'static str {

@@ -9,7 +9,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 
 use super::{Chrome, chrome, html, progress, render_error};
-use crate::app;
+use crate::app::{self, AppError, hints};
 use crate::course::Exercise;
 use crate::grade::report::rule_texts;
 use crate::grade::{GradeStatus, TestOutcome, TestStatus};
@@ -30,7 +30,10 @@ struct ExercisePage {
     lesson: Option<(String, String)>,
     folder: String,
     grade: Option<GradeView>,
-    hints: Vec<String>,
+    /// The revealed hints: (number, HTML).
+    hints: Vec<(usize, String)>,
+    /// The number of the hint a reveal would show next (`None`: all seen).
+    next_hint: Option<usize>,
     hint_total: usize,
     readme: String,
 }
@@ -101,12 +104,8 @@ fn exercise_page(
         grade: progress
             .grade(slug)
             .map(|g| grade_view(&state.renderer, exercise, g)),
-        hints: exercise
-            .hints
-            .iter()
-            .take(progress.hints_revealed(slug))
-            .map(|h| state.renderer.inline(h))
-            .collect(),
+        hints: revealed_hints(state, exercise)?,
+        next_hint: hints::next_to_reveal(exercise, state).map_err(page_error)?,
         hint_total: exercise.hints.len(),
         readme: site
             .readmes
@@ -114,6 +113,27 @@ fn exercise_page(
             .map(|r| r.html.clone())
             .unwrap_or_default(),
     })
+}
+
+/// The revealed hints as (number, HTML), in the exercise's order.
+fn revealed_hints(
+    state: &AppState,
+    exercise: &Exercise,
+) -> Result<Vec<(usize, String)>, askama::Error> {
+    let seen = hints::revealed(exercise, state).map_err(page_error)?;
+    Ok(seen
+        .into_iter()
+        .filter_map(|i| {
+            exercise
+                .hints
+                .get(i)
+                .map(|h| (i + 1, state.renderer.inline(&h.text)))
+        })
+        .collect())
+}
+
+fn page_error(error: AppError) -> askama::Error {
+    askama::Error::Custom(Box::new(error))
 }
 
 fn grade_view(renderer: &Renderer, exercise: &Exercise, g: &GradeRecord) -> GradeView {
