@@ -92,6 +92,11 @@ enum Command {
         /// The exercise's slug (default: the exercise folder you are in).
         slug: Option<String>,
     },
+    /// Once an exercise passes: your code beside the reference solution, function by function.
+    Review {
+        /// The exercise's slug (default: the exercise folder you are in).
+        slug: Option<String>,
+    },
     /// Restore an exercise to its original stub, keeping a backup of your version.
     Reset {
         /// The exercise's slug.
@@ -326,6 +331,7 @@ fn dispatch(wb: Workbook, command: Command, out: &mut impl Write) -> anyhow::Res
         } => cli::reset::list_backups(&wb, &slug, out),
         Command::Reset { slug, yes, .. } => cli::reset::run(&wb, &slug, yes, out),
         Command::Progress => cli::progress::run(&wb, out),
+        Command::Review { slug } => cli::review::run(&wb, slug.as_deref(), out),
         // Handled in `run` before any course is loaded.
         Command::Gradebook { .. } => unreachable!("gradebook runs without a course"),
         Command::Export { format, out: file } => {

@@ -14,6 +14,7 @@ pub mod progress;
 pub mod publish;
 pub mod quiz;
 pub mod reset;
+pub mod review;
 pub mod serve;
 pub mod verify;
 pub mod watch;

@@ -569,3 +569,35 @@ fn the_hint_offered_is_the_one_for_the_rule_that_fails() {
         "{check}"
     );
 }
+
+#[test]
+fn review_opens_after_the_first_pass_and_names_the_function_of_each_difference() {
+    let course = grading_course_with(None);
+    let (code, before, _) = run(workbook_in(course.path()).args(["review", "counter"]));
+    assert_eq!(code, Some(1), "{before}");
+    assert!(before.contains("counter has not passed yet"), "{before}");
+    assert!(
+        !before.contains("a + b"),
+        "no reference before a pass: {before}"
+    );
+
+    // A passing solution of the learner's own, written differently from the reference.
+    let reference =
+        std::fs::read_to_string(course.path().join("grader/counter/solution/src/lib.rs")).unwrap();
+    let yours = reference.replace("    a + b\n", "    b + a\n");
+    std::fs::write(course.path().join("exercises/counter/src/lib.rs"), yours).unwrap();
+    let (code, graded, _) = run(workbook_in(course.path()).args(["grade", "counter"]));
+    assert_eq!(code, Some(0), "{graded}");
+    assert!(graded.contains("`workbook review counter`"), "{graded}");
+
+    let (code, review, _) = run(workbook_in(course.path()).args(["review", "counter"]));
+    assert_eq!(code, Some(0), "{review}");
+    assert!(review.contains("counter passed on "), "{review}");
+    let at = review
+        .find("@@ in fn add")
+        .expect("the function of the difference");
+    let mine = review.find("-     b + a").expect("your line");
+    let theirs = review.find("+     a + b").expect("the reference's line");
+    assert!(at < mine && mine < theirs, "{review}");
+    assert_eq!(review.matches("@@").count(), 1, "one difference: {review}");
+}

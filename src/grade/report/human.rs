@@ -60,6 +60,11 @@ pub fn human(
     )?;
     if report.passed() {
         writeln!(out, "All hidden tests pass. Well done!")?;
+        writeln!(
+            out,
+            "Compare your code with the reference solution: `workbook review {}`.",
+            exercise.slug
+        )?;
     } else {
         suggest_hint(exercise, report, revealed_hints, out)?;
     }
