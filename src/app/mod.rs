@@ -10,6 +10,7 @@
 //! | looks at their progress         | [`progress::snapshot`]                |
 //! | resets an exercise to its stub  | [`reset::reset`]                      |
 //! | exports their progress          | [`export::export`]                    |
+//! | looks at the questions to review | [`review::due`]                      |
 //!
 //! Where progress is kept is a [`ProgressStore`]: the web app's shared store (with its page
 //! cache), or the CLI's [`Workbook`], which opens the database on first use.
@@ -21,6 +22,7 @@ pub mod hints;
 pub mod progress;
 pub mod quizzes;
 pub mod reset;
+pub mod review;
 pub mod verify;
 mod workbook;
 
