@@ -47,9 +47,10 @@
     return node;
   }
 
-  // Quizzes: submit in place and show each answered question's result.
-  var form = document.querySelector(".quiz-form");
-  if (form && window.fetch) {
+  // Quizzes: submit in place and show each answered question's result. The review page
+  // has one form per quiz, each sending to its own quiz.
+  document.querySelectorAll(".quiz-form").forEach(function (form) {
+    if (!window.fetch) return;
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var answers = {};
@@ -113,7 +114,7 @@
         }
       }).catch(function () { score.textContent = "The server could not be reached."; });
     });
-  }
+  });
 
   // Hints: reveal the next one without leaving the page.
   var hintForm = document.querySelector(".hint-form");

@@ -10,11 +10,13 @@
 //! | looks at their progress         | [`progress::snapshot`]                |
 //! | resets an exercise to its stub  | [`reset::reset`]                      |
 //! | exports their progress          | [`export::export`]                    |
-//! | compares with the reference     | [`compare::review`]                    |
+//! | compares with the reference     | [`compare::review`]                   |
+//! | looks at the questions to review | [`review::due`]                      |
 //!
 //! Where progress is kept is a [`ProgressStore`]: the web app's shared store (with its page
 //! cache), or the CLI's [`Workbook`], which opens the database on first use.
 
+pub mod compare;
 mod error;
 pub mod export;
 pub mod grading;
@@ -22,7 +24,7 @@ pub mod hints;
 pub mod progress;
 pub mod quizzes;
 pub mod reset;
-pub mod compare;
+pub mod review;
 pub mod verify;
 mod workbook;
 

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
 
-use super::{AppError, ProgressStore};
+use super::{AppError, ProgressStore, review};
 use crate::course::{Course, Question, QuestionKind, Quiz};
 use crate::grade::options::option_for_token;
 use crate::grade::scoring::{self, Answer, Scored, SubmissionError};
@@ -40,16 +40,19 @@ pub enum SentAnswer {
     Text(String),
 }
 
-/// Scores `answers` to quiz `slug` with its keys and records the attempt. Options named by
-/// token are read with `learner_seed`, the seed of the page that showed them. Questions not
-/// answered keep the points of their latest answer, if it was to the question as it is now
-/// (so retrying only the missed questions keeps the rest).
+/// Scores `answers` to quiz `slug` with its keys and records the attempt, moving its
+/// questions in the review queue as of `now` (unix seconds, UTC; see [`review::next_step`])
+/// in the same transaction. Options named by token are read with `learner_seed`, the seed of
+/// the page that showed them. Questions not answered keep the points of their latest answer,
+/// if it was to the question as it is now (so retrying only the missed questions keeps the
+/// rest).
 pub fn submit_attempt(
     course: &Course,
     slug: &str,
     answers: BTreeMap<String, SentAnswer>,
     learner_seed: &str,
     store: &impl ProgressStore,
+    now: i64,
 ) -> Result<Submitted, AppError> {
     let quiz = course
         .quizzes
@@ -60,7 +63,11 @@ pub fn submit_attempt(
     let earlier = standing(quiz, &store.read(|s| s.latest_answers(slug))?);
     let scored = scoring::score(quiz, checked, &earlier);
     let records = records(quiz, &scored);
-    let attempt = store.write(|s| s.record_attempt(slug, scored.score, scored.passed, &records))?;
+    let queued = store.read(|s| s.review_entries(slug))?;
+    let reviews = review::changes(quiz, &scored, &queued, now);
+    let attempt = store.write(|s| {
+        s.record_attempt_and_reviews(slug, scored.score, scored.passed, &records, &reviews)
+    })?;
     Ok(Submitted { attempt, scored })
 }
 

@@ -79,6 +79,20 @@ const MIGRATIONS: &[&str] = &[
     INSERT INTO quiz_summaries (quiz, best_score, passed, attempts, last_attempt_at)
         SELECT quiz, MAX(score), MAX(passed), COUNT(*), MAX(attempted_at)
         FROM quiz_attempts GROUP BY quiz;",
+    // 4: the review queue of questions answered wrong (spaced repetition, see
+    // `app::review`): one row per question in the queue, with the hash of the question as it
+    // was answered (an edited question leaves the queue), its step (0, 1, 2: the 1, 3 and
+    // 7-day reviews) and when it is due, in unix seconds (UTC), so "due now" is one
+    // comparison. Kept up to date by `Store::record_attempt_and_reviews`.
+    "CREATE TABLE review_queue (
+        quiz TEXT NOT NULL,
+        question TEXT NOT NULL,
+        question_hash TEXT NOT NULL,
+        step INTEGER NOT NULL CHECK (step >= 0),
+        due_at INTEGER NOT NULL,
+        PRIMARY KEY (quiz, question)
+    ) WITHOUT ROWID;
+    CREATE INDEX review_queue_by_due ON review_queue (due_at);",
 ];
 
 /// The newest schema version.

@@ -1,15 +1,18 @@
 //! The progress store: one SQLite file (`.workbook/progress.db` by default) holding quiz
-//! attempts, grades and revealed hints. The web app and the CLI use these same functions.
+//! attempts, grades, revealed hints and the review queue. The web app and the CLI use these same functions.
 
 mod grades;
 mod hints;
 mod migrations;
 mod quizzes;
+mod review;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::Connection;
+
+pub use review::{ReviewChange, ReviewEntry};
 
 use crate::grade::{GradeStatus, Report};
 

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{AnswerRecord, Attempt, QuizBest, Store, StoreError};
+use super::{AnswerRecord, Attempt, QuizBest, ReviewChange, Store, StoreError};
 
 impl Store {
     /// Records a quiz attempt with its answers in one transaction; returns the attempt's id.
@@ -15,6 +15,20 @@ impl Store {
         score: f64,
         passed: bool,
         answers: &[AnswerRecord],
+    ) -> Result<i64, StoreError> {
+        self.record_attempt_and_reviews(quiz, score, passed, answers, &[])
+    }
+
+    /// Records a quiz attempt with its answers and what it does to the review queue, in one
+    /// transaction (so the queue never moves for an attempt that was not stored); returns the
+    /// attempt's id.
+    pub fn record_attempt_and_reviews(
+        &mut self,
+        quiz: &str,
+        score: f64,
+        passed: bool,
+        answers: &[AnswerRecord],
+        reviews: &[ReviewChange],
     ) -> Result<i64, StoreError> {
         let err = self.tx_err();
         let tx = self.conn.transaction().map_err(&err)?;
@@ -50,6 +64,7 @@ impl Store {
             )
             .map_err(&err)?;
         }
+        super::review::apply(&tx, quiz, reviews).map_err(&err)?;
         tx.commit().map_err(&err)?;
         Ok(id)
     }

@@ -16,6 +16,7 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio_stream::wrappers::ReceiverStream;
 
+use super::clock;
 use super::error::WebError;
 use super::media::{self, EVENT_STREAM, FORM, JSON};
 use super::security::{BODY_LIMIT, wants_json};
@@ -108,7 +109,7 @@ pub async fn submit_quiz(
     let answers = read_submission(&headers, body).await?;
     let seed = &state.learner_seed;
     let Submitted { attempt, scored } =
-        quizzes::submit_attempt(course, &slug, answers, seed, state.as_ref())?;
+        quizzes::submit_attempt(course, &slug, answers, seed, state.as_ref(), clock::now())?;
     let lesson = course
         .lessons
         .iter()

@@ -3,6 +3,7 @@
 //! kept in the same progress store the CLI uses.
 
 mod api;
+mod clock;
 mod error;
 mod listen;
 mod media;
@@ -224,6 +225,7 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/grader", get(api::grader_status))
         .route("/quizzes/{slug}/attempts", post(api::submit_quiz))
         .route("/progress", get(pages::progress_page))
+        .route("/review", get(pages::review))
         .route("/search", get(pages::search))
         .route("/events", get(api::events))
         .route("/static/{name}", get(pages::asset))

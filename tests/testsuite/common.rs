@@ -28,6 +28,8 @@
 //! - [`Server`]: `workbook serve` on an ephemeral port, read from the URL it prints, with a
 //!   cookie-keeping HTTP client; killed when dropped. [`Server::sign_in`] visits the sign-in
 //!   URL as a browser would; [`Server::get`] and [`Server::post_json`] send requests.
+//!   [`Server::start_at`] starts one whose clock reads a given time (`WORKBOOK_NOW`), to see
+//!   review questions fall due.
 //! - [`raw_request`]: sends a request byte for byte as written (bad Host headers, huge
 //!   headers), which an HTTP client would refuse to send.
 //! - [`option_value`]: the opaque value a quiz page gives an option (from the learner seed
@@ -130,10 +132,11 @@ pub fn workbook_binary() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_workbook"))
 }
 
-/// `workbook` as a process to spawn, without the user's `WORKBOOK_DB`.
+/// `workbook` as a process to spawn, without the user's `WORKBOOK_DB` (or a `WORKBOOK_NOW`
+/// left in the environment).
 pub fn workbook_process() -> std::process::Command {
     let mut cmd = std::process::Command::new(workbook_binary());
-    cmd.env_remove("WORKBOOK_DB");
+    cmd.env_remove("WORKBOOK_DB").env_remove("WORKBOOK_NOW");
     cmd
 }
 
@@ -210,8 +213,23 @@ impl Server {
 
     /// A server with `extra` arguments to `serve`, its progress in `<course>/test-progress.db`.
     pub async fn start_with(course: &Path, extra: &[&str]) -> Server {
+        Server::spawn(course, extra, None).await
+    }
+
+    /// A server whose clock reads `now` (unix seconds; `WORKBOOK_NOW`, for tests only), to
+    /// see review questions fall due without waiting days. Its progress is the same file as
+    /// [`Server::start`]'s, so a test can restart the server "later" on the same progress.
+    pub async fn start_at(course: &Path, now: i64) -> Server {
+        Server::spawn(course, &["--no-background-build"], Some(now)).await
+    }
+
+    async fn spawn(course: &Path, extra: &[&str], now: Option<i64>) -> Server {
         let db = course.join("test-progress.db");
-        let mut child = workbook_process()
+        let mut command = workbook_process();
+        if let Some(now) = now {
+            command.env("WORKBOOK_NOW", now.to_string());
+        }
+        let mut child = command
             .arg("--course")
             .arg(course)
             .arg("--db")

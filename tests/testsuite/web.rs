@@ -24,6 +24,9 @@ mod grading;
 // The quiz page names options by opaque tokens, not by their place in the quiz file.
 mod option_values;
 
+// Questions answered wrong come back for review after 1, 3 and 7 days.
+mod review;
+
 #[tokio::test]
 async fn every_page_renders_and_no_page_leaks_an_answer_key() {
     let dir = course_copy();

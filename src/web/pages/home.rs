@@ -19,6 +19,8 @@ struct HomePage {
     lessons: Vec<HomeLesson>,
     total_minutes: u32,
     exercise_count: usize,
+    /// Questions due for review now.
+    reviews: usize,
 }
 
 struct HomeLesson {
@@ -33,9 +35,12 @@ struct HomeLesson {
 
 /// `GET /`: the course overview.
 pub async fn home(State(state): State<Arc<AppState>>) -> Result<Response, WebError> {
+    let site = state.site();
+    // Questions fall due as time passes, with no change to the store: the count is part of
+    // the cache key, so the cached page is used only while it shows the right count.
+    let reviews = super::review::due_count(&state, &site)?;
     let body = state
-        .page("/", || {
-            let site = state.site();
+        .page(&format!("/?reviews={reviews}"), || {
             let progress = progress(&state)?;
             let course = &site.loaded.course;
             HomePage {
@@ -65,6 +70,7 @@ pub async fn home(State(state): State<Arc<AppState>>) -> Result<Response, WebErr
                     .collect(),
                 total_minutes: course.lessons.iter().map(|l| l.minutes).sum(),
                 exercise_count: course.exercises.len(),
+                reviews,
             }
             .render()
         })

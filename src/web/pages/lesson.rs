@@ -103,8 +103,9 @@ fn lesson_page(
             let shown = QuizShown {
                 attempt: query.attempt,
                 retrying: query.retry.as_deref() == Some("missed"),
+                only: None,
             };
-            quiz_view(state, site, slug.as_str(), lesson, progress, shown)
+            quiz_view(state, site, slug.as_str(), Some(lesson), progress, shown)
                 .map_err(|e| askama::Error::Custom(Box::new(e)))?
         }
         None => None,

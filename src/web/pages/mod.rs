@@ -1,5 +1,5 @@
-//! The HTML pages, one module each: home, lesson (with its quiz), exercise, progress and
-//! search. Each handler gathers what its page shows into a view struct and renders an
+//! The HTML pages, one module each: home, lesson (with its quiz), exercise, progress,
+//! review and search. Each handler gathers what its page shows into a view struct and renders an
 //! askama template; this module holds what every page shares (the frame, status pills).
 
 mod asset;
@@ -8,6 +8,7 @@ mod home;
 mod lesson;
 mod progress;
 mod quiz;
+mod review;
 mod search;
 
 pub use asset::asset;
@@ -15,6 +16,7 @@ pub use exercise::exercise;
 pub use home::home;
 pub use lesson::lesson;
 pub use progress::progress_page;
+pub use review::review;
 pub use search::search;
 
 use axum::http::header;

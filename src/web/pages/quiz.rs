@@ -1,6 +1,7 @@
-//! A lesson's quiz as the page shows it: every question (or only the missed ones on a
-//! retry), and, after an attempt, each answered question's verdict, key and explanation.
-//! Keys reach the page only for questions answered in the attempt on screen.
+//! A quiz as a page shows it: on its lesson, every question (or only the missed ones on a
+//! retry), and, after an attempt, each answered question's verdict, key and explanation; on
+//! the review page, only the questions due. Keys reach the page only for questions answered
+//! in the attempt on screen.
 
 use std::collections::HashMap;
 
@@ -15,12 +16,16 @@ use crate::web::state::AppState;
 
 /// The quiz, ready for `quiz.html`.
 pub(super) struct QuizView {
+    /// The section's HTML id: `wb:quiz` on a lesson, one per quiz on the review page.
+    pub(super) anchor: String,
     pub(super) slug: String,
     pub(super) title: String,
     pub(super) pass_percent: u32,
     pub(super) best: Option<String>,
     pub(super) questions: Vec<QuestionVm>,
     pub(super) retrying: bool,
+    /// On the review page: the questions shown are the ones due.
+    pub(super) reviewing: bool,
     pub(super) retry_link: Option<String>,
     pub(super) score_text: Option<String>,
 }
@@ -56,19 +61,22 @@ pub(super) struct Feedback {
 
 /// What the visit asks to see.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct QuizShown {
+pub(super) struct QuizShown<'a> {
     /// The results of this attempt (where a form post without JavaScript lands).
     pub(super) attempt: Option<i64>,
     /// Only the questions not yet answered right.
     pub(super) retrying: bool,
+    /// Only these questions, by id (the review page: the ones due).
+    pub(super) only: Option<&'a [String]>,
 }
 
-/// The quiz `slug` of `lesson`, or `None` when the course has no such quiz.
+/// The quiz `slug`, or `None` when the course has no such quiz. On its `lesson`, it offers
+/// to retry the missed questions; without one (the review page), it does not.
 pub(super) fn quiz_view(
     state: &AppState,
     site: &Site,
     slug: &str,
-    lesson: &Lesson,
+    lesson: Option<&Lesson>,
     progress: &Snapshot,
     shown: QuizShown,
 ) -> Result<Option<QuizView>, StoreError> {
@@ -93,7 +101,10 @@ pub(super) fn quiz_view(
         .questions
         .iter()
         .zip(views)
-        .filter(|(q, _)| !retrying || missed.iter().any(|m| m == q.id.as_str()))
+        .filter(|(q, _)| match shown.only {
+            Some(only) => only.iter().any(|id| id == q.id.as_str()),
+            None => !retrying || missed.iter().any(|m| m == q.id.as_str()),
+        })
         .map(|(question, view)| {
             let seen = Seen {
                 answered: answered.get(question.id.as_str()).copied(),
@@ -102,15 +113,23 @@ pub(super) fn quiz_view(
             question_vm(state, site, slug, question, view, seen)
         })
         .collect();
+    let reviewing = shown.only.is_some();
     Ok(Some(QuizView {
+        anchor: if reviewing {
+            format!("wb:review-{slug}")
+        } else {
+            "wb:quiz".to_string()
+        },
         slug: slug.to_string(),
         title: quiz.title.clone(),
         pass_percent: (quiz.pass_mark * 100.0).round() as u32,
         best: best_text(progress, slug),
         questions,
         retrying,
-        retry_link: (!latest.is_empty() && can_retry)
-            .then(|| format!("/lessons/{}?retry=missed#wb:quiz", lesson.slug)),
+        reviewing,
+        retry_link: lesson
+            .filter(|_| !latest.is_empty() && can_retry)
+            .map(|lesson| format!("/lessons/{}?retry=missed#wb:quiz", lesson.slug)),
         score_text: attempt.map(|a| score_text(quiz, a.score, a.passed)),
     }))
 }
