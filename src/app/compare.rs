@@ -194,6 +194,51 @@ fn item_head(line: &str) -> Option<String> {
     })
 }
 
+/// One row of a side-by-side view: a line of yours beside a line of the reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// Your line (`None`: nothing on your side here).
+    pub yours: Option<String>,
+    /// The reference's line (`None`: nothing on its side here).
+    pub reference: Option<String>,
+    /// The two sides differ on this row.
+    pub changed: bool,
+}
+
+/// `hunk` as rows side by side: lines in both on one row, and each run of your lines paired,
+/// in order, with the run of the reference's lines that replaces it.
+pub fn side_by_side(hunk: &Hunk) -> Vec<Row> {
+    let mut rows = Vec::new();
+    let (mut yours, mut theirs): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
+    let flush = |yours: &mut Vec<String>, theirs: &mut Vec<String>, rows: &mut Vec<Row>| {
+        let n = yours.len().max(theirs.len());
+        let (mut y, mut t) = (yours.drain(..), theirs.drain(..));
+        for _ in 0..n {
+            rows.push(Row {
+                yours: y.next(),
+                reference: t.next(),
+                changed: true,
+            });
+        }
+    };
+    for (side, line) in &hunk.lines {
+        match side {
+            Side::Yours => yours.push(line.clone()),
+            Side::Reference => theirs.push(line.clone()),
+            Side::Both => {
+                flush(&mut yours, &mut theirs, &mut rows);
+                rows.push(Row {
+                    yours: Some(line.clone()),
+                    reference: Some(line.clone()),
+                    changed: false,
+                });
+            }
+        }
+    }
+    flush(&mut yours, &mut theirs, &mut rows);
+    rows
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -220,6 +220,7 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/", get(pages::home))
         .route("/lessons/{slug}", get(pages::lesson))
         .route("/exercises/{slug}", get(pages::exercise))
+        .route("/exercises/{slug}/review", get(pages::compare))
         .route("/exercises/{slug}/hints", post(api::reveal_hint))
         .route("/exercises/{slug}/grade", post(api::grade_exercise))
         .route("/grader", get(api::grader_status))

@@ -5,6 +5,9 @@
 //! CI installs Debian's chromium and chromium-driver and this test must run there. Outside
 //! CI it is skipped, with a note, only when chromedriver is not installed.
 
+// The exercise page: streamed grades, folded passes, the review.
+mod grading;
+
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

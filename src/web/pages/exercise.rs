@@ -34,6 +34,8 @@ struct ExercisePage {
     hints: Vec<(usize, String)>,
     /// The number of the hint a reveal would show next (`None`: all seen).
     next_hint: Option<usize>,
+    /// The exercise passed once: the review beside the reference is open.
+    review_open: bool,
     hint_total: usize,
     readme: String,
 }
@@ -106,6 +108,10 @@ fn exercise_page(
             .map(|g| grade_view(&state.renderer, exercise, g)),
         hints: revealed_hints(state, exercise)?,
         next_hint: hints::next_to_reveal(exercise, state).map_err(page_error)?,
+        review_open: progress
+            .history
+            .get(slug)
+            .is_some_and(|h| h.first_passed_at.is_some()),
         hint_total: exercise.hints.len(),
         readme: site
             .readmes

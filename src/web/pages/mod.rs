@@ -3,6 +3,7 @@
 //! askama template; this module holds what every page shares (the frame, status pills).
 
 mod asset;
+mod compare;
 mod exercise;
 mod home;
 mod lesson;
@@ -12,6 +13,7 @@ mod review;
 mod search;
 
 pub use asset::asset;
+pub use compare::compare;
 pub use exercise::exercise;
 pub use home::home;
 pub use lesson::lesson;
