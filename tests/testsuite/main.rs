@@ -7,6 +7,7 @@ mod browser;
 mod check;
 mod class;
 mod class_views;
+mod feedback;
 mod grade;
 mod instructor;
 mod learner_cli;

@@ -1,0 +1,158 @@
+//! Feedback that teaches, as a learner sees it in the terminal: the README rule a failing
+//! test checks, the hint for what fails offered first, and the review beside the reference
+//! once an exercise passes.
+
+use crate::common::{grading_course_with, run, workbook_in};
+
+#[test]
+fn a_failing_test_names_the_readme_rule_it_checks() {
+    let course = course_with_a_rule_map();
+    let (_, check, _) = run(workbook_in(course.path()).args(["check"]));
+    assert!(
+        !check.contains("rules.toml"),
+        "the rule map is sound: {check}"
+    );
+
+    let (code, human, _) = run(workbook_in(course.path()).args(["grade", "counter"]));
+    assert_eq!(code, Some(1), "{human}");
+    let failure = human
+        .find("✗ Adding 2 and 3 gives 5.")
+        .expect("the failure");
+    let rule = human
+        .find("    rule: `add` returns the sum of its two arguments.")
+        .expect("the rule it checks, in the README's words");
+    let message = human.find("negative numbers only").expect("the message");
+    assert!(
+        failure < rule && rule < message,
+        "rule, then message:\n{human}"
+    );
+    assert!(
+        !human.contains("The other functions"),
+        "passing tests name no rule: {human}"
+    );
+
+    let (_, json, _) =
+        run(workbook_in(course.path()).args(["grade", "counter", "--format", "json"]));
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let adds = report["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"].as_str().is_some_and(|n| n.ends_with("adds")))
+        .expect("the adds test");
+    assert_eq!(adds["rules"], serde_json::json!(["add-sums"]));
+}
+
+/// The grading course with the "panics" learner (only `adds` fails) and a rule map: `adds`
+/// checks `add-sums`, every other test checks `others`.
+fn course_with_a_rule_map() -> tempfile::TempDir {
+    let course = grading_course_with(Some("panics"));
+    let grader = course.path().join("grader/counter");
+    std::fs::write(
+        grader.join("rules.toml"),
+        "[graded]\nadd-sums = \"`add` returns the sum of its two arguments.\"\nothers = \"The other functions do what their names say.\"\n",
+    )
+    .unwrap();
+    let tests = grader.join("tests/functions.rs");
+    let source = std::fs::read_to_string(&tests).unwrap();
+    let source = source
+        .replace(
+            "/// Adding 2 and 3 gives 5.\n",
+            "/// Adding 2 and 3 gives 5.\n/// Rules: add-sums.\n",
+        )
+        .replace(
+            "#[test]\nfn counts_down",
+            "/// Rules: others.\n#[test]\nfn counts_down",
+        )
+        .replace(
+            "#[test]\nfn recurses",
+            "/// Rules: others.\n#[test]\nfn recurses",
+        )
+        .replace(
+            "#[test]\nfn shouts",
+            "/// Rules: others.\n#[test]\nfn shouts",
+        )
+        .replace(
+            "#[test]\nfn tells_parity",
+            "/// Rules: others.\n#[test]\nfn tells_parity",
+        );
+    std::fs::write(&tests, source).unwrap();
+    course
+}
+
+#[test]
+fn the_hint_offered_is_the_one_for_the_rule_that_fails() {
+    let course = course_with_a_rule_map();
+    let toml = course.path().join("exercises/counter/exercise.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    let hints = "hints = [\"Read each function's doc comment.\", { text = \"Adding: mind the sign.\", rules = [\"add-sums\"] }]";
+    let text: String = text
+        .lines()
+        .map(|l| if l.starts_with("hints") { hints } else { l })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&toml, text).unwrap();
+
+    let (_, human, _) = run(workbook_in(course.path()).args(["grade", "counter"]));
+    assert!(
+        human.contains("Stuck? `workbook hint counter` reveals hint 2 of 2, about what fails."),
+        "the hint for the failing rule is offered first: {human}"
+    );
+    let (_, hint, _) = run(workbook_in(course.path()).args(["hint", "counter"]));
+    assert!(hint.starts_with("Hint 2 of 2 for counter:"), "{hint}");
+    assert!(
+        hint.contains("again for the next one"),
+        "hint 1 is still unseen: {hint}"
+    );
+    let (_, human, _) = run(workbook_in(course.path()).args(["grade", "counter"]));
+    assert!(
+        human.contains("Hint 2 of 2 (revealed): Adding: mind the sign."),
+        "the revealed hint about what fails is repeated: {human}"
+    );
+    assert!(human.contains("reveals hint 1 of 2."), "{human}");
+
+    // A hint may only name rules the map has.
+    let text = std::fs::read_to_string(&toml)
+        .unwrap()
+        .replace("\"add-sums\"]", "\"add-sum\"]");
+    std::fs::write(&toml, text).unwrap();
+    let (code, check, _) = run(workbook_in(course.path()).args(["check"]));
+    assert_eq!(code, Some(1), "{check}");
+    assert!(
+        check
+            .contains("hint 2 names rule `add-sum`, which the exercise's rules.toml does not have"),
+        "{check}"
+    );
+}
+
+#[test]
+fn review_opens_after_the_first_pass_and_names_the_function_of_each_difference() {
+    let course = grading_course_with(None);
+    let (code, before, _) = run(workbook_in(course.path()).args(["review", "counter"]));
+    assert_eq!(code, Some(1), "{before}");
+    assert!(before.contains("counter has not passed yet"), "{before}");
+    assert!(
+        !before.contains("a + b"),
+        "no reference before a pass: {before}"
+    );
+
+    // A passing solution of the learner's own, written differently from the reference.
+    let reference =
+        std::fs::read_to_string(course.path().join("grader/counter/solution/src/lib.rs")).unwrap();
+    let yours = reference.replace("    a + b\n", "    b + a\n");
+    std::fs::write(course.path().join("exercises/counter/src/lib.rs"), yours).unwrap();
+    let (code, graded, _) = run(workbook_in(course.path()).args(["grade", "counter"]));
+    assert_eq!(code, Some(0), "{graded}");
+    assert!(graded.contains("`workbook review counter`"), "{graded}");
+
+    let (code, review, _) = run(workbook_in(course.path()).args(["review", "counter"]));
+    assert_eq!(code, Some(0), "{review}");
+    assert!(review.contains("counter passed on "), "{review}");
+    let at = review
+        .find("@@ in fn add")
+        .expect("the function of the difference");
+    let mine = review.find("-     b + a").expect("your line");
+    let theirs = review.find("+     a + b").expect("the reference's line");
+    assert!(at < mine && mine < theirs, "{review}");
+    assert_eq!(review.matches("@@").count(), 1, "one difference: {review}");
+}
