@@ -17,15 +17,7 @@ async fn grade_now_streams_progress_and_the_report() {
     let dir = fixture_copy("grading");
     let server = Server::start(dir.path()).await;
     server.sign_in().await;
-    let response = server
-        .client
-        .post(server.url("/exercises/counter/grade"))
-        .header("Origin", server.origin())
-        .header("Accept", "text/event-stream")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
+    let response = request_streamed_grade(&server).await;
     assert!(
         response.headers()["content-type"]
             .to_str()
@@ -67,8 +59,9 @@ fn course_with_a_slow_build() -> tempfile::TempDir {
 }
 
 /// Starts a streamed grade of `counter` and reads it until the build is under way.
-async fn start_a_streamed_grade(server: &Server) -> reqwest::Response {
-    let mut response = server
+/// Asks for a streamed grade of `counter`; the response, whose body is still to come.
+async fn request_streamed_grade(server: &Server) -> reqwest::Response {
+    let response = server
         .client
         .post(server.url("/exercises/counter/grade"))
         .header("Origin", server.origin())
@@ -77,6 +70,20 @@ async fn start_a_streamed_grade(server: &Server) -> reqwest::Response {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
+    response
+}
+
+/// A whole streamed grade of `counter`: every event, as sent.
+async fn streamed_grade(server: &Server) -> String {
+    let response = request_streamed_grade(server).await;
+    tokio::time::timeout(Duration::from_secs(300), response.text())
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn start_a_streamed_grade(server: &Server) -> reqwest::Response {
+    let mut response = request_streamed_grade(server).await;
     let mut seen = String::new();
     while !seen.contains("compiling") {
         let chunk = tokio::time::timeout(Duration::from_secs(120), response.chunk())
@@ -210,18 +217,7 @@ async fn the_page_puts_failures_first_and_folds_the_passing_tests() {
     .unwrap();
     let server = Server::start(dir.path()).await;
     server.sign_in().await;
-    let streamed = server
-        .client
-        .post(server.url("/exercises/counter/grade"))
-        .header("Origin", server.origin())
-        .header("Accept", "text/event-stream")
-        .send()
-        .await
-        .unwrap();
-    let body = tokio::time::timeout(Duration::from_secs(300), streamed.text())
-        .await
-        .unwrap()
-        .unwrap();
+    let body = streamed_grade(&server).await;
     assert!(
         body.contains(
             r#""description_html":"Adding <code>2</code> and <code>3</code> gives <code>5</code>.""#
