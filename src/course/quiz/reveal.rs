@@ -50,7 +50,7 @@ fn read(value: &toml::Value) -> Result<RevealPolicy, String> {
                 .and_then(|n| u32::try_from(n).ok())
                 .and_then(NonZeroU32::new)
                 .map(RevealPolicy::AfterAttempts)
-                .ok_or_else(|| format!("counts `{attempts}` attempts"))
+                .ok_or_else(|| format!("has `after_attempts = {attempts}`"))
         }
         other => Err(format!("is `{other}`")),
     }
