@@ -131,22 +131,26 @@ pub async fn submit_quiz(
         .iter()
         .map(|r| result_json(&site, quiz, seed, r, reveal))
         .collect();
-    Ok(Json(json!({
+    let mut body = json!({
         "attempt": attempt,
         "quiz": scored.quiz,
         "score": scored.score,
         "pass_mark": scored.pass_mark,
         "passed": scored.passed,
         "results": results,
-        "reveal": reveal_json(reveal),
         "missed": scored.missed,
         "retry_url": lesson.map(|l| format!("/lessons/{}?retry=missed#wb:quiz", l.slug)),
-    }))
-    .into_response())
+    });
+    // Said only while the keys are kept back, so a quiz that always shows them answers as
+    // before the policy existed.
+    if !reveal.shown() {
+        body["reveal"] = reveal_json(reveal);
+    }
+    Ok(Json(body).into_response())
 }
 
-/// When the keys are shown: `{"shown": true}`, or `{"shown": false, "until": "pass" |
-/// "attempts", ..., "message": ...}` saying when.
+/// When keys kept back will be shown: `{"shown": false, "until": "pass" | "attempts", ...,
+/// "message": ...}`.
 fn reveal_json(reveal: KeyReveal) -> serde_json::Value {
     let mut value = serde_json::to_value(reveal).unwrap_or_default();
     value["shown"] = json!(reveal.shown());

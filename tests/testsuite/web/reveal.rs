@@ -61,8 +61,8 @@ fn assert_keys_hidden(result: &Value, message: &str) {
 }
 
 fn assert_keys_shown(result: &Value) {
-    assert_eq!(result["reveal"]["shown"], true, "{result}");
-    assert!(result["reveal"].get("message").is_none(), "{result}");
+    // Said only while the keys are kept back.
+    assert!(result.get("reveal").is_none(), "{result}");
     for r in result["results"].as_array().unwrap() {
         for field in ["correct_values", "accepted", "explanation_html"] {
             assert!(r.get(field).is_some(), "{field} missing: {r}");
