@@ -11,7 +11,7 @@ use crate::app::quizzes::{self, KeyReveal};
 use crate::course::{AnswerKey, Lesson, Question, QuestionKind, Quiz};
 use crate::grade::options::{option_order, option_token};
 use crate::grade::scoring::{self, Answer, question_hash};
-use crate::store::{AnswerRecord, StoreError};
+use crate::store::{AnswerRecord, Attempt, StoreError};
 use crate::web::site::{QuestionView, Site};
 use crate::web::state::AppState;
 
@@ -88,15 +88,7 @@ pub(super) fn quiz_view(
         return Ok(None);
     };
     let latest = quizzes::latest_answers(quiz, state)?;
-    let attempt = match shown.attempt {
-        Some(id) => quizzes::attempt(quiz, id, state)?,
-        None => None,
-    };
-    // Without an attempt on screen no key is shown anyway (the review page is one).
-    let reveal = match &attempt {
-        Some(a) => quizzes::reveal_now(quiz, a.passed, state)?,
-        None => KeyReveal::Shown,
-    };
+    let (attempt, reveal) = attempt_on_screen(state, quiz, shown.attempt)?;
     let answered: HashMap<&str, &AnswerRecord> = attempt
         .iter()
         .flat_map(|a| a.answers.iter().map(|r| (r.question.as_str(), r)))
@@ -142,6 +134,25 @@ pub(super) fn quiz_view(
         score_text: attempt.map(|a| score_text(quiz, a.score, a.passed)),
         reveal_notice: reveal.notice(),
     }))
+}
+
+/// The attempt the visit asks to see (if it is this quiz's), and whether its keys may be
+/// shown yet.
+fn attempt_on_screen(
+    state: &AppState,
+    quiz: &Quiz,
+    id: Option<i64>,
+) -> Result<(Option<Attempt>, KeyReveal), StoreError> {
+    let attempt = match id {
+        Some(id) => quizzes::attempt(quiz, id, state)?,
+        None => None,
+    };
+    // Without an attempt on screen no key is shown anyway (the review page is one).
+    let reveal = match &attempt {
+        Some(a) => quizzes::reveal_now(quiz, a.passed, state)?,
+        None => KeyReveal::Shown,
+    };
+    Ok((attempt, reveal))
 }
 
 /// What the learner did with one question: their answer in the attempt on screen, and
