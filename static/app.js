@@ -85,22 +85,27 @@
           fieldset.classList.add(r.correct ? "right" : "wrong");
           fieldset.querySelectorAll(".option").forEach(function (label) {
             var input = label.querySelector("input");
-            label.classList.toggle("correct", r.correct_values.indexOf(input.value) >= 0);
+            // No key in the reply (the quiz keeps it back until later): mark no option.
+            label.classList.toggle("correct", !!r.correct_values && r.correct_values.indexOf(input.value) >= 0);
           });
           var feedback = fieldset.querySelector(".feedback");
           feedback.textContent = "";
           var verdict = r.verdict;
           feedback.appendChild(el("p", "verdict", verdict));
-          if (r.accepted.length) feedback.appendChild(el("p", "", "Accepted: " + r.accepted.join(", ")));
-          var explanation = el("div", "explanation");
-          explanation.innerHTML = r.explanation_html;
-          feedback.appendChild(explanation);
+          if (r.accepted && r.accepted.length) feedback.appendChild(el("p", "", "Accepted: " + r.accepted.join(", ")));
+          if (r.explanation_html) {
+            var explanation = el("div", "explanation");
+            explanation.innerHTML = r.explanation_html;
+            feedback.appendChild(explanation);
+          }
         });
         var percent = Math.round(result.score * 100);
         score.className = "quiz-score " + (result.passed ? "passed" : "failed");
         score.textContent = "Score: " + percent + "% (pass mark " + Math.round(result.pass_mark * 100) + "%) — " +
           (result.passed ? "passed!" : "not yet passed.") +
           (result.missed.length ? " " + result.missed.length + " question(s) to revisit." : "");
+        var notice = form.querySelector(".quiz-reveal");
+        if (notice) notice.textContent = (result.reveal && result.reveal.message) || "";
         var retry = form.querySelector(".quiz-actions .secondary");
         if (result.missed.length && result.retry_url) {
           if (!retry) {

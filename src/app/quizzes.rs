@@ -2,10 +2,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{AppError, ProgressStore, review};
-use crate::course::{Course, Question, QuestionKind, Quiz};
+use crate::course::{Course, Question, QuestionKind, Quiz, RevealPolicy};
 use crate::grade::options::option_for_token;
 use crate::grade::scoring::{self, Answer, Scored, SubmissionError};
 use crate::store::{AnswerRecord, Attempt, StoreError};
@@ -17,6 +17,94 @@ pub struct Submitted {
     pub attempt: i64,
     /// The score and the results of the questions answered.
     pub scored: Scored,
+    /// Whether the keys and explanations of the questions answered may be shown.
+    pub reveal: KeyReveal,
+}
+
+/// Whether an attempt's keys and explanations are shown, and if not, when they will be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "until", rename_all = "kebab-case")]
+pub enum KeyReveal {
+    /// Shown now.
+    Shown,
+    /// Shown once the learner passes the quiz.
+    Pass,
+    /// Shown from attempt `attempts` on, `remaining` attempts from now.
+    Attempts {
+        /// The attempt from which they are shown.
+        attempts: u32,
+        /// How many more attempts until then (at least 1).
+        remaining: u32,
+    },
+}
+
+impl KeyReveal {
+    /// Whether the keys and explanations are shown.
+    pub fn shown(self) -> bool {
+        self == KeyReveal::Shown
+    }
+
+    /// When they will be shown, in words for the learner; `None` when they are.
+    pub fn notice(self) -> Option<String> {
+        match self {
+            KeyReveal::Shown => None,
+            KeyReveal::Pass => Some("The answers are shown once you pass this quiz.".into()),
+            KeyReveal::Attempts {
+                attempts,
+                remaining,
+            } => Some(format!(
+                "The answers are shown after {attempts} attempts: {remaining} more to go."
+            )),
+        }
+    }
+}
+
+/// Decides whether the keys are shown after an attempt, under `policy`: `passed` says
+/// whether this attempt passed, `passed_before` whether any other did (a count that also
+/// holds this one does no harm), and `attempts` how many there have been, this one included.
+pub fn reveal(
+    policy: RevealPolicy,
+    passed: bool,
+    passed_before: bool,
+    attempts: usize,
+) -> KeyReveal {
+    match policy {
+        RevealPolicy::Always => KeyReveal::Shown,
+        RevealPolicy::AfterPass if passed || passed_before => KeyReveal::Shown,
+        RevealPolicy::AfterPass => KeyReveal::Pass,
+        RevealPolicy::AfterAttempts(needed) => {
+            let made = u32::try_from(attempts).unwrap_or(u32::MAX);
+            match needed.get().checked_sub(made) {
+                Some(remaining) if remaining > 0 => KeyReveal::Attempts {
+                    attempts: needed.get(),
+                    remaining,
+                },
+                _ => KeyReveal::Shown,
+            }
+        }
+    }
+}
+
+/// Whether the keys of an attempt of `quiz` that `passed` (or not) are shown, going by
+/// what the store holds now: every attempt so far, the one on screen included. So a page of
+/// an older attempt shows its keys once the policy allows, as the learner has earned them.
+pub fn reveal_now(
+    quiz: &Quiz,
+    passed: bool,
+    store: &impl ProgressStore,
+) -> Result<KeyReveal, StoreError> {
+    if quiz.reveal == RevealPolicy::Always {
+        // No need to read the store.
+        return Ok(KeyReveal::Shown);
+    }
+    let best = store.read(|s| s.best_quiz_scores())?;
+    let best = best.get(quiz.slug.as_str());
+    Ok(reveal(
+        quiz.reveal,
+        passed,
+        best.is_some_and(|b| b.passed),
+        best.map_or(1, |b| b.attempts),
+    ))
 }
 
 /// One option as a page or a script names it.
@@ -68,7 +156,12 @@ pub fn submit_attempt(
     let attempt = store.write(|s| {
         s.record_attempt_and_reviews(slug, scored.score, scored.passed, &records, &reviews)
     })?;
-    Ok(Submitted { attempt, scored })
+    let reveal = reveal_now(quiz, scored.passed, store)?;
+    Ok(Submitted {
+        attempt,
+        scored,
+        reveal,
+    })
 }
 
 /// The latest answer to each question of `quiz`, as stored.
@@ -193,4 +286,63 @@ pub fn attempt(
 ) -> Result<Option<Attempt>, StoreError> {
     let attempt = store.read(|s| s.attempt(id))?;
     Ok(attempt.filter(|a| a.quiz == quiz.slug.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::num::NonZeroU32;
+
+    use super::*;
+
+    fn after(n: u32) -> RevealPolicy {
+        RevealPolicy::AfterAttempts(NonZeroU32::new(n).unwrap())
+    }
+
+    #[test]
+    fn always_shows_even_a_first_failing_attempt() {
+        assert_eq!(
+            reveal(RevealPolicy::Always, false, false, 1),
+            KeyReveal::Shown
+        );
+    }
+
+    #[test]
+    fn after_pass_waits_for_a_pass_now_or_before() {
+        let policy = RevealPolicy::AfterPass;
+        assert_eq!(reveal(policy, false, false, 5), KeyReveal::Pass);
+        assert_eq!(reveal(policy, true, false, 1), KeyReveal::Shown);
+        // Passed once, failed since: the learner has earned the answers.
+        assert_eq!(reveal(policy, false, true, 3), KeyReveal::Shown);
+    }
+
+    #[test]
+    fn after_attempts_counts_this_attempt_and_ignores_passing() {
+        let waiting = |remaining| KeyReveal::Attempts {
+            attempts: 3,
+            remaining,
+        };
+        assert_eq!(reveal(after(3), false, false, 1), waiting(2));
+        assert_eq!(reveal(after(3), true, true, 2), waiting(1));
+        assert_eq!(reveal(after(3), false, false, 3), KeyReveal::Shown);
+        assert_eq!(reveal(after(3), false, false, 9), KeyReveal::Shown);
+        assert_eq!(reveal(after(1), false, false, 1), KeyReveal::Shown);
+    }
+
+    #[test]
+    fn the_notice_says_when() {
+        assert_eq!(KeyReveal::Shown.notice(), None);
+        assert_eq!(
+            KeyReveal::Pass.notice().unwrap(),
+            "The answers are shown once you pass this quiz."
+        );
+        let notice = KeyReveal::Attempts {
+            attempts: 3,
+            remaining: 1,
+        }
+        .notice();
+        assert_eq!(
+            notice.unwrap(),
+            "The answers are shown after 3 attempts: 1 more to go."
+        );
+    }
 }

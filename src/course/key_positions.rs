@@ -81,6 +81,7 @@ mod tests {
             title: "Q".into(),
             pass_mark: 0.8,
             partial_credit: false,
+            reveal: Default::default(),
             questions: keys.iter().enumerate().map(question).collect(),
         }
     }

@@ -26,7 +26,7 @@ pub use diagnostic::{Code, Diagnostic, Diagnostics, Severity};
 pub use exercise::{DEFAULT_COMPILE_TIMEOUT, Difficulty, Exercise, Hint, hint_order};
 pub use ids::{ExerciseSlug, LessonSlug, QuestionId, QuizSlug};
 pub use lesson::Lesson;
-pub use quiz::{AnswerKey, Question, QuestionKind, Quiz};
+pub use quiz::{AnswerKey, Question, QuestionKind, Quiz, RevealPolicy};
 
 /// Why a course could not be loaded at all (as opposed to loaded with problems).
 #[derive(Debug, thiserror::Error)]

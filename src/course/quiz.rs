@@ -1,6 +1,7 @@
 //! Quizzes: `quizzes/<slug>.toml`, questions with their answer keys and explanations.
 
 use std::collections::{BTreeSet, HashMap};
+use std::num::NonZeroU32;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -10,6 +11,9 @@ use toml::Spanned;
 use super::diagnostic::{Code, Diagnostic};
 use super::ids::{QuestionId, QuizSlug};
 use super::source::{is_kebab_case, or_report, parse_toml, read_text, span_line};
+
+// `reveal = ...`: read in its own file, as this one is full.
+mod reveal;
 
 /// The pass mark of a quiz that does not set one.
 pub const DEFAULT_PASS_MARK: f64 = 0.8;
@@ -27,8 +31,23 @@ pub struct Quiz {
     pub pass_mark: f64,
     /// Whether multiple-choice questions earn partial points.
     pub partial_credit: bool,
+    /// When an attempt's keys and explanations are shown.
+    pub reveal: RevealPolicy,
     /// The questions in file order.
     pub questions: Vec<Question>,
+}
+
+/// When the keys and explanations of the questions an attempt answered are shown to the
+/// learner (`reveal` in the quiz file). The verdicts and the score are always shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RevealPolicy {
+    /// After every attempt (`"always"`, the default).
+    #[default]
+    Always,
+    /// Once the learner has passed the quiz (`"after-pass"`).
+    AfterPass,
+    /// From the learner's Nth attempt on (`{ after_attempts = N }`).
+    AfterAttempts(NonZeroU32),
 }
 
 /// What kind of answer a question takes.
@@ -91,6 +110,7 @@ struct QuizFile {
     pass_mark: Option<Spanned<f64>>,
     #[serde(default)]
     partial_credit: bool,
+    reveal: Option<Spanned<toml::Value>>,
     #[serde(default)]
     questions: Vec<Spanned<QuestionFile>>,
 }
@@ -129,6 +149,7 @@ pub fn load(root: &Path, rel: &Path, problems: &mut Vec<Diagnostic>) -> Option<Q
     };
 
     let pass_mark = check_quiz_fields(&file, &mut report);
+    let reveal = reveal::check(file.reveal.as_ref(), &mut report);
     let mut first_seen: HashMap<String, u32> = HashMap::new();
     let questions: Vec<Question> = file
         .questions
@@ -145,6 +166,7 @@ pub fn load(root: &Path, rel: &Path, problems: &mut Vec<Diagnostic>) -> Option<Q
         title: file.title.into_inner().trim().to_string(),
         pass_mark,
         partial_credit: file.partial_credit,
+        reveal,
         questions,
     })
 }

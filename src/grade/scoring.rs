@@ -341,6 +341,7 @@ mod tests {
             title: "Q".into(),
             pass_mark: 0.8,
             partial_credit,
+            reveal: Default::default(),
             questions: vec![
                 question(
                     "one",

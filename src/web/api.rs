@@ -24,7 +24,7 @@ use super::site::Site;
 use super::state::AppState;
 use crate::app::grading::{self, Graded};
 use crate::app::hints::{self, Reveal};
-use crate::app::quizzes::{self, OptionRef, SentAnswer, Submitted};
+use crate::app::quizzes::{self, KeyReveal, OptionRef, SentAnswer, Submitted};
 use crate::app::{self, AppError};
 use crate::course::{Exercise, Quiz};
 use crate::grade::options::option_token;
@@ -94,7 +94,8 @@ async fn read_submission(
 }
 
 /// `POST /quizzes/{slug}/attempts`: scores, stores and answers with the results of the
-/// questions answered (their keys and explanations, and nothing about the others).
+/// questions answered (their keys and explanations when the quiz's reveal policy allows, and
+/// nothing about the others).
 pub async fn submit_quiz(
     State(state): State<Arc<AppState>>,
     Path(slug): Path<String>,
@@ -108,8 +109,11 @@ pub async fn submit_quiz(
     }
     let answers = read_submission(&headers, body).await?;
     let seed = &state.learner_seed;
-    let Submitted { attempt, scored } =
-        quizzes::submit_attempt(course, &slug, answers, seed, state.as_ref(), clock::now())?;
+    let Submitted {
+        attempt,
+        scored,
+        reveal,
+    } = quizzes::submit_attempt(course, &slug, answers, seed, state.as_ref(), clock::now())?;
     let lesson = course
         .lessons
         .iter()
@@ -125,9 +129,9 @@ pub async fn submit_quiz(
     let results: Vec<serde_json::Value> = scored
         .results
         .iter()
-        .map(|r| result_json(&site, quiz, seed, r))
+        .map(|r| result_json(&site, quiz, seed, r, reveal))
         .collect();
-    Ok(Json(json!({
+    let mut body = json!({
         "attempt": attempt,
         "quiz": scored.quiz,
         "score": scored.score,
@@ -136,14 +140,46 @@ pub async fn submit_quiz(
         "results": results,
         "missed": scored.missed,
         "retry_url": lesson.map(|l| format!("/lessons/{}?retry=missed#wb:quiz", l.slug)),
-    }))
-    .into_response())
+    });
+    // Said only while the keys are kept back, so a quiz that always shows them answers as
+    // before the policy existed.
+    if !reveal.shown() {
+        body["reveal"] = reveal_json(reveal);
+    }
+    Ok(Json(body).into_response())
+}
+
+/// When keys kept back will be shown: `{"shown": false, "until": "pass" | "attempts", ...,
+/// "message": ...}`.
+fn reveal_json(reveal: KeyReveal) -> serde_json::Value {
+    let mut value = serde_json::to_value(reveal).unwrap_or_default();
+    value["shown"] = json!(reveal.shown());
+    if let Some(notice) = reveal.notice() {
+        value["message"] = json!(notice);
+    }
+    value
 }
 
 /// One answered question's result as the page's script reads it: the scorer's fields, the
 /// key as the page names its options (`correct_values`, tokens), and the explanation as HTML.
-fn result_json(site: &Site, quiz: &Quiz, seed: &str, result: &QuestionResult) -> serde_json::Value {
+/// Until `reveal` allows, the key and explanation fields are left out, not emptied, so that
+/// no script can take "no key" for "no right option".
+fn result_json(
+    site: &Site,
+    quiz: &Quiz,
+    seed: &str,
+    result: &QuestionResult,
+    reveal: KeyReveal,
+) -> serde_json::Value {
     let mut value = serde_json::to_value(result).unwrap_or_default();
+    if !reveal.shown() {
+        if let Some(fields) = value.as_object_mut() {
+            for key in ["correct_choices", "accepted", "explanation"] {
+                fields.remove(key);
+            }
+        }
+        return value;
+    }
     let question = quiz.questions.iter().find(|q| q.id.as_str() == result.id);
     let tokens: Vec<String> = question
         .map(|q| {

@@ -27,6 +27,9 @@ mod option_values;
 // Questions answered wrong come back for review after 1, 3 and 7 days.
 mod review;
 
+// A quiz's `reveal` policy keeps keys and explanations back after an attempt until it allows.
+mod reveal;
+
 #[tokio::test]
 async fn every_page_renders_and_no_page_leaks_an_answer_key() {
     let dir = course_copy();

@@ -1,16 +1,17 @@
 //! A quiz as a page shows it: on its lesson, every question (or only the missed ones on a
 //! retry), and, after an attempt, each answered question's verdict, key and explanation; on
 //! the review page, only the questions due. Keys reach the page only for questions answered
-//! in the attempt on screen.
+//! in the attempt on screen, and only once the quiz's reveal policy allows
+//! ([`quizzes::reveal_now`], as for the JSON answer to an attempt).
 
 use std::collections::HashMap;
 
 use crate::app::progress::Snapshot;
-use crate::app::quizzes;
+use crate::app::quizzes::{self, KeyReveal};
 use crate::course::{AnswerKey, Lesson, Question, QuestionKind, Quiz};
 use crate::grade::options::{option_order, option_token};
 use crate::grade::scoring::{self, Answer, question_hash};
-use crate::store::{AnswerRecord, StoreError};
+use crate::store::{AnswerRecord, Attempt, StoreError};
 use crate::web::site::{QuestionView, Site};
 use crate::web::state::AppState;
 
@@ -28,6 +29,8 @@ pub(super) struct QuizView {
     pub(super) reviewing: bool,
     pub(super) retry_link: Option<String>,
     pub(super) score_text: Option<String>,
+    /// When the keys of the attempt on screen will be shown, while they are not.
+    pub(super) reveal_notice: Option<String>,
 }
 
 /// One question. `kind` is matched exhaustively in the template: a new kind of question
@@ -85,10 +88,7 @@ pub(super) fn quiz_view(
         return Ok(None);
     };
     let latest = quizzes::latest_answers(quiz, state)?;
-    let attempt = match shown.attempt {
-        Some(id) => quizzes::attempt(quiz, id, state)?,
-        None => None,
-    };
+    let (attempt, reveal) = attempt_on_screen(state, quiz, shown.attempt)?;
     let answered: HashMap<&str, &AnswerRecord> = attempt
         .iter()
         .flat_map(|a| a.answers.iter().map(|r| (r.question.as_str(), r)))
@@ -109,6 +109,7 @@ pub(super) fn quiz_view(
             let seen = Seen {
                 answered: answered.get(question.id.as_str()).copied(),
                 latest: latest.get(question.id.as_str()),
+                key_shown: reveal.shown(),
             };
             question_vm(state, site, slug, question, view, seen)
         })
@@ -131,14 +132,35 @@ pub(super) fn quiz_view(
             .filter(|_| !latest.is_empty() && can_retry)
             .map(|lesson| format!("/lessons/{}?retry=missed#wb:quiz", lesson.slug)),
         score_text: attempt.map(|a| score_text(quiz, a.score, a.passed)),
+        reveal_notice: reveal.notice(),
     }))
 }
 
+/// The attempt the visit asks to see (if it is this quiz's), and whether its keys may be
+/// shown yet.
+fn attempt_on_screen(
+    state: &AppState,
+    quiz: &Quiz,
+    id: Option<i64>,
+) -> Result<(Option<Attempt>, KeyReveal), StoreError> {
+    let attempt = match id {
+        Some(id) => quizzes::attempt(quiz, id, state)?,
+        None => None,
+    };
+    // Without an attempt on screen no key is shown anyway (the review page is one).
+    let reveal = match &attempt {
+        Some(a) => quizzes::reveal_now(quiz, a.passed, state)?,
+        None => KeyReveal::Shown,
+    };
+    Ok((attempt, reveal))
+}
+
 /// What the learner did with one question: their answer in the attempt on screen, and
-/// their latest answer ever.
+/// their latest answer ever; and whether the quiz's policy lets the attempt's keys show.
 struct Seen<'a> {
     answered: Option<&'a AnswerRecord>,
     latest: Option<&'a AnswerRecord>,
+    key_shown: bool,
 }
 
 fn question_vm(
@@ -157,9 +179,10 @@ fn question_vm(
         Some(Answer::Text(t)) => (Vec::new(), t),
         None => (Vec::new(), String::new()),
     };
-    // The key is shown only for a question answered in the attempt on screen.
+    // The key is shown only for a question answered in the attempt on screen, once the
+    // reveal policy allows.
     let key: Vec<usize> = match (&question.answer, seen.answered) {
-        (AnswerKey::Choices(k), Some(_)) => k.iter().copied().collect(),
+        (AnswerKey::Choices(k), Some(_)) if seen.key_shown => k.iter().copied().collect(),
         (AnswerKey::Choices(_) | AnswerKey::Accepted(_), _) => Vec::new(),
     };
     let options = option_order(question, &state.learner_seed)
@@ -188,19 +211,37 @@ fn question_vm(
             Some(_) => "wrong",
             None => "",
         },
-        feedback: seen.answered.map(|a| feedback(site, slug, question, a)),
+        feedback: seen
+            .answered
+            .map(|a| feedback(site, slug, question, a, seen.key_shown)),
     }
 }
 
-fn feedback(site: &Site, slug: &str, question: &Question, answered: &AnswerRecord) -> Feedback {
+/// The verdict on an answered question, with its accepted answers and explanation when
+/// `key_shown`, and without them (empty) until then.
+fn feedback(
+    site: &Site,
+    slug: &str,
+    question: &Question,
+    answered: &AnswerRecord,
+    key_shown: bool,
+) -> Feedback {
     let answer = serde_json::from_str::<Answer>(&answered.answer);
+    let verdict = match answer {
+        Ok(answer) => scoring::verdict(question, &answer, answered.points),
+        // An answer stored by an older workbook that no longer reads: go by points.
+        Err(_) if answered.correct => "Right.".to_string(),
+        Err(_) => "Not quite.".to_string(),
+    };
+    if !key_shown {
+        return Feedback {
+            verdict,
+            accepted: String::new(),
+            explanation_html: String::new(),
+        };
+    }
     Feedback {
-        verdict: match answer {
-            Ok(answer) => scoring::verdict(question, &answer, answered.points),
-            // An answer stored by an older workbook that no longer reads: go by points.
-            Err(_) if answered.correct => "Right.".to_string(),
-            Err(_) => "Not quite.".to_string(),
-        },
+        verdict,
         accepted: match &question.answer {
             AnswerKey::Accepted(accepted) => accepted.join(", "),
             AnswerKey::Choices(_) => String::new(),
