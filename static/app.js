@@ -209,11 +209,17 @@
               item.appendChild(description);
               item.appendChild(document.createTextNode(" "));
               item.appendChild(el("span", "muted", body.duration_ms + " ms"));
-              (body.rules_html || []).forEach(function (rule) {
+              (body.rules || []).forEach(function (rule) {
                 var line = el("p", "rule", "Rule: ");
                 var text = el("span", "");
-                text.innerHTML = rule;
+                text.innerHTML = rule.html;
                 line.appendChild(text);
+                if (rule.read) {
+                  var link = el("a", "", "Read the lesson section");
+                  link.href = rule.read;
+                  line.appendChild(document.createTextNode(" "));
+                  line.appendChild(link);
+                }
                 item.appendChild(line);
               });
               if (body.message) item.appendChild(el("pre", "", body.message));

@@ -34,6 +34,9 @@ pub struct Rule {
     pub text: String,
     /// Its line in `rules.toml`.
     pub line: u32,
+    /// The heading anchor of the section of the exercise's lesson that teaches it, from the
+    /// `[sections]` table (`rule-id = "anchor"`), with that entry's line.
+    pub section: Option<(String, u32)>,
 }
 
 /// The rules of one exercise.
@@ -48,11 +51,12 @@ pub struct RuleMap {
 impl RuleMap {
     /// The README's sentence for rule `id`, graded or either-way.
     pub fn text(&self, id: &str) -> Option<&str> {
-        self.graded
-            .iter()
-            .chain(&self.either)
-            .find(|r| r.id == id)
-            .map(|r| r.text.as_str())
+        self.rule(id).map(|r| r.text.as_str())
+    }
+
+    /// Rule `id`, graded or either-way.
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.graded.iter().chain(&self.either).find(|r| r.id == id)
     }
 }
 
@@ -63,6 +67,9 @@ struct RulesFile {
     graded: BTreeMap<String, String>,
     #[serde(default)]
     either: BTreeMap<String, String>,
+    /// Rule id -> the anchor of the lesson section that teaches it.
+    #[serde(default)]
+    sections: BTreeMap<String, String>,
 }
 
 /// A hidden test and the rules it names.
@@ -102,11 +109,15 @@ pub fn check(
             return None;
         }
     };
+    let sections = &file.sections;
     let rules = |table: BTreeMap<String, String>| -> Vec<Rule> {
         table
             .into_iter()
             .map(|(id, text_of)| Rule {
                 line: key_line(&text, &id),
+                section: sections
+                    .get(&id)
+                    .map(|anchor| (anchor.clone(), section_line(&text, &id))),
                 id,
                 text: text_of,
             })
@@ -116,8 +127,26 @@ pub fn check(
         graded: rules(file.graded),
         either: rules(file.either),
     };
+    for id in sections.keys().filter(|id| map.rule(id).is_none()) {
+        let message =
+            format!("`[sections]` names rule `{id}`, which neither `[graded]` nor `[either]` has");
+        problems.push(Diagnostic::at(
+            &path,
+            section_line(&text, id),
+            Code::UnknownRule,
+            message,
+        ));
+    }
     check_tests(root, &path, &map, hidden_tests, problems);
     Some(map)
+}
+
+/// The line of `id = ...` inside the `[sections]` table (1 when it cannot be found).
+fn section_line(text: &str, id: &str) -> u32 {
+    let start = text.find("[sections]").unwrap_or(0);
+    let before = text[..start].lines().count() as u32;
+    let within = key_line(&text[start..], id);
+    before + within
 }
 
 fn check_tests(

@@ -24,6 +24,7 @@ pub fn course(course: &Course, every_lesson_loaded: bool, problems: &mut Vec<Dia
     lesson_identities(course, problems);
     lesson_references(course, every_lesson_loaded, problems);
     exercise_lessons(course, problems);
+    rule_sections(course, problems);
     grader_folders(course, problems);
     shared_dependencies(course, problems);
     for quiz in course.quizzes.values() {
@@ -285,4 +286,32 @@ fn check_link(
         }
     };
     problems.push(Diagnostic::at(from, link.line, Code::BrokenLink, message));
+}
+
+/// Every `[sections]` entry of a rule map names a heading of the exercise's lesson.
+fn rule_sections(course: &Course, problems: &mut Vec<Diagnostic>) {
+    for exercise in course.exercises.values() {
+        let (Some(map), Some(lesson)) =
+            (&exercise.rules, course.lesson(exercise.lesson.0.as_str()))
+        else {
+            continue;
+        };
+        let rules_file = exercise.grader_dir.join(super::rules::RULES_FILE);
+        for rule in map.graded.iter().chain(&map.either) {
+            if let Some((anchor, line)) = &rule.section
+                && !lesson.outline.has_anchor(anchor)
+            {
+                let message = format!(
+                    "rule `{}` points at section `#{anchor}`, which lesson `{}` has no heading for",
+                    rule.id, lesson.slug
+                );
+                problems.push(Diagnostic::at(
+                    &rules_file,
+                    *line,
+                    Code::BrokenLink,
+                    message,
+                ));
+            }
+        }
+    }
 }

@@ -19,6 +19,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use super::clock;
 use super::error::WebError;
 use super::media::{self, EVENT_STREAM, FORM, JSON};
+use super::pages::{RuleView, rule_views};
 use super::security::{BODY_LIMIT, wants_json};
 use super::site::Site;
 use super::state::AppState;
@@ -28,9 +29,8 @@ use crate::app::quizzes::{self, KeyReveal, OptionRef, SentAnswer, Submitted};
 use crate::app::{self, AppError};
 use crate::course::{Exercise, Quiz};
 use crate::grade::options::option_token;
-use crate::grade::report::rule_texts;
 use crate::grade::scoring::QuestionResult;
-use crate::grade::{Cancel, Progress, TestOutcome, TestStatus};
+use crate::grade::{Cancel, Progress, TestOutcome};
 use crate::render::Renderer;
 
 #[derive(Deserialize)]
@@ -318,8 +318,8 @@ struct TestEvent<'a> {
     #[serde(flatten)]
     outcome: &'a TestOutcome,
     description_html: String,
-    /// For a failure, the README rules it checks, rendered.
-    rules_html: Vec<String>,
+    /// For a failure, the README rules it checks, with the lesson section to read.
+    rules: Vec<RuleView>,
 }
 
 /// One step of a grade as the page's stream shows it.
@@ -333,14 +333,10 @@ fn progress_event(renderer: &Renderer, exercise: &Exercise, progress: Progress) 
         Progress::Built => text("running the hidden tests…".into()),
         Progress::Running { name, index, total } => text(format!("test {index}/{total}: {name}")),
         Progress::Finished(outcome) => {
-            let rules = match outcome.status {
-                TestStatus::Passed => Vec::new(),
-                TestStatus::Failed | TestStatus::TimedOut => rule_texts(exercise, &outcome),
-            };
             let event = TestEvent {
                 outcome: &outcome,
                 description_html: renderer.inline(&outcome.description),
-                rules_html: rules.into_iter().map(|r| renderer.inline(r)).collect(),
+                rules: rule_views(renderer, exercise, &outcome),
             };
             json_event("test", &event)
         }

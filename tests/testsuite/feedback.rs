@@ -21,6 +21,10 @@ fn a_failing_test_names_the_readme_rule_it_checks() {
     let rule = human
         .find("    rule: `add` returns the sum of its two arguments.")
         .expect("the rule it checks, in the README's words");
+    let read = human
+        .find("    read: /lessons/basics#basics (in `workbook serve`)")
+        .expect("the lesson section that teaches it");
+    assert!(rule < read, "{human}");
     let message = human.find("negative numbers only").expect("the message");
     assert!(
         failure < rule && rule < message,
@@ -41,6 +45,21 @@ fn a_failing_test_names_the_readme_rule_it_checks() {
         .find(|t| t["name"].as_str().is_some_and(|n| n.ends_with("adds")))
         .expect("the adds test");
     assert_eq!(adds["rules"], serde_json::json!(["add-sums"]));
+
+    // A section must be a heading of the exercise's lesson.
+    let rules = course.path().join("grader/counter/rules.toml");
+    let text = std::fs::read_to_string(&rules)
+        .unwrap()
+        .replace("add-sums = \"basics\"", "add-sums = \"nowhere\"");
+    std::fs::write(&rules, text).unwrap();
+    let (code, check, _) = run(workbook_in(course.path()).args(["check"]));
+    assert_eq!(code, Some(1), "{check}");
+    assert!(
+        check.contains(
+            "rule `add-sums` points at section `#nowhere`, which lesson `basics` has no heading for"
+        ),
+        "{check}"
+    );
 }
 
 /// The grading course with the "panics" learner (only `adds` fails) and a rule map: `adds`
@@ -50,7 +69,7 @@ fn course_with_a_rule_map() -> tempfile::TempDir {
     let grader = course.path().join("grader/counter");
     std::fs::write(
         grader.join("rules.toml"),
-        "[graded]\nadd-sums = \"`add` returns the sum of its two arguments.\"\nothers = \"The other functions do what their names say.\"\n",
+        "[graded]\nadd-sums = \"`add` returns the sum of its two arguments.\"\nothers = \"The other functions do what their names say.\"\n\n[sections]\nadd-sums = \"basics\"\n",
     )
     .unwrap();
     let tests = grader.join("tests/functions.rs");

@@ -47,7 +47,7 @@ pub fn human(
         .partition(|t| t.status == TestStatus::Passed);
     writeln!(out)?;
     for test in failed {
-        test_line(test, &rule_texts(exercise, test), out)?;
+        test_line(test, &rule_notes(exercise, test), out)?;
     }
     passing_lines(&passed, passing, out)?;
     writeln!(
@@ -87,12 +87,40 @@ pub fn verdict(report: &Report) -> String {
     }
 }
 
-/// The README sentences of the rules `test` checks, for an exercise with a rule map.
-pub fn rule_texts<'e>(exercise: &'e Exercise, test: &TestOutcome) -> Vec<&'e str> {
+/// A rule a failing test checks, as the failure card shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleNote<'e> {
+    /// The README's sentence.
+    pub text: &'e str,
+    /// Where the exercise's lesson teaches it: `/lessons/<slug>#<anchor>`, when the rule
+    /// map names a section.
+    pub section: Option<(&'e str, &'e str)>,
+}
+
+impl RuleNote<'_> {
+    /// The page's address of the section, e.g. `/lessons/caching#expiry`.
+    pub fn section_url(&self) -> Option<String> {
+        self.section
+            .map(|(lesson, anchor)| format!("/lessons/{lesson}#{anchor}"))
+    }
+}
+
+/// The rules `test` checks, for an exercise with a rule map.
+pub fn rule_notes<'e>(exercise: &'e Exercise, test: &TestOutcome) -> Vec<RuleNote<'e>> {
     let Some(map) = &exercise.rules else {
         return Vec::new();
     };
-    test.rules.iter().filter_map(|id| map.text(id)).collect()
+    test.rules
+        .iter()
+        .filter_map(|id| map.rule(id))
+        .map(|rule| RuleNote {
+            text: &rule.text,
+            section: rule
+                .section
+                .as_ref()
+                .map(|(anchor, _)| (exercise.lesson.0.as_str(), anchor.as_str())),
+        })
+        .collect()
 }
 
 /// The passing tests: one counting line, or each listed.
@@ -145,7 +173,11 @@ fn compile_errors(
 
 /// One test: its mark, description and time; for a failure, the README rules it checks and
 /// the message.
-fn test_line(test: &TestOutcome, rules: &[&str], out: &mut impl Write) -> std::io::Result<()> {
+fn test_line(
+    test: &TestOutcome,
+    rules: &[RuleNote<'_>],
+    out: &mut impl Write,
+) -> std::io::Result<()> {
     let mark = test.status.mark();
     writeln!(
         out,
@@ -154,7 +186,10 @@ fn test_line(test: &TestOutcome, rules: &[&str], out: &mut impl Write) -> std::i
     )?;
     // The README's rule first (what to reread), then what went wrong.
     for rule in rules {
-        writeln!(out, "    rule: {rule}")?;
+        writeln!(out, "    rule: {}", rule.text)?;
+        if let Some(url) = rule.section_url() {
+            writeln!(out, "    read: {url} (in `workbook serve`)")?;
+        }
     }
     if test.status != TestStatus::Passed
         && let Some(message) = &test.message

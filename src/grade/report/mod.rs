@@ -6,7 +6,7 @@ mod junit;
 
 use serde::{Deserialize, Serialize};
 
-pub use human::{Passing, human, rule_texts, verdict};
+pub use human::{Passing, RuleNote, human, rule_notes, verdict};
 pub use junit::junit;
 
 use crate::course::ExerciseSlug;

@@ -11,7 +11,7 @@ use axum::response::Response;
 use super::{Chrome, chrome, html, progress, render_error};
 use crate::app::{self, AppError, hints};
 use crate::course::Exercise;
-use crate::grade::report::rule_texts;
+use crate::grade::report::rule_notes;
 use crate::grade::{GradeStatus, TestOutcome, TestStatus};
 use crate::render::Renderer;
 use crate::store::GradeRecord;
@@ -57,8 +57,8 @@ struct TestView {
     class: &'static str,
     /// The test's description, its inline Markdown (`code`) rendered.
     description_html: String,
-    /// For a failure, the README rules it checks, rendered: what to reread.
-    rules_html: Vec<String>,
+    /// For a failure, the README rules it checks: what to reread.
+    rules: Vec<RuleView>,
     duration_ms: u64,
     message: String,
 }
@@ -184,14 +184,35 @@ fn test_view(renderer: &Renderer, exercise: &Exercise, t: &TestOutcome) -> TestV
             TestStatus::TimedOut => "timed_out",
         },
         description_html: renderer.inline(&t.description),
-        rules_html: match t.status {
-            TestStatus::Passed => Vec::new(),
-            TestStatus::Failed | TestStatus::TimedOut => rule_texts(exercise, t)
-                .into_iter()
-                .map(|rule| renderer.inline(rule))
-                .collect(),
-        },
+        rules: rule_views(renderer, exercise, t),
         duration_ms: t.duration_ms,
         message: t.message.clone().unwrap_or_default(),
+    }
+}
+
+/// A rule on a failure card: its README sentence rendered, and the lesson section to read.
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct RuleView {
+    /// The sentence as HTML (its inline Markdown rendered).
+    pub(crate) html: String,
+    /// `/lessons/<slug>#<anchor>`, when the rule map names the section.
+    pub(crate) read: Option<String>,
+}
+
+/// The rules a failing `test` checks (none for a passing one).
+pub(crate) fn rule_views(
+    renderer: &Renderer,
+    exercise: &Exercise,
+    test: &TestOutcome,
+) -> Vec<RuleView> {
+    match test.status {
+        TestStatus::Passed => Vec::new(),
+        TestStatus::Failed | TestStatus::TimedOut => rule_notes(exercise, test)
+            .into_iter()
+            .map(|rule| RuleView {
+                html: renderer.inline(rule.text),
+                read: rule.section_url(),
+            })
+            .collect(),
     }
 }

@@ -15,6 +15,7 @@ mod search;
 pub use asset::asset;
 pub use compare::compare;
 pub use exercise::exercise;
+pub(crate) use exercise::{RuleView, rule_views};
 pub use home::home;
 pub use lesson::lesson;
 pub use progress::progress_page;

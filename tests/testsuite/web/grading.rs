@@ -212,7 +212,7 @@ async fn the_page_puts_failures_first_and_folds_the_passing_tests() {
     .unwrap();
     std::fs::write(
         dir.path().join("grader/counter/rules.toml"),
-        "[graded]\nadd-sums = \"`add` returns the sum.\"\n",
+        "[graded]\nadd-sums = \"`add` returns the sum.\"\n\n[sections]\nadd-sums = \"basics\"\n",
     )
     .unwrap();
     let server = Server::start(dir.path()).await;
@@ -241,11 +241,13 @@ async fn the_page_puts_failures_first_and_folds_the_passing_tests() {
     );
     assert!(page.contains("✓ 4 passing tests</summary>"), "{page}");
     assert!(
-        page.contains(r#"<p class="rule">Rule: <code>add</code> returns the sum.</p>"#),
+        page.contains(r#"<p class="rule">Rule: <code>add</code> returns the sum. <a href="/lessons/basics#basics">Read the lesson section</a></p>"#),
         "the failure names the README rule it checks: {page}"
     );
     assert!(
-        body.contains(r#""rules_html":["<code>add</code> returns the sum."]"#),
+        body.contains(
+            r#""rules":[{"html":"<code>add</code> returns the sum.","read":"/lessons/basics#basics"}]"#
+        ),
         "{body}"
     );
     assert!(
