@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use super::{AppError, ProgressStore};
 use crate::course::{Exercise, hint_order};
+use crate::grade::Report;
 
 /// What revealing a hint showed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,24 +52,25 @@ pub fn reveal_next_hint<'e>(
     })
 }
 
-/// The number (1-based) of the hint the next reveal would show, `None` when all are seen.
-pub fn next_to_reveal(
+/// The number (1-based) of the hint the next reveal would show, given the latest grade's
+/// report and the hints `seen`; `None` when all are seen.
+pub fn next_hint(
     exercise: &Exercise,
-    store: &impl ProgressStore,
-) -> Result<Option<usize>, AppError> {
-    let order = offer_order(exercise, store)?;
-    let seen = revealed(exercise, store)?;
-    Ok(first_unseen(&order, &seen).map(|i| i + 1))
+    latest: Option<&Report>,
+    seen: &BTreeSet<usize>,
+) -> Option<usize> {
+    first_unseen(&order_for(exercise, latest), seen).map(|i| i + 1)
 }
 
 /// The order to offer hints in, given what the latest grade fails.
 fn offer_order(exercise: &Exercise, store: &impl ProgressStore) -> Result<Vec<usize>, AppError> {
     let latest = store.read(|s| s.latest_grade(exercise.slug.as_str()))?;
-    let failing = latest
-        .as_ref()
-        .map(|g| g.report.failing_rules())
-        .unwrap_or_default();
-    Ok(hint_order(&exercise.hints, &failing))
+    Ok(order_for(exercise, latest.as_ref().map(|g| &g.report)))
+}
+
+fn order_for(exercise: &Exercise, latest: Option<&Report>) -> Vec<usize> {
+    let failing = latest.map(Report::failing_rules).unwrap_or_default();
+    hint_order(&exercise.hints, &failing)
 }
 
 fn first_unseen(order: &[usize], seen: &BTreeSet<usize>) -> Option<usize> {

@@ -8,12 +8,11 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use super::{Chrome, chrome, html, progress, render_error};
+use super::{Chrome, chrome, html, page_exercise, progress, render_error};
+use crate::app::AppError;
 use crate::app::compare::{FilePair, Review, Row, hunks, review, side_by_side};
-use crate::app::{self, AppError};
 use crate::course::Exercise;
 use crate::web::error::WebError;
-use crate::web::security::wants_json;
 use crate::web::site::Site;
 use crate::web::state::AppState;
 
@@ -57,8 +56,7 @@ pub async fn compare(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let site = state.site();
-    let exercise = app::find_exercise(&site.loaded.course, &slug)
-        .map_err(|e| WebError::from(e).for_page(wants_json(&headers)))?;
+    let exercise = page_exercise(&site, &slug, &headers)?;
     // Never cached: it reads the learner's files, which change without the store knowing.
     let page = compare_page(&state, &site, exercise).map_err(render_error)?;
     Ok(html(page.render().map_err(render_error)?.into()))

@@ -1,6 +1,7 @@
 //! The exercise page: the README, the command to grade it, the latest grade and the hints
 //! revealed so far.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use askama::Template;
@@ -8,15 +9,14 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use super::{Chrome, chrome, html, progress, render_error};
-use crate::app::{self, AppError, hints};
+use super::{Chrome, chrome, html, page_exercise, progress, render_error};
+use crate::app::{AppError, hints};
 use crate::course::Exercise;
 use crate::grade::report::rule_notes;
 use crate::grade::{GradeStatus, TestOutcome, TestStatus};
 use crate::render::Renderer;
 use crate::store::GradeRecord;
 use crate::web::error::WebError;
-use crate::web::security::wants_json;
 use crate::web::site::Site;
 use crate::web::state::AppState;
 
@@ -70,8 +70,7 @@ pub async fn exercise(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let site = state.site();
-    let exercise = app::find_exercise(&site.loaded.course, &slug)
-        .map_err(|e| WebError::from(e).for_page(wants_json(&headers)))?;
+    let exercise = page_exercise(&site, &slug, &headers)?;
     let body = state
         .page(&format!("/exercises/{slug}"), || {
             exercise_page(&state, &site, exercise)?.render()
@@ -88,6 +87,7 @@ fn exercise_page(
     let course = &site.loaded.course;
     let progress = progress(state)?;
     let slug = exercise.slug.as_str();
+    let seen = hints::revealed(exercise, state).map_err(page_error)?;
     Ok(ExercisePage {
         chrome: chrome(
             site,
@@ -106,8 +106,8 @@ fn exercise_page(
         grade: progress
             .grade(slug)
             .map(|g| grade_view(&state.renderer, exercise, g)),
-        hints: revealed_hints(state, exercise)?,
-        next_hint: hints::next_to_reveal(exercise, state).map_err(page_error)?,
+        hints: revealed_hints(state, exercise, &seen),
+        next_hint: hints::next_hint(exercise, progress.grade(slug).map(|g| &g.report), &seen),
         review_open: progress
             .history
             .get(slug)
@@ -125,17 +125,17 @@ fn exercise_page(
 fn revealed_hints(
     state: &AppState,
     exercise: &Exercise,
-) -> Result<Vec<(usize, String)>, askama::Error> {
-    let seen = hints::revealed(exercise, state).map_err(page_error)?;
-    Ok(seen
-        .into_iter()
+    seen: &BTreeSet<usize>,
+) -> Vec<(usize, String)> {
+    seen.iter()
+        .copied()
         .filter_map(|i| {
             exercise
                 .hints
                 .get(i)
                 .map(|h| (i + 1, state.renderer.inline(&h.text)))
         })
-        .collect())
+        .collect()
 }
 
 fn page_error(error: AppError) -> askama::Error {

@@ -136,6 +136,17 @@ fn exercise_pill(progress: &Snapshot, slug: &str) -> Pill {
     }
 }
 
+/// The exercise `slug` of `site` for a page: a 404 answered as HTML, or as JSON when the
+/// client asked for it.
+fn page_exercise<'s>(
+    site: &'s Site,
+    slug: &str,
+    headers: &axum::http::HeaderMap,
+) -> Result<&'s crate::course::Exercise, WebError> {
+    crate::app::find_exercise(&site.loaded.course, slug)
+        .map_err(|e| WebError::from(e).for_page(super::security::wants_json(headers)))
+}
+
 fn html(body: axum::body::Bytes) -> Response {
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
 }

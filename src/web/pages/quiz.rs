@@ -174,6 +174,12 @@ fn question_vm(
     let answer: Option<Answer> = seen
         .answered
         .and_then(|a| serde_json::from_str(&a.answer).ok());
+    let verdict = seen.answered.map(|a| match &answer {
+        Some(answer) => scoring::verdict(question, answer, a.points),
+        // An answer stored by an older workbook that no longer reads: go by points.
+        None if a.correct => "Right.".to_string(),
+        None => "Not quite.".to_string(),
+    });
     let (chosen, typed) = match answer {
         Some(Answer::Choices(c)) => (c, String::new()),
         Some(Answer::Text(t)) => (Vec::new(), t),
@@ -211,28 +217,19 @@ fn question_vm(
             Some(_) => "wrong",
             None => "",
         },
-        feedback: seen
-            .answered
-            .map(|a| feedback(site, slug, question, a, seen.key_shown)),
+        feedback: verdict.map(|verdict| feedback(site, slug, question, verdict, seen.key_shown)),
     }
 }
 
-/// The verdict on an answered question, with its accepted answers and explanation when
+/// The `verdict` on an answered question, with its accepted answers and explanation when
 /// `key_shown`, and without them (empty) until then.
 fn feedback(
     site: &Site,
     slug: &str,
     question: &Question,
-    answered: &AnswerRecord,
+    verdict: String,
     key_shown: bool,
 ) -> Feedback {
-    let answer = serde_json::from_str::<Answer>(&answered.answer);
-    let verdict = match answer {
-        Ok(answer) => scoring::verdict(question, &answer, answered.points),
-        // An answer stored by an older workbook that no longer reads: go by points.
-        Err(_) if answered.correct => "Right.".to_string(),
-        Err(_) => "Not quite.".to_string(),
-    };
     if !key_shown {
         return Feedback {
             verdict,
