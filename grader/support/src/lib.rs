@@ -1,0 +1,57 @@
+//! The support crate of the hidden tests of server exercises.
+//!
+//! A hidden test reads as a short scenario:
+//!
+//! ```text
+//! let server = server_check::start!();
+//! let api = server.client();
+//! api.post("/api/v1/users").json(&json!({"email": email, "password": pw}))
+//!     .send()
+//!     .status(201)
+//!     .body_has(&json!({"data": {"email": email}}));
+//! ```
+//!
+//! - [`Server`] starts the learner's program on a free port with `PORT` and `DATABASE_URL`
+//!   (a file in a folder of its own), waits until it accepts connections, and stops, kills or
+//!   restarts it; its standard output and error are kept (the last lines) and shown when a
+//!   test fails.
+//! - [`Client`] sends requests; every [`Reply`] check that fails panics with a card: the
+//!   request as a `curl` command, expected and actual status, the JSON fields that differ,
+//!   the response, and the seed of the run.
+//! - [`inputs`] makes the random emails, titles and dates of a run from one seed, printed on
+//!   failure (`WORKBOOK_SEED=<seed>` repeats it), so a hard-coded answer cannot pass.
+
+mod card;
+mod diff;
+pub mod inputs;
+mod output;
+mod ports;
+pub mod raw;
+mod reply;
+mod request;
+mod server;
+
+pub use diff::{Difference, differences};
+pub use reply::Reply;
+pub use request::{Call, Client};
+pub use rusqlite;
+pub use server::{Launch, Server};
+
+/// Starts the exercise's program (the harness's `server` binary) with the default settings.
+///
+/// A macro because the binary's path is known only where the hidden test is compiled
+/// (`CARGO_BIN_EXE_server`).
+#[macro_export]
+macro_rules! start {
+    () => {
+        $crate::Server::configure(env!("CARGO_BIN_EXE_server")).start()
+    };
+}
+
+/// A [`Launch`] of the exercise's program, to change its environment before starting it.
+#[macro_export]
+macro_rules! configure {
+    () => {
+        $crate::Server::configure(env!("CARGO_BIN_EXE_server"))
+    };
+}
