@@ -81,6 +81,9 @@ enum Command {
         /// List the passing tests too (by default one line counts them, after the failures).
         #[arg(long, short)]
         verbose: bool,
+        /// Of an exercise graded in stages, run stages 1 to N only.
+        #[arg(long, value_name = "N", conflicts_with_all = ["all", "sandbox"])]
+        stage: Option<usize>,
     },
     /// Re-grade an exercise whenever one of its files changes (keys: h hint, n next, q quit).
     Watch {
@@ -306,6 +309,7 @@ fn dispatch(wb: Workbook, command: Command, out: &mut impl Write) -> anyhow::Res
             sandbox,
             learner,
             verbose,
+            stage,
         } => {
             let isolation = match sandbox {
                 false => Isolation::None,
@@ -318,6 +322,7 @@ fn dispatch(wb: Workbook, command: Command, out: &mut impl Write) -> anyhow::Res
                 format,
                 out_file: file.as_deref(),
                 verbose,
+                stage,
             };
             cli::grade::run(&wb, args, out)
         }

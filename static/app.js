@@ -169,6 +169,15 @@
     pollGrader();
   }
 
+  // A staged exercise's stage list: one stage's state and the words beside it.
+  function markStage(id, state, words) {
+    var item = document.querySelector('.stages [data-stage="' + id + '"]');
+    if (!item) return;
+    item.className = "stage " + state;
+    item.querySelector(".mark").textContent = state === "passed" ? "✓" : state === "locked" ? "🔒" : "→";
+    item.querySelector(".stage-state").textContent = words;
+  }
+
   // Grade now: stream the grader's progress and report into the page.
   var gradeForm = document.querySelector(".grade-form");
   if (gradeForm && window.fetch && window.TextDecoder) {
@@ -199,6 +208,10 @@
           function handle(name, data) {
             var body = JSON.parse(data);
             if (name === "progress") { status.textContent = body.text; }
+            else if (name === "stage") {
+              status.textContent = "Stage " + body.index + " of " + body.total + ": " + body.title + "…";
+              markStage(body.id, "running", "running");
+            }
             else if (name === "test") {
               var item = el("li", "test " + body.status);
               item.appendChild(el("span", "mark", body.status === "passed" ? "✓" : body.status === "timed_out" ? "⏱" : "✗"));
@@ -232,6 +245,11 @@
                 failures.appendChild(item);
               }
             } else if (name === "report") {
+              (body.stages || []).forEach(function (stage) {
+                var state = stage.status === "passed" ? "passed" : stage.id === body.current_stage ? "current" : "locked";
+                var words = state + (stage.score.total ? " · " + stage.score.passed + "/" + stage.score.total + " tests" : "");
+                markStage(stage.id, state, words);
+              });
               var summary = body.status === "error" ? "compile error" : body.score.passed + "/" + body.score.total + " passed";
               status.className = "grade-summary " + body.status;
               status.textContent = "Grade: " + body.status + " — " + summary;

@@ -44,13 +44,25 @@ pub fn grade_and_record(
     cancel: &Cancel,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Graded, AppError> {
+    grade_stages_and_record(course, (exercise, usize::MAX), store, cancel, progress)
+}
+
+/// Like [`grade_and_record`], running only the first `until` stages of a staged exercise
+/// (`workbook grade <slug> --stage N`).
+pub fn grade_stages_and_record(
+    course: &Course,
+    (exercise, until): (&Exercise, usize),
+    store: &impl ProgressStore,
+    cancel: &Cancel,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Graded, AppError> {
     keep_originals(course)?;
     let crate_dir = course.root.join(&exercise.stub_dir);
-    let report = grade::grade(
+    let report = grade::grade_stages(
         course,
         exercise,
         &crate_dir,
-        &Workdir::of(course),
+        (&Workdir::of(course), until),
         cancel,
         progress,
     )

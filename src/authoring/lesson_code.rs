@@ -227,11 +227,17 @@ impl<'a> Scratch<'a> {
             cancel: &Cancel::default(),
             place: grade::Place::Host,
         };
+        let descriptions = HashMap::new();
+        let suite = grade::SuiteInfo {
+            descriptions: &descriptions,
+            stages: &[],
+            until: usize::MAX,
+        };
         grade::build_and_run(
             &self.harness,
             &self.dir,
             limits,
-            &HashMap::new(),
+            suite,
             self.workdir,
             progress,
         )

@@ -55,6 +55,8 @@ pub struct GradeArgs<'a> {
     pub out_file: Option<&'a Path>,
     /// In the human format, list the passing tests too (default: one line counts them).
     pub verbose: bool,
+    /// Of a staged exercise, grade stages 1 to N only.
+    pub stage: Option<usize>,
 }
 
 /// Grades and prints; returns true when every graded exercise passed.
@@ -69,12 +71,16 @@ pub fn run(wb: &Workbook, args: GradeArgs<'_>, out: &mut impl Write) -> anyhow::
         bail!("the course has no exercises to grade");
     }
     check_out_file(args.out_file)?;
+    let until = match args.stage {
+        Some(n) => stages_until(exercises[0], n)?,
+        None => usize::MAX,
+    };
     let cancel = Cancel::default();
     let reports = match &args.isolation {
         Isolation::None => {
             let mut reports = Vec::new();
             for exercise in &exercises {
-                reports.push(grade_with_spinner(wb, exercise, &cancel)?);
+                reports.push(grade_with_spinner(wb, (exercise, until), &cancel)?);
             }
             reports
         }
@@ -90,6 +96,21 @@ pub fn run(wb: &Workbook, args: GradeArgs<'_>, out: &mut impl Write) -> anyhow::
     let buffer = render(wb, &exercises, &reports, &args)?;
     emit(&buffer, args.out_file, out)?;
     Ok(passed)
+}
+
+/// Checks `--stage n` against the stages of `exercise`.
+fn stages_until(exercise: &Exercise, n: usize) -> anyhow::Result<usize> {
+    let count = exercise.stages.len();
+    if count == 0 {
+        bail!(
+            "{} is not graded in stages; leave out --stage",
+            exercise.slug
+        );
+    }
+    if !(1..=count).contains(&n) {
+        bail!("--stage {n}: {} has stages 1 to {count}", exercise.slug);
+    }
+    Ok(n)
 }
 
 /// The reports in the format asked for.
@@ -165,13 +186,17 @@ pub fn print_report(
 /// Grades and records `exercise`, showing a spinner on a terminal while it works.
 pub fn grade_with_spinner(
     wb: &Workbook,
-    exercise: &Exercise,
+    (exercise, until): (&Exercise, usize),
     cancel: &Cancel,
 ) -> anyhow::Result<Report> {
     let spinner = Spinner::start(&format!("building {}", exercise.slug));
-    let graded = grading::grade_and_record(wb.course(), exercise, wb, cancel, &mut |event| {
-        spinner.show(event)
-    });
+    let graded = grading::grade_stages_and_record(
+        wb.course(),
+        (exercise, until),
+        wb,
+        cancel,
+        &mut |event| spinner.show(event),
+    );
     spinner.finish();
     Ok(graded?.saved()?)
 }
@@ -201,6 +226,14 @@ impl Spinner {
             ),
             Progress::Compiled { name } => self.0.set_message(format!("compiling {name}")),
             Progress::Built => self.0.set_message("running hidden tests"),
+            Progress::Stage {
+                index,
+                total,
+                title,
+                ..
+            } => self
+                .0
+                .set_message(format!("stage {index} of {total}: {title}")),
             Progress::Running { name, index, total } => {
                 self.0.set_message(format!("test {index}/{total}: {name}"))
             }

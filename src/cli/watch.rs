@@ -203,7 +203,8 @@ impl<'scope, 'env> WatchState<'scope, 'env> {
         self.scope.spawn(move || {
             // The background build steps aside while the learner's grade runs.
             let _first = warmup.preempt();
-            let result = grade_with_spinner(wb, exercise, &token).map_err(|e| format!("{e:#}"));
+            let result = grade_with_spinner(wb, (exercise, usize::MAX), &token)
+                .map_err(|e| format!("{e:#}"));
             let _ = tx.send(Event::Graded { generation, result });
         });
     }

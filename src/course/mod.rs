@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use diagnostic::{Code, Diagnostic, Diagnostics, Severity};
-pub use exercise::{DEFAULT_COMPILE_TIMEOUT, Difficulty, Exercise, Hint, hint_order};
+pub use exercise::{DEFAULT_COMPILE_TIMEOUT, Difficulty, Exercise, Hint, Kind, Stage, hint_order};
 pub use ids::{ExerciseSlug, LessonSlug, QuestionId, QuizSlug};
 pub use lesson::Lesson;
 pub use quiz::{AnswerKey, Question, QuestionKind, Quiz, RevealPolicy};
@@ -195,6 +195,10 @@ impl Course {
         self.lessons.iter().find(|l| l.slug.as_str() == slug)
     }
 }
+
+/// The folder of the grader root that holds `server-check`, the support crate of the hidden
+/// tests of server exercises (so no exercise may be called this).
+pub const SUPPORT_DIR: &str = "support";
 
 /// Returns where hidden tests and solutions are read from: `options.grader_dir` made
 /// absolute, else `grader` in the course.

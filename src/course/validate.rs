@@ -186,6 +186,8 @@ fn grader_folders(course: &Course, problems: &mut Vec<Diagnostic>) {
     let mut names: Vec<String> = entries
         .filter_map(Result::ok)
         .filter(|e| e.path().is_dir() && !super::side_files::is_side_file(&e.file_name()))
+        // The server exercises' support crate is shared by their hidden tests.
+        .filter(|e| e.file_name() != super::SUPPORT_DIR)
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();

@@ -56,6 +56,9 @@ struct Message {
 #[derive(Deserialize)]
 struct Target {
     name: String,
+    /// `["test"]` for a hidden test file, `["bin"]` for a server exercise's program.
+    #[serde(default)]
+    kind: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -189,8 +192,11 @@ fn collect(
         match msg.reason.as_str() {
             "compiler-artifact" => {
                 let Some(target) = msg.target else { continue };
-                // With `--no-run`, the executables cargo reports are the test binaries.
-                if let Some(exe) = msg.executable {
+                // With `--no-run`, the executables cargo reports are the test binaries, and a
+                // server exercise's program, which the tests start themselves.
+                if let Some(exe) = msg.executable
+                    && target.kind.iter().any(|k| k == "test")
+                {
                     built.binaries.push((target.name.clone(), exe));
                 }
                 if msg.fresh != Some(true) {
@@ -202,8 +208,14 @@ fn collect(
                     continue;
                 };
                 if built.errors.len() < MAX_ERRORS {
-                    let in_learner_crate =
-                        msg.manifest_path.as_deref() == Some(learner_manifest.as_path());
+                    // A server exercise's program is a target of the harness package, built
+                    // from the learner's files: its errors are the learner's too.
+                    let in_learner_crate = msg.manifest_path.as_deref()
+                        == Some(learner_manifest.as_path())
+                        || message
+                            .spans
+                            .iter()
+                            .any(|s| s.is_primary && s.file_name.starts_with(&crate_dir_text));
                     built
                         .errors
                         .push(compile_error(message, in_learner_crate, &crate_dir_text));

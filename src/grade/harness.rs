@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{GradeError, Workdir, absolute};
+use crate::course::exercise::Kind;
 use crate::course::{Course, Exercise};
 
 /// A harness ready to build.
@@ -29,16 +30,28 @@ pub fn prepare(
         .iter()
         .map(|rel| absolute(&course.root.join(rel)))
         .collect();
-    prepare_with_tests(exercise, crate_dir, workdir, &tests)
+    prepare_with_tests(exercise, crate_dir, workdir, &tests, &support_dir(course))
+}
+
+/// The support crate of server exercises' hidden tests: `<grader root>/support`.
+pub fn support_dir(course: &Course) -> PathBuf {
+    absolute(
+        &course
+            .root
+            .join(&course.grader_root)
+            .join(crate::course::SUPPORT_DIR),
+    )
 }
 
 /// Writes the harness of `exercise` pointing at `crate_dir`, with the hidden test files
-/// `tests` (absolute paths; a sandboxed grade passes copies of its own).
+/// `tests` (absolute paths; a sandboxed grade passes copies of its own) and, for a server
+/// exercise, the support crate at `support`.
 pub fn prepare_with_tests(
     exercise: &Exercise,
     crate_dir: &Path,
     workdir: &Workdir,
     tests: &[PathBuf],
+    support: &Path,
 ) -> Result<Harness, GradeError> {
     super::require_utf8(crate_dir)?;
     let (workspace_manifest, dir) = member_dir(workdir, exercise.slug.as_str())?;
@@ -46,10 +59,20 @@ pub fn prepare_with_tests(
     let package = format!("{}-hidden-tests", exercise.slug);
     let mut manifest = toml::Table::new();
     manifest.insert("package".into(), package_table(&package).into());
-    manifest.insert(
-        "dependencies".into(),
-        dependencies(exercise, crate_dir).into(),
-    );
+    match exercise.kind {
+        Kind::Library => {
+            manifest.insert(
+                "dependencies".into(),
+                dependencies(exercise, crate_dir).into(),
+            );
+        }
+        Kind::Server => {
+            super::require_utf8(support)?;
+            let deps = server_dependencies(exercise, crate_dir, support);
+            manifest.insert("dependencies".into(), deps.into());
+            manifest.insert("bin".into(), vec![server_target(crate_dir)].into());
+        }
+    }
     manifest.insert("test".into(), test_targets(tests).into());
 
     let text = format!(
@@ -94,6 +117,55 @@ fn dependencies(exercise: &Exercise, crate_dir: &Path) -> toml::Table {
     under_test.insert("path".into(), path_string(crate_dir).into());
     deps.insert(exercise.crate_name.clone(), under_test.into());
     deps
+}
+
+/// The `[[bin]]` target of a server exercise: the learner's `src/main.rs` (its modules are
+/// found beside it) built as `server`, so that the hidden tests find the program at
+/// `env!("CARGO_BIN_EXE_server")`.
+fn server_target(crate_dir: &Path) -> toml::Value {
+    let mut bin = toml::Table::new();
+    bin.insert("name".into(), "server".into());
+    bin.insert(
+        "path".into(),
+        path_string(&crate_dir.join("src/main.rs")).into(),
+    );
+    bin.into()
+}
+
+/// A server exercise's `[dependencies]`: what the crate under test declares now (a learner may
+/// add a crate; in class grading this is the instructor's manifest), its stub's
+/// dev-dependencies, and the support crate.
+fn server_dependencies(exercise: &Exercise, crate_dir: &Path, support: &Path) -> toml::Table {
+    let declared = std::fs::read_to_string(crate_dir.join("Cargo.toml"))
+        .ok()
+        .and_then(|text| text.parse::<toml::Table>().ok())
+        .and_then(|t| {
+            t.get("dependencies")
+                .and_then(toml::Value::as_table)
+                .cloned()
+        });
+    let mut deps = declared.unwrap_or_else(|| exercise.manifest.dependencies.clone());
+    for (_, value) in deps.iter_mut() {
+        anchor_path(value, crate_dir);
+    }
+    for (name, value) in &exercise.manifest.dev_dependencies {
+        deps.entry(name.clone()).or_insert_with(|| value.clone());
+    }
+    let mut support_dep = toml::Table::new();
+    support_dep.insert("path".into(), path_string(support).into());
+    deps.insert("server-check".into(), support_dep.into());
+    deps
+}
+
+/// Makes a relative `path = "..."` dependency absolute: it was written relative to the
+/// learner's crate, and the harness lives elsewhere.
+fn anchor_path(value: &mut toml::Value, crate_dir: &Path) {
+    if let Some(table) = value.as_table_mut()
+        && let Some(path) = table.get("path").and_then(toml::Value::as_str)
+    {
+        let anchored = path_string(&crate_dir.join(path));
+        table.insert("path".into(), anchored.into());
+    }
 }
 
 /// Returns one `[[test]]` target per hidden test file, named after the file.

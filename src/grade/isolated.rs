@@ -45,7 +45,14 @@ pub fn grade_sandboxed(
     let crate_dir = scratch.join("learner").join(slug);
     copy_learner_crate(course, exercise, learner_crate, &crate_dir)?;
     let tests = copy_hidden_tests(course, exercise, &scratch.join("hidden").join(slug))?;
-    let harness = super::harness::prepare_with_tests(exercise, &crate_dir, &workdir, &tests)?;
+    // The support crate of server exercises goes in too: the sandbox sees only `scratch`.
+    let support = scratch.join("hidden").join(crate::course::SUPPORT_DIR);
+    fresh_dir(&support)?;
+    copy_tree(&super::harness::support_dir(course), &support, &mut |_| {
+        true
+    })?;
+    let harness =
+        super::harness::prepare_with_tests(exercise, &crate_dir, &workdir, &tests, &support)?;
     // The instructor's lock file keeps versions the same as in every other grade.
     let lock = super::Workdir::of(course).root.join("grader/Cargo.lock");
     if lock.is_file() && !scratch.join("grader/Cargo.lock").is_file() {
@@ -63,14 +70,12 @@ pub fn grade_sandboxed(
             scratch: &scratch,
         },
     };
-    let run = super::build_and_run(
-        &harness,
-        &crate_dir,
-        limits,
-        &descriptions,
-        &workdir,
-        progress,
-    )?;
+    let suite = super::SuiteInfo {
+        descriptions: &descriptions,
+        stages: &exercise.stages,
+        until: usize::MAX,
+    };
+    let run = super::build_and_run(&harness, &crate_dir, limits, suite, &workdir, progress)?;
     Ok(run.into_report(exercise))
 }
 
@@ -108,6 +113,17 @@ fn copy_hidden_tests(
             rel.display()
         )))?;
         tests.push(copy);
+    }
+    // Modules the hidden tests share (`tests/common/mod.rs`), beside the copies.
+    let tests_dir = course.root.join(&exercise.grader_dir).join("tests");
+    if let Ok(entries) = std::fs::read_dir(&tests_dir) {
+        for entry in entries.flatten() {
+            if entry.path().is_dir() {
+                copy_tree(&entry.path(), &hidden.join(entry.file_name()), &mut |_| {
+                    true
+                })?;
+            }
+        }
     }
     Ok(tests)
 }

@@ -19,6 +19,7 @@ mod run;
 pub mod sandbox;
 mod schedule;
 pub mod scoring;
+mod stages;
 mod verdict;
 pub mod warmup;
 
@@ -32,7 +33,8 @@ pub(crate) use harness::{
 };
 pub use isolated::grade_sandboxed;
 pub use report::{
-    CompileError, GradeStatus, REPORT_VERSION, Report, Score, TestOutcome, TestStatus,
+    CompileError, GradeStatus, REPORT_VERSION, Report, Score, StageOutcome, StageStatus,
+    TestOutcome, TestStatus,
 };
 
 use crate::course::{Course, Exercise};
@@ -101,6 +103,17 @@ pub enum Progress {
     },
     /// Compilation is done; tests start.
     Built,
+    /// A stage of a staged exercise starts (its tests follow).
+    Stage {
+        /// 1-based position.
+        index: usize,
+        /// How many stages there are.
+        total: usize,
+        /// Its id.
+        id: String,
+        /// Its title.
+        title: String,
+    },
     /// A test is about to run.
     Running {
         /// The test's name.
@@ -200,7 +213,8 @@ impl Workdir {
     }
 }
 
-/// Grades `exercise` against the crate in `crate_dir` (the learner's folder by default).
+/// Grades `exercise` against the crate in `crate_dir` (the learner's folder by default),
+/// every stage of a staged exercise (see [`grade_stages`] for fewer).
 pub fn grade(
     course: &Course,
     exercise: &Exercise,
@@ -209,25 +223,54 @@ pub fn grade(
     cancel: &Cancel,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Report, GradeError> {
+    grade_stages(
+        course,
+        exercise,
+        crate_dir,
+        (workdir, usize::MAX),
+        cancel,
+        progress,
+    )
+}
+
+/// Grades `exercise` like [`grade`], running only its first `until` stages (all of them for
+/// an exercise without stages).
+pub fn grade_stages(
+    course: &Course,
+    exercise: &Exercise,
+    crate_dir: &Path,
+    (workdir, until): (&Workdir, usize),
+    cancel: &Cancel,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Report, GradeError> {
     let crate_dir = absolute(crate_dir);
     let _lock = workdir.lock(cancel)?;
     let harness = harness::prepare(course, exercise, &crate_dir, workdir)?;
     let descriptions = docs::describe_tests(&course.root, &exercise.hidden_tests);
+    let suite = SuiteInfo {
+        descriptions: &descriptions,
+        stages: &exercise.stages,
+        until,
+    };
     let limits = Limits {
         test: exercise.timeout,
         compile: exercise.compile_timeout,
         cancel,
         place: Place::Host,
     };
-    let run = build_and_run(
-        &harness,
-        &crate_dir,
-        limits,
-        &descriptions,
-        workdir,
-        progress,
-    )?;
+    let run = build_and_run(&harness, &crate_dir, limits, suite, workdir, progress)?;
     Ok(run.into_report(exercise))
+}
+
+/// What the grader knows of the hidden tests before running them.
+#[derive(Clone, Copy)]
+pub(crate) struct SuiteInfo<'a> {
+    /// The instructors' descriptions and rule ids, by `<target>::<test>`.
+    pub descriptions: &'a std::collections::HashMap<String, docs::TestDoc>,
+    /// The exercise's stages (none: every test at once).
+    pub stages: &'a [crate::course::Stage],
+    /// How many stages to run at most.
+    pub until: usize,
 }
 
 /// Compiles `exercise` against `crate_dir` without running a test, at a lower priority
@@ -287,6 +330,7 @@ pub(crate) struct Run {
     pub compile_ms: u64,
     pub test_ms: u64,
     pub build_output_cut: bool,
+    pub stages: Vec<StageOutcome>,
 }
 
 impl Run {
@@ -296,6 +340,7 @@ impl Run {
         report.compile_errors = self.compile_errors;
         report.build_output_truncated = self.build_output_cut;
         report.tests = self.tests;
+        report.stages = self.stages;
         report.test_ms = self.test_ms;
         report.finish();
         report
@@ -308,7 +353,7 @@ pub(crate) fn build_and_run(
     harness: &harness::Harness,
     crate_dir: &Path,
     limits: Limits<'_>,
-    descriptions: &std::collections::HashMap<String, docs::TestDoc>,
+    suite: SuiteInfo<'_>,
     workdir: &Workdir,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Run, GradeError> {
@@ -329,28 +374,44 @@ pub(crate) fn build_and_run(
             compile_ms,
             test_ms: 0,
             build_output_cut: built.output_cut,
+            stages: Vec::new(),
         });
     }
     let started = Instant::now();
-    let suite = run::Suite {
-        binaries: &built.binaries,
-        package: &harness.package,
-        crate_dir,
-        descriptions,
+    let mut run_some = |binaries: &[(String, PathBuf)], progress: &mut dyn FnMut(Progress)| {
+        let tests = run::Suite {
+            binaries,
+            package: &harness.package,
+            crate_dir,
+            descriptions: suite.descriptions,
+        };
+        run::run_all(
+            tests,
+            (limits.test, limits.place),
+            workdir,
+            limits.cancel,
+            progress,
+        )
     };
-    let tests = run::run_all(
-        suite,
-        (limits.test, limits.place),
-        workdir,
-        limits.cancel,
-        progress,
-    )?;
+    let (tests, stages) = if suite.stages.is_empty() {
+        (run_some(&built.binaries, progress)?, Vec::new())
+    } else {
+        let staged = stages::run(
+            suite.stages,
+            suite.until,
+            &built.binaries,
+            progress,
+            &mut run_some,
+        )?;
+        (staged.tests, staged.stages)
+    };
     Ok(Run {
         compile_errors: Vec::new(),
         tests,
         compile_ms,
         test_ms: millis(started.elapsed()),
         build_output_cut: built.output_cut,
+        stages,
     })
 }
 

@@ -360,6 +360,7 @@ fn run_one(
         output,
         output_truncated,
         rules: Vec::new(),
+        stage: None,
     })
 }
 

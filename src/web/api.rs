@@ -332,6 +332,15 @@ fn progress_event(renderer: &Renderer, exercise: &Exercise, progress: Progress) 
         Progress::Compiled { name } => text(format!("compiling {name}")),
         Progress::Built => text("running the hidden tests…".into()),
         Progress::Running { name, index, total } => text(format!("test {index}/{total}: {name}")),
+        Progress::Stage {
+            index,
+            total,
+            id,
+            title,
+        } => json_event(
+            "stage",
+            &json!({ "index": index, "total": total, "id": id, "title": title }),
+        ),
         Progress::Finished(outcome) => {
             let event = TestEvent {
                 outcome: &outcome,

@@ -67,16 +67,29 @@ impl Folders<'_> {
             "Cargo.toml: the stub must be a crate",
             problems,
         );
-        self.require(
-            stub_dir.join("src/lib.rs"),
-            "src/lib.rs: the stub's public API",
-            problems,
-        );
         Present {
             readme,
             toml,
             manifest,
             solution_manifest: self.require_solution(solutions_expected, problems),
+        }
+    }
+
+    /// Reports a stub without the root file of its kind: `src/lib.rs` for a library (its
+    /// public API), `src/main.rs` for a server (the program the hidden tests start).
+    pub(super) fn require_root_file(&self, kind: super::Kind, problems: &mut Vec<Diagnostic>) {
+        let file = kind.root_file();
+        let why = match kind {
+            super::Kind::Library => {
+                "src/lib.rs: the stub's public API (or set `kind = \"server\"` for a program)"
+            }
+            super::Kind::Server => "src/main.rs: a server exercise's stub is a program",
+        };
+        self.require(self.stub_dir.join(file), why, problems);
+        let solution_dir = self.solution_dir();
+        if self.root.join(&solution_dir).is_dir() {
+            let what = format!("{file} for its reference solution");
+            self.require(solution_dir.join(file), &what, problems);
         }
     }
 
@@ -87,17 +100,11 @@ impl Folders<'_> {
         if !solutions_expected && !self.root.join(&solution_dir).exists() {
             false
         } else if self.root.join(&solution_dir).is_dir() {
-            let manifest = self.require(
+            self.require(
                 solution_dir.join("Cargo.toml"),
                 "Cargo.toml for its reference solution",
                 problems,
-            );
-            self.require(
-                solution_dir.join("src/lib.rs"),
-                "src/lib.rs for its reference solution",
-                problems,
-            );
-            manifest
+            )
         } else {
             self.require(
                 solution_dir,

@@ -3,6 +3,7 @@
 
 mod folders;
 mod hints;
+mod stages;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -15,6 +16,7 @@ use super::ids::{ExerciseSlug, LessonSlug};
 use super::outline::Outline;
 use super::source::{is_kebab_case, or_report, parse_toml, read_text, span_line};
 pub use hints::{Hint, hint_order};
+pub use stages::{Kind, Stage};
 
 use folders::Folders;
 use hints::{HintEntry, check_hint_rules};
@@ -61,6 +63,11 @@ pub struct Exercise {
     pub lesson: (LessonSlug, u32),
     /// How hard it is.
     pub difficulty: Difficulty,
+    /// A library the hidden tests call, or a server they talk to over HTTP.
+    pub kind: Kind,
+    /// The stages in order (empty for an exercise graded all at once): a grade stops at the
+    /// first stage that fails.
+    pub stages: Vec<Stage>,
     /// Hints, revealed one at a time, gentlest first (those for the rules a grade fails
     /// before the others, see [`hint_order`]).
     pub hints: Vec<Hint>,
@@ -164,6 +171,10 @@ struct ExerciseFile {
     hints: Option<Spanned<Vec<HintEntry>>>,
     timeout_secs: Option<Spanned<u64>>,
     compile_timeout_secs: Option<Spanned<u64>>,
+    #[serde(default)]
+    kind: Kind,
+    #[serde(default)]
+    stages: Vec<stages::StageEntry>,
 }
 
 /// Loads `exercises/<slug>` and `<grader_root>/<slug>`, reporting every missing or broken
@@ -211,7 +222,13 @@ pub fn load(
         return None;
     }
     let toml_path = folders.stub_dir.join("exercise.toml");
-    let settings = read_settings(root, &toml_path, problems)?;
+    let staging = (
+        folders.grader_dir.as_path(),
+        hidden_tests.as_slice(),
+        &readme,
+    );
+    let settings = read_settings(root, &toml_path, staging, problems)?;
+    folders.require_root_file(settings.kind, problems);
     let at = (toml_path.as_path(), settings.hints_line);
     check_hint_rules(&settings.hints, rules.as_ref(), at, problems);
     let manifest = manifest?;
@@ -220,6 +237,8 @@ pub fn load(
         title: settings.title,
         lesson: settings.lesson,
         difficulty: settings.difficulty,
+        kind: settings.kind,
+        stages: settings.stages,
         hints: settings.hints,
         timeout: settings.timeout,
         rules,
@@ -243,6 +262,8 @@ struct Settings {
     hints_line: u32,
     timeout: Duration,
     compile_timeout: Duration,
+    kind: Kind,
+    stages: Vec<Stage>,
 }
 
 /// Reads and checks `exercise.toml` at `toml_path`. Returns `None` when it cannot be read
@@ -250,6 +271,7 @@ struct Settings {
 fn read_settings(
     root: &Path,
     toml_path: &Path,
+    (grader_dir, hidden_tests, readme): (&Path, &[PathBuf], &Outline),
     problems: &mut Vec<Diagnostic>,
 ) -> Option<Settings> {
     let text = or_report(read_text(root, toml_path), problems)?;
@@ -272,7 +294,17 @@ fn read_settings(
         DEFAULT_COMPILE_TIMEOUT,
         (toml_path, &line, &mut *problems),
     );
+    let at = stages::StageCheck {
+        toml_path,
+        line: &line,
+        grader_dir,
+        hidden_tests,
+        readme,
+    };
+    let stages = stages::read(file.stages, &at, problems);
     Some(Settings {
+        kind: file.kind,
+        stages,
         title: file.title.get_ref().trim().to_string(),
         lesson: (
             LessonSlug::new(file.lesson.get_ref().trim()),

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::io::Write;
 
-use super::{Report, TestOutcome, TestStatus};
+use super::{Report, StageStatus, TestOutcome, TestStatus};
 use crate::course::{Exercise, hint_order};
 
 /// How the passing tests are shown.
@@ -50,6 +50,7 @@ pub fn human(
         test_line(test, &rule_notes(exercise, test), out)?;
     }
     passing_lines(&passed, passing, out)?;
+    stage_list(report, out)?;
     writeln!(
         out,
         "\nScore: {}/{} passed    compile {:.1} s, tests {:.1} s",
@@ -76,6 +77,8 @@ pub fn verdict(report: &Report) -> String {
     let (passed, total) = (report.score.passed, report.score.total);
     if !report.compile_errors.is_empty() {
         "does not compile".to_string()
+    } else if let Some(words) = stage_verdict(report) {
+        words
     } else if total == 0 {
         "no hidden test ran".to_string()
     } else if passed == total {
@@ -85,6 +88,58 @@ pub fn verdict(report: &Report) -> String {
     } else {
         format!("{} of {total} hidden tests fail", total - passed)
     }
+}
+
+/// The verdict of a staged report: where the learner is.
+fn stage_verdict(report: &Report) -> Option<String> {
+    let count = report.stages.len();
+    let at = report
+        .stages
+        .iter()
+        .position(|s| s.status != StageStatus::Passed);
+    match at.map(|i| (i, &report.stages[i])) {
+        _ if count == 0 || report.tests.is_empty() => None,
+        None => Some(format!("all {count} stages pass")),
+        Some((i, stage)) if stage.status == StageStatus::Failed => Some(format!(
+            "stage {} of {count}, \"{}\", fails ({} of {} of its tests pass)",
+            i + 1,
+            stage.title,
+            stage.score.passed,
+            stage.score.total
+        )),
+        Some((i, _)) => Some(format!(
+            "stages 1 to {i} of {count} pass; the rest were not run"
+        )),
+    }
+}
+
+/// The stages, each with its mark, and the one the learner is on.
+fn stage_list(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
+    if report.stages.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\nStages:")?;
+    for (i, stage) in report.stages.iter().enumerate() {
+        let here = match report.current_stage.as_deref() == Some(stage.id.as_str()) {
+            true => "   <- you are here",
+            false => "",
+        };
+        let counts = match stage.status {
+            StageStatus::Passed | StageStatus::Failed => {
+                format!(" ({}/{})", stage.score.passed, stage.score.total)
+            }
+            StageStatus::Locked => " (locked until the stages before it pass)".to_string(),
+            StageStatus::NotRun => " (not run)".to_string(),
+        };
+        writeln!(
+            out,
+            "  {} {}. {}{counts}{here}",
+            stage.status.mark(),
+            i + 1,
+            stage.title
+        )?;
+    }
+    Ok(())
 }
 
 /// A rule a failing test checks, as the failure card shows it.

@@ -137,6 +137,7 @@ mod tests {
             output: "out ]]> here".into(),
             output_truncated: false,
             rules: Vec::new(),
+            stage: None,
         });
         let xml = junit(&[report]);
         assert!(

@@ -11,8 +11,10 @@ pub use junit::junit;
 
 use crate::course::ExerciseSlug;
 
-/// The version of the JSON report; bumped when a field changes meaning.
-pub const REPORT_VERSION: u32 = 1;
+/// The version of the JSON report; bumped when a field changes meaning. Version 2 added the
+/// stages of a staged exercise (`stages`, `current_stage`, each test's `stage`): a staged
+/// report's `tests` hold only the stages that ran.
+pub const REPORT_VERSION: u32 = 2;
 
 /// The outcome of grading one exercise.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -37,6 +39,63 @@ pub struct Report {
     /// prints a flood of warnings); absent from the JSON when false.
     #[serde(default, skip_serializing_if = "is_false")]
     pub build_output_truncated: bool,
+    /// A staged exercise's stages in order, each passed, failed, locked (an earlier one
+    /// failed) or not run (the grade asked for fewer); absent for an exercise without stages.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<StageOutcome>,
+    /// The id of the first stage that did not pass: the one the learner is on. Absent when
+    /// every stage passed, and for an exercise without stages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_stage: Option<String>,
+}
+
+/// How one stage of a grade went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageOutcome {
+    /// Its id in `exercise.toml`.
+    pub id: String,
+    /// Its title, as the README's `## Stage N: <title>` heading has it.
+    pub title: String,
+    /// Passed, failed, locked or not run.
+    pub status: StageStatus,
+    /// Tests of the stage that passed, and tests of it that ran (0 of 0 when it did not run).
+    pub score: Score,
+}
+
+/// The state of one stage after a grade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StageStatus {
+    /// Every test of the stage passed.
+    Passed,
+    /// It ran and a test failed: the learner's current stage.
+    Failed,
+    /// Not tried, because an earlier stage failed.
+    Locked,
+    /// Not tried, because the grade asked for the stages before it only (`--stage N`).
+    NotRun,
+}
+
+impl StageStatus {
+    /// The mark shown beside a stage, in the terminal and on the page.
+    pub fn mark(self) -> &'static str {
+        match self {
+            StageStatus::Passed => "✓",
+            StageStatus::Failed => "✗",
+            StageStatus::Locked => "🔒",
+            StageStatus::NotRun => "·",
+        }
+    }
+
+    /// The words shown beside a stage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StageStatus::Passed => "passed",
+            StageStatus::Failed => "failed",
+            StageStatus::Locked => "locked",
+            StageStatus::NotRun => "not run",
+        }
+    }
 }
 
 fn is_false(value: &bool) -> bool {
@@ -153,6 +212,9 @@ pub struct TestOutcome {
     /// exercise has a rule map); absent from the JSON when there are none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<String>,
+    /// The id of the stage the test belongs to, in a staged exercise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
 }
 
 impl Report {
@@ -171,6 +233,8 @@ impl Report {
             compile_errors: Vec::new(),
             tests: Vec::new(),
             build_output_truncated: false,
+            stages: Vec::new(),
+            current_stage: None,
         }
     }
 
@@ -185,9 +249,15 @@ impl Report {
             passed,
             total: self.tests.len(),
         };
+        self.current_stage = self
+            .stages
+            .iter()
+            .find(|s| s.status != StageStatus::Passed)
+            .map(|s| s.id.clone());
+        let stages_done = self.stages.iter().all(|s| s.status == StageStatus::Passed);
         self.status = if !self.compile_errors.is_empty() || self.tests.is_empty() {
             GradeStatus::Error
-        } else if passed == self.tests.len() {
+        } else if passed == self.tests.len() && stages_done {
             GradeStatus::Pass
         } else {
             GradeStatus::Fail

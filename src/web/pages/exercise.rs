@@ -29,6 +29,10 @@ struct ExercisePage {
     difficulty: &'static str,
     lesson: Option<(String, String)>,
     folder: String,
+    /// The file to edit first: `src/lib.rs`, or `src/main.rs` for a server.
+    root_file: &'static str,
+    /// A staged exercise's stages (empty otherwise).
+    stages: Vec<super::stages::StageView>,
     grade: Option<GradeView>,
     /// The revealed hints: (number, HTML).
     hints: Vec<(usize, String)>,
@@ -88,6 +92,12 @@ fn exercise_page(
     let progress = progress(state)?;
     let slug = exercise.slug.as_str();
     let seen = hints::revealed(exercise, state).map_err(page_error)?;
+    let stages = super::stages::stage_views(exercise, progress.grade(slug).map(|g| &g.report));
+    let readme = site
+        .readmes
+        .get(slug)
+        .map(|r| super::stages::fold_locked(&r.html, &stages))
+        .unwrap_or_default();
     Ok(ExercisePage {
         chrome: chrome(
             site,
@@ -103,6 +113,8 @@ fn exercise_page(
             .lesson(exercise.lesson.0.as_str())
             .map(|l| (l.slug.to_string(), l.title.clone())),
         folder: exercise.stub_dir.display().to_string(),
+        root_file: exercise.kind.root_file(),
+        stages,
         grade: progress
             .grade(slug)
             .map(|g| grade_view(&state.renderer, exercise, g)),
@@ -113,11 +125,7 @@ fn exercise_page(
             .get(slug)
             .is_some_and(|h| h.first_passed_at.is_some()),
         hint_total: exercise.hints.len(),
-        readme: site
-            .readmes
-            .get(slug)
-            .map(|r| r.html.clone())
-            .unwrap_or_default(),
+        readme,
     })
 }
 

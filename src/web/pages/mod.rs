@@ -11,6 +11,7 @@ mod progress;
 mod quiz;
 mod review;
 mod search;
+mod stages;
 
 pub use asset::asset;
 pub use compare::compare;
