@@ -1,0 +1,182 @@
+//! Stage 2: sign up and log in, with passwords kept as argon2id hashes in the database.
+
+mod common;
+
+use common::{SESSIONS, USERS, detail_fields, log_in, user};
+use serde_json::json;
+use server_check::{inputs, start};
+
+/// Signing up answers 201 with the new id and the email, trimmed and lower-cased, and
+/// nothing else secret; ids count 1, 2, 3 in order of sign-up.
+/// Rules: signup-201, email-normalised, user-ids-count-from-1
+#[test]
+fn sign_up_answers_the_id_and_the_normalised_email() {
+    let server = start!();
+    let api = server.client();
+    for expected_id in 1..=3 {
+        let email = inputs::email();
+        let shouted = format!("  {}  ", email.to_uppercase());
+        let password = inputs::password();
+        let reply = api
+            .post(USERS)
+            .json(&json!({"email": shouted, "password": password}))
+            .send();
+        reply
+            .status(201)
+            .body_has(&json!({"data": {"id": expected_id, "email": email}}));
+        let text = reply.text();
+        reply.check(
+            !text.contains(&password) && !text.contains("$argon2"),
+            "a body without the password or its hash",
+        );
+    }
+}
+
+/// A bad email and a short password are reported together in one 422, one details entry
+/// each; a missing field is a 422 too.
+/// Rules: email-and-password-validated, error-envelope
+#[test]
+fn bad_emails_and_short_passwords_are_reported_together() {
+    let server = start!();
+    let api = server.client();
+    let short: String = inputs::password().chars().take(7).collect();
+    for email in [
+        "no-at-sign.example.test",
+        "@example.test",
+        "ada@",
+        "a@b@example.test",
+    ] {
+        let reply = api
+            .post(USERS)
+            .json(&json!({"email": email, "password": short}))
+            .send();
+        reply.error(422, "VALIDATION_ERROR");
+        let fields = detail_fields(&reply.json());
+        reply.check(
+            fields.contains(&"email".to_string()) && fields.contains(&"password".to_string()),
+            "details entries for both `email` and `password`",
+        );
+    }
+    // Eight characters is enough, counted as characters: "ééééé123" is 8, not 13 bytes.
+    let reply = api
+        .post(USERS)
+        .json(&json!({"email": inputs::email(), "password": "ééééé123"}))
+        .send();
+    reply.status(201);
+    api.post(USERS)
+        .json(&json!({"email": inputs::email()}))
+        .send()
+        .error(422, "VALIDATION_ERROR");
+}
+
+/// The same email again, in another case or with spaces, is 409 EMAIL_TAKEN.
+/// Rules: email-taken-409, email-normalised
+#[test]
+fn a_taken_email_is_a_409_whatever_its_case() {
+    let server = start!();
+    let api = server.client();
+    let email = inputs::email();
+    api.post(USERS)
+        .json(&json!({"email": email, "password": inputs::password()}))
+        .send()
+        .status(201);
+    let again = format!(" {} ", email.to_uppercase());
+    api.post(USERS)
+        .json(&json!({"email": again, "password": inputs::password()}))
+        .send()
+        .error(409, "EMAIL_TAKEN");
+}
+
+/// The database file holds an argon2id hash and never the password itself.
+/// Rules: password-hashed-argon2id
+#[test]
+fn the_database_holds_an_argon2id_hash_not_the_password() {
+    let server = start!();
+    let someone = user(&server.client());
+    let mut bytes = Vec::new();
+    for suffix in ["", "-wal"] {
+        let path = format!("{}{suffix}", server.database_file().display());
+        bytes.extend(std::fs::read(path).unwrap_or_default());
+    }
+    let haystack = String::from_utf8_lossy(&bytes);
+    assert!(
+        !bytes.is_empty(),
+        "after a sign-up, expected the database file {} to exist and hold the account; it is missing or empty. Keep accounts in the database DATABASE_URL names.",
+        server.database_file().display()
+    );
+    assert!(
+        !haystack.contains(&someone.password),
+        "the database file contains the password {:?} as it was sent.\n  expected: only an argon2id hash of it\n  actual:   the password itself",
+        someone.password
+    );
+    assert!(
+        haystack.contains("$argon2id$"),
+        "expected the database to hold an argon2id hash (a string starting with `$argon2id$`), but none was found"
+    );
+}
+
+/// Logging in answers 201 with a token of at least 22 characters, a new one each time (the
+/// email is normalised here too).
+/// Rules: login-201-token
+#[test]
+fn each_login_gives_a_new_working_token() {
+    let server = start!();
+    let api = server.client();
+    let someone = user(&api);
+    let first = log_in(&api, &someone.email, &someone.password);
+    let second = log_in(
+        &api,
+        &format!(" {} ", someone.email.to_uppercase()),
+        &someone.password,
+    );
+    assert_ne!(
+        first, second,
+        "two logins gave the same token {first:?}; expected a new random token each time"
+    );
+}
+
+/// A wrong password and an unknown email both answer 401 INVALID_CREDENTIALS, with the same
+/// message, so the answer does not tell which emails are registered.
+/// Rules: login-failure-uniform, error-envelope
+#[test]
+fn wrong_password_and_unknown_email_look_the_same() {
+    let server = start!();
+    let api = server.client();
+    let someone = user(&api);
+    let wrong = api
+        .post(SESSIONS)
+        .json(&json!({"email": someone.email, "password": inputs::password()}))
+        .send();
+    wrong.error(401, "INVALID_CREDENTIALS");
+    let unknown = api
+        .post(SESSIONS)
+        .json(&json!({"email": inputs::email(), "password": someone.password}))
+        .send();
+    unknown.error(401, "INVALID_CREDENTIALS");
+    let message = |r: &server_check::Reply| r.json()["error"]["message"].clone();
+    unknown.check(
+        message(&wrong) == message(&unknown),
+        &format!(
+            "the same message as for a wrong password ({}), so that a caller cannot tell an unknown email from a wrong password",
+            message(&wrong)
+        ),
+    );
+}
+
+/// A login body that lacks a field, or has one that is not a string, is 422.
+/// Rules: login-body-validated
+#[test]
+fn a_login_body_without_its_fields_is_a_422() {
+    let server = start!();
+    let api = server.client();
+    for body in [
+        json!({"email": inputs::email()}),
+        json!({"password": inputs::password()}),
+        json!({"email": 42, "password": inputs::password()}),
+    ] {
+        api.post(SESSIONS)
+            .json(&body)
+            .send()
+            .error(422, "VALIDATION_ERROR");
+    }
+}

@@ -1,0 +1,92 @@
+//! What the task API's hidden tests share: signing up and logging in, and making tasks.
+#![allow(dead_code)]
+
+use serde_json::{Value, json};
+use server_check::{Client, inputs};
+
+pub const USERS: &str = "/api/v1/users";
+pub const SESSIONS: &str = "/api/v1/sessions";
+pub const TASKS: &str = "/api/v1/tasks";
+
+/// A signed-up user: their credentials, and a client that sends their token.
+pub struct User {
+    pub email: String,
+    pub password: String,
+    pub id: i64,
+    pub token: String,
+    pub api: Client,
+}
+
+impl User {
+    /// The user's token.
+    pub fn api_token(&self) -> &str {
+        &self.token
+    }
+}
+
+/// Signs a new user up (random email and password) and logs them in.
+#[track_caller]
+pub fn user(api: &Client) -> User {
+    let (email, password) = (inputs::email(), inputs::password());
+    let reply = api
+        .post(USERS)
+        .json(&json!({"email": email, "password": password}))
+        .send();
+    reply.status(201);
+    let id = reply.json()["data"]["id"]
+        .as_i64()
+        .unwrap_or_else(|| reply.fail("data.id to be the new user's id, a whole number"));
+    let token = log_in(api, &email, &password);
+    User {
+        email,
+        password,
+        id,
+        api: api.authorized(&token),
+        token,
+    }
+}
+
+/// Logs in and returns the token.
+#[track_caller]
+pub fn log_in(api: &Client, email: &str, password: &str) -> String {
+    let reply = api
+        .post(SESSIONS)
+        .json(&json!({"email": email, "password": password}))
+        .send();
+    reply.status(201);
+    match reply.json()["data"]["token"].as_str() {
+        Some(token) if token.len() >= 22 => token.to_string(),
+        _ => reply.fail("data.token to be a string of at least 22 characters"),
+    }
+}
+
+/// Creates a task from `body` and returns it (`data`).
+#[track_caller]
+pub fn create(api: &Client, body: &Value) -> Value {
+    let reply = api.post(TASKS).json(body).send();
+    reply.status(201);
+    reply.json()["data"].clone()
+}
+
+/// The id of a task, as a number.
+pub fn id_of(task: &Value) -> i64 {
+    task["id"].as_i64().unwrap_or(-1)
+}
+
+/// `/api/v1/tasks/{id}`.
+pub fn task_path(id: i64) -> String {
+    format!("{TASKS}/{id}")
+}
+
+/// The fields named in an error's `details`.
+pub fn detail_fields(body: &Value) -> Vec<String> {
+    body["error"]["details"]
+        .as_array()
+        .map(|entries| {
+            entries
+                .iter()
+                .filter_map(|d| d["field"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,293 @@
+//! Stage 3: a user's own tasks: create, read, patch and delete, behind a Bearer token, with
+//! every bad field reported at once.
+
+mod common;
+
+use common::{TASKS, create, detail_fields, id_of, task_path, user};
+use serde_json::{Value, json};
+use server_check::{Reply, inputs, start};
+
+#[track_caller]
+fn lists_fields(reply: &Reply, expected: &[&str]) {
+    reply.error(422, "VALIDATION_ERROR");
+    let found = detail_fields(&reply.json());
+    let missing: Vec<&&str> = expected
+        .iter()
+        .filter(|f| !found.iter().any(|g| g == **f))
+        .collect();
+    reply.check(
+        missing.is_empty(),
+        &format!("a details entry for each of {expected:?} (every bad field at once); missing: {missing:?}"),
+    );
+}
+
+/// A task's whole life: POST answers 201 with Location and the task (title trimmed, every
+/// field present), GET at Location returns the same, PATCH changes only what it names and
+/// null clears the date, DELETE answers 204 and the id is 404 afterwards.
+/// Rules: task-create-201, task-get, task-patch, task-delete
+#[test]
+fn a_task_lives_and_dies() {
+    let server = start!();
+    let ada = user(&server.client());
+    let (title, due) = (inputs::title(), inputs::date());
+    let reply = ada
+        .api
+        .post(TASKS)
+        .json(&json!({"title": format!("  {title} "), "due_date": due}))
+        .send();
+    let expected = json!({"title": title, "description": "", "status": "todo", "due_date": due});
+    reply.status(201).body_has(&json!({ "data": expected }));
+    let task = reply.json()["data"].clone();
+    let location = reply.header("location").unwrap_or("").to_string();
+    reply.check(
+        location == task_path(id_of(&task)),
+        &format!("a Location header of {}", task_path(id_of(&task))),
+    );
+    ada.api
+        .get(&location)
+        .send()
+        .status(200)
+        .body_has(&json!({ "data": task }));
+
+    let mut changed = task.clone();
+    changed["status"] = json!("in_progress");
+    let patch = ada
+        .api
+        .patch(&location)
+        .json(&json!({"status": "in_progress"}))
+        .send();
+    patch.status(200).body_has(&json!({ "data": changed }));
+    changed["due_date"] = Value::Null;
+    let clear = ada
+        .api
+        .patch(&location)
+        .json(&json!({"due_date": null}))
+        .send();
+    clear.status(200).body_has(&json!({ "data": changed }));
+    ada.api
+        .get(&location)
+        .send()
+        .status(200)
+        .body_has(&json!({ "data": changed }));
+
+    let gone = ada.api.delete(&location).send();
+    gone.status(204)
+        .check(gone.text().is_empty(), "an empty body with 204");
+    ada.api.get(&location).send().error(404, "NOT_FOUND");
+    ada.api.delete(&location).send().error(404, "NOT_FOUND");
+}
+
+/// Task ids are 1, 2, 3, ... across all users, and a deleted task's id is not handed out
+/// again.
+/// Rules: task-ids
+#[test]
+fn ids_count_across_users_and_are_never_reused() {
+    let server = start!();
+    let (ada, bob) = (user(&server.client()), user(&server.client()));
+    let titled = || json!({"title": inputs::title()});
+    assert_eq!(
+        id_of(&create(&ada.api, &titled())),
+        1,
+        "the first task's id"
+    );
+    assert_eq!(
+        id_of(&create(&bob.api, &titled())),
+        2,
+        "the second task's id, another user's"
+    );
+    let third = create(&ada.api, &titled());
+    assert_eq!(id_of(&third), 3, "the third task's id");
+    ada.api.delete(&task_path(3)).send().status(204);
+    let next = create(&bob.api, &titled());
+    assert_eq!(
+        id_of(&next),
+        4,
+        "after task 3 was deleted, the next task's id (ids are never reused)"
+    );
+}
+
+/// Another user's task does not exist for them: 404 for GET, PATCH and DELETE, and it stays
+/// as it was.
+/// Rules: task-owner-only
+#[test]
+fn another_users_task_is_not_found_and_stays_unchanged() {
+    let server = start!();
+    let (ada, eve) = (user(&server.client()), user(&server.client()));
+    let task = create(
+        &ada.api,
+        &json!({"title": inputs::title(), "due_date": inputs::date()}),
+    );
+    let path = task_path(id_of(&task));
+    eve.api.get(&path).send().error(404, "NOT_FOUND");
+    eve.api
+        .patch(&path)
+        .json(&json!({"title": inputs::title()}))
+        .send()
+        .error(404, "NOT_FOUND");
+    eve.api.delete(&path).send().error(404, "NOT_FOUND");
+    ada.api
+        .get(&path)
+        .send()
+        .status(200)
+        .body_has(&json!({ "data": task }));
+}
+
+/// Without a token, with another scheme, or with an unknown token, every task route answers
+/// 401 UNAUTHORIZED with WWW-Authenticate: Bearer, even when the rest of the request is bad
+/// too.
+/// Rules: auth-required, error-envelope
+#[test]
+fn requests_without_a_valid_token_are_401_first() {
+    let server = start!();
+    let ada = user(&server.client());
+    let task = create(&ada.api, &json!({"title": inputs::title()}));
+    let path = task_path(id_of(&task));
+    let anonymous = server.client();
+    let unknown = server
+        .client()
+        .authorized(&format!("{}x", inputs::password()));
+    let calls = [
+        anonymous
+            .post(TASKS)
+            .body("{not json", Some("application/json")),
+        anonymous.get(&path),
+        anonymous.get(TASKS),
+        anonymous.get(&format!("{TASKS}/not-a-number")),
+        ada.api
+            .patch(&path)
+            .header("Authorization", &format!("Basic {}", inputs::password()))
+            .json(&json!({"status": "done"})),
+        unknown.delete(&path),
+        unknown.patch(&path).json(&json!({"title": ""})),
+    ];
+    for call in calls {
+        let reply = call.send();
+        reply.error(401, "UNAUTHORIZED");
+        let challenge = reply.header("www-authenticate").unwrap_or("");
+        reply.check(
+            challenge.to_ascii_lowercase().starts_with("bearer"),
+            "a WWW-Authenticate header naming the Bearer scheme",
+        );
+    }
+    ada.api
+        .get(&path)
+        .send()
+        .status(200)
+        .body_has(&json!({ "data": task }));
+}
+
+/// Every bad field of a POST is listed in one 422, and nothing is created.
+/// Rules: task-validation, error-envelope
+#[test]
+fn every_bad_field_of_a_post_is_listed_in_one_422() {
+    let server = start!();
+    let ada = user(&server.client());
+    let long_description = "d".repeat(2001);
+    let reply = ada
+        .api
+        .post(TASKS)
+        .json(&json!({"title": "   ", "description": long_description, "status": "doing", "due_date": "2026-02-30"}))
+        .send();
+    lists_fields(&reply, &["title", "description", "status", "due_date"]);
+    for (field, value) in [
+        ("title", json!("x".repeat(201))),
+        ("title", json!(null)),
+        ("due_date", json!("2026-13-01")),
+        ("due_date", json!("tomorrow")),
+        ("due_date", json!("2026-1-05")),
+        ("colour", json!("red")),
+    ] {
+        let mut body = json!({"title": inputs::title()});
+        body[field] = value;
+        lists_fields(&ada.api.post(TASKS).json(&body).send(), &[field]);
+    }
+    // 200 characters (not bytes) is allowed, and a blank-padded title is trimmed first.
+    let fine = format!("  {}  ", "é".repeat(200));
+    let first = create(
+        &ada.api,
+        &json!({"title": fine, "description": "d".repeat(2000)}),
+    );
+    assert_eq!(
+        id_of(&first),
+        1,
+        "the first task created after seven rejected ones should be task 1: a rejected request creates nothing"
+    );
+}
+
+/// Every bad field of a PATCH is listed in one 422 (null for title, description or status,
+/// an unknown field), and the task is unchanged.
+/// Rules: task-validation
+#[test]
+fn every_bad_field_of_a_patch_is_listed_and_nothing_changes() {
+    let server = start!();
+    let ada = user(&server.client());
+    let task = create(
+        &ada.api,
+        &json!({"title": inputs::title(), "due_date": inputs::date()}),
+    );
+    let path = task_path(id_of(&task));
+    let reply = ada
+        .api
+        .patch(&path)
+        .json(&json!({"title": null, "description": null, "status": null, "priority": 3}))
+        .send();
+    lists_fields(&reply, &["title", "description", "status", "priority"]);
+    let reply = ada
+        .api
+        .patch(&path)
+        .json(&json!({"title": "ok", "status": "finished", "due_date": "2026-04-31"}))
+        .send();
+    lists_fields(&reply, &["status", "due_date"]);
+    ada.api
+        .get(&path)
+        .send()
+        .status(200)
+        .body_has(&json!({ "data": task }));
+}
+
+/// A body that is not JSON, or comes without a JSON Content-Type, is 400 BAD_REQUEST.
+/// Rules: malformed-json-400, error-envelope
+#[test]
+fn unreadable_bodies_are_400() {
+    let server = start!();
+    let ada = user(&server.client());
+    let task = create(&ada.api, &json!({"title": inputs::title()}));
+    let path = task_path(id_of(&task));
+    let title = json!({"title": inputs::title()}).to_string();
+    for call in [
+        ada.api
+            .post(TASKS)
+            .body("{\"title\": ", Some("application/json")),
+        ada.api.post(TASKS).body(&title, Some("text/plain")),
+        ada.api.post(TASKS).body(&title, None),
+        ada.api
+            .patch(&path)
+            .body("{\"title\": \"x\"} trailing", Some("application/json")),
+        ada.api.patch(&path).body(&title, None),
+    ] {
+        call.send().error(400, "BAD_REQUEST");
+    }
+    ada.api
+        .get(&path)
+        .send()
+        .status(200)
+        .body_has(&json!({ "data": task }));
+}
+
+/// An unknown id, and an id that is not a number, are 404 NOT_FOUND for every method.
+/// Rules: bad-id-404
+#[test]
+fn unknown_and_non_numeric_ids_are_404() {
+    let server = start!();
+    let ada = user(&server.client());
+    let unknown = task_path(i64::from(inputs::number(100, 100_000)));
+    for path in [unknown.as_str(), "/api/v1/tasks/seven", "/api/v1/tasks/-1x"] {
+        ada.api.get(path).send().error(404, "NOT_FOUND");
+        ada.api
+            .patch(path)
+            .json(&json!({"status": "done"}))
+            .send()
+            .error(404, "NOT_FOUND");
+        ada.api.delete(path).send().error(404, "NOT_FOUND");
+    }
+}
