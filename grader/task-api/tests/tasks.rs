@@ -106,6 +106,59 @@ fn ids_count_across_users_and_are_never_reused() {
     );
 }
 
+/// Twenty creates sent at once, by two users, get twenty different ids, 1 to 20, and each
+/// task is stored once (a server that reads the highest id and then inserts hands out an id
+/// twice).
+/// Rules: task-ids-concurrent
+#[test]
+fn concurrent_creates_get_distinct_ids() {
+    let server = start!();
+    let (ada, bob) = (user(&server.client()), user(&server.client()));
+    let made: Vec<(i64, String)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..20)
+            .map(|i| {
+                let api = if i % 2 == 0 {
+                    ada.api.clone()
+                } else {
+                    bob.api.clone()
+                };
+                let title = inputs::title();
+                scope.spawn(move || {
+                    let task = create(&api, &json!({ "title": title }));
+                    (id_of(&task), title)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|_| panic!("a concurrent create failed (see above)"))
+            })
+            .collect()
+    });
+    let mut ids: Vec<i64> = made.iter().map(|(id, _)| *id).collect();
+    ids.sort_unstable();
+    assert_eq!(
+        ids,
+        (1..=20).collect::<Vec<i64>>(),
+        "the ids of twenty tasks created at the same time, sorted"
+    );
+    for (id, title) in &made {
+        let owner = if ada.api.get(&task_path(*id)).send().status_code() == 200 {
+            &ada
+        } else {
+            &bob
+        };
+        owner
+            .api
+            .get(&task_path(*id))
+            .send()
+            .status(200)
+            .body_has(&json!({"data": {"id": id, "title": title}}));
+    }
+}
+
 /// Another user's task does not exist for them: 404 for GET, PATCH and DELETE, and it stays
 /// as it was.
 /// Rules: task-owner-only
