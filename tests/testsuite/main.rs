@@ -14,5 +14,6 @@ mod learner_cli;
 mod lesson_code;
 mod mutants;
 mod robustness;
+mod servers;
 mod verify;
 mod web;

@@ -476,6 +476,7 @@ async fn progress_keeps_the_best_grade_and_the_first_pass_and_home_offers_to_con
                     output: String::new(),
                     output_truncated: false,
                     rules: Vec::new(),
+                    stage: None,
                 })
                 .collect();
             report.finish();
