@@ -174,7 +174,7 @@
     var item = document.querySelector('.stages [data-stage="' + id + '"]');
     if (!item) return;
     item.className = "stage " + state;
-    item.querySelector(".mark").textContent = state === "passed" ? "✓" : state === "locked" ? "🔒" : "→";
+    item.querySelector(".mark").textContent = state === "passed" ? "✓" : state === "locked" ? "·" : "→";
     item.querySelector(".stage-state").textContent = words;
   }
 

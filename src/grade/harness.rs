@@ -134,7 +134,8 @@ fn server_target(crate_dir: &Path) -> toml::Value {
 
 /// A server exercise's `[dependencies]`: what the crate under test declares now (a learner may
 /// add a crate; in class grading this is the instructor's manifest), its stub's
-/// dev-dependencies, and the support crate.
+/// dev-dependencies, and the support crate (with its `sqlite` feature when the crate uses
+/// rusqlite).
 fn server_dependencies(exercise: &Exercise, crate_dir: &Path, support: &Path) -> toml::Table {
     let declared = std::fs::read_to_string(crate_dir.join("Cargo.toml"))
         .ok()
@@ -153,6 +154,11 @@ fn server_dependencies(exercise: &Exercise, crate_dir: &Path, support: &Path) ->
     }
     let mut support_dep = toml::Table::new();
     support_dep.insert("path".into(), path_string(support).into());
+    // The support crate opens the learner's database with rusqlite, when the crate uses it:
+    // SQLite can be linked only once, so it must be the crate's own.
+    if deps.contains_key("rusqlite") {
+        support_dep.insert("features".into(), vec!["sqlite"].into());
+    }
     deps.insert("server-check".into(), support_dep.into());
     deps
 }

@@ -7,6 +7,7 @@
 
 // The exercise page: streamed grades, folded passes, the review.
 mod grading;
+mod stages;
 
 use std::os::unix::process::CommandExt;
 use std::path::Path;

@@ -13,6 +13,8 @@
 //! - [`grading_course_with`]: a copy of the grading course whose `counter` exercise holds one
 //!   of the learner crates of `tests/fixtures/learners/`; [`put_learner`] puts such a crate
 //!   into a course that is already there (a running watch, say).
+//! - [`staged_course_with`]: a copy of the `staged` course, a server exercise graded in two
+//!   stages, with a learner program of `tests/fixtures/server-learners/`.
 //!
 //! **Running `workbook`** (always the binary under test, never the user's `WORKBOOK_DB`)
 //! - [`workbook`]: a command to run to its end and assert on (`assert_cmd`).
@@ -104,6 +106,31 @@ pub fn course_copy() -> TempDir {
     for part in ["lessons", "quizzes", "exercises", "grader"] {
         copy_dir(&root().join(part), &dir.path().join(part));
     }
+    dir
+}
+
+/// A fresh copy of the `staged` course (one server exercise, `hello-server`, in two stages)
+/// with the real `grader/support` crate, and `learner` (a crate of
+/// `tests/fixtures/server-learners/`) as the learner's `src/main.rs` when given. Its build
+/// folder is shared by every copy and kept between runs, so the support crate's
+/// dependencies compile once.
+pub fn staged_course_with(learner: Option<&str>) -> TempDir {
+    let dir = fixture_copy("staged");
+    copy_dir(
+        &root().join("grader/support"),
+        &dir.path().join("grader/support"),
+    );
+    if let Some(learner) = learner {
+        let from = fixtures()
+            .join("server-learners")
+            .join(learner)
+            .join("src/main.rs");
+        std::fs::copy(from, dir.path().join("exercises/hello-server/src/main.rs")).unwrap();
+    }
+    let shared = Path::new(env!("CARGO_TARGET_TMPDIR")).join("staged-target");
+    std::fs::create_dir_all(&shared).unwrap();
+    std::fs::create_dir_all(dir.path().join(".workbook")).unwrap();
+    std::os::unix::fs::symlink(&shared, dir.path().join(".workbook/target")).unwrap();
     dir
 }
 

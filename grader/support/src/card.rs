@@ -46,7 +46,20 @@ impl Card {
     }
 
     pub fn request(self, sent: &Sent) -> Card {
-        self.line("request", &curl(sent))
+        let card = self.line("request", &curl(sent));
+        let card = match &sent.note {
+            Some(note) => card.line("how", note),
+            None => card,
+        };
+        if sent
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("authorization"))
+        {
+            card.line("token", "the grader's token is gone with its server: log in to yours and `export TOKEN=...` first")
+        } else {
+            card
+        }
     }
 
     pub fn line(mut self, label: &str, text: &str) -> Card {
@@ -121,7 +134,13 @@ fn curl(sent: &Sent) -> String {
     }
     parts.push(quote(&format!("http://localhost:{HAND_PORT}{}", sent.path)));
     for (name, value) in &sent.headers {
-        parts.push(format!("-H {}", quote(&format!("{name}: {value}"))));
+        match value.strip_prefix("Bearer ") {
+            // A token of the grader's own run means nothing to the learner's server.
+            Some(_) if name.eq_ignore_ascii_case("authorization") => {
+                parts.push(format!("-H \"{name}: Bearer $TOKEN\""));
+            }
+            _ => parts.push(format!("-H {}", quote(&format!("{name}: {value}")))),
+        }
     }
     if let Some(body) = &sent.body {
         parts.push(format!(
@@ -146,12 +165,16 @@ mod tests {
         let sent = Sent {
             method: "POST".into(),
             path: "/api/v1/users".into(),
-            headers: vec![("Content-Type".into(), "application/json".into())],
+            headers: vec![
+                ("Content-Type".into(), "application/json".into()),
+                ("Authorization".into(), "Bearer 3f9a".into()),
+            ],
             body: Some(br#"{"name":"O'Hara"}"#.to_vec()),
+            note: None,
         };
         assert_eq!(
             curl(&sent),
-            r#"curl -i -X POST 'http://localhost:3000/api/v1/users' -H 'Content-Type: application/json' --data-raw '{"name":"O'\''Hara"}'"#
+            r#"curl -i -X POST 'http://localhost:3000/api/v1/users' -H 'Content-Type: application/json' -H "Authorization: Bearer $TOKEN" --data-raw '{"name":"O'\''Hara"}'"#
         );
     }
 }

@@ -22,6 +22,7 @@
 //!   failure (`WORKBOOK_SEED=<seed>` repeats it), so a hard-coded answer cannot pass.
 
 mod card;
+mod check;
 mod diff;
 pub mod inputs;
 mod output;
@@ -31,10 +32,14 @@ mod reply;
 mod request;
 mod server;
 
+pub use check::{expect_eq, fail};
 pub use diff::{Difference, differences};
+// The hidden tests build and compare JSON with these, whatever the learner's crate declares.
 pub use reply::Reply;
 pub use request::{Call, Client};
+#[cfg(feature = "sqlite")]
 pub use rusqlite;
+pub use serde_json::{self, Value, json};
 pub use server::{Launch, Server};
 
 /// Starts the exercise's program (the harness's `server` binary) with the default settings.

@@ -36,6 +36,11 @@ impl Slow<'_> {
             path: self.path.to_string(),
             headers: self.headers.clone(),
             body: Some(self.body.as_bytes().to_vec()),
+            note: Some(format!(
+                "the grader sent the body slowly, in {} pieces {} ms apart, and did what the check is about half way through",
+                self.pieces,
+                self.pause.as_millis()
+            )),
         };
         match self.exchange(port, midway) {
             Ok((status, headers, text)) => Reply::new(sent, status, headers, text),

@@ -16,6 +16,8 @@ pub(crate) struct Sent {
     pub path: String,
     pub headers: Vec<(String, String)>,
     pub body: Option<Vec<u8>>,
+    /// How it was sent, when `curl` would not send it that way (slowly, in pieces).
+    pub note: Option<String>,
 }
 
 /// A response: status, headers and body text.

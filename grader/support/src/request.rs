@@ -137,6 +137,7 @@ impl Call {
             path: self.path.clone(),
             headers: self.headers.clone(),
             body: self.body.clone(),
+            note: None,
         };
         let url = format!("http://127.0.0.1:{}{}", self.client.port, self.path);
         let mut builder = ureq::http::Request::builder()

@@ -148,6 +148,7 @@ impl Server {
 
     /// Opens the server's database (for a test to look inside it while the server is
     /// stopped); panics saying which file when it cannot.
+    #[cfg(feature = "sqlite")]
     #[track_caller]
     pub fn open_database(&self) -> rusqlite::Connection {
         let path = self.database_file();
@@ -195,7 +196,7 @@ impl Server {
         self.stderr.last_lines(SHOWN_LINES)
     }
 
-    /// "exit status 1", "killed by signal 9".
+    /// "exit status 1", "killed by signal 9 (SIGKILL)".
     pub fn describe(status: ExitStatus) -> String {
         describe(status)
     }
@@ -330,13 +331,24 @@ impl Drop for Server {
     }
 }
 
-/// "exit status 1", "killed by signal 9".
+/// "exit status 1", "killed by signal 9 (SIGKILL)".
 pub(crate) fn describe(status: ExitStatus) -> String {
     use std::os::unix::process::ExitStatusExt;
     match (status.code(), status.signal()) {
         (Some(code), _) => format!("exit status {code}"),
-        (None, Some(signal)) => format!("killed by signal {signal}"),
+        (None, Some(signal)) => format!("killed by signal {signal}{}", signal_name(signal)),
         (None, None) => "unknown status".to_string(),
+    }
+}
+
+/// " (SIGTERM)" for the signals a server meets in these tests.
+fn signal_name(signal: i32) -> &'static str {
+    match signal {
+        libc::SIGTERM => " (SIGTERM: no handler stopped it)",
+        libc::SIGKILL => " (SIGKILL)",
+        libc::SIGSEGV => " (SIGSEGV: a crash)",
+        libc::SIGABRT => " (SIGABRT: an abort)",
+        _ => "",
     }
 }
 

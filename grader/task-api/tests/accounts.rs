@@ -3,8 +3,7 @@
 mod common;
 
 use common::{SESSIONS, USERS, detail_fields, log_in, user};
-use serde_json::json;
-use server_check::{inputs, start};
+use server_check::{fail, inputs, json, start};
 
 /// Signing up answers 201 with the new id and the email, trimmed and lower-cased, and
 /// nothing else secret; ids count 1, 2, 3 in order of sign-up.
@@ -99,20 +98,31 @@ fn the_database_holds_an_argon2id_hash_not_the_password() {
         bytes.extend(std::fs::read(path).unwrap_or_default());
     }
     let haystack = String::from_utf8_lossy(&bytes);
-    assert!(
-        !bytes.is_empty(),
-        "after a sign-up, expected the database file {} to exist and hold the account; it is missing or empty. Keep accounts in the database DATABASE_URL names.",
-        server.database_file().display()
-    );
-    assert!(
-        !haystack.contains(&someone.password),
-        "the database file contains the password {:?} as it was sent.\n  expected: only an argon2id hash of it\n  actual:   the password itself",
-        someone.password
-    );
-    assert!(
-        haystack.contains("$argon2id$"),
-        "expected the database to hold an argon2id hash (a string starting with `$argon2id$`), but none was found"
-    );
+    let file = server.database_file().display().to_string();
+    if bytes.is_empty() {
+        fail(
+            "after a sign-up, the database file DATABASE_URL names is missing or empty: keep accounts in it.",
+            &format!("{file} holding the account"),
+            "no such file, or an empty one",
+        );
+    }
+    if haystack.contains(&someone.password) {
+        fail(
+            &format!(
+                "the database file holds the password {:?} as it was sent.",
+                someone.password
+            ),
+            "only an argon2id hash of it",
+            "the password itself",
+        );
+    }
+    if !haystack.contains("$argon2id$") {
+        fail(
+            "the database holds no argon2id hash.",
+            "a hash string starting with `$argon2id$` (Argon2::default().hash_password(...) makes one)",
+            "no such string in the database file",
+        );
+    }
 }
 
 /// Logging in answers 201 with a token of at least 22 characters, a new one each time (the
@@ -129,10 +139,13 @@ fn each_login_gives_a_new_working_token() {
         &format!(" {} ", someone.email.to_uppercase()),
         &someone.password,
     );
-    assert_ne!(
-        first, second,
-        "two logins gave the same token {first:?}; expected a new random token each time"
-    );
+    if first == second {
+        fail(
+            "two logins gave the same token.",
+            "a new random token on every login",
+            &format!("{first:?} twice"),
+        );
+    }
 }
 
 /// A wrong password and an unknown email both answer 401 INVALID_CREDENTIALS, with the same

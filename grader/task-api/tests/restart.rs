@@ -4,8 +4,7 @@
 mod common;
 
 use common::{TASKS, create, id_of, log_in, task_path, user};
-use serde_json::json;
-use server_check::{inputs, start};
+use server_check::{expect_eq, fail, inputs, json, start};
 
 const REFUSE_WITHIN: std::time::Duration = std::time::Duration::from_secs(5);
 
@@ -57,11 +56,13 @@ fn everything_survives_a_kill_and_a_restart() {
         &server.client().authorized(&token),
         &json!({"title": inputs::title()}),
     );
-    assert_eq!(
-        id_of(&next),
+    expect_eq(
+        &format!(
+            "the id of the first task created after the restart: ids handed out before it, {} included (deleted), are never reused",
+            id_of(&doomed)
+        ),
         id_of(&doomed) + 1,
-        "the id of the first task created after the restart: ids handed out before it, {} included (deleted), are never reused",
-        id_of(&doomed)
+        id_of(&next),
     );
     server
         .client()
@@ -80,17 +81,20 @@ fn migrations_are_counted_in_user_version_and_run_once() {
     let ada = user(&server.client());
     server.kill();
     let (version, schema) = look_inside(&server);
-    assert!(
-        version >= 1,
-        "after the first start, expected PRAGMA user_version to count the migrations applied (at least 1), got {version}"
-    );
+    if version < 1 {
+        fail(
+            "after the first start, PRAGMA user_version does not count the migrations applied.",
+            "a user_version of at least 1",
+            &format!("{version}"),
+        );
+    }
     server.restart();
     log_in(&server.client(), &ada.email, &ada.password);
     server.kill();
-    assert_eq!(
-        look_inside(&server),
+    expect_eq(
+        "(PRAGMA user_version, the schema) after a second start on an up-to-date database: it should change nothing",
         (version, schema),
-        "(PRAGMA user_version, the schema) after a second start on an up-to-date database: it should change nothing"
+        look_inside(&server),
     );
 }
 
@@ -113,10 +117,13 @@ fn a_database_from_a_newer_version_is_refused() {
         &format!("started on a database with user_version {newer}, above the {version} migrations it knows"),
         REFUSE_WITHIN,
     );
-    assert!(
-        !stderr.trim().is_empty(),
-        "the server refused a newer database, as it should, but printed nothing on standard error to say why"
-    );
+    if stderr.trim().is_empty() {
+        fail(
+            "the server refused a newer database, as it should, but did not say why.",
+            "a message on standard error",
+            "nothing",
+        );
+    }
 }
 
 /// `PRAGMA user_version` and the schema's SQL, read while the server is stopped.

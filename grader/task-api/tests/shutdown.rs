@@ -5,25 +5,27 @@ mod common;
 use std::time::Duration;
 
 use common::{TASKS, id_of, task_path, user};
-use serde_json::json;
 use server_check::raw::Slow;
-use server_check::{inputs, start};
+use server_check::{Server, fail, inputs, json, start};
 
 const EXIT_WITHIN: Duration = Duration::from_secs(5);
 
 #[track_caller]
-fn exits_zero(server: &mut server_check::Server, when: &str) {
+fn exits_zero(server: &mut Server, when: &str) {
     match server.wait_exit(EXIT_WITHIN) {
         Some(status) if status.success() => {}
-        Some(status) => panic!(
-            "{when}: expected the server to exit with status 0 after SIGTERM, it exited with {}.{}",
-            server_check::Server::describe(status),
-            server.last_words()
+        Some(status) => fail(
+            &format!(
+                "{when}: the server did not exit cleanly.{}",
+                server.last_words()
+            ),
+            "exit status 0",
+            &Server::describe(status),
         ),
-        None => panic!(
-            "{when}: expected the server to exit within {} s of SIGTERM, it was still running.{}",
-            EXIT_WITHIN.as_secs(),
-            server.last_words()
+        None => fail(
+            &format!("{when}: the server did not stop.{}", server.last_words()),
+            &format!("an exit within {} s of SIGTERM", EXIT_WITHIN.as_secs()),
+            "still running",
         ),
     }
 }
@@ -75,4 +77,30 @@ fn an_idle_server_exits_zero_on_sigterm() {
     server.client().get("/health").send().status(200);
     server.terminate();
     exits_zero(&mut server, "SIGTERM to an idle server");
+}
+
+/// A client that sends half a request and then nothing more does not keep the server up:
+/// after SIGTERM the process still exits with status 0 within 5 seconds.
+/// Rules: sigterm-stalled-client
+#[test]
+fn a_stalled_client_does_not_keep_the_server_up() {
+    use std::io::Write;
+    let mut server = start!();
+    let ada = user(&server.client());
+    let mut stalled = std::net::TcpStream::connect(("127.0.0.1", server.port()))
+        .unwrap_or_else(|e| panic!("the grader cannot connect to the server: {e}"));
+    let head = format!(
+        "POST {TASKS} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"title\": ",
+        ada.api_token()
+    );
+    stalled
+        .write_all(head.as_bytes())
+        .unwrap_or_else(|e| panic!("the grader cannot send to the server: {e}"));
+    std::thread::sleep(Duration::from_millis(200));
+    server.terminate();
+    exits_zero(
+        &mut server,
+        "SIGTERM while a client had sent half a request and stopped",
+    );
+    drop(stalled);
 }

@@ -4,8 +4,7 @@
 mod common;
 
 use common::{TASKS, create, detail_fields, id_of, task_path, user};
-use serde_json::{Value, json};
-use server_check::{Reply, inputs, start};
+use server_check::{Reply, Value, expect_eq, inputs, json, start};
 
 #[track_caller]
 fn lists_fields(reply: &Reply, expected: &[&str]) {
@@ -85,24 +84,24 @@ fn ids_count_across_users_and_are_never_reused() {
     let server = start!();
     let (ada, bob) = (user(&server.client()), user(&server.client()));
     let titled = || json!({"title": inputs::title()});
-    assert_eq!(
-        id_of(&create(&ada.api, &titled())),
+    expect_eq(
+        "the first task's id",
         1,
-        "the first task's id"
+        id_of(&create(&ada.api, &titled())),
     );
-    assert_eq!(
-        id_of(&create(&bob.api, &titled())),
+    expect_eq(
+        "the second task's id, another user's",
         2,
-        "the second task's id, another user's"
+        id_of(&create(&bob.api, &titled())),
     );
     let third = create(&ada.api, &titled());
-    assert_eq!(id_of(&third), 3, "the third task's id");
+    expect_eq("the third task's id", 3, id_of(&third));
     ada.api.delete(&task_path(3)).send().status(204);
     let next = create(&bob.api, &titled());
-    assert_eq!(
-        id_of(&next),
+    expect_eq(
+        "after task 3 was deleted, the next task's id (ids are never reused)",
         4,
-        "after task 3 was deleted, the next task's id (ids are never reused)"
+        id_of(&next),
     );
 }
 
@@ -139,10 +138,10 @@ fn concurrent_creates_get_distinct_ids() {
     });
     let mut ids: Vec<i64> = made.iter().map(|(id, _)| *id).collect();
     ids.sort_unstable();
-    assert_eq!(
-        ids,
+    expect_eq(
+        "the ids of twenty tasks created at the same time, sorted",
         (1..=20).collect::<Vec<i64>>(),
-        "the ids of twenty tasks created at the same time, sorted"
+        ids,
     );
     for (id, title) in &made {
         let owner = if ada.api.get(&task_path(*id)).send().status_code() == 200 {
@@ -260,10 +259,10 @@ fn every_bad_field_of_a_post_is_listed_in_one_422() {
         &ada.api,
         &json!({"title": fine, "description": "d".repeat(2000)}),
     );
-    assert_eq!(
-        id_of(&first),
+    expect_eq(
+        "the first task created after seven rejected ones should be task 1: a rejected request creates nothing",
         1,
-        "the first task created after seven rejected ones should be task 1: a rejected request creates nothing"
+        id_of(&first),
     );
 }
 

@@ -66,7 +66,7 @@ pub(super) fn fold_locked(readme: &str, stages: &[StageView]) -> String {
             .map_or(html.len(), |i| start + 3 + i);
         let before = stage.number.saturating_sub(1);
         let folded = format!(
-            "<details class=\"locked-stage\"><summary>🔒 Stage {}: {} (locked until stage {before} passes; open it to read ahead)</summary>\n{}</details>\n",
+            "<details class=\"locked-stage\"><summary>Stage {}: {}: locked until stage {before} passes (open it to read ahead)</summary>\n{}</details>\n",
             stage.number,
             pulldown_cmark_escape_text(&stage.title),
             &html[start..end]
@@ -106,7 +106,7 @@ mod tests {
             "{html}"
         );
         assert!(
-            html.contains("🔒 Stage 2: Step &lt;2&gt; (locked until stage 1 passes"),
+            html.contains("Stage 2: Step &lt;2&gt;: locked until stage 1 passes"),
             "{html}"
         );
         assert!(

@@ -83,7 +83,17 @@ async fn a_grade_shows_failures_first_and_a_pass_opens_the_review() {
 
 /// Waits until the first element matching `selector` shows text starting with `start`.
 async fn wait_for_text(client: &fantoccini::Client, selector: &str, start: &str) {
-    let deadline = Instant::now() + Duration::from_secs(120);
+    wait_for_text_within(client, selector, start, Duration::from_secs(120)).await;
+}
+
+/// [`wait_for_text`], waiting up to `limit` (a first grade that compiles dependencies).
+pub(super) async fn wait_for_text_within(
+    client: &fantoccini::Client,
+    selector: &str,
+    start: &str,
+    limit: Duration,
+) {
+    let deadline = Instant::now() + limit;
     loop {
         if let Ok(element) = client.find(Locator::Css(selector)).await
             && let Ok(text) = element.text().await
@@ -100,7 +110,7 @@ async fn wait_for_text(client: &fantoccini::Client, selector: &str, start: &str)
 }
 
 /// The visible text of every element matching `selector`.
-async fn texts(client: &fantoccini::Client, selector: &str) -> Vec<String> {
+pub(super) async fn texts(client: &fantoccini::Client, selector: &str) -> Vec<String> {
     let mut found = Vec::new();
     for element in client.find_all(Locator::Css(selector)).await.unwrap() {
         found.push(element.text().await.unwrap());

@@ -1,8 +1,7 @@
 //! What the task API's hidden tests share: signing up and logging in, and making tasks.
 #![allow(dead_code)]
 
-use serde_json::{Value, json};
-use server_check::{Client, inputs};
+use server_check::{Client, Value, inputs, json};
 
 pub const USERS: &str = "/api/v1/users";
 pub const SESSIONS: &str = "/api/v1/sessions";
