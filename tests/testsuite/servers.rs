@@ -233,3 +233,47 @@ fn a_server_that_forgets_on_restart_fails_stage_5() {
 fn a_server_that_drops_the_request_in_flight_fails_stage_6() {
     grades_as_described("drops-in-flight");
 }
+
+/// Class grading of a server exercise: the program builds and runs inside the sandbox, where
+/// it can still listen on loopback and the hidden tests reach it; a half-done program passes
+/// stage 1 and is stopped at stage 2.
+#[test]
+fn a_server_exercise_is_graded_in_stages_inside_the_sandbox() {
+    if common::find_program("bwrap").is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install bubblewrap for --sandbox"
+        );
+        eprintln!("note: bubblewrap is not installed; the sandboxed server grade is skipped here");
+        return;
+    }
+    let course = common::staged_course_with(Some("greets-everyone"));
+    let report = course.path().join("report.json");
+    let (code, out, err) = common::run(
+        common::workbook_on(course.path())
+            .args([
+                "grade",
+                "hello-server",
+                "--sandbox",
+                "--format",
+                "json",
+                "--out",
+            ])
+            .arg(&report),
+    );
+    assert_eq!(code, Some(1), "stage 2 fails: {out}{err}");
+    let report: Report = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(report.current_stage.as_deref(), Some("greet"), "{report:?}");
+    let statuses: Vec<_> = report
+        .stages
+        .iter()
+        .map(|s| (s.id.as_str(), s.status))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("health", grade::StageStatus::Passed),
+            ("greet", grade::StageStatus::Failed)
+        ]
+    );
+}
