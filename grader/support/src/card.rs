@@ -99,7 +99,10 @@ impl Card {
 
     #[track_caller]
     pub fn panic(self) -> ! {
-        let mut text = self.headline;
+        let mut text = match crate::context::current() {
+            Some(context) => format!("While {context}: {}", self.headline),
+            None => self.headline,
+        };
         let width = 10;
         let mut push = |label: &str, value: &str| {
             for (i, line) in value.lines().enumerate() {

@@ -64,7 +64,11 @@ impl Slow<'_> {
             "Content-Length: {}\r\nConnection: close\r\n\r\n",
             self.body.len()
         ));
-        let broken = |e: std::io::Error| format!("the connection broke while sending ({e})");
+        let broken = |e: std::io::Error| {
+            format!(
+                "the server closed the connection before the request was fully sent, without answering ({e})"
+            )
+        };
         stream.write_all(head.as_bytes()).map_err(broken)?;
         let bytes = self.body.as_bytes();
         let size = bytes.len().div_ceil(self.pieces.max(1)).max(1);
@@ -80,9 +84,9 @@ impl Slow<'_> {
             std::thread::sleep(self.pause);
         }
         let mut answer = Vec::new();
-        stream
-            .read_to_end(&mut answer)
-            .map_err(|e| format!("the connection broke while reading the response ({e})"))?;
+        stream.read_to_end(&mut answer).map_err(|e| {
+            format!("the server closed the connection without a complete answer ({e})")
+        })?;
         parse(&answer)
     }
 }

@@ -12,12 +12,12 @@ const BODY_LIMIT: u64 = 1024 * 1024;
 /// What was sent, kept to show it as a `curl` command.
 #[derive(Debug, Clone)]
 pub(crate) struct Sent {
-    pub method: String,
-    pub path: String,
-    pub headers: Vec<(String, String)>,
-    pub body: Option<Vec<u8>>,
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Option<Vec<u8>>,
     /// How it was sent, when `curl` would not send it that way (slowly, in pieces).
-    pub note: Option<String>,
+    pub(crate) note: Option<String>,
 }
 
 /// A response: status, headers and body text.

@@ -132,6 +132,20 @@ impl Call {
     /// command when no answer comes (refused, reset, or slower than 10 s).
     #[track_caller]
     pub fn send(self) -> Reply {
+        let (sent, answer) = self.exchange();
+        match answer {
+            Ok(reply) => reply,
+            Err(error) => sent.no_answer(&error),
+        }
+    }
+
+    /// Sends the request; the answer, or why none came (for a check that a stopping server
+    /// no longer answers).
+    pub fn try_send(self) -> Result<Reply, String> {
+        self.exchange().1
+    }
+
+    fn exchange(self) -> (Sent, Result<Reply, String>) {
         let sent = Sent {
             method: self.method.clone(),
             path: self.path.clone(),
@@ -151,8 +165,8 @@ impl Call {
             None => builder.body(()).map(|r| self.client.agent.run(r)),
         };
         match result {
-            Ok(Ok(response)) => Reply::read(sent, response),
-            Ok(Err(e)) => sent.no_answer(&e.to_string()),
+            Ok(Ok(response)) => (sent.clone(), Ok(Reply::read(sent, response))),
+            Ok(Err(e)) => (sent, Err(e.to_string())),
             Err(e) => panic!("the hidden test built a bad request ({e}); please report it"),
         }
     }

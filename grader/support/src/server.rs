@@ -223,7 +223,12 @@ impl Server {
         self.port = ports::free();
         self.exited = None;
         let mut command = Command::new(&self.binary);
+        // Only what the README documents (and PATH): the grader's own variables (the test's
+        // name, the seed, its folders) are not the program's business.
         command
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("TMPDIR", &self.folder)
             .env("PORT", self.port.to_string())
             .env("DATABASE_URL", self.database_url())
             .env("RUST_BACKTRACE", "0")
@@ -363,8 +368,7 @@ fn indent(text: &str) -> String {
 fn scratch_folder() -> PathBuf {
     static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    let folder: PathBuf =
-        std::env::temp_dir().join(format!("server-check-{}-{n}", std::process::id()));
+    let folder: PathBuf = std::env::temp_dir().join(format!("app-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&folder);
     create(&folder);
     folder

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{SESSIONS, USERS, detail_fields, log_in, user};
+use common::{SESSIONS, USERS, detail_fields, disguises, log_in, user};
 use server_check::{fail, inputs, json, start};
 
 /// Signing up answers 201 with the new id and the email, trimmed and lower-cased, and
@@ -32,7 +32,7 @@ fn sign_up_answers_the_id_and_the_normalised_email() {
 }
 
 /// A bad email and a short password are reported together in one 422, one details entry
-/// each; a missing field is a 422 too.
+/// each; a missing field, or one that is not a string, is a 422 too.
 /// Rules: email-and-password-validated, error-envelope
 #[test]
 fn bad_emails_and_short_passwords_are_reported_together() {
@@ -66,6 +66,16 @@ fn bad_emails_and_short_passwords_are_reported_together() {
         .json(&json!({"email": inputs::email()}))
         .send()
         .error(422, "VALIDATION_ERROR");
+    // Both fields are strings: a number is a bad field, not something to convert.
+    for body in [
+        json!({"email": inputs::email(), "password": 12345678901u64}),
+        json!({"email": 42, "password": inputs::password()}),
+    ] {
+        api.post(USERS)
+            .json(&body)
+            .send()
+            .error(422, "VALIDATION_ERROR");
+    }
 }
 
 /// The same email again, in another case or with spaces, is 409 EMAIL_TAKEN.
@@ -125,8 +135,8 @@ fn the_database_holds_an_argon2id_hash_not_the_password() {
     }
 }
 
-/// Logging in answers 201 with a token of at least 22 characters, a new one each time (the
-/// email is normalised here too).
+/// Logging in answers 201 with a token of at least 22 characters, a new random one each time
+/// (the email is normalised here too).
 /// Rules: login-201-token
 #[test]
 fn each_login_gives_a_new_working_token() {
@@ -139,17 +149,28 @@ fn each_login_gives_a_new_working_token() {
         &format!(" {} ", someone.email.to_uppercase()),
         &someone.password,
     );
-    if first == second {
-        fail(
-            "two logins gave the same token.",
-            "a new random token on every login",
-            &format!("{first:?} twice"),
-        );
+    let mut tokens = vec![first, second];
+    for _ in 0..6 {
+        tokens.push(log_in(&api, &someone.email, &someone.password));
+    }
+    // Random tokens share no long beginning; a clock or a counter written out does.
+    for (i, a) in tokens.iter().enumerate() {
+        for b in &tokens[i + 1..] {
+            let shared = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+            if shared >= 8 {
+                fail(
+                    "two logins gave tokens that begin alike, as a clock or a counter would: a token must be random (at least 128 bits from a secure generator).",
+                    "tokens with no long common beginning",
+                    &format!("{a:?} and {b:?} share their first {shared} characters"),
+                );
+            }
+        }
     }
 }
 
 /// A wrong password and an unknown email both answer 401 INVALID_CREDENTIALS, with the same
-/// message, so the answer does not tell which emails are registered.
+/// message, so the answer does not tell which emails are registered; so does a login whose
+/// email and password could never be right.
 /// Rules: login-failure-uniform, error-envelope
 #[test]
 fn wrong_password_and_unknown_email_look_the_same() {
@@ -166,6 +187,11 @@ fn wrong_password_and_unknown_email_look_the_same() {
         .json(&json!({"email": inputs::email(), "password": someone.password}))
         .send();
     unknown.error(401, "INVALID_CREDENTIALS");
+    // A credential that cannot be right is simply wrong: login does not validate forms.
+    api.post(SESSIONS)
+        .json(&json!({"email": "nope", "password": "abc"}))
+        .send()
+        .error(401, "INVALID_CREDENTIALS");
     let message = |r: &server_check::Reply| r.json()["error"]["message"].clone();
     unknown.check(
         message(&wrong) == message(&unknown),

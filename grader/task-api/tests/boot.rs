@@ -54,6 +54,11 @@ fn refuses_unusable_settings() {
         "DATABASE_URL",
     );
     refuses(
+        configure!().env("DATABASE_URL", "sqlite://relative/app.db"),
+        "started with DATABASE_URL=sqlite://relative/app.db (not an absolute path)",
+        "DATABASE_URL",
+    );
+    refuses(
         configure!().env("PORT", "eighty"),
         "started with PORT=eighty",
         "PORT",

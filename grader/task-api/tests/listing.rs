@@ -44,12 +44,26 @@ fn lists_only_the_callers_tasks_with_the_defaults() {
     }));
 }
 
-/// `status` filters both the data and the total.
-/// Rules: list-status-filter
+/// Another user's tasks, with every status and dates, which no listing of the caller may
+/// show or count.
+fn someone_elses_tasks(server: &server_check::Server) {
+    let bob = user(&server.client());
+    for status in ["todo", "in_progress", "done", "todo"] {
+        create(
+            &bob.api,
+            &json!({"title": inputs::title(), "status": status, "due_date": inputs::date()}),
+        );
+    }
+}
+
+/// `status` filters both the data and the total (another user's tasks of that status are
+/// neither shown nor counted).
+/// Rules: list-status-filter, list-own-tasks
 #[test]
 fn status_filters_data_and_total() {
     let server = start!();
     let ada = user(&server.client());
+    someone_elses_tasks(&server);
     let statuses = ["todo", "in_progress", "done"];
     let mut made: Vec<(i64, &str)> = Vec::new();
     for _ in 0..9 {
@@ -80,6 +94,7 @@ fn status_filters_data_and_total() {
 fn sorts_by_due_date_with_undated_last_and_ties_by_id() {
     let server = start!();
     let ada = user(&server.client());
+    someone_elses_tasks(&server);
     let (early, late) = (
         "2026-03-0".to_string() + &inputs::number(1, 9).to_string(),
         "2029-11-1".to_string() + &inputs::number(0, 9).to_string(),
@@ -93,11 +108,10 @@ fn sorts_by_due_date_with_undated_last_and_ties_by_id() {
         Some(&early),
     ];
     let mut made = Vec::new();
-    for due in plan {
-        let task = create(
-            &ada.api,
-            &json!({"title": inputs::title(), "due_date": due}),
-        );
+    // Titles in the reverse of creation order, so that ties broken by title come out wrong.
+    for (due, letter) in plan.into_iter().zip(["F", "E", "D", "C", "B", "A"]) {
+        let title = format!("{letter} {}", inputs::title());
+        let task = create(&ada.api, &json!({"title": title, "due_date": due}));
         made.push((id_of(&task), due.cloned()));
     }
     let order = |latest_first: bool| -> Value {
@@ -131,6 +145,7 @@ fn sorts_by_due_date_with_undated_last_and_ties_by_id() {
 fn pages_through_every_task() {
     let server = start!();
     let ada = user(&server.client());
+    someone_elses_tasks(&server);
     let count = inputs::number(21, 24) as i64;
     let all: Vec<i64> = (0..count)
         .map(|_| id_of(&create(&ada.api, &json!({"title": inputs::title()}))))

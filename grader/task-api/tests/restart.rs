@@ -39,6 +39,25 @@ fn everything_survives_a_kill_and_a_restart() {
 
     server.kill();
     server.restart();
+    server_check::during(
+        "checking what is left after a SIGKILL and a restart",
+        || {
+            survived(&server, &ada, (&edited, &kept[1], &doomed));
+        },
+    );
+}
+
+/// What must be there after the restart: the old token, the edited and kept tasks, the
+/// password, the next id and the email's account.
+fn survived(
+    server: &server_check::Server,
+    ada: &common::User,
+    (edited, kept, doomed): (
+        &server_check::Value,
+        &server_check::Value,
+        &server_check::Value,
+    ),
+) {
     let old = server.client().authorized(ada.api_token());
     old.get(&task_path(id_of(&edited)))
         .send()
@@ -50,7 +69,7 @@ fn everything_survives_a_kill_and_a_restart() {
     let listed = old.get(TASKS).send();
     listed
         .status(200)
-        .body_has(&json!({ "data": [edited, kept[1]] }));
+        .body_has(&json!({ "data": [edited, kept] }));
     let token = log_in(&server.client(), &ada.email, &ada.password);
     let next = create(
         &server.client().authorized(&token),
@@ -106,7 +125,7 @@ fn a_database_from_a_newer_version_is_refused() {
     let mut server = start!();
     user(&server.client());
     server.kill();
-    let (version, _) = look_inside(&server);
+    let (version, schema) = look_inside(&server);
     let newer = version + i64::from(inputs::number(1, 5));
     server
         .open_database()
@@ -124,6 +143,12 @@ fn a_database_from_a_newer_version_is_refused() {
             "nothing",
         );
     }
+    // Refusing means not touching: the newer program's database is left as it was.
+    expect_eq(
+        "(PRAGMA user_version, the schema) of the newer database after the refusal",
+        (newer, schema),
+        look_inside(&server),
+    );
 }
 
 /// `PRAGMA user_version` and the schema's SQL, read while the server is stopped.

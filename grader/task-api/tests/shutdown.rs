@@ -31,7 +31,8 @@ fn exits_zero(server: &mut Server, when: &str) {
 }
 
 /// SIGTERM while a POST's body is still arriving: the request is finished and answered 201,
-/// the task is kept, and then the process exits with status 0.
+/// the task is kept, a new request after the signal is not taken on, and then the process
+/// exits with status 0.
 /// Rules: sigterm-finishes-in-flight, sigterm-exits-zero
 #[test]
 fn sigterm_lets_the_request_in_flight_finish() {
@@ -54,9 +55,27 @@ fn sigterm_lets_the_request_in_flight_finish() {
         pause: Duration::from_millis(150),
     };
     let port = server.port();
+    let newcomer = server.client();
     let pid_server = &mut server;
-    let reply = slow.send(port, || pid_server.terminate());
+    let mut late = None;
+    let reply = slow.send(port, || {
+        pid_server.terminate();
+        // A request that arrives after the signal must not be taken on.
+        std::thread::sleep(Duration::from_millis(300));
+        late = newcomer
+            .get("/health")
+            .try_send()
+            .ok()
+            .map(|r| r.status_code());
+    });
     reply.status(201);
+    if late == Some(200) {
+        fail(
+            "after SIGTERM the server still took on a new request (GET /health answered 200 0.3 s after the signal).",
+            "no new connections once SIGTERM has arrived (only the requests in progress finish)",
+            "a new request served",
+        );
+    }
     let id = id_of(&reply.json()["data"]);
     exits_zero(&mut server, "SIGTERM during a request");
     server.restart();

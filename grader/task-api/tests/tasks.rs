@@ -204,6 +204,7 @@ fn requests_without_a_valid_token_are_401_first() {
             .body("{not json", Some("application/json")),
         anonymous.get(&path),
         anonymous.get(TASKS),
+        anonymous.get(&format!("{TASKS}?limit=0")),
         anonymous.get(&format!("{TASKS}/not-a-number")),
         ada.api
             .patch(&path)
@@ -247,6 +248,7 @@ fn every_bad_field_of_a_post_is_listed_in_one_422() {
         ("due_date", json!("2026-13-01")),
         ("due_date", json!("tomorrow")),
         ("due_date", json!("2026-1-05")),
+        ("due_date", json!("2026-02-29")),
         ("colour", json!("red")),
     ] {
         let mut body = json!({"title": inputs::title()});
@@ -257,10 +259,10 @@ fn every_bad_field_of_a_post_is_listed_in_one_422() {
     let fine = format!("  {}  ", "é".repeat(200));
     let first = create(
         &ada.api,
-        &json!({"title": fine, "description": "d".repeat(2000)}),
+        &json!({"title": fine, "description": "é".repeat(2000), "due_date": "2028-02-29"}),
     );
     expect_eq(
-        "the first task created after seven rejected ones should be task 1: a rejected request creates nothing",
+        "the id of the first task created after the rejected requests (a rejected request creates nothing)",
         1,
         id_of(&first),
     );
@@ -290,6 +292,19 @@ fn every_bad_field_of_a_patch_is_listed_and_nothing_changes() {
         .json(&json!({"title": "ok", "status": "finished", "due_date": "2026-04-31"}))
         .send();
     lists_fields(&reply, &["status", "due_date"]);
+    // PATCH applies the same rules as POST to the fields it names.
+    let reply = ada
+        .api
+        .patch(&path)
+        .json(&json!({"title": "   ", "description": "d".repeat(2001)}))
+        .send();
+    lists_fields(&reply, &["title", "description"]);
+    let reply = ada
+        .api
+        .patch(&path)
+        .json(&json!({"title": "t".repeat(201)}))
+        .send();
+    lists_fields(&reply, &["title"]);
     ada.api
         .get(&path)
         .send()
@@ -324,6 +339,29 @@ fn unreadable_bodies_are_400() {
         .send()
         .status(200)
         .body_has(&json!({ "data": task }));
+}
+
+/// JSON that is not an object (a list, a string, a number) is a 422 whose details name the
+/// field `body`, and creates nothing.
+/// Rules: non-object-body-422
+#[test]
+fn json_that_is_not_an_object_is_a_422_about_the_body() {
+    let server = start!();
+    let ada = user(&server.client());
+    for body in ["[1, 2]", "\"a title\"", "42"] {
+        let reply = ada
+            .api
+            .post(TASKS)
+            .body(body, Some("application/json"))
+            .send();
+        lists_fields(&reply, &["body"]);
+    }
+    let first = create(&ada.api, &json!({"title": inputs::title()}));
+    expect_eq(
+        "the id of the first task created after three rejected bodies",
+        1,
+        id_of(&first),
+    );
 }
 
 /// An unknown id, and an id that is not a number, are 404 NOT_FOUND for every method.

@@ -23,9 +23,17 @@ impl User {
     }
 }
 
-/// Signs a new user up (random email and password) and logs them in.
+/// Signs a new user up (random email and password) and logs them in; a failure says it
+/// happened while setting the test up.
 #[track_caller]
 pub fn user(api: &Client) -> User {
+    server_check::during("signing up and logging in a user for this test", || {
+        new_user(api)
+    })
+}
+
+#[track_caller]
+fn new_user(api: &Client) -> User {
     let (email, password) = (inputs::email(), inputs::password());
     let reply = api
         .post(USERS)
@@ -88,4 +96,46 @@ pub fn detail_fields(body: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The ways a careless server might keep a password recognisably: as it is, base64
+/// (standard and URL-safe, with and without padding), hex, and reversed.
+pub fn disguises(password: &str) -> Vec<String> {
+    let bytes = password.as_bytes();
+    let standard = base64(
+        bytes,
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+    );
+    let url_safe = base64(
+        bytes,
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+    );
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    vec![
+        password.to_string(),
+        standard.trim_end_matches('=').to_string(),
+        url_safe.trim_end_matches('=').to_string(),
+        hex.clone(),
+        hex.to_uppercase(),
+        password.chars().rev().collect(),
+    ]
+}
+
+/// Base64 with `alphabet`, padded.
+fn base64(bytes: &[u8], alphabet: &[u8; 64]) -> String {
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(alphabet[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
