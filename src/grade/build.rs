@@ -21,6 +21,10 @@ use super::{Cancel, GradeError, Place, Progress, Workdir};
 pub struct Built {
     /// Test executables by target name (one per hidden test file).
     pub binaries: Vec<(String, PathBuf)>,
+    /// The test executables cargo called fresh (not written by this build).
+    pub fresh: std::collections::HashSet<PathBuf>,
+    /// The test executables as checked after the build, to compare with before each test.
+    pub seals: super::integrity::Seals,
     /// Compile errors, if any.
     pub errors: Vec<CompileError>,
     /// True when cargo printed more than the grader keeps (a flood of build-script warnings).
@@ -79,7 +83,39 @@ struct Span {
 
 /// Runs `cargo test --no-run` on the harness, supervised: `limits.timeout` bounds the whole
 /// build (build scripts included), and `limits.cancel` stops cargo and everything it started.
+/// The test binaries are then checked to be the ones cargo built (see [`super::integrity`]):
+/// one that is not is removed and built again, once.
 pub fn build(
+    harness: &Harness,
+    crate_dir: &Path,
+    workdir: &Workdir,
+    limits: BuildLimits<'_>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Built, GradeError> {
+    let cache = workdir.root.join("grader/cache");
+    let mut built = build_once(harness, crate_dir, workdir, limits, progress)?;
+    for attempt in 0..2 {
+        let fresh = std::mem::take(&mut built.fresh);
+        let (seals, doubtful) =
+            super::integrity::seal(&cache, &built.binaries, &|b| fresh.contains(b));
+        match doubtful.first() {
+            None => {
+                built.seals = seals;
+                return Ok(built);
+            }
+            Some(binary) if attempt == 1 => {
+                return Err(GradeError::Tampered(format!(
+                    "the hidden test binary {} is not the one cargo built, even after building it again",
+                    binary.display()
+                )));
+            }
+            Some(_) => built = build_once(harness, crate_dir, workdir, limits, progress)?,
+        }
+    }
+    Ok(built)
+}
+
+fn build_once(
     harness: &Harness,
     crate_dir: &Path,
     workdir: &Workdir,
@@ -197,6 +233,9 @@ fn collect(
                 if let Some(exe) = msg.executable
                     && target.kind.iter().any(|k| k == "test")
                 {
+                    if msg.fresh == Some(true) {
+                        built.fresh.insert(exe.clone());
+                    }
                     built.binaries.push((target.name.clone(), exe));
                 }
                 if msg.fresh != Some(true) {

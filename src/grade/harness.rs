@@ -217,7 +217,12 @@ pub fn member_dir(workdir: &Workdir, name: &str) -> Result<(PathBuf, PathBuf), G
 /// `#[track_caller]` locations, not from it, and without it a test binary of an axum exercise
 /// links in a fraction of the time. `exercises/.cargo/config.toml` sets the same, so a
 /// learner's own `cargo test` reuses what the grader built.
-const GRADER_PROFILE: &str = "[profile.dev]\ndebug = 0\n";
+///
+/// Password hashing (argon2, over blake2) is slow on purpose, and unoptimised it is tens of
+/// times slower still: a server exercise's hidden tests sign up and log in users by the
+/// dozen, so those two crates are optimised even in this debug build (cargo warns, harmlessly,
+/// when an exercise does not use them).
+const GRADER_PROFILE: &str = "[profile.dev]\ndebug = 0\n\n[profile.dev.package.argon2]\nopt-level = 3\n\n[profile.dev.package.blake2]\nopt-level = 3\n";
 
 pub(crate) fn path_string(path: &Path) -> String {
     path.to_string_lossy().into_owned()

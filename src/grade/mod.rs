@@ -11,6 +11,7 @@ mod capture;
 pub mod contain;
 mod docs;
 mod harness;
+mod integrity;
 mod isolated;
 pub mod options;
 pub mod pristine;
@@ -64,6 +65,9 @@ pub enum GradeError {
     /// The grade was cancelled (a file changed during `watch`, or the page went away).
     #[error("cancelled")]
     Cancelled,
+    /// A hidden test binary was replaced after the grader built it (see `integrity`).
+    #[error("{0}")]
+    Tampered(String),
 }
 
 /// Refuses, in one sentence, a path cargo would refuse with its usage screen.
@@ -381,6 +385,7 @@ pub(crate) fn build_and_run(
     let mut run_some = |binaries: &[(String, PathBuf)], progress: &mut dyn FnMut(Progress)| {
         let tests = run::Suite {
             binaries,
+            seals: &built.seals,
             package: &harness.package,
             crate_dir,
             descriptions: suite.descriptions,

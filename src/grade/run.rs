@@ -51,6 +51,8 @@ enum Event {
 pub struct Suite<'a> {
     /// Test executables by target name (one per hidden test file).
     pub binaries: &'a [(String, PathBuf)],
+    /// The binaries as checked after the build: each must be unchanged when its test starts.
+    pub seals: &'a super::integrity::Seals,
     /// The harness package, the key of the timings kept between grades.
     pub package: &'a str,
     /// The crate under test; tests run in it.
@@ -80,6 +82,7 @@ pub fn run_all(
     )))?;
 
     let pool = Pool {
+        seals: suite.seals,
         planned: &planned,
         order: &order,
         next: Mutex::new(0),
@@ -132,6 +135,8 @@ fn plan(
 
 /// The planned tests of one grade and what the threads running them share.
 struct Pool<'a> {
+    /// The binaries as checked after the build.
+    seals: &'a super::integrity::Seals,
     planned: &'a [Planned],
     /// Indexes into `planned`, in the order to run them.
     order: &'a [usize],
@@ -180,6 +185,11 @@ impl Pool<'_> {
             let test = &self.planned[index];
             let _ = tx.send(Event::Started(index));
             let stop = || self.stopped();
+            if let Err(why) = self.seals.unchanged(&test.binary) {
+                self.failed.cancel();
+                let _ = tx.send(Event::Done(index, Err(GradeError::Tampered(why))));
+                return;
+            }
             let result = run_one(
                 &test.binary,
                 &test.name,

@@ -28,6 +28,7 @@ mod diff;
 pub mod inputs;
 mod output;
 mod ports;
+pub mod provider;
 pub mod raw;
 mod reply;
 mod request;
