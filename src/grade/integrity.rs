@@ -133,7 +133,7 @@ mod tests {
         );
         // Called fresh by cargo at the next grade: not trusted, removed for a rebuild.
         let (_, doubtful) = seal(&cache, &list, &|_| true);
-        assert_eq!(doubtful, [binary.clone()]);
+        assert_eq!(doubtful, std::slice::from_ref(&binary));
         assert!(!binary.exists());
     }
 }

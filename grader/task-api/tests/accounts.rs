@@ -116,15 +116,25 @@ fn the_database_holds_an_argon2id_hash_not_the_password() {
             "no such file, or an empty one",
         );
     }
-    if haystack.contains(&someone.password) {
-        fail(
-            &format!(
-                "the database file holds the password {:?} as it was sent.",
-                someone.password
-            ),
-            "only an argon2id hash of it",
-            "the password itself",
-        );
+    let ways = [
+        "as it was sent",
+        "in base64",
+        "in URL-safe base64",
+        "in hex",
+        "in upper-case hex",
+        "reversed",
+    ];
+    for (disguise, how) in disguises(&someone.password).iter().zip(ways) {
+        if haystack.contains(disguise.as_str()) {
+            fail(
+                &format!(
+                    "the database file holds the password {:?}, {how}.",
+                    someone.password
+                ),
+                "only an argon2id hash of it",
+                &format!("{disguise:?} in the file"),
+            );
+        }
     }
     if !haystack.contains("$argon2id$") {
         fail(

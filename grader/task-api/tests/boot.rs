@@ -54,8 +54,8 @@ fn refuses_unusable_settings() {
         "DATABASE_URL",
     );
     refuses(
-        configure!().env("DATABASE_URL", "sqlite://relative/app.db"),
-        "started with DATABASE_URL=sqlite://relative/app.db (not an absolute path)",
+        configure!().env("DATABASE_URL", "sqlite://app.db"),
+        "started with DATABASE_URL=sqlite://app.db (not an absolute path)",
         "DATABASE_URL",
     );
     refuses(
