@@ -27,7 +27,7 @@ use std::process::Command;
 
 use serde::Deserialize;
 
-use crate::course::{Course, Exercise};
+use crate::course::{Course, Exercise, Kind};
 use crate::grade::Workdir;
 
 /// Why mutation testing could not run.
@@ -227,8 +227,9 @@ fn regex_escape(text: &str) -> String {
     out
 }
 
-/// The crate cargo-mutants mutates: the solution's manifest and sources, the hidden tests as
-/// its integration tests, the grader's lock file and build profile.
+/// The crate cargo-mutants mutates: the solution's manifest and sources, the hidden tests
+/// (with the modules they share) as its integration tests, the grader's lock file and build
+/// profile.
 fn prepare(
     course: &Course,
     exercise: &Exercise,
@@ -243,18 +244,36 @@ fn prepare(
         solution.join("Cargo.toml").display()
     )))?;
     let manifest = format!(
-        "{manifest}\n# Added by `workbook verify --mutants`: a crate of its own, built like a grade.\n[workspace]\n\n[profile.dev]\ndebug = 0\n"
+        "{manifest}\n# Added by `workbook verify --mutants`: a crate of its own, built like a grade.\n[workspace]\n\n[profile.dev]\ndebug = 0\n{}",
+        server_parts(course, exercise, &manifest)
     );
     write(&dir.join("Cargo.toml"), &manifest)?;
-    for rel in &exercise.hidden_tests {
-        let to = dir.join("tests").join(rel.file_name().unwrap_or_default());
-        copy_file(&course.root.join(rel), &to)?;
-    }
+    let tests = course.root.join(&exercise.grader_dir).join("tests");
+    copy_dir(&tests, &dir.join("tests"))?;
     let lock = workdir.root.join("grader/Cargo.lock");
     if lock.is_file() {
         copy_file(&lock, &dir.join("Cargo.lock"))?;
     }
     Ok(())
+}
+
+/// For a server exercise: the program as the `server` binary the hidden tests start, and the
+/// support crate they use (with SQLite when the solution uses it), as in a grade.
+fn server_parts(course: &Course, exercise: &Exercise, manifest: &str) -> String {
+    match exercise.kind {
+        Kind::Library => String::new(),
+        Kind::Server => {
+            let support = crate::grade::support_dir(course);
+            let features = match manifest.contains("rusqlite") {
+                true => ", features = [\"sqlite\"]",
+                false => "",
+            };
+            format!(
+                "\n[[bin]]\nname = \"server\"\npath = \"src/main.rs\"\n\n[dev-dependencies]\nserver-check = {{ path = {:?}{features} }}\n\n[profile.dev.package.argon2]\nopt-level = 3\n\n[profile.dev.package.blake2]\nopt-level = 3\n",
+                support.display().to_string()
+            )
+        }
+    }
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result<(), MutationError> {

@@ -30,7 +30,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 pub(crate) use harness::{
-    Harness, member_dir as harness_member, write_if_changed as write_member_file,
+    Harness, member_dir as harness_member, support_dir, write_if_changed as write_member_file,
 };
 pub use isolated::grade_sandboxed;
 pub use report::{
