@@ -114,6 +114,11 @@ fn plan(
 ) -> Result<Vec<Planned>, GradeError> {
     let mut planned = Vec::new();
     for (target, binary) in suite.binaries {
+        // A binary replaced since the build must not even be asked for its list.
+        suite
+            .seals
+            .unchanged(binary)
+            .map_err(GradeError::Tampered)?;
         let names = match schedule::cached_list(cache, binary) {
             Some(names) => names,
             None => {

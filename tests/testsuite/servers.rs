@@ -277,3 +277,25 @@ fn a_server_exercise_is_graded_in_stages_inside_the_sandbox() {
         ]
     );
 }
+
+/// A program under test that replaces the hidden test binaries of a later stage while its
+/// own stage runs: the grade stops with an error naming the binary instead of running the
+/// fake, and no grade passes, the next one included.
+#[test]
+fn a_program_that_replaces_test_binaries_never_passes() {
+    let course = common::staged_course_with(Some("replaces-test-binaries"));
+    for attempt in ["first", "second"] {
+        let (code, out, err) =
+            common::run(common::workbook_on(course.path()).args(["grade", "hello-server"]));
+        assert_ne!(code, Some(0), "the {attempt} grade passed: {out}{err}");
+        assert!(
+            err.contains("changed while the grade ran") && err.contains("greet-"),
+            "the {attempt} grade names the replaced binary: {out}{err}"
+        );
+    }
+    let (_, progress, _) = common::run(common::workbook_on(course.path()).arg("progress"));
+    assert!(
+        progress.contains("hello-server: not graded"),
+        "no grade was recorded: {progress}"
+    );
+}
