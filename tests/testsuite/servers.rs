@@ -17,6 +17,9 @@ use crate::common::{self, copy_dir, fixtures, root};
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Fixture {
+    /// The exercise whose solution it edits (default `task-api`).
+    #[serde(default = "task_api")]
+    exercise: String,
     about: String,
     stage: String,
     test: String,
@@ -25,6 +28,10 @@ struct Fixture {
     edit: Vec<Edit>,
     #[serde(default)]
     write: Vec<Write>,
+}
+
+fn task_api() -> String {
+    "task-api".to_string()
 }
 
 #[derive(Deserialize)]
@@ -42,9 +49,15 @@ struct Write {
     text: String,
 }
 
-/// The reference solution of `task-api` with the fixture's changes, in a new folder.
+/// The reference solution of the fixture's exercise with its changes, in a new folder.
 fn build_fixture(name: &str, fixture: &Fixture, dir: &Path) {
-    copy_dir(&root().join("grader/task-api/solution"), dir);
+    copy_dir(
+        &root()
+            .join("grader")
+            .join(&fixture.exercise)
+            .join("solution"),
+        dir,
+    );
     for write in &fixture.write {
         std::fs::write(dir.join(&write.file), &write.text).unwrap();
     }
@@ -62,7 +75,7 @@ fn build_fixture(name: &str, fixture: &Fixture, dir: &Path) {
     }
 }
 
-/// Grades fixture `name` as `task-api`, up to the stage where it must fail, and checks the
+/// Grades fixture `name` as its exercise, up to the stage where it must fail, and checks the
 /// stage, the failing test and its message. Returns the report.
 fn grades_as_described(name: &str) -> Report {
     common::supervise_with_workbook();
@@ -72,8 +85,8 @@ fn grades_as_described(name: &str) -> Report {
     let course = Course::load(root()).unwrap().course;
     let exercise = course
         .exercises
-        .get("task-api")
-        .expect("the course has task-api");
+        .get(fixture.exercise.as_str())
+        .unwrap_or_else(|| panic!("the course has no exercise {}", fixture.exercise));
     let dir = tempfile::tempdir().unwrap();
     build_fixture(name, &fixture, dir.path());
     let report = grade_until_its_stage(&course, exercise, dir.path(), &fixture);
@@ -91,7 +104,7 @@ fn grade_until_its_stage(
         .stages
         .iter()
         .position(|s| s.id == fixture.stage)
-        .unwrap_or_else(|| panic!("task-api has no stage {}", fixture.stage));
+        .unwrap_or_else(|| panic!("{} has no stage {}", exercise.slug, fixture.stage));
     // The course's own work directory: its dependencies are built once for every grade.
     let workdir = Workdir::of(course);
     grade::grade_stages(

@@ -5,8 +5,9 @@
 //!
 //! - `POST /charges` `{"amount_cents", "currency", "card", "reference"}`: `201 {"id":
 //!   "ch_<n>", "status": "succeeded"}`, or `402 {"error": {"code": "card_declined"}}` for
-//!   the card `tok_declined`. A repeated `Idempotency-Key` gets the first answer again and
-//!   creates no second charge.
+//!   the card `tok_declined`. A repeated `Idempotency-Key` gets the first successful answer
+//!   again and creates no second charge (a declined attempt is not remembered: retrying it
+//!   with another card is a new attempt).
 //! - `POST /refunds` `{"charge_id", "amount_cents"}`: `201 {"id": "re_<n>", "status":
 //!   "succeeded"}`, with the same idempotency.
 //! - [`Provider::set_down`] makes every request a `503`, as an outage would.
@@ -196,7 +197,9 @@ fn answer(request: Received, books: &Mutex<Books>) -> (u16, Value) {
         }
         _ => (404, json!({"error": {"code": "not_found"}})),
     };
-    if let Some(key) = request.idempotency_key {
+    if let Some(key) = request.idempotency_key
+        && reply.0 == 201
+    {
         books.answered.insert(key, reply.clone());
     }
     reply
