@@ -1,7 +1,7 @@
 //! Server exercises: the grader against servers that fail in characteristic ways (one never
 //! listens, one listens on the wrong port, one crashes at start-up, one replays an earlier
 //! run's answers, one races on ids, one forgets everything on restart, one drops the request
-//! in flight on SIGTERM). Each must be stopped at its stage, in its test, with a message a
+//! in flight on SIGTERM, a shop that oversells under concurrency). Each must be stopped at its stage, in its test, with a message a
 //! learner can act on. The fixtures are edits of the reference solution, in
 //! `tests/fixtures/servers/` (see its README).
 
@@ -235,6 +235,11 @@ fn replaying_one_runs_answers_fails_on_the_random_inputs() {
 #[test]
 fn ids_handed_out_twice_under_concurrency_fail_stage_3() {
     grades_as_described("racy-ids");
+}
+
+#[test]
+fn a_shop_that_oversells_under_concurrency_fails_stage_5() {
+    grades_as_described("oversells");
 }
 
 #[test]
