@@ -157,10 +157,10 @@ enum Command {
     },
     /// For instructors: every stub compiles and fails, every solution passes its hidden tests.
     Verify {
-        /// The exercise's slug (default: all of them).
-        slug: Option<String>,
+        /// The exercises' slugs (default: all of them).
+        slugs: Vec<String>,
         /// Verify every exercise (the default when no slug is given).
-        #[arg(long, conflicts_with = "slug")]
+        #[arg(long, conflicts_with = "slugs")]
         all: bool,
         /// Build and run the stubs and solutions in the class-grading sandbox, as learners'
         /// code is graded in class CI.
@@ -345,16 +345,16 @@ fn dispatch(wb: Workbook, command: Command, out: &mut impl Write) -> anyhow::Res
         Command::Publish { dir } => cli::publish::run(&wb, &dir, out),
         Command::New { what } => cli::new::run(&wb, what.into(), out),
         Command::Verify {
-            slug,
+            slugs,
             mutants: true,
             ..
-        } => cli::verify::mutants(&wb, slug.as_deref(), out),
+        } => cli::verify::mutants(&wb, &slugs, out),
         Command::Verify {
-            slug,
+            slugs,
             all: _,
             sandbox,
             mutants: false,
-        } => cli::verify::run(&wb, slug.as_deref(), sandbox, out),
+        } => cli::verify::run(&wb, &slugs, sandbox, out),
     }
 }
 

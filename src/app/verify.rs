@@ -23,8 +23,14 @@ pub struct Verification {
 
 impl Verification {
     /// The stub must compile and fail at least one hidden test.
+    /// A staged exercise's stub must fail its first stage: a stub that passes a stage hands
+    /// the learner that stage for free.
     pub fn stub_ok(&self) -> bool {
-        matches!(&self.stub, Ok(r) if r.compile_errors.is_empty() && r.score.total > 0 && r.score.passed < r.score.total)
+        let fails_first_stage = |r: &crate::grade::Report| {
+            r.stages.is_empty()
+                || r.current_stage.as_deref() == r.stages.first().map(|s| s.id.as_str())
+        };
+        matches!(&self.stub, Ok(r) if r.compile_errors.is_empty() && r.score.total > 0 && r.score.passed < r.score.total && fails_first_stage(r))
     }
 
     /// The solution must pass every hidden test (a learner edition has none to check).

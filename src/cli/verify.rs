@@ -15,22 +15,26 @@ use crate::course::Exercise;
 use crate::grade::{Cancel, TestStatus};
 
 /// The exercises named by `slug`, or all of them in course order.
-fn chosen<'w>(wb: &'w Workbook, slug: Option<&str>) -> Result<Vec<&'w Exercise>, AppError> {
-    match slug {
-        Some(slug) => Ok(vec![app::find_exercise(wb.course(), slug)?]),
-        None => Ok(wb.course().exercises_in_order()),
+/// The exercises named by `slugs`, in the order given; every exercise when none is named.
+fn chosen<'w>(wb: &'w Workbook, slugs: &[String]) -> Result<Vec<&'w Exercise>, AppError> {
+    if slugs.is_empty() {
+        return Ok(wb.course().exercises_in_order());
     }
+    slugs
+        .iter()
+        .map(|slug| app::find_exercise(wb.course(), slug))
+        .collect()
 }
 
 /// Verifies and prints the table; true when every stub fails and every solution passes.
 pub fn run(
     wb: &Workbook,
-    slug: Option<&str>,
+    slugs: &[String],
     sandbox: bool,
     out: &mut impl Write,
 ) -> anyhow::Result<bool> {
     let course = wb.course();
-    let exercises = chosen(wb, slug)?;
+    let exercises = chosen(wb, slugs)?;
     if exercises.is_empty() {
         bail!("the course has no exercises to verify");
     }
@@ -51,9 +55,9 @@ pub fn run(
 
 /// `--mutants`: cargo-mutants on every (or one) reference solution; true when no mutant is
 /// missed outside the equivalents files.
-pub fn mutants(wb: &Workbook, slug: Option<&str>, out: &mut impl Write) -> anyhow::Result<bool> {
+pub fn mutants(wb: &Workbook, slugs: &[String], out: &mut impl Write) -> anyhow::Result<bool> {
     let mut reports = Vec::new();
-    for exercise in chosen(wb, slug)? {
+    for exercise in chosen(wb, slugs)? {
         eprintln!("mutation testing {} (cargo-mutants) ...", exercise.slug);
         reports.push(mutants::run(wb.course(), exercise)?);
     }
@@ -128,10 +132,19 @@ fn stub_cell(row: &Verification) -> String {
     match &row.stub {
         Ok(r) if !r.compile_errors.is_empty() => "FAIL: does not compile".to_string(),
         Ok(r) if r.score.total == 0 => "FAIL: no hidden test ran".to_string(),
+        Ok(r) if row.stub_ok() && !r.stages.is_empty() => format!(
+            "ok: fails stage 1 ({} of {} tests)",
+            r.score.total - r.score.passed,
+            r.score.total
+        ),
         Ok(r) if row.stub_ok() => format!(
             "ok: fails {} of {} tests",
             r.score.total - r.score.passed,
             r.score.total
+        ),
+        Ok(r) if r.score.passed < r.score.total => format!(
+            "FAIL: passes stage 1; fails only at {}",
+            r.current_stage.as_deref().unwrap_or("?")
         ),
         Ok(r) => format!("FAIL: passes all {} tests", r.score.total),
         Err(e) => format!("FAIL: {e}"),
@@ -142,6 +155,11 @@ fn solution_cell(row: &Verification) -> String {
     match &row.solution {
         None => "not present (learner edition)".to_string(),
         Some(Ok(r)) if !r.compile_errors.is_empty() => "FAIL: does not compile".to_string(),
+        Some(Ok(r)) if row.solution_ok() && !r.stages.is_empty() => format!(
+            "ok: passes all {} stages ({} tests)",
+            r.stages.len(),
+            r.score.total
+        ),
         Some(Ok(r)) if row.solution_ok() => {
             format!("ok: passes {} of {} tests", r.score.passed, r.score.total)
         }

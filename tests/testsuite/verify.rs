@@ -1,5 +1,5 @@
-//! `workbook verify` over the whole course: every stub compiles and fails, every reference
-//! solution passes every hidden test.
+//! `workbook verify` over the whole course: every stub compiles and fails (a staged one at
+//! its first stage), every reference solution passes every hidden test.
 
 use crate::common::{root, workbook_on};
 
@@ -17,4 +17,16 @@ fn every_stub_fails_and_every_solution_passes() {
         "{stdout}"
     );
     assert!(!stdout.contains("FAIL"), "{stdout}");
+    // The server exercises: each stub fails at stage 1, each solution passes every stage.
+    for (slug, stages) in [("task-api", 6), ("shop", 8)] {
+        let row = stdout
+            .lines()
+            .find(|l| l.starts_with(slug))
+            .unwrap_or_else(|| panic!("no row for {slug}:\n{stdout}"));
+        assert!(
+            row.contains("ok: fails stage 1")
+                && row.contains(&format!("ok: passes all {stages} stages")),
+            "{row}"
+        );
+    }
 }
