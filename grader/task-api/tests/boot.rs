@@ -42,8 +42,8 @@ fn refuses_to_start_without_database_url() {
     );
 }
 
-/// A DATABASE_URL that is not `sqlite://...`, or a PORT that is not a port number, is
-/// refused the same way.
+/// A DATABASE_URL that is not `sqlite://` and an absolute path, or a PORT that is not a port
+/// number from 1 to 65535, is refused the same way.
 /// Rules: config-required
 #[test]
 fn refuses_unusable_settings() {
@@ -58,6 +58,7 @@ fn refuses_unusable_settings() {
         "started with DATABASE_URL=sqlite://app.db (not an absolute path)",
         "DATABASE_URL",
     );
+    refuses(configure!().env("PORT", "0"), "started with PORT=0", "PORT");
     refuses(
         configure!().env("PORT", "eighty"),
         "started with PORT=eighty",

@@ -249,6 +249,7 @@ fn every_bad_field_of_a_post_is_listed_in_one_422() {
         ("due_date", json!("tomorrow")),
         ("due_date", json!("2026-1-05")),
         ("due_date", json!("2026-02-29")),
+        ("due_date", json!("+2026-1-05")),
         ("colour", json!("red")),
     ] {
         let mut body = json!({"title": inputs::title()});
