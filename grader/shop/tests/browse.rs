@@ -45,8 +45,8 @@ fn lists(shop: &Shop, query: &str, expected: &[i64], total: usize) {
         .body_has(&json!({"data": by_ids(expected), "pagination": {"total": total}}));
 }
 
-/// Search (ignoring case), category and price range filter before paging, and total
-/// counts every match.
+/// Search (ignoring case; text, not a pattern), category (exactly) and price range filter
+/// before paging, and total counts every match.
 /// Rules: browse-filters, list-pagination
 #[test]
 fn search_category_and_price_range_filter_the_catalog() {
@@ -99,6 +99,16 @@ fn search_category_and_price_range_filter_the_catalog() {
         ranged.len(),
     );
     lists(&shop, "?limit=5&page=4", &[], 14);
+    // category is matched exactly, and q is text, not a pattern: no name holds % or _.
+    lists(
+        &shop,
+        &format!("?category={}", category.to_uppercase()),
+        &[],
+        0,
+    );
+    lists(&shop, &format!("?category={}%25", &category[..2]), &[], 0);
+    lists(&shop, "?q=%25", &[], 0);
+    lists(&shop, "?q=_", &[], 0);
 }
 
 /// sort=price is cheapest first, -price dearest first, name alphabetical; ties (equal

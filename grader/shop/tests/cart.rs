@@ -89,8 +89,8 @@ fn the_cart_holds_lines_at_current_prices() {
 }
 
 /// A quantity outside 1 to 99 (or not a whole number) is 422, an unknown product 404, more
-/// than the stock 409 OUT_OF_STOCK; none of them changes the cart.
-/// Rules: cart-quantity-rules, cart-stock-409
+/// than the stock 409 OUT_OF_STOCK, an unreadable body 400; none of them changes the cart.
+/// Rules: cart-quantity-rules, cart-stock-409, malformed-json-400
 #[test]
 fn quantities_are_checked_against_the_rules_and_the_stock() {
     let shop = shop();
@@ -115,6 +115,17 @@ fn quantities_are_checked_against_the_rules_and_the_stock() {
         .json(&json!({"quantity": 1}))
         .send()
         .error(404, "NOT_FOUND");
+    // An unreadable body is 400 here too, in the envelope.
+    ada.api
+        .put(&path)
+        .body("{\"quantity\": ", Some("application/json"))
+        .send()
+        .error(400, "BAD_REQUEST");
+    ada.api
+        .put(&path)
+        .body("{\"quantity\": 1}", None)
+        .send()
+        .error(400, "BAD_REQUEST");
     ada.api.get(CART).send().status(200).body_has(&before);
     put_in_cart(&ada, id_of(&item), stock);
 }

@@ -23,9 +23,9 @@ fn refuses(launch: Launch, setting: &str, variable: &str) {
     }
 }
 
-/// The shop refuses to start without ADMIN_TOKEN or PAYMENT_URL, with an ADMIN_TOKEN
-/// shorter than 16 characters, or a PAYMENT_URL that is not http(s); the message names the
-/// variable.
+/// The shop refuses to start without PORT, DATABASE_URL, ADMIN_TOKEN or PAYMENT_URL, with
+/// an ADMIN_TOKEN shorter than 16 characters, a DATABASE_URL that is not absolute, or a
+/// PAYMENT_URL that is not http(s); the message names the variable.
 /// Rules: config-required
 #[test]
 fn refuses_to_start_without_its_settings() {
@@ -40,10 +40,16 @@ fn refuses_to_start_without_its_settings() {
         "started without ADMIN_TOKEN",
         "ADMIN_TOKEN",
     );
+    let fifteen = "a".repeat(15);
     refuses(
-        good().env("ADMIN_TOKEN", "short"),
-        "started with ADMIN_TOKEN=short",
+        good().env("ADMIN_TOKEN", &fifteen),
+        "started with an ADMIN_TOKEN of 15 characters",
         "ADMIN_TOKEN",
+    );
+    refuses(
+        good().env("DATABASE_URL", "sqlite://shop.db"),
+        "started with DATABASE_URL=sqlite://shop.db (not an absolute path)",
+        "DATABASE_URL",
     );
     refuses(
         good().without("PAYMENT_URL"),
@@ -165,6 +171,16 @@ fn every_bad_field_is_listed_in_one_422() {
         &shop,
         &json!({"name": "é".repeat(120), "price_cents": 100_000_000, "stock": 1_000_000}),
     );
+    // The edges are allowed: a 40-character category, a stock of exactly 0.
+    let edges = product(
+        &shop,
+        &json!({"name": "Edge", "price_cents": 1, "stock": 0, "category": "c".repeat(40)}),
+    );
+    expect_eq(
+        "the stock of a product created with stock 0",
+        Some(0),
+        edges["stock"].as_i64(),
+    );
     expect_eq(
         "the first product created after the rejected ones",
         1,
@@ -174,7 +190,7 @@ fn every_bad_field_is_listed_in_one_422() {
     let reply = shop
         .admin
         .patch(&path)
-        .json(&json!({"name": null, "price_cents": 0, "size": 3}))
+        .json(&json!({"name": null, "price_cents": 0, "size": 3, "stock": 7}))
         .send();
     lists_fields(&reply, &["name", "price_cents", "size"]);
     shop.anonymous()
@@ -199,6 +215,10 @@ fn writes_without_the_admin_token_are_401() {
     for call in [
         anonymous.post(PRODUCTS).json(&product_body()),
         anonymous.patch(&path).json(&json!({"stock": 0})),
+        anonymous
+            .post(PRODUCTS)
+            .header("Authorization", &format!("Basic {}", shop.admin_token))
+            .json(&product_body()),
         unknown.delete(&path),
         unknown
             .post(PRODUCTS)

@@ -37,6 +37,24 @@ fn customers_sign_up_with_checked_emails_and_passwords() {
         fields.iter().any(|f| f == "email") && fields.iter().any(|f| f == "password"),
         "details entries for both email and password",
     );
+    // Exactly one @; eight characters, counted as characters ("pässwö" is 6, in 8 bytes).
+    for (body, field) in [
+        (
+            json!({"email": "a@b@c.example.test", "password": inputs::password()}),
+            "email",
+        ),
+        (
+            json!({"email": inputs::email(), "password": "pässwö"}),
+            "password",
+        ),
+    ] {
+        let reply = api.post(CUSTOMERS).json(&body).send();
+        reply.error(422, "VALIDATION_ERROR");
+        reply.check(
+            detail_fields(&reply.json()).iter().any(|f| f == field),
+            &format!("a details entry for {field}"),
+        );
+    }
     api.post(CUSTOMERS)
         .json(&json!({"email": email.to_uppercase(), "password": inputs::password()}))
         .send()
@@ -51,12 +69,26 @@ fn customers_log_in_and_their_passwords_are_hashed() {
     let shop = shop();
     let ada = customer(&shop);
     let api = shop.anonymous();
-    let again = log_in(&api, &ada.email, &ada.password);
+    // The email is normalised at login too.
+    let again = log_in(
+        &api,
+        &format!(" {} ", ada.email.to_uppercase()),
+        &ada.password,
+    );
     if again == ada.token {
         fail(
             "two logins gave the same token.",
             "a new token on every login",
             &format!("{again:?} twice"),
+        );
+    }
+    // 128 bits: 32 characters of hex, or 22 of base64url.
+    let hex = again.chars().all(|c| c.is_ascii_hexdigit());
+    if hex && again.len() < 32 {
+        fail(
+            "a login token is shorter than 128 bits.",
+            "at least 32 hex characters (or 22 of base64url)",
+            &format!("{} hex characters: {again:?}", again.len()),
         );
     }
     let wrong = api

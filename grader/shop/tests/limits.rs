@@ -4,7 +4,7 @@
 mod common;
 
 use common::{
-    CART, PRODUCTS, customer, id_of, place_order, product, product_body, put_in_cart, shop,
+    CART, ORDERS, PRODUCTS, customer, id_of, place_order, product, product_body, put_in_cart, shop,
     shop_with,
 };
 use server_check::{Client, Reply, Value, fail, json};
@@ -22,19 +22,42 @@ fn limited(reply: &Reply) {
 }
 
 /// With RATE_LIMIT=5, a client's sixth request within the minute is 429 RATE_LIMITED with
-/// Retry-After; another client is not affected, and /health is never limited.
+/// Retry-After, whichever routes the five went to; another client is not affected, and
+/// /health and /openapi.json are never limited.
 /// Rules: rate-limit-429, rate-limit-per-client
 #[test]
 fn the_sixth_request_in_a_minute_is_429() {
     let shop = shop_with(&[("RATE_LIMIT", "5")]);
     let (ada, bob) = (customer(&shop), customer(&shop));
-    for _ in 0..5 {
-        ada.api.get(CART).send().status(200);
+    for path in [CART, ORDERS, CART, ORDERS, PRODUCTS] {
+        ada.api.get(path).send().status(200);
     }
-    limited(&ada.api.get(CART).send());
+    let refused = ada.api.get(ORDERS).send();
+    limited(&refused);
     bob.api.get(CART).send().status(200);
     for _ in 0..8 {
         shop.anonymous().get("/health").send().status(200);
+        ada.api.get("/openapi.json").send().status(200);
+    }
+    limited(&ada.api.get(CART).send());
+    // Retry-After is a promise: once it is short enough to wait for, the client is served.
+    let after = refused
+        .header("retry-after")
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if let Some(seconds) = after.filter(|s| *s <= 5) {
+        std::thread::sleep(std::time::Duration::from_secs(seconds));
+        ada.api.get(CART).send().status(200);
+    }
+}
+
+/// Without RATE_LIMIT the limit is 120 a minute: the 121st request is refused.
+/// Rules: rate-limit-429
+#[test]
+fn the_default_limit_is_120_a_minute() {
+    let shop = shop_with(&[]);
+    let ada = customer(&shop);
+    for _ in 0..120 {
+        ada.api.get(CART).send().status(200);
     }
     limited(&ada.api.get(CART).send());
 }

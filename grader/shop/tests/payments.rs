@@ -4,10 +4,10 @@
 mod common;
 
 use common::{
-    Customer, Shop, customer, id_of, order_path, place_order, product_with_stock, put_in_cart,
-    shop, stock_of,
+    Customer, ORDERS, Shop, customer, id_of, order_path, place_order, product_with_stock,
+    put_in_cart, shop, stock_of,
 };
-use server_check::provider::DECLINED_CARD;
+use server_check::provider::{DECLINED_CARD, SLOW_CARD};
 use server_check::{Client, Reply, Value, expect_eq, fail, inputs, json};
 
 /// A customer with a placed (pending) order of `quantity` items of a new product.
@@ -143,33 +143,112 @@ fn an_unreachable_provider_is_502() {
     status_is(&ada.api, &order, "pending");
 }
 
-/// Cancelling a pending order puts its items back into stock; cancelling it again is 409
-/// INVALID_TRANSITION.
+/// Cancelling a pending order puts every line back into stock; after it, cancel, pay, ship
+/// and refund are all 409 INVALID_TRANSITION and change nothing.
 /// Rules: cancel-returns-stock, invalid-transition-409
 #[test]
 fn cancelling_puts_the_stock_back() {
     let shop = shop();
-    let quantity = inputs::number(1, 9);
-    let (ada, order, item) = pending_order(&shop, quantity);
+    let ada = customer(&shop);
+    let (cup, lamp) = (product_with_stock(&shop, 40), product_with_stock(&shop, 40));
+    let (q1, q2) = (inputs::number(1, 9), inputs::number(1, 9));
+    put_in_cart(&ada, id_of(&cup), q1);
+    put_in_cart(&ada, id_of(&lamp), q2);
+    let order = place_order(&ada);
+    let stocks = |shop: &Shop| (stock_of(shop, id_of(&cup)), stock_of(shop, id_of(&lamp)));
     expect_eq(
-        "the stock after the order",
-        40 - i64::from(quantity),
-        stock_of(&shop, id_of(&item)),
+        "(cup, lamp) stock after the order",
+        (40 - i64::from(q1), 40 - i64::from(q2)),
+        stocks(&shop),
     );
     act(&ada.api, &order, "cancel", json!({}))
         .status(200)
         .body_has(&json!({"data": {"status": "cancelled"}}));
     expect_eq(
-        "the stock after the cancel",
-        40,
-        stock_of(&shop, id_of(&item)),
+        "(cup, lamp) stock after the cancel",
+        (40, 40),
+        stocks(&shop),
     );
     act(&ada.api, &order, "cancel", json!({})).error(409, "INVALID_TRANSITION");
+    act(&ada.api, &order, "pay", json!({"card": card()})).error(409, "INVALID_TRANSITION");
+    act(&shop.admin, &order, "ship", json!({})).error(409, "INVALID_TRANSITION");
+    act(&shop.admin, &order, "refund", json!({})).error(409, "INVALID_TRANSITION");
     expect_eq(
-        "the stock after a refused second cancel",
-        40,
+        "(cup, lamp) stock after the refused moves",
+        (40, 40),
+        stocks(&shop),
+    );
+    status_is(&ada.api, &order, "cancelled");
+}
+
+/// A paid order may be refunded before it ships; the stock does not come back. A provider
+/// that is down makes the refund 502 and leaves the order paid.
+/// Rules: refund-through-provider, payment-unavailable-502
+#[test]
+fn a_paid_order_is_refunded_without_giving_stock_back() {
+    let shop = shop();
+    let (ada, order, item) = pending_order(&shop, 3);
+    act(&ada.api, &order, "pay", json!({"card": card()})).status(200);
+    shop.provider.set_down(true);
+    act(&shop.admin, &order, "refund", json!({})).error(502, "PAYMENT_UNAVAILABLE");
+    status_is(&ada.api, &order, "paid");
+    shop.provider.set_down(false);
+    act(&shop.admin, &order, "refund", json!({}))
+        .status(200)
+        .body_has(&json!({"data": {"status": "refunded"}}));
+    expect_eq(
+        "the stock after a refund (goods may be gone: it stays taken)",
+        37,
         stock_of(&shop, id_of(&item)),
     );
+}
+
+/// A provider that takes longer than 5 seconds is given up on: 502 PAYMENT_UNAVAILABLE, the
+/// order still pending.
+/// Rules: payment-unavailable-502
+#[test]
+fn a_provider_slower_than_five_seconds_is_502() {
+    let shop = shop();
+    let (ada, order, _) = pending_order(&shop, 1);
+    let started = std::time::Instant::now();
+    act(&ada.api, &order, "pay", json!({"card": SLOW_CARD})).error(502, "PAYMENT_UNAVAILABLE");
+    let waited = started.elapsed().as_secs_f64();
+    if waited >= 5.9 {
+        fail(
+            "the server waited for the provider's answer instead of giving up after 5 seconds.",
+            "a 502 about 5 seconds after the request",
+            &format!("an answer after {waited:.1} s"),
+        );
+    }
+    status_is(&ada.api, &order, "pending");
+}
+
+/// The answer kept for an idempotency key is the one first sent: after the order is paid,
+/// a retry with its key still gets the original (pending) order.
+/// Rules: idempotent-replay
+#[test]
+fn a_replay_is_the_first_answer_even_after_the_order_moved_on() {
+    let shop = shop();
+    let ada = customer(&shop);
+    let item = product_with_stock(&shop, 20);
+    put_in_cart(&ada, id_of(&item), 1);
+    let key = format!("retry-{}", inputs::password());
+    let first = ada
+        .api
+        .post(ORDERS)
+        .header("Idempotency-Key", &key)
+        .json(&json!({}))
+        .send();
+    first.status(201);
+    let order = first.json()["data"].clone();
+    act(&ada.api, &order, "pay", json!({"card": card()})).status(200);
+    let retry = ada
+        .api
+        .post(ORDERS)
+        .header("Idempotency-Key", &key)
+        .json(&json!({}))
+        .send();
+    retry.status(201).body_has(&first.json());
 }
 
 /// Every move the state machine does not allow is 409 INVALID_TRANSITION and changes
@@ -185,11 +264,14 @@ fn forbidden_moves_are_409_and_wrong_roles_403() {
     act(&shop.admin, &order, "refund", json!({})).error(409, "INVALID_TRANSITION");
     act(&shop.admin, &order, "pay", json!({"card": card()})).error(403, "FORBIDDEN");
     act(&ada.api, &order, "ship", json!({})).error(403, "FORBIDDEN");
+    act(&shop.admin, &order, "cancel", json!({})).error(403, "FORBIDDEN");
+    act(&bob.api, &order, "cancel", json!({})).error(404, "NOT_FOUND");
     act(&bob.api, &order, "pay", json!({"card": card()})).error(404, "NOT_FOUND");
     status_is(&ada.api, &order, "pending");
     act(&ada.api, &order, "pay", json!({"card": card()})).status(200);
     act(&ada.api, &order, "pay", json!({"card": card()})).error(409, "INVALID_TRANSITION");
     act(&ada.api, &order, "cancel", json!({})).error(409, "INVALID_TRANSITION");
+    act(&ada.api, &order, "refund", json!({})).error(403, "FORBIDDEN");
     act(&shop.admin, &order, "ship", json!({})).status(200);
     act(&ada.api, &order, "cancel", json!({})).error(409, "INVALID_TRANSITION");
     act(&shop.admin, &order, "ship", json!({})).error(409, "INVALID_TRANSITION");

@@ -15,13 +15,14 @@ use crate::diff::{Difference, short};
 use crate::reply::{Reply, Sent};
 
 /// The headers worth showing: the ones the exercises' rules are about.
-const SHOWN_HEADERS: [&str; 6] = [
+const SHOWN_HEADERS: [&str; 7] = [
     "content-type",
     "location",
     "www-authenticate",
     "retry-after",
     "etag",
-    "idempotency-key",
+    "idempotent-replayed",
+    "allow",
 ];
 
 /// The most of a body a card shows.
@@ -51,14 +52,9 @@ impl Card {
             Some(note) => card.line("how", note),
             None => card,
         };
-        if sent
-            .headers
-            .iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case("authorization"))
-        {
-            card.line("token", "the grader's token is gone with its server: log in to yours and `export TOKEN=...` first")
-        } else {
-            card
+        match &sent.token_note {
+            Some(note) => card.line("token", note),
+            None => card,
         }
     }
 
@@ -174,6 +170,7 @@ mod tests {
             ],
             body: Some(br#"{"name":"O'Hara"}"#.to_vec()),
             note: None,
+            token_note: None,
         };
         assert_eq!(
             curl(&sent),

@@ -18,6 +18,18 @@ pub fn expect_eq<T: Debug + PartialEq>(what: &str, expected: T, actual: T) {
     }
 }
 
+/// Fails unless the JSON values are equal, showing both as JSON.
+#[track_caller]
+pub fn expect_json(what: &str, expected: &serde_json::Value, actual: &serde_json::Value) {
+    if actual != expected {
+        fail(
+            &format!("{what}: not the expected value."),
+            &expected.to_string(),
+            &actual.to_string(),
+        );
+    }
+}
+
 /// Fails with `headline`, a labelled expected and actual, and the seed.
 #[track_caller]
 pub fn fail(headline: &str, expected: &str, actual: &str) -> ! {

@@ -34,7 +34,7 @@ mod reply;
 mod request;
 mod server;
 
-pub use check::{expect_eq, fail};
+pub use check::{expect_eq, expect_json, fail};
 pub use context::during;
 pub use diff::{Difference, differences};
 // The hidden tests build and compare JSON with these, whatever the learner's crate declares.

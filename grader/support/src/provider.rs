@@ -10,6 +10,7 @@
 //!   with another card is a new attempt).
 //! - `POST /refunds` `{"charge_id", "amount_cents"}`: `201 {"id": "re_<n>", "status":
 //!   "succeeded"}`, with the same idempotency.
+//! - The card `tok_slow` is answered after 6 seconds, past the 5 the README allows.
 //! - [`Provider::set_down`] makes every request a `503`, as an outage would.
 
 use std::collections::HashMap;
@@ -22,6 +23,9 @@ use serde_json::{Value, json};
 
 /// The card the provider declines.
 pub const DECLINED_CARD: &str = "tok_declined";
+
+/// The card the provider takes 6 seconds to answer for (more than the 5 the README allows).
+pub const SLOW_CARD: &str = "tok_slow";
 
 /// One request the provider received.
 #[derive(Debug, Clone)]
@@ -168,6 +172,9 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Received> {
 
 /// The provider's answer to one request, recorded in `books`.
 fn answer(request: Received, books: &Mutex<Books>) -> (u16, Value) {
+    if request.body["card"] == SLOW_CARD {
+        std::thread::sleep(std::time::Duration::from_secs(6));
+    }
     let Ok(mut books) = books.lock() else {
         return (500, json!({"error": {"code": "internal"}}));
     };

@@ -41,6 +41,7 @@ impl Slow<'_> {
                 self.pieces,
                 self.pause.as_millis()
             )),
+            token_note: None,
         };
         match self.exchange(port, midway) {
             Ok((status, headers, text)) => Reply::new(sent, status, headers, text),

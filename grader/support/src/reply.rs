@@ -18,6 +18,8 @@ pub(crate) struct Sent {
     pub(crate) body: Option<Vec<u8>>,
     /// How it was sent, when `curl` would not send it that way (slowly, in pieces).
     pub(crate) note: Option<String>,
+    /// Whose token it carried, and how to get one like it for the learner's own server.
+    pub(crate) token_note: Option<String>,
 }
 
 /// A response: status, headers and body text.

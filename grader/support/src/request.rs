@@ -17,6 +17,8 @@ pub struct Client {
     port: u16,
     agent: ureq::Agent,
     token: Option<String>,
+    /// What a failure card says about the token (whose it is, how to get one).
+    token_note: Option<String>,
 }
 
 /// A request being built; [`Call::send`] sends it.
@@ -41,13 +43,25 @@ impl Client {
             port,
             agent: config.into(),
             token: None,
+            token_note: None,
         }
     }
 
-    /// The same client, sending `Authorization: Bearer <token>` with every request.
+    /// The same client, sending `Authorization: Bearer <token>` with every request: a token
+    /// from a login, as far as a failure card is concerned.
     pub fn authorized(&self, token: &str) -> Client {
+        self.authorized_as(
+            token,
+            "the grader's token is gone with its server: log in to yours and `export TOKEN=...` first",
+        )
+    }
+
+    /// [`Client::authorized`], with what a failure card should say about the token (say,
+    /// "the admin's token: export TOKEN=<your ADMIN_TOKEN>").
+    pub fn authorized_as(&self, token: &str, note: &str) -> Client {
         Client {
             token: Some(token.to_string()),
+            token_note: Some(note.to_string()),
             ..self.clone()
         }
     }
@@ -152,6 +166,12 @@ impl Call {
             headers: self.headers.clone(),
             body: self.body.clone(),
             note: None,
+            token_note: self
+                .headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("authorization"))
+                .then(|| self.client.token_note.clone())
+                .flatten(),
         };
         let url = format!("http://127.0.0.1:{}{}", self.client.port, self.path);
         let mut builder = ureq::http::Request::builder()

@@ -11,6 +11,10 @@ pub const SESSIONS: &str = "/api/v1/sessions";
 pub const CART: &str = "/api/v1/cart";
 pub const ORDERS: &str = "/api/v1/orders";
 
+/// What a failure card says about a request the admin sent.
+pub const ADMIN_TOKEN_NOTE: &str =
+    "the admin's token: `export TOKEN=<the ADMIN_TOKEN you started your server with>` first";
+
 /// A running shop: the server, its payment provider, and the admin's client.
 pub struct Shop {
     pub server: Server,
@@ -46,7 +50,9 @@ pub fn shop_with(env: &[(&str, &str)]) -> Shop {
         launch = launch.env(key, value);
     }
     let server = launch.start();
-    let admin = server.client().authorized(&admin_token);
+    let admin = server
+        .client()
+        .authorized_as(&admin_token, ADMIN_TOKEN_NOTE);
     Shop {
         server,
         provider,
@@ -63,7 +69,10 @@ impl Shop {
 
     /// Clients made again after a restart (the port changed).
     pub fn reconnect(&mut self) {
-        self.admin = self.server.client().authorized(&self.admin_token);
+        self.admin = self
+            .server
+            .client()
+            .authorized_as(&self.admin_token, ADMIN_TOKEN_NOTE);
     }
 }
 
