@@ -257,8 +257,9 @@ fn prepare(
     Ok(())
 }
 
-/// For a server exercise: the program as the `server` binary the hidden tests start, and the
-/// support crate they use (with SQLite when the solution uses it), as in a grade.
+/// For a server exercise: the support crate the hidden tests use (with SQLite when the
+/// solution uses it) and the grade's optimised password hashing. The program is the crate's
+/// own binary, named after the package as the tests expect (`server_check::start!`).
 fn server_parts(course: &Course, exercise: &Exercise, manifest: &str) -> String {
     match exercise.kind {
         Kind::Library => String::new(),
@@ -269,7 +270,7 @@ fn server_parts(course: &Course, exercise: &Exercise, manifest: &str) -> String 
                 false => "",
             };
             format!(
-                "\n[[bin]]\nname = \"server\"\npath = \"src/main.rs\"\n\n[dev-dependencies]\nserver-check = {{ path = {:?}{features} }}\n\n[profile.dev.package.argon2]\nopt-level = 3\n\n[profile.dev.package.blake2]\nopt-level = 3\n",
+                "\n[dev-dependencies]\nserver-check = {{ path = {:?}{features} }}\n\n[profile.dev.package.argon2]\nopt-level = 3\n\n[profile.dev.package.blake2]\nopt-level = 3\n",
                 support.display().to_string()
             )
         }

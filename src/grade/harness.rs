@@ -70,7 +70,8 @@ pub fn prepare_with_tests(
             super::require_utf8(support)?;
             let deps = server_dependencies(exercise, crate_dir, support);
             manifest.insert("dependencies".into(), deps.into());
-            manifest.insert("bin".into(), vec![server_target(crate_dir)].into());
+            let bin = server_target(crate_dir, &package);
+            manifest.insert("bin".into(), vec![bin].into());
         }
     }
     manifest.insert("test".into(), test_targets(tests).into());
@@ -120,11 +121,12 @@ fn dependencies(exercise: &Exercise, crate_dir: &Path) -> toml::Table {
 }
 
 /// The `[[bin]]` target of a server exercise: the learner's `src/main.rs` (its modules are
-/// found beside it) built as `server`, so that the hidden tests find the program at
-/// `env!("CARGO_BIN_EXE_server")`.
-fn server_target(crate_dir: &Path) -> toml::Value {
+/// found beside it) built under the harness package's own name, so that the hidden tests
+/// find the program at `CARGO_BIN_EXE_<package>` (see `server_check::start!`), and each
+/// exercise's program has a path of its own in the shared target directory.
+fn server_target(crate_dir: &Path, package: &str) -> toml::Value {
     let mut bin = toml::Table::new();
-    bin.insert("name".into(), "server".into());
+    bin.insert("name".into(), package.into());
     bin.insert(
         "path".into(),
         path_string(&crate_dir.join("src/main.rs")).into(),

@@ -14,7 +14,8 @@
 //!   of the learner crates of `tests/fixtures/learners/`; [`put_learner`] puts such a crate
 //!   into a course that is already there (a running watch, say).
 //! - [`staged_course_with`]: a copy of the `staged` course, a server exercise graded in two
-//!   stages, with a learner program of `tests/fixtures/server-learners/`.
+//!   stages, with a learner program of `tests/fixtures/server-learners/`, building into a
+//!   folder every such copy shares; [`staged_course_alone`] builds into its own.
 //!
 //! **Running `workbook`** (always the binary under test, never the user's `WORKBOOK_DB`)
 //! - [`workbook`]: a command to run to its end and assert on (`assert_cmd`).
@@ -115,6 +116,17 @@ pub fn course_copy() -> TempDir {
 /// folder is shared by every copy and kept between runs, so the support crate's
 /// dependencies compile once.
 pub fn staged_course_with(learner: Option<&str>) -> TempDir {
+    let dir = staged_course_alone(learner);
+    let shared = Path::new(env!("CARGO_TARGET_TMPDIR")).join("staged-target");
+    std::fs::create_dir_all(&shared).unwrap();
+    std::fs::create_dir_all(dir.path().join(".workbook")).unwrap();
+    std::os::unix::fs::symlink(&shared, dir.path().join(".workbook/target")).unwrap();
+    dir
+}
+
+/// [`staged_course_with`] with a build folder of its own, for a learner program that
+/// tampers with what it finds there (it must not disturb the other tests' builds).
+pub fn staged_course_alone(learner: Option<&str>) -> TempDir {
     let dir = fixture_copy("staged");
     copy_dir(
         &root().join("grader/support"),
@@ -127,10 +139,6 @@ pub fn staged_course_with(learner: Option<&str>) -> TempDir {
             .join("src/main.rs");
         std::fs::copy(from, dir.path().join("exercises/hello-server/src/main.rs")).unwrap();
     }
-    let shared = Path::new(env!("CARGO_TARGET_TMPDIR")).join("staged-target");
-    std::fs::create_dir_all(&shared).unwrap();
-    std::fs::create_dir_all(dir.path().join(".workbook")).unwrap();
-    std::os::unix::fs::symlink(&shared, dir.path().join(".workbook/target")).unwrap();
     dir
 }
 

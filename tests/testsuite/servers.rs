@@ -301,7 +301,7 @@ fn a_server_exercise_is_graded_in_stages_inside_the_sandbox() {
 /// fake, and no grade passes, the next one included.
 #[test]
 fn a_program_that_replaces_test_binaries_never_passes() {
-    let course = common::staged_course_with(Some("replaces-test-binaries"));
+    let course = common::staged_course_alone(Some("replaces-test-binaries"));
     for attempt in ["first", "second"] {
         let (code, out, err) =
             common::run(common::workbook_on(course.path()).args(["grade", "hello-server"]));

@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{PRODUCTS, id_of, lists_fields, product, product_body, product_path, shop};
+use common::{PRODUCTS, id_of, product, product_body, product_path, shop};
 use server_check::provider::Provider;
 use server_check::{Launch, configure, expect_eq, fail, inputs, json};
 
@@ -144,17 +144,14 @@ fn every_bad_field_is_listed_in_one_422() {
         .post(PRODUCTS)
         .json(&json!({"name": "   ", "description": "d".repeat(2001), "category": "", "price_cents": 0, "stock": -1, "colour": "red"}))
         .send();
-    lists_fields(
-        &reply,
-        &[
-            "name",
-            "description",
-            "category",
-            "price_cents",
-            "stock",
-            "colour",
-        ],
-    );
+    reply.lists_fields(&[
+        "name",
+        "description",
+        "category",
+        "price_cents",
+        "stock",
+        "colour",
+    ]);
     for (field, value) in [
         ("name", json!("n".repeat(121))),
         ("price_cents", json!(100_000_001)),
@@ -165,7 +162,11 @@ fn every_bad_field_is_listed_in_one_422() {
     ] {
         let mut body = json!({"name": "Cup", "price_cents": 100});
         body[field] = value;
-        lists_fields(&shop.admin.post(PRODUCTS).json(&body).send(), &[field]);
+        shop.admin
+            .post(PRODUCTS)
+            .json(&body)
+            .send()
+            .lists_fields(&[field]);
     }
     let made = product(
         &shop,
@@ -192,7 +193,7 @@ fn every_bad_field_is_listed_in_one_422() {
         .patch(&path)
         .json(&json!({"name": null, "price_cents": 0, "size": 3, "stock": 7}))
         .send();
-    lists_fields(&reply, &["name", "price_cents", "size"]);
+    reply.lists_fields(&["name", "price_cents", "size"]);
     shop.anonymous()
         .get(&path)
         .send()

@@ -3,8 +3,8 @@
 mod common;
 
 use common::{
-    CUSTOMERS, PRODUCTS, SESSIONS, customer, detail_fields, id_of, log_in, product, product_body,
-    product_path, shop,
+    CUSTOMERS, PRODUCTS, SESSIONS, customer, id_of, log_in, product, product_body, product_path,
+    shop,
 };
 use server_check::{fail, inputs, json};
 
@@ -32,7 +32,7 @@ fn customers_sign_up_with_checked_emails_and_passwords() {
         .json(&json!({"email": "no-at.example.test", "password": "short"}))
         .send();
     reply.error(422, "VALIDATION_ERROR");
-    let fields = detail_fields(&reply.json());
+    let fields = reply.detail_fields();
     reply.check(
         fields.iter().any(|f| f == "email") && fields.iter().any(|f| f == "password"),
         "details entries for both email and password",
@@ -51,7 +51,7 @@ fn customers_sign_up_with_checked_emails_and_passwords() {
         let reply = api.post(CUSTOMERS).json(&body).send();
         reply.error(422, "VALIDATION_ERROR");
         reply.check(
-            detail_fields(&reply.json()).iter().any(|f| f == field),
+            reply.detail_fields().iter().any(|f| f == field),
             &format!("a details entry for {field}"),
         );
     }

@@ -118,7 +118,7 @@ fn a_short_line_refuses_the_whole_order() {
     let cart = ada.api.get(CART).send().json();
     let reply = ada.api.post(ORDERS).json(&json!({})).send();
     reply.error(409, "OUT_OF_STOCK");
-    let mut fields = common::detail_fields(&reply.json());
+    let mut fields = reply.detail_fields();
     fields.sort();
     let mut short = vec![id_of(&scarce).to_string(), id_of(&rare).to_string()];
     short.sort();
@@ -144,7 +144,7 @@ fn a_short_line_refuses_the_whole_order() {
     ada.api.get(CART).send().status(200).body_has(&cart);
     let carol = customer(&shop);
     let empty = carol.api.post(ORDERS).json(&json!({})).send();
-    common::lists_fields(&empty, &["cart"]);
+    empty.lists_fields(&["cart"]);
 }
 
 /// Fifty customers order the last ten items at the same moment: exactly ten orders are

@@ -45,14 +45,17 @@ pub use rusqlite;
 pub use serde_json::{self, Value, json};
 pub use server::{Launch, Server};
 
-/// Starts the exercise's program (the harness's `server` binary) with the default settings.
+/// Starts the exercise's program with the default settings.
 ///
-/// A macro because the binary's path is known only where the hidden test is compiled
-/// (`CARGO_BIN_EXE_server`).
+/// A macro because the binary's path is known only where the hidden test is compiled: the
+/// program is the binary named after the package the tests belong to (the grader's harness
+/// names it so; a crate that holds the program and the tests, as for mutation testing, gets
+/// that name by default), and cargo tells its tests where it is in `CARGO_BIN_EXE_<name>`.
+/// Each exercise's program thus has a path of its own in the shared target directory.
 #[macro_export]
 macro_rules! start {
     () => {
-        $crate::Server::configure(env!("CARGO_BIN_EXE_server")).start()
+        $crate::configure!().start()
     };
 }
 
@@ -60,6 +63,6 @@ macro_rules! start {
 #[macro_export]
 macro_rules! configure {
     () => {
-        $crate::Server::configure(env!("CARGO_BIN_EXE_server"))
+        $crate::Server::configure(env!(concat!("CARGO_BIN_EXE_", env!("CARGO_PKG_NAME"))))
     };
 }

@@ -176,6 +176,36 @@ impl Reply {
         self
     }
 
+    /// The fields named in the envelope's `details`, in order.
+    pub fn detail_fields(&self) -> Vec<String> {
+        let body: Value = serde_json::from_str(&self.text).unwrap_or(Value::Null);
+        body["error"]["details"]
+            .as_array()
+            .map(|entries| {
+                entries
+                    .iter()
+                    .filter_map(|d| d["field"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Checks a `422 VALIDATION_ERROR` whose `details` name every field of `expected` (all
+    /// the bad fields at once, not the first one only).
+    #[track_caller]
+    pub fn lists_fields(&self, expected: &[&str]) -> &Reply {
+        self.error(422, "VALIDATION_ERROR");
+        let found = self.detail_fields();
+        let missing: Vec<&&str> = expected
+            .iter()
+            .filter(|f| !found.iter().any(|g| g == **f))
+            .collect();
+        self.check(
+            missing.is_empty(),
+            &format!("a details entry for each of {expected:?} (every bad field at once); missing: {missing:?}"),
+        )
+    }
+
     /// Checks a condition the test computed itself, stated as what was expected.
     #[track_caller]
     pub fn check(&self, holds: bool, expected: &str) -> &Reply {

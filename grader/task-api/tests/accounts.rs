@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{SESSIONS, USERS, detail_fields, disguises, log_in, user};
+use common::{SESSIONS, USERS, disguises, log_in, user};
 use server_check::{fail, inputs, json, start};
 
 /// Signing up answers 201 with the new id and the email, trimmed and lower-cased, and
@@ -50,7 +50,7 @@ fn bad_emails_and_short_passwords_are_reported_together() {
             .json(&json!({"email": email, "password": short}))
             .send();
         reply.error(422, "VALIDATION_ERROR");
-        let fields = detail_fields(&reply.json());
+        let fields = reply.detail_fields();
         reply.check(
             fields.contains(&"email".to_string()) && fields.contains(&"password".to_string()),
             "details entries for both `email` and `password`",

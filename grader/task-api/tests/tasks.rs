@@ -3,22 +3,8 @@
 
 mod common;
 
-use common::{TASKS, create, detail_fields, id_of, task_path, user};
-use server_check::{Reply, Value, expect_eq, inputs, json, start};
-
-#[track_caller]
-fn lists_fields(reply: &Reply, expected: &[&str]) {
-    reply.error(422, "VALIDATION_ERROR");
-    let found = detail_fields(&reply.json());
-    let missing: Vec<&&str> = expected
-        .iter()
-        .filter(|f| !found.iter().any(|g| g == **f))
-        .collect();
-    reply.check(
-        missing.is_empty(),
-        &format!("a details entry for each of {expected:?} (every bad field at once); missing: {missing:?}"),
-    );
-}
+use common::{TASKS, create, id_of, task_path, user};
+use server_check::{Value, expect_eq, inputs, json, start};
 
 /// A task's whole life: POST answers 201 with Location and the task (title trimmed, every
 /// field present), GET at Location returns the same, PATCH changes only what it names and
@@ -241,7 +227,7 @@ fn every_bad_field_of_a_post_is_listed_in_one_422() {
         .post(TASKS)
         .json(&json!({"title": "   ", "description": long_description, "status": "doing", "due_date": "2026-02-30"}))
         .send();
-    lists_fields(&reply, &["title", "description", "status", "due_date"]);
+    reply.lists_fields(&["title", "description", "status", "due_date"]);
     for (field, value) in [
         ("title", json!("x".repeat(201))),
         ("title", json!(null)),
@@ -254,7 +240,11 @@ fn every_bad_field_of_a_post_is_listed_in_one_422() {
     ] {
         let mut body = json!({"title": inputs::title()});
         body[field] = value;
-        lists_fields(&ada.api.post(TASKS).json(&body).send(), &[field]);
+        ada.api
+            .post(TASKS)
+            .json(&body)
+            .send()
+            .lists_fields(&[field]);
     }
     // 200 characters (not bytes) is allowed, and a blank-padded title is trimmed first.
     let fine = format!("  {}  ", "é".repeat(200));
@@ -286,26 +276,26 @@ fn every_bad_field_of_a_patch_is_listed_and_nothing_changes() {
         .patch(&path)
         .json(&json!({"title": null, "description": null, "status": null, "priority": 3}))
         .send();
-    lists_fields(&reply, &["title", "description", "status", "priority"]);
+    reply.lists_fields(&["title", "description", "status", "priority"]);
     let reply = ada
         .api
         .patch(&path)
         .json(&json!({"title": "ok", "status": "finished", "due_date": "2026-04-31"}))
         .send();
-    lists_fields(&reply, &["status", "due_date"]);
+    reply.lists_fields(&["status", "due_date"]);
     // PATCH applies the same rules as POST to the fields it names.
     let reply = ada
         .api
         .patch(&path)
         .json(&json!({"title": "   ", "description": "d".repeat(2001)}))
         .send();
-    lists_fields(&reply, &["title", "description"]);
+    reply.lists_fields(&["title", "description"]);
     let reply = ada
         .api
         .patch(&path)
         .json(&json!({"title": "t".repeat(201)}))
         .send();
-    lists_fields(&reply, &["title"]);
+    reply.lists_fields(&["title"]);
     ada.api
         .get(&path)
         .send()
@@ -355,7 +345,7 @@ fn json_that_is_not_an_object_is_a_422_about_the_body() {
             .post(TASKS)
             .body(body, Some("application/json"))
             .send();
-        lists_fields(&reply, &["body"]);
+        reply.lists_fields(&["body"]);
     }
     let first = create(&ada.api, &json!({"title": inputs::title()}));
     expect_eq(

@@ -86,8 +86,8 @@ async fn wait_for_text(client: &fantoccini::Client, selector: &str, start: &str)
     wait_for_text_within(client, selector, start, Duration::from_secs(120)).await;
 }
 
-/// [`wait_for_text`], waiting up to `limit` (a first grade that compiles dependencies).
-pub(super) async fn wait_for_text_within(
+/// [`wait_for_text`], waiting up to `limit`.
+async fn wait_for_text_within(
     client: &fantoccini::Client,
     selector: &str,
     start: &str,

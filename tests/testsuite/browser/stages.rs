@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use super::grading::{texts, wait_for_text_within};
+use super::grading::texts;
 use super::{click, screenshot, start_browser};
 use crate::common::{Server, staged_course_with};
 
@@ -47,7 +47,8 @@ async fn the_stage_list_moves_on_as_a_streamed_grade_passes_stage_1() {
     click(client, ".grade-form button").await;
     // The first grade of this course builds the support crate's dependencies.
     let limit = Duration::from_secs(600);
-    wait_for_text_within(client, ".grade-output .grade-summary", "Grade: ", limit).await;
+    // The stream is over when the button works again (after a report or an error).
+    wait_until_enabled(client, ".grade-form button", limit).await;
     let verdict = texts(client, ".grade-output .grade-summary").await;
     assert!(verdict[0].starts_with("Grade: fail"), "{verdict:?}");
     let after = texts(client, "ol.stages > li").await;
@@ -101,4 +102,21 @@ async fn the_stage_list_moves_on_as_a_streamed_grade_passes_stage_1() {
         still_folded.is_empty(),
         "stage 2 is current now: {still_folded:?}"
     );
+}
+
+/// Waits until the element matching `selector` is enabled, up to `limit`.
+async fn wait_until_enabled(client: &fantoccini::Client, selector: &str, limit: Duration) {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if let Ok(element) = client.find(fantoccini::Locator::Css(selector)).await
+            && element.attr("disabled").await.ok().flatten().is_none()
+        {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "`{selector}` stayed disabled"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }

@@ -197,31 +197,3 @@ pub fn stock_of(shop: &Shop, product: i64) -> i64 {
 pub fn by_ids(ids: &[i64]) -> Value {
     Value::Array(ids.iter().map(|id| json!({ "id": id })).collect())
 }
-
-/// The fields named in an error's `details`.
-pub fn detail_fields(body: &Value) -> Vec<String> {
-    body["error"]["details"]
-        .as_array()
-        .map(|entries| {
-            entries
-                .iter()
-                .filter_map(|d| d["field"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Checks a 422 whose details name every field of `expected`.
-#[track_caller]
-pub fn lists_fields(reply: &Reply, expected: &[&str]) {
-    reply.error(422, "VALIDATION_ERROR");
-    let found = detail_fields(&reply.json());
-    let missing: Vec<&&str> = expected
-        .iter()
-        .filter(|f| !found.iter().any(|g| g == **f))
-        .collect();
-    reply.check(
-        missing.is_empty(),
-        &format!("a details entry for each of {expected:?} (every bad field at once); missing: {missing:?}"),
-    );
-}

@@ -85,19 +85,6 @@ pub fn task_path(id: i64) -> String {
     format!("{TASKS}/{id}")
 }
 
-/// The fields named in an error's `details`.
-pub fn detail_fields(body: &Value) -> Vec<String> {
-    body["error"]["details"]
-        .as_array()
-        .map(|entries| {
-            entries
-                .iter()
-                .filter_map(|d| d["field"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// The ways a careless server might keep a password recognisably: as it is, base64
 /// (standard and URL-safe, with and without padding), hex, and reversed.
 pub fn disguises(password: &str) -> Vec<String> {
