@@ -158,6 +158,21 @@ pub fn run(course: &Course, exercise: &Exercise) -> Result<MutationReport, Mutat
             None => report.missed.push(line.to_string()),
         }
     }
+    // A sweep that was stopped (a signal, a kill) leaves partial outcomes: not a clean bill.
+    let tested = report.caught
+        + report.missed.len()
+        + report.equivalent.len()
+        + report.unviable
+        + report.timed_out;
+    if output.status.code().is_none() || report.generated == 0 || tested < report.generated {
+        return Err(MutationError::Failed {
+            slug: exercise.slug.to_string(),
+            output: format!(
+                "cargo-mutants stopped before testing every mutant ({tested} of {} tested)",
+                report.generated
+            ),
+        });
+    }
     Ok(report)
 }
 
