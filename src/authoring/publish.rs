@@ -86,15 +86,27 @@ fn build(course: &Course, root: &Path, out: &Path) -> Result<Published, PublishE
         published.files += copy_tree(&root.join(dir), &out.join(dir))?;
     }
     for exercise in course.exercises.values() {
-        let tests = root.join(&exercise.grader_dir).join("tests");
-        published.files += copy_tree(
-            &tests,
-            &out.join("grader")
-                .join(exercise.slug.as_str())
-                .join("tests"),
-        )?;
+        let grader = root.join(&exercise.grader_dir);
+        let to = out.join("grader").join(exercise.slug.as_str());
+        published.files += copy_tree(&grader.join("tests"), &to.join("tests"))?;
+        // The rule map: the README's rules a failing test names, and the lesson section
+        // to read (the failure card shows them); nothing of the solution.
+        if grader.join("rules.toml").is_file() {
+            std::fs::copy(grader.join("rules.toml"), to.join("rules.toml")).map_err(io(
+                format!("cannot copy {}", grader.join("rules.toml").display()),
+            ))?;
+            published.files += 1;
+        }
         published.exercises += 1;
     }
+    // The support crate of server exercises' hidden tests: they do not build without it.
+    let support = root
+        .join(&course.grader_root)
+        .join(crate::course::SUPPORT_DIR);
+    published.files += copy_tree(
+        &support,
+        &out.join("grader").join(crate::course::SUPPORT_DIR),
+    )?;
     // The workbook's source, when this course is the workbook's own repository.
     let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap_or_default();
     if manifest.contains("name = \"workbook\"") && root.join("src").is_dir() {

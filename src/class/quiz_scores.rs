@@ -67,7 +67,9 @@ pub fn grade_export(course: &Course, path: &Path) -> Result<serde_json::Value, Q
         message,
     };
     let export: Export = serde_json::from_str(&text).map_err(|e| not_an_export(e.to_string()))?;
-    if export.kind != PROGRESS_KIND || export.version != crate::grade::REPORT_VERSION {
+    if export.kind != PROGRESS_KIND
+        || !crate::grade::report::readable_version(u64::from(export.version))
+    {
         return Err(not_an_export(format!(
             "its kind is `{}` version {}",
             export.kind, export.version

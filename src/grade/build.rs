@@ -60,7 +60,8 @@ struct Message {
 #[derive(Deserialize)]
 struct Target {
     name: String,
-    /// `["test"]` for a hidden test file, `["bin"]` for a server exercise's program.
+    /// `["test"]` for a hidden test file, `["lib"]` for a library's unit tests, `["bin"]` for
+    /// a server exercise's program.
     #[serde(default)]
     kind: Vec<String>,
 }
@@ -228,10 +229,11 @@ fn collect(
         match msg.reason.as_str() {
             "compiler-artifact" => {
                 let Some(target) = msg.target else { continue };
-                // With `--no-run`, the executables cargo reports are the test binaries, and a
-                // server exercise's program, which the tests start themselves.
+                // With `--no-run`, the executables cargo reports are the test binaries (of
+                // test targets, or a library's unit tests for lesson code), and a server
+                // exercise's program, which the tests start themselves and is not run here.
                 if let Some(exe) = msg.executable
-                    && target.kind.iter().any(|k| k == "test")
+                    && !target.kind.iter().any(|k| k == "bin")
                 {
                     if msg.fresh == Some(true) {
                         built.fresh.insert(exe.clone());

@@ -22,7 +22,7 @@ fn three_learners_reports_merge_into_one_csv() {
         .arg(reports.join("bob.json")));
     assert_eq!(code, Some(0));
     let book: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(book["version"], 1);
+    assert_eq!(book["version"], workbook::grade::REPORT_VERSION);
     assert_eq!(book["rows"][0]["learner"], "bob");
     assert_eq!(book["rows"][0]["exercises"]["counter"], 0.8);
 }
@@ -33,7 +33,7 @@ fn bad_gradebook_inputs_are_one_clear_sentence_and_write_nothing() {
     let alice = fixtures().join("reports/alice.json");
     let mut report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&alice).unwrap()).unwrap();
-    report["version"] = serde_json::json!(2);
+    report["version"] = serde_json::json!(workbook::grade::REPORT_VERSION + 1);
     let newer = dir.path().join("dave.json");
     std::fs::write(&newer, report.to_string()).unwrap();
     let not_json = dir.path().join("erin.json");
@@ -47,7 +47,7 @@ fn bad_gradebook_inputs_are_one_clear_sentence_and_write_nothing() {
         ),
         (
             vec![alice.clone().into(), newer.clone().into()],
-            "is a report of schema version 2; this workbook reads version 1",
+            "is a report of schema version 3; this workbook reads versions 1 to 2",
         ),
         (vec![not_json.clone().into()], "is not a workbook report"),
         (
@@ -76,7 +76,7 @@ fn export_hands_in_attempts_grades_and_hints() {
     let (code, json, err) = run(workbook_on(course.path()).args(["export", "--format", "json"]));
     assert_eq!(code, Some(0), "{err}");
     let export: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(export["version"], 1);
+    assert_eq!(export["version"], workbook::grade::REPORT_VERSION);
     assert_eq!(export["kind"], "workbook-progress");
     assert_eq!(export["grades"][0]["exercise"], "greeter");
     assert_eq!(export["hints"][0]["exercise"], "counter");
@@ -339,7 +339,11 @@ fn sandboxed_grading_defeats_every_attack_of_a_learner() {
         let text = std::fs::read_to_string(&report)
             .unwrap_or_else(|e| panic!("{attack}: no report ({e}): {out}{err}"));
         let json: serde_json::Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(json["version"], 1, "{attack}: the grader's own report");
+        assert_eq!(
+            json["version"],
+            workbook::grade::REPORT_VERSION,
+            "{attack}: the grader's own report"
+        );
         assert_eq!(json["exercise"], "counter", "{attack}");
         let passed = json["status"] == "pass";
         assert_eq!(passed, attack == "honest", "{attack}: {text}");

@@ -182,19 +182,39 @@ fn the_published_learner_edition_has_no_solution_and_checks_clean() {
         "the mutants (solution variants) stay behind"
     );
     // No file of the edition holds a reference solution's code under another name.
-    for exercise in ["rate-limiter", "cache-aside", "rest-handlers", "dataloader"] {
-        let solution =
-            std::fs::read_to_string(root().join(format!("grader/{exercise}/solution/src/lib.rs")))
-                .unwrap();
+    for (exercise, root_file) in [
+        ("rate-limiter", "lib.rs"),
+        ("cache-aside", "lib.rs"),
+        ("rest-handlers", "lib.rs"),
+        ("dataloader", "lib.rs"),
+        ("task-api", "main.rs"),
+        ("shop", "main.rs"),
+    ] {
+        let solution = std::fs::read_to_string(
+            root().join(format!("grader/{exercise}/solution/src/{root_file}")),
+        )
+        .unwrap();
         for file in &files {
             let text = std::fs::read_to_string(edition.join(file)).unwrap_or_default();
             assert_ne!(text, solution, "{file} is the {exercise} solution");
         }
     }
+    // What grading needs on a learner's machine: the server exercises' support crate, and
+    // the rule maps that put the README's rule and the lesson section on a failure card.
+    for needed in [
+        "grader/support/src/lib.rs",
+        "grader/task-api/rules.toml",
+        "grader/shop/rules.toml",
+    ] {
+        assert!(
+            files.iter().any(|f| f == needed),
+            "{needed} is published: {files:?}"
+        );
+    }
     let (code, check, _) = run(workbook_on(&edition).arg("check"));
     assert_eq!(code, Some(0), "{check}");
     assert!(
-        check.starts_with("course is clean: 10 lessons, 10 quizzes, 4 exercises"),
+        check.starts_with("course is clean: 11 lessons, 10 quizzes, 6 exercises"),
         "{check}"
     );
 

@@ -36,7 +36,7 @@ fn a_partly_passing_crate_gets_a_human_json_and_junit_report() {
         run(workbook_in(course.path()).args(["grade", "counter", "--format", "json"]));
     assert_eq!(code, Some(1));
     let report: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(report["version"], 1);
+    assert_eq!(report["version"], workbook::grade::REPORT_VERSION);
     assert_eq!(report["status"], "fail");
     assert_eq!(report["score"]["passed"], 4);
     insta::assert_json_snapshot!("json_report_partly_passing", report, {

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::csv::{neutralise, table};
+use crate::grade::report::OLDEST_READABLE_VERSION;
 use crate::grade::{REPORT_VERSION, Report};
 use crate::io_error::IoError;
 pub use read::{ExerciseMarks, TestMark};
@@ -67,7 +68,7 @@ pub enum GradebookError {
     },
     /// A report of another schema version.
     #[error(
-        "{path} is a report of schema version {found}; this workbook reads version {REPORT_VERSION}"
+        "{path} is a report of schema version {found}; this workbook reads versions {OLDEST_READABLE_VERSION} to {REPORT_VERSION}"
     )]
     WrongVersion {
         /// The file.

@@ -7,7 +7,8 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::{GRADES_KIND, GradebookError, GradesFile, PROGRESS_KIND, QUIZ_SCORES_KIND, QuizResult};
-use crate::grade::{REPORT_VERSION, Report, TestStatus};
+use crate::grade::report::readable_version;
+use crate::grade::{Report, TestStatus};
 
 /// One hidden test's outcome in one learner's report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -86,7 +87,7 @@ fn read_current_json(path: &Path) -> Result<serde_json::Value, GradebookError> {
     let value: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| not_a_report(e.to_string()))?;
     match value.get("version").and_then(serde_json::Value::as_u64) {
-        Some(v) if v == u64::from(REPORT_VERSION) => Ok(value),
+        Some(v) if readable_version(v) => Ok(value),
         Some(found) => Err(GradebookError::WrongVersion {
             path: path.to_path_buf(),
             found,

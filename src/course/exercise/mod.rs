@@ -230,7 +230,10 @@ pub fn load(
     let settings = read_settings(root, &toml_path, staging, problems)?;
     folders.require_root_file(settings.kind, problems);
     let at = (toml_path.as_path(), settings.hints_line);
-    check_hint_rules(&settings.hints, rules.as_ref(), at, problems);
+    // A learner edition has no grader folder, so no rule map to check hints against.
+    if root.join(&folders.grader_dir).is_dir() {
+        check_hint_rules(&settings.hints, rules.as_ref(), at, problems);
+    }
     let manifest = manifest?;
     Some(Exercise {
         slug: ExerciseSlug::new(slug),

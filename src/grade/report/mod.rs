@@ -16,6 +16,15 @@ use crate::course::ExerciseSlug;
 /// report's `tests` hold only the stages that ran.
 pub const REPORT_VERSION: u32 = 2;
 
+/// The oldest report (and export) version this workbook still reads: version 2 only added
+/// fields, which an older file lacks and which load as their defaults.
+pub const OLDEST_READABLE_VERSION: u32 = 1;
+
+/// Whether a file of schema `version` can be read by this workbook.
+pub fn readable_version(version: u64) -> bool {
+    (u64::from(OLDEST_READABLE_VERSION)..=u64::from(REPORT_VERSION)).contains(&version)
+}
+
 /// The outcome of grading one exercise.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
