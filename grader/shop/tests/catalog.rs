@@ -24,8 +24,9 @@ fn refuses(launch: Launch, setting: &str, variable: &str) {
 }
 
 /// The shop refuses to start without PORT, DATABASE_URL, ADMIN_TOKEN or PAYMENT_URL, with
-/// an ADMIN_TOKEN shorter than 16 characters, a DATABASE_URL that is not absolute, or a
-/// PAYMENT_URL that is not http(s); the message names the variable.
+/// a PORT of 0, an ADMIN_TOKEN shorter than 16 characters, a DATABASE_URL that is not
+/// absolute, a PAYMENT_URL that is not http(s) or a RATE_LIMIT that is not a whole number
+/// from 1; the message names the variable.
 /// Rules: config-required
 #[test]
 fn refuses_to_start_without_its_settings() {
@@ -41,6 +42,13 @@ fn refuses_to_start_without_its_settings() {
         "ADMIN_TOKEN",
     );
     refuses(good().env("PORT", "0"), "started with PORT=0", "PORT");
+    for limit in ["0", "ten", "-5"] {
+        refuses(
+            good().env("RATE_LIMIT", limit),
+            &format!("started with RATE_LIMIT={limit}"),
+            "RATE_LIMIT",
+        );
+    }
     let fifteen = "a".repeat(15);
     refuses(
         good().env("ADMIN_TOKEN", &fifteen),

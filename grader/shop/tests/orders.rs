@@ -100,7 +100,7 @@ fn an_order_changes_the_etag_of_what_it_took() {
 
 /// If lines are short, the order is 409 OUT_OF_STOCK naming each short product, and nothing
 /// changes: no stock taken from the other lines, the cart kept. An empty cart is 422.
-/// Rules: order-all-or-nothing, order-empty-cart-422
+/// Rules: order-all-or-nothing, order-empty-cart-422, malformed-json-400
 #[test]
 fn a_short_line_refuses_the_whole_order() {
     let shop = shop();
@@ -142,6 +142,22 @@ fn a_short_line_refuses_the_whole_order() {
         stock_of(&shop, id_of(&scarce)),
     );
     ada.api.get(CART).send().status(200).body_has(&cart);
+    // A body, when there is one, is JSON like every other: else 400, and nothing is placed.
+    ada.api
+        .post(ORDERS)
+        .body("{not json", Some("application/json"))
+        .send()
+        .error(400, "BAD_REQUEST");
+    ada.api
+        .post(ORDERS)
+        .body("{}", Some("text/plain"))
+        .send()
+        .error(400, "BAD_REQUEST");
+    expect_eq(
+        "the plentiful product's stock after two unreadable orders",
+        50,
+        stock_of(&shop, id_of(&plenty)),
+    );
     let carol = customer(&shop);
     let empty = carol.api.post(ORDERS).json(&json!({})).send();
     empty.lists_fields(&["cart"]);
