@@ -161,6 +161,7 @@ fn bad_parameters_are_400() {
         "?page=0",
         "?limit=101",
         "?limit=0",
+        "?page=%2B2",
         "?q=cup&q=mug",
     ] {
         shop.anonymous()

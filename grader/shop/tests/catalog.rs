@@ -260,6 +260,11 @@ fn writes_without_the_admin_token_are_401() {
         .error(400, "BAD_REQUEST");
     shop.admin
         .post(PRODUCTS)
+        .body(&product_body().to_string(), Some("application/xml"))
+        .send()
+        .error(400, "BAD_REQUEST");
+    shop.admin
+        .post(PRODUCTS)
         .body(&product_body().to_string(), None)
         .send()
         .error(400, "BAD_REQUEST");

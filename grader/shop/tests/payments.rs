@@ -107,13 +107,17 @@ fn an_order_is_paid_shipped_and_refunded_through_the_provider() {
     );
 }
 
-/// A declined card is 402 PAYMENT_DECLINED and the order stays pending (another card then
-/// pays it); a provider that is down is 502 PAYMENT_UNAVAILABLE, the order unchanged.
+/// A blank card is 422; a declined card is 402 PAYMENT_DECLINED and the order stays pending
+/// (another card then pays it); a provider that is down is 502 PAYMENT_UNAVAILABLE, the
+/// order unchanged.
 /// Rules: payment-declined-402, payment-unavailable-502
 #[test]
 fn declined_cards_and_an_unavailable_provider_leave_the_order_pending() {
     let shop = shop();
     let (ada, order, _) = pending_order(&shop, 1);
+    for blank in ["", "   "] {
+        act(&ada.api, &order, "pay", json!({ "card": blank })).lists_fields(&["card"]);
+    }
     act(&ada.api, &order, "pay", json!({"card": DECLINED_CARD})).error(402, "PAYMENT_DECLINED");
     status_is(&ada.api, &order, "pending");
     shop.provider.set_down(true);
