@@ -181,10 +181,11 @@ fn every_bad_field_is_listed_in_one_422() {
         &shop,
         &json!({"name": "é".repeat(120), "price_cents": 100_000_000, "stock": 1_000_000}),
     );
-    // The edges are allowed: a 40-character category, a stock of exactly 0.
+    // The edges are allowed: a 40-character category, a stock of exactly 0, a description of
+    // 2000 characters.
     let edges = product(
         &shop,
-        &json!({"name": "Edge", "price_cents": 1, "stock": 0, "category": "c".repeat(40)}),
+        &json!({"description": "é".repeat(2000), "name": "Edge", "price_cents": 1, "stock": 0, "category": "c".repeat(40)}),
     );
     expect_eq(
         "the stock of a product created with stock 0",
