@@ -42,7 +42,7 @@ fn refuses_to_start_without_its_settings() {
         "ADMIN_TOKEN",
     );
     refuses(good().env("PORT", "0"), "started with PORT=0", "PORT");
-    for limit in ["0", "ten", "-5"] {
+    for limit in ["0", "ten", "-5", "+5"] {
         refuses(
             good().env("RATE_LIMIT", limit),
             &format!("started with RATE_LIMIT={limit}"),
