@@ -153,8 +153,13 @@ fn a_short_line_refuses_the_whole_order() {
         .body("{}", Some("text/plain"))
         .send()
         .error(400, "BAD_REQUEST");
+    ada.api
+        .post(ORDERS)
+        .body("{}", Some("application/xml"))
+        .send()
+        .error(400, "BAD_REQUEST");
     expect_eq(
-        "the plentiful product's stock after two unreadable orders",
+        "the plentiful product's stock after three unreadable orders",
         50,
         stock_of(&shop, id_of(&plenty)),
     );
