@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{TASKS, create, id_of, task_path, user};
+use common::{TASKS, create, id_of, still_is, task_path, user};
 use server_check::{Value, expect_eq, inputs, json, start};
 
 /// A task's whole life: POST answers 201 with Location and the task (title trimmed, every
@@ -163,11 +163,7 @@ fn another_users_task_is_not_found_and_stays_unchanged() {
         .send()
         .error(404, "NOT_FOUND");
     eve.api.delete(&path).send().error(404, "NOT_FOUND");
-    ada.api
-        .get(&path)
-        .send()
-        .status(200)
-        .body_has(&json!({ "data": task }));
+    still_is(&ada.api, &path, &task);
 }
 
 /// Without a token, with another scheme, or with an unknown token, every task route answers
@@ -208,11 +204,7 @@ fn requests_without_a_valid_token_are_401_first() {
             "a WWW-Authenticate header naming the Bearer scheme",
         );
     }
-    ada.api
-        .get(&path)
-        .send()
-        .status(200)
-        .body_has(&json!({ "data": task }));
+    still_is(&ada.api, &path, &task);
 }
 
 /// Every bad field of a POST is listed in one 422, and nothing is created.
@@ -296,11 +288,7 @@ fn every_bad_field_of_a_patch_is_listed_and_nothing_changes() {
         .json(&json!({"title": "t".repeat(201)}))
         .send();
     reply.lists_fields(&["title"]);
-    ada.api
-        .get(&path)
-        .send()
-        .status(200)
-        .body_has(&json!({ "data": task }));
+    still_is(&ada.api, &path, &task);
 }
 
 /// A body that is not JSON, or comes without a JSON Content-Type, is 400 BAD_REQUEST.
@@ -325,11 +313,7 @@ fn unreadable_bodies_are_400() {
     ] {
         call.send().error(400, "BAD_REQUEST");
     }
-    ada.api
-        .get(&path)
-        .send()
-        .status(200)
-        .body_has(&json!({ "data": task }));
+    still_is(&ada.api, &path, &task);
 }
 
 /// JSON that is not an object (a list, a string, a number) is a 422 whose details name the

@@ -126,3 +126,13 @@ fn base64(bytes: &[u8], alphabet: &[u8; 64]) -> String {
     }
     out
 }
+
+/// Checks that the task at `path` is still `task`, as its owner reads it (after requests
+/// that must have changed nothing).
+#[track_caller]
+pub fn still_is(api: &Client, path: &str, task: &Value) {
+    api.get(path)
+        .send()
+        .status(200)
+        .body_has(&json!({ "data": task }));
+}
