@@ -113,6 +113,11 @@ impl<S: KvStore, C: Clock, T: TokenSource> LockClient<S, C, T> {
 
     /// Tries once to lock `key` for `ttl`.
     ///
+    /// On success the key holds a new owner token (drawn from the token
+    /// source) and expires `ttl` from now; the lease carries that token, the
+    /// next fencing token of `key`, and an `expires_at` of the clock time read
+    /// before the request plus `ttl`.
+    ///
     /// # Errors
     ///
     /// `LockError::Held` if another owner (or another lease of this client)

@@ -282,14 +282,13 @@ impl<C: Clock> KvStore for MemoryStore<C> {
     fn extend_if_equals(&self, key: &str, expected: &str, ttl: Duration) -> bool {
         assert!(!ttl.is_zero(), "invalid expire time: a ttl must be above zero");
         let now = self.clock.now();
-        let mut state = self.state();
-        if state.live(key, now).is_some_and(|value| value == expected) {
-            if let Some(entry) = state.values.get_mut(key) {
-                entry.1 = now + ttl;
-                return true;
+        match self.state().values.get_mut(key) {
+            Some((value, expires_at)) if now < *expires_at && value == expected => {
+                *expires_at = now + ttl;
+                true
             }
+            _ => false,
         }
-        false
     }
 
     fn incr(&self, key: &str) -> u64 {
