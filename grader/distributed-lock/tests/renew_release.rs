@@ -1,0 +1,200 @@
+//! Hidden tests for `renew` and `release`: only the owner's lease works, and a
+//! lease that has run out fails with `Expired` or `Lost` and changes nothing.
+
+mod common;
+
+use common::{KEY, TTL, Wire, World, secs};
+use distributed_lock::LockError;
+
+/// Renewing makes the holder's lock expire one ttl from now, so it survives past its first expiry.
+/// Rules: renew-extends, renew-moves-deadline.
+#[test]
+fn renewal_extends_the_lock() {
+    let world = World::new();
+    let (a, b) = (world.client("a"), world.client("b"));
+    let mut lease = a.try_acquire(KEY, TTL).unwrap();
+
+    world.clock.advance(secs(20));
+    a.renew(&mut lease, TTL)
+        .expect("the holder should be able to renew its lock");
+    assert_eq!(
+        world.store.ttl_left(KEY),
+        Some(TTL),
+        "right after the renewal the key should have a whole ttl (30 s) left"
+    );
+    assert_eq!(
+        lease.expires_at(),
+        secs(50),
+        "renewed at t = 20 s for 30 s, the lease should end at 50 s"
+    );
+
+    world.clock.advance(secs(20));
+    assert_eq!(
+        b.try_acquire(KEY, TTL),
+        Err(LockError::Held),
+        "at t = 40 s, past the first expiry, the renewed lock should still be held"
+    );
+}
+
+/// Renewal keeps the lease's key, owner token and fencing token.
+/// Rules: renew-keeps-tokens.
+#[test]
+fn renewal_keeps_the_tokens() {
+    let world = World::new();
+    let a = world.client("a");
+    let mut lease = a.try_acquire(KEY, TTL).unwrap();
+    let (owner, fence) = (lease.owner().to_string(), lease.fencing_token());
+
+    world.clock.advance(secs(10));
+    a.renew(&mut lease, secs(60)).unwrap();
+    assert_eq!(lease.key(), KEY);
+    assert_eq!(lease.owner(), owner, "renewal should keep the owner token");
+    assert_eq!(
+        lease.fencing_token(),
+        fence,
+        "renewal should keep the fencing token: it is the same holder"
+    );
+    assert_eq!(world.holder(KEY), Some(owner), "the store should still hold the owner token");
+    assert_eq!(world.store.ttl_left(KEY), Some(secs(60)));
+}
+
+/// The renewed deadline is the clock time read before the renewal request plus the ttl.
+/// Rules: renew-moves-deadline.
+#[test]
+fn renewed_deadline_counts_from_before_the_request() {
+    let world = World::new();
+    let wire = Wire::new(&world, secs(2));
+    let a = wire.client("a");
+    let mut lease = a.try_acquire(KEY, TTL).unwrap();
+
+    world.clock.advance(secs(10));
+    let before = world.now();
+    a.renew(&mut lease, TTL).unwrap();
+    assert_eq!(
+        lease.expires_at(),
+        before + TTL,
+        "the renewal left at t = {before:?}, so the lease should end one ttl after that, not after the store got it"
+    );
+}
+
+/// Renewing after the lock expired, with nobody holding the key, fails with `Expired`, takes nothing and leaves the lease as it was.
+/// Rules: renew-expired-fails, failed-renew-leaves-lease.
+#[test]
+fn renewing_an_expired_lease_fails_with_expired() {
+    let world = World::new();
+    let a = world.client("a");
+    let mut lease = a.try_acquire(KEY, TTL).unwrap();
+    let before = format!("{lease:?}");
+
+    world.clock.advance(TTL);
+    assert_eq!(
+        a.renew(&mut lease, TTL),
+        Err(LockError::Expired),
+        "the lock expired at 30 s and nobody took it"
+    );
+    assert_eq!(
+        world.holder(KEY),
+        None,
+        "a failed renewal should not take the key again"
+    );
+    assert_eq!(format!("{lease:?}"), before, "a failed renewal should leave the lease unchanged");
+}
+
+/// Renewing after another client took the key fails with `Lost` and leaves that client's value and expiry alone.
+/// Rules: renew-lost-fails, failed-renew-leaves-lease.
+#[test]
+fn renewing_a_lost_lease_fails_with_lost() {
+    let world = World::new();
+    let (a, b) = (world.client("a"), world.client("b"));
+    let mut stale = a.try_acquire(KEY, TTL).unwrap();
+    world.clock.advance(TTL);
+    let current = b.try_acquire(KEY, TTL).unwrap();
+    world.clock.advance(secs(5));
+
+    assert_eq!(
+        a.renew(&mut stale, TTL),
+        Err(LockError::Lost),
+        "another client holds the key now"
+    );
+    assert_eq!(world.holder(KEY).as_deref(), Some(current.owner()));
+    assert_eq!(
+        world.store.ttl_left(KEY),
+        Some(secs(25)),
+        "the new holder's expiry should not move"
+    );
+    assert_eq!(stale.expires_at(), TTL, "a failed renewal should leave the lease unchanged");
+}
+
+/// Releasing deletes the key, so another client can take it at once.
+/// Rules: release-frees.
+#[test]
+fn release_frees_the_key() {
+    let world = World::new();
+    let (a, b) = (world.client("a"), world.client("b"));
+    let lease = a.try_acquire(KEY, TTL).unwrap();
+
+    assert_eq!(a.release(lease), Ok(()));
+    assert_eq!(world.holder(KEY), None, "the released key should be gone from the store");
+    assert!(
+        b.try_acquire(KEY, TTL).is_ok(),
+        "another client should get the key right after the release"
+    );
+}
+
+/// Releasing a stale lease after another client took the key fails with `Lost`, and the new holder keeps its lock.
+/// Rules: release-checks-owner.
+#[test]
+fn a_stale_release_leaves_the_new_holders_lock() {
+    let world = World::new();
+    let (a, b, c) = (world.client("a"), world.client("b"), world.client("c"));
+    let stale = a.try_acquire(KEY, TTL).unwrap();
+    world.clock.advance(secs(35));
+    let current = b.try_acquire(KEY, TTL).unwrap();
+
+    assert_eq!(a.release(stale), Err(LockError::Lost));
+    assert_eq!(
+        world.holder(KEY).as_deref(),
+        Some(current.owner()),
+        "the stale release should not delete the new holder's lock"
+    );
+    assert_eq!(world.store.ttl_left(KEY), Some(TTL));
+    assert_eq!(
+        c.try_acquire(KEY, TTL),
+        Err(LockError::Held),
+        "a third client should still be refused"
+    );
+    assert_eq!(b.release(current), Ok(()), "the new holder can still release its own lock");
+}
+
+/// Releasing after the lock expired, with nobody holding the key, fails with `Expired`.
+/// Rules: release-expired-reports.
+#[test]
+fn release_after_expiry_reports_expired() {
+    let world = World::new();
+    let a = world.client("a");
+    let lease = a.try_acquire(KEY, TTL).unwrap();
+    world.clock.advance(secs(31));
+
+    assert_eq!(
+        a.release(lease),
+        Err(LockError::Expired),
+        "the lock expired at 30 s and nobody took it: the holder should learn its lease ran out"
+    );
+    assert_eq!(world.holder(KEY), None);
+}
+
+/// Dropping a lease releases nothing: the lock stays until its expiry, as when the holder crashes.
+/// Rules: drop-does-not-release.
+#[test]
+fn dropping_a_lease_releases_nothing() {
+    let world = World::new();
+    let (a, b) = (world.client("a"), world.client("b"));
+    let lease = a.try_acquire(KEY, TTL).unwrap();
+    let owner = lease.owner().to_string();
+    drop(lease);
+
+    assert_eq!(world.holder(KEY), Some(owner), "the dropped lease's lock should still be there");
+    assert_eq!(b.try_acquire(KEY, TTL), Err(LockError::Held));
+    world.clock.advance(TTL);
+    assert!(b.try_acquire(KEY, TTL).is_ok(), "the expiry frees it");
+}
