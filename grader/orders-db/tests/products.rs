@@ -35,7 +35,7 @@ fn products_are_stored_as_given() {
     );
 }
 
-/// A negative price is refused by `add_product` and `update_price`, and nothing changes.
+/// A negative price is refused by `add_product` and `update_price`, and nothing changes; a price of 0 is accepted.
 /// Rules: negative-price-refused.
 #[test]
 fn negative_prices_are_refused() {
@@ -66,6 +66,11 @@ fn negative_prices_are_refused() {
         (after.price_cents, after.version),
         (12_000, 1),
         "a refused update changed the product"
+    );
+    assert_eq!(
+        store.update_price(desk, 0, 1).ok(),
+        Some(2),
+        "a price of 0 cents is not negative: the update should succeed and return version 2"
     );
 }
 
