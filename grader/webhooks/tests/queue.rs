@@ -98,6 +98,23 @@ fn due_deliveries_go_in_due_order() {
     assert_eq!(queue.due_at("evt_future"), Some(at(20)));
 }
 
+/// A retry that falls due at the same time as a later-enqueued delivery still goes first: ties follow enqueue order.
+/// Rules: due-order.
+#[test]
+fn retry_keeps_its_place_among_equal_due_times() {
+    let (mut queue, _) = queue(policy(5, 1, 60), vec![status(503)]);
+    queue.enqueue("evt_first", body("evt_first"), at(0));
+    queue.enqueue("evt_second", body("evt_second"), at(1));
+    queue.deliver_due(at(0));
+    assert_eq!(queue.due_at("evt_first"), Some(at(1)), "evt_first failed at T0: its retry is due at T0+1 s");
+    queue.deliver_due(at(1));
+    assert_eq!(
+        queue.transport().ids(),
+        ["evt_first", "evt_first", "evt_second"],
+        "both are due at T0+1 s: evt_first was enqueued first, so its retry goes before evt_second"
+    );
+}
+
 /// A retry due at once (a zero wait) is not attempted again in the same `deliver_due` call.
 /// Rules: once-per-call.
 #[test]
