@@ -53,7 +53,7 @@ fn ceiling_survives_huge_attempts() {
 }
 
 /// After each failure the random source is asked for exactly the ceiling, in milliseconds, and the wait is its answer.
-/// Rules: full-jitter-ceiling, jitter-used-as-is, delay-from-attempt-time, dead-letter-after-max.
+/// Rules: full-jitter-ceiling, jitter-used-as-is.
 #[test]
 fn schedule_with_the_whole_ceiling() {
     let (mut queue, asked) = queue(policy(6, 1, 8), vec![status(503); 6]);
