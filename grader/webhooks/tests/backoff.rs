@@ -1,0 +1,230 @@
+//! Part 3, the waits: the backoff ceiling, full jitter, Retry-After, and the
+//! dead-letter list after the last attempt.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{
+    RuleRandom, SECRET, ScriptedTransport, at, at_ms, body, ms_after_t0, network, policy, queue,
+    run_to_end, status,
+};
+use webhooks::{DeliveryQueue, Failure, Response, RetryPolicy};
+
+fn secs(list: &[u64]) -> Vec<Duration> {
+    list.iter().map(|&s| Duration::from_secs(s)).collect()
+}
+
+/// The ceiling starts at `base` for attempt 0, doubles per attempt, and stops at `cap`.
+/// Rules: ceiling-formula.
+#[test]
+fn ceiling_doubles_then_caps() {
+    let policy = policy(10, 1, 60);
+    let ceilings: Vec<Duration> = (0..9).map(|n| policy.ceiling(n)).collect();
+    assert_eq!(
+        ceilings,
+        secs(&[1, 2, 4, 8, 16, 32, 60, 60, 60]),
+        "ceiling(0..9) with base 1 s and cap 60 s"
+    );
+    let fine = RetryPolicy {
+        max_attempts: 3,
+        base: Duration::from_millis(250),
+        cap: Duration::from_millis(900),
+    };
+    let ceilings: Vec<Duration> = (0..4).map(|n| fine.ceiling(n)).collect();
+    let expected = [250, 500, 900, 900].map(Duration::from_millis);
+    assert_eq!(ceilings, expected, "ceiling(0..4) with base 250 ms and cap 900 ms");
+    let small_cap = RetryPolicy { max_attempts: 3, base: Duration::from_secs(10), cap: Duration::from_secs(4) };
+    assert_eq!(small_cap.ceiling(0), Duration::from_secs(4), "a base above the cap is capped too");
+}
+
+/// Huge attempt numbers neither overflow nor panic: the ceiling is the cap.
+/// Rules: ceiling-never-overflows.
+#[test]
+fn ceiling_survives_huge_attempts() {
+    let hourly = policy(10, 3600, 86_400);
+    for n in [31, 32, 33, 63, 64, 65, 127, 128, 1000, u32::MAX] {
+        assert_eq!(hourly.ceiling(n), Duration::from_secs(86_400), "ceiling({n}) with base 1 h, cap 1 day");
+    }
+    let fine = RetryPolicy { max_attempts: 3, base: Duration::from_millis(1), cap: Duration::from_secs(86_400) };
+    assert_eq!(fine.ceiling(26), Duration::from_millis(1 << 26), "ceiling(26) with base 1 ms: 2^26 ms, under the cap");
+    assert_eq!(fine.ceiling(27), Duration::from_secs(86_400), "ceiling(27) with base 1 ms: 2^27 ms is over a day");
+    assert_eq!(fine.ceiling(u32::MAX), Duration::from_secs(86_400));
+}
+
+/// After each failure the random source is asked for exactly the ceiling, in milliseconds, and the wait is its answer.
+/// Rules: full-jitter-ceiling, jitter-used-as-is.
+#[test]
+fn schedule_with_the_whole_ceiling() {
+    let (mut queue, asked) = queue(policy(6, 1, 8), vec![status(503); 6]);
+    queue.enqueue("evt_1", body("evt_1"), at(0));
+    let steps = run_to_end(&mut queue);
+    assert_eq!(
+        *asked.borrow(),
+        [1000, 2000, 4000, 8000, 8000],
+        "up_to must be asked for ceiling(n) in ms after attempts 0 to 4 fail (none after the last)"
+    );
+    assert_eq!(
+        steps,
+        [0, 1000, 3000, 7000, 15_000, 23_000],
+        "attempt times (ms after the first) when the random source answers the whole ceiling"
+    );
+    assert_eq!(queue.dead_letters().len(), 1, "after 6 failed attempts the delivery is dead-lettered");
+}
+
+/// Whatever the random source answers is the wait, as it is (full jitter, not half a ceiling plus a random half).
+/// Rules: jitter-used-as-is, full-jitter-ceiling.
+#[test]
+fn the_random_answer_is_the_wait() {
+    let (random, asked) = RuleRandom::with(|max| max / 4 + 7);
+    let transport = ScriptedTransport::always(status(500));
+    let mut queue = DeliveryQueue::new(&[SECRET], policy(5, 2, 60), transport, random);
+    queue.enqueue("evt_1", body("evt_1"), at(0));
+    queue.deliver_due(at(0));
+    assert_eq!(*asked.borrow(), [2000], "asked for ceiling(0) = base = 2000 ms");
+    let due = queue.due_at("evt_1").expect("the delivery should still be pending");
+    assert_eq!(ms_after_t0(due), 507, "the random source answered 507 ms: the retry is due 507 ms later");
+    queue.deliver_due(due);
+    assert_eq!(asked.borrow()[1], 4000, "asked for ceiling(1) = 4000 ms");
+    assert_eq!(ms_after_t0(queue.due_at("evt_1").unwrap()), 507 + 1007);
+
+    let (zero, _) = RuleRandom::with(|_| 0);
+    let mut queue = DeliveryQueue::new(&[SECRET], policy(5, 2, 60), ScriptedTransport::always(status(500)), zero);
+    queue.enqueue("evt_1", body("evt_1"), at(0));
+    queue.deliver_due(at(0));
+    assert_eq!(queue.due_at("evt_1"), Some(at(0)), "an answer of 0 means no wait at all");
+}
+
+/// The ceiling handed to the random source is truncated to whole milliseconds.
+/// Rules: full-jitter-ceiling.
+#[test]
+fn ceiling_is_truncated_to_milliseconds() {
+    let (random, asked) = RuleRandom::max();
+    let odd = RetryPolicy {
+        max_attempts: 3,
+        base: Duration::from_micros(1_500_700),
+        cap: Duration::from_secs(60),
+    };
+    let mut queue = DeliveryQueue::new(&[SECRET], odd, ScriptedTransport::always(status(500)), random);
+    queue.enqueue("evt_1", body("evt_1"), at(0));
+    queue.deliver_due(at(0));
+    assert_eq!(*asked.borrow(), [1500], "a ceiling of 1.5007 s is 1500 whole ms");
+}
+
+/// The wait counts from the `now` of the failed attempt, not from when it was due.
+/// Rules: delay-from-attempt-time.
+#[test]
+fn wait_counts_from_the_attempt() {
+    let (mut queue, _) = queue(policy(5, 1, 60), vec![status(500)]);
+    queue.enqueue("evt_1", body("evt_1"), at(0));
+    queue.deliver_due(at(100));
+    assert_eq!(
+        queue.due_at("evt_1"),
+        Some(at(101)),
+        "due at T0, attempted (late) at T0+100 s, failed: the retry is due 1 s after T0+100 s"
+    );
+}
+
+/// A `Retry-After` of whole seconds on a 429 or 503 is the wait, exactly, even beyond the cap.
+/// Rules: retry-after-honoured, retry-after-not-capped.
+#[test]
+fn retry_after_seconds_are_obeyed() {
+    let cases = [(429, "120", 120), (503, "7", 7), (408, "0", 0), (500, "7200", 7200)];
+    for (code, value, wait) in cases {
+        let answer = Ok(Response::new(code).with_retry_after(value));
+        let (mut queue, _) = queue(policy(5, 1, 60), vec![answer]);
+        queue.enqueue("evt_1", body("evt_1"), at(0));
+        queue.deliver_due(at_ms(500));
+        assert_eq!(
+            queue.due_at("evt_1"),
+            Some(at_ms(500) + Duration::from_secs(wait)),
+            "{code} with Retry-After: {value} (cap 60 s): the retry is due exactly {wait} s after the attempt"
+        );
+    }
+}
+
+/// A `Retry-After` that is not whole seconds is ignored, and the ordinary backoff applies.
+/// Rules: retry-after-invalid-ignored.
+#[test]
+fn unusable_retry_after_is_ignored() {
+    for value in ["Wed, 21 Oct 2026 07:28:00 GMT", "soon", "-1", "1.5", ""] {
+        let answer = Ok(Response::new(429).with_retry_after(value));
+        let (mut queue, _) = queue(policy(5, 4, 60), vec![answer]);
+        queue.enqueue("evt_1", body("evt_1"), at(0));
+        queue.deliver_due(at(0));
+        assert_eq!(
+            queue.due_at("evt_1"),
+            Some(at(4)),
+            "Retry-After: {value:?} is not whole seconds: expected the backoff (base 4 s, whole ceiling drawn)"
+        );
+    }
+}
+
+/// After `max_attempts` failed attempts the delivery is a dead letter with its id, body, count and last failure.
+/// Rules: dead-letter-after-max, dead-letter-contents.
+#[test]
+fn last_attempt_dead_letters() {
+    let answers = vec![status(500), network("connection reset"), network("timed out")];
+    let (mut queue, _) = queue(policy(3, 1, 60), answers);
+    let payload = body("evt_9");
+    queue.enqueue("evt_9", payload.clone(), at(0));
+    let steps = run_to_end(&mut queue);
+    assert_eq!(steps.len(), 3, "max_attempts 3 means exactly 3 attempts");
+    let dead = queue.dead_letters();
+    assert_eq!(dead.len(), 1, "the delivery must be dead-lettered after its third failure");
+    assert_eq!(dead[0].event_id, "evt_9");
+    assert_eq!(dead[0].body, payload);
+    assert_eq!(dead[0].attempts, 3);
+    assert_eq!(
+        dead[0].last_failure,
+        Failure::Network("timed out".to_string()),
+        "the last failure is the third attempt's network error, with its message"
+    );
+    assert_eq!(queue.pending_count(), 0);
+    assert_eq!(queue.deliver_due(at(86_400)), 0, "a dead letter is never attempted again");
+}
+
+/// With `max_attempts` of 1 a failure dead-letters at once, without drawing a backoff.
+/// Rules: dead-letter-after-max, dead-letter-contents.
+#[test]
+fn single_attempt_policy() {
+    let (mut queue, asked) = queue(policy(1, 1, 60), vec![status(503)]);
+    queue.enqueue("evt_1", body("evt_1"), at(0));
+    queue.deliver_due(at(0));
+    assert_eq!(queue.dead_letters().len(), 1, "one attempt allowed, and it failed");
+    assert_eq!(queue.dead_letters()[0].last_failure, Failure::Status(503));
+    assert_eq!(queue.dead_letters()[0].attempts, 1);
+    assert!(asked.borrow().is_empty(), "no retry is scheduled, so no backoff is drawn");
+}
+
+/// A success on the last allowed attempt is delivered, not dead-lettered.
+/// Rules: dead-letter-after-max, success-delivered.
+#[test]
+fn success_on_the_last_attempt() {
+    let (mut queue, _) = queue(policy(3, 1, 60), vec![status(500), status(500), status(200)]);
+    queue.enqueue("evt_1", body("evt_1"), at(0));
+    run_to_end(&mut queue);
+    assert_eq!(queue.delivered(), ["evt_1"], "the third of three attempts succeeded");
+    assert!(queue.dead_letters().is_empty());
+}
+
+/// Dead letters and deliveries are listed in the order they happened, and other deliveries carry on.
+/// Rules: dead-letter-contents, success-delivered, queue-inspection.
+#[test]
+fn outcomes_are_listed_in_order() {
+    // evt_a: 404 at once. evt_b: 500 then 200. evt_c: 410 at once.
+    let answers = vec![status(404), status(500), status(410), status(200)];
+    let (mut queue, _) = queue(policy(5, 1, 60), answers);
+    for id in ["evt_a", "evt_b", "evt_c"] {
+        queue.enqueue(id, body(id), at(0));
+    }
+    assert_eq!(queue.pending_count(), 3);
+    queue.deliver_due(at(0));
+    assert_eq!(queue.pending_count(), 1, "only evt_b is still pending");
+    assert_eq!(queue.next_due(), Some(at(1)));
+    queue.deliver_due(at(1));
+    let dead: Vec<&str> = queue.dead_letters().iter().map(|d| d.event_id.as_str()).collect();
+    assert_eq!(dead, ["evt_a", "evt_c"], "dead letters in the order they were given up");
+    assert_eq!(queue.delivered(), ["evt_b"]);
+    assert_eq!(queue.next_due(), None);
+}
