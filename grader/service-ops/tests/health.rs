@@ -10,14 +10,15 @@ use service_ops::{Health, Readiness};
 use common::{LONG_DEADLINE, Server, client, get_json};
 
 /// Before any dependency is ready, /livez answers 200 and /readyz answers 503 waiting for it.
-/// Rules: livez-always-ok, readyz-waits-for-dependencies, readyz-waiting-body, run-serves-health-routes.
+/// Rules: livez-always-ok, livez-body, readyz-waits-for-dependencies, readyz-waiting-body, run-serves-health-routes.
 #[tokio::test]
 async fn not_ready_until_dependencies_are_ready_but_alive() {
     let server = Server::start(Router::new(), Health::new(["database"]), LONG_DEADLINE).await;
     let client = client();
 
-    let (status, _) = get_json(&client, &server.url("/livez")).await;
+    let (status, body) = get_json(&client, &server.url("/livez")).await;
     assert_eq!(status, 200, "/livez must answer 200 while the process serves, ready or not");
+    assert_eq!(body, json!({"status": "alive"}), "the body of /livez");
 
     let (status, body) = get_json(&client, &server.url("/readyz")).await;
     assert_eq!(status, 503, "/readyz must answer 503 while a dependency is not ready");
