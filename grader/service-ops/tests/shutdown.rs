@@ -112,7 +112,7 @@ async fn an_idle_keep_alive_connection_does_not_delay_the_drain() {
     drop(client);
 }
 
-/// A request that never finishes makes run return DeadlineHit, counting it, once the deadline has passed since the signal.
+/// A request that never finishes makes run return DeadlineHit once the deadline has passed since the signal, counting only that request.
 /// Rules: deadline-hit-outcome, deadline-from-signal, in-flight-counted.
 #[tokio::test]
 async fn a_stuck_request_makes_run_return_at_the_deadline() {
@@ -123,6 +123,9 @@ async fn a_stuck_request_makes_run_return_at_the_deadline() {
         let (status, _) = get_text(&client, &server.url("/quick")).await;
         assert_eq!(status, 200);
     }
+    // An open connection that has sent only half a request: no handler runs for it.
+    let mut half_sent = TcpStream::connect(server.addr).await.unwrap();
+    half_sent.write_all(b"GET /quick HTTP/1.1\r\n").await.unwrap();
     let _stuck = spawn_held_request(&client, &server);
     held.entered().await;
 
@@ -133,8 +136,10 @@ async fn a_stuck_request_makes_run_return_at_the_deadline() {
     assert_eq!(
         outcome,
         ShutdownOutcome::DeadlineHit { in_flight: 1 },
-        "one request was still running at the deadline (three finished ones must not be counted)"
+        "one request was still running at the deadline: three finished ones, and a connection \
+         that never sent a whole request, must not be counted"
     );
+    drop(half_sent);
     assert!(
         waited >= SHORT_DEADLINE,
         "run gave up {waited:?} after the signal, before the {SHORT_DEADLINE:?} deadline"
