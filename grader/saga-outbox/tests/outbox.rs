@@ -6,9 +6,12 @@
 mod common;
 
 use common::{
-    Answer, Services, calls, drop_triggers, events, fail_event, fail_status, order, orchestrator, outbox, progress,
+    Answer, Services, calls, drop_triggers, events, fail_event, fail_status, orchestrator, order,
+    outbox, progress,
 };
-use saga_outbox::{ORDER_CANCELLED, ORDER_CONFIRMED, ORDER_PLACED, SagaError, SagaOutcome, SagaStatus};
+use saga_outbox::{
+    ORDER_CANCELLED, ORDER_CONFIRMED, ORDER_PLACED, SagaError, SagaOutcome, SagaStatus,
+};
 
 fn strings(list: &[&str]) -> Vec<String> {
     calls(list)
@@ -18,7 +21,10 @@ fn strings(list: &[&str]) -> Vec<String> {
 /// Rules: placed-event, confirmed-event, no-other-events.
 #[test]
 fn completed_saga_writes_placed_then_confirmed() {
-    assert_eq!((ORDER_PLACED, ORDER_CONFIRMED, ORDER_CANCELLED), ("order.placed", "order.confirmed", "order.cancelled"));
+    assert_eq!(
+        (ORDER_PLACED, ORDER_CONFIRMED, ORDER_CANCELLED),
+        ("order.placed", "order.confirmed", "order.cancelled")
+    );
     let services = Services::new();
     let mut saga = orchestrator(&services);
     saga.place_order(order("A-1")).unwrap();
@@ -29,7 +35,9 @@ fn completed_saga_writes_placed_then_confirmed() {
         "expected these outbox rows (topic payload), oldest first"
     );
     assert!(
-        outbox(saga.connection()).iter().all(|(_, _, _, published)| !published),
+        outbox(saga.connection())
+            .iter()
+            .all(|(_, _, _, published)| !published),
         "the orchestrator only writes events; publishing them is the relay's job"
     );
 }
@@ -39,15 +47,28 @@ fn completed_saga_writes_placed_then_confirmed() {
 #[test]
 fn cancelled_saga_writes_placed_then_cancelled() {
     let services = Services::new();
-    services.answer("schedule", &[Answer::Rejected("no courier"), Answer::Rejected("no courier")]);
+    services.answer(
+        "schedule",
+        &[
+            Answer::Rejected("no courier"),
+            Answer::Rejected("no courier"),
+        ],
+    );
     let mut saga = orchestrator(&services);
     saga.place_order(order("A-1")).unwrap();
     services.answer("release", &[Answer::Transient("down"); 3]);
-    assert!(saga.place_order(order("B-2")).is_err(), "B-2's release fails three times, so its saga is stuck");
+    assert!(
+        saga.place_order(order("B-2")).is_err(),
+        "B-2's release fails three times, so its saga is stuck"
+    );
 
     assert_eq!(
         events(saga.connection()),
-        strings(&["order.placed A-1", "order.cancelled A-1", "order.placed B-2"]),
+        strings(&[
+            "order.placed A-1",
+            "order.cancelled A-1",
+            "order.placed B-2"
+        ]),
         "a saga that is still compensating has not been cancelled yet"
     );
 }
@@ -62,10 +83,22 @@ fn failed_placed_event_leaves_no_saga() {
 
     let result = saga.place_order(order("A-1"));
 
-    assert!(matches!(result, Err(SagaError::Store(_))), "expected Err(SagaError::Store(..)), got {result:?}");
-    assert!(saga.state("A-1").unwrap().is_none(), "the saga row must be rolled back with its failed event");
-    assert!(services.calls().is_empty(), "no service may be called for a saga that was never stored");
-    assert!(saga.resume().unwrap().is_empty(), "there is nothing to resume");
+    assert!(
+        matches!(result, Err(SagaError::Store(_))),
+        "expected Err(SagaError::Store(..)), got {result:?}"
+    );
+    assert!(
+        saga.state("A-1").unwrap().is_none(),
+        "the saga row must be rolled back with its failed event"
+    );
+    assert!(
+        services.calls().is_empty(),
+        "no service may be called for a saga that was never stored"
+    );
+    assert!(
+        saga.resume().unwrap().is_empty(),
+        "there is nothing to resume"
+    );
 }
 
 /// If the saga row cannot be written, no order.placed event is left in the outbox.
@@ -76,8 +109,14 @@ fn failed_saga_insert_leaves_no_event() {
     let mut saga = orchestrator(&services);
     fail_status(saga.connection(), "running");
 
-    assert!(matches!(saga.place_order(order("A-1")), Err(SagaError::Store(_))));
-    assert!(events(saga.connection()).is_empty(), "the event must be rolled back with the failed saga row");
+    assert!(matches!(
+        saga.place_order(order("A-1")),
+        Err(SagaError::Store(_))
+    ));
+    assert!(
+        events(saga.connection()).is_empty(),
+        "the event must be rolled back with the failed saga row"
+    );
     assert!(services.calls().is_empty());
 }
 
@@ -91,7 +130,10 @@ fn failed_confirmed_event_keeps_the_saga_unfinished() {
 
     let result = saga.place_order(order("A-1"));
 
-    assert!(matches!(result, Err(SagaError::Store(_))), "expected Err(SagaError::Store(..)), got {result:?}");
+    assert!(
+        matches!(result, Err(SagaError::Store(_))),
+        "expected Err(SagaError::Store(..)), got {result:?}"
+    );
     assert_eq!(
         progress(&saga, "A-1").0,
         SagaStatus::Running,
@@ -100,7 +142,10 @@ fn failed_confirmed_event_keeps_the_saga_unfinished() {
     drop_triggers(saga.connection());
     let resumed = saga.resume().unwrap();
     assert_eq!(resumed[0].result.as_ref().unwrap(), &SagaOutcome::Completed);
-    assert_eq!(events(saga.connection()), strings(&["order.placed A-1", "order.confirmed A-1"]));
+    assert_eq!(
+        events(saga.connection()),
+        strings(&["order.placed A-1", "order.confirmed A-1"])
+    );
 }
 
 /// If the Completed status cannot be written, no order.confirmed event is left in the outbox.
@@ -111,7 +156,10 @@ fn failed_completed_status_leaves_no_event() {
     let mut saga = orchestrator(&services);
     fail_status(saga.connection(), "completed");
 
-    assert!(matches!(saga.place_order(order("A-1")), Err(SagaError::Store(_))));
+    assert!(matches!(
+        saga.place_order(order("A-1")),
+        Err(SagaError::Store(_))
+    ));
     assert_eq!(
         events(saga.connection()),
         strings(&["order.placed A-1"]),
@@ -128,7 +176,10 @@ fn failed_cancelled_event_keeps_the_saga_unfinished() {
     let mut saga = orchestrator(&services);
     fail_event(saga.connection(), ORDER_CANCELLED);
 
-    assert!(matches!(saga.place_order(order("A-1")), Err(SagaError::Store(_))));
+    assert!(matches!(
+        saga.place_order(order("A-1")),
+        Err(SagaError::Store(_))
+    ));
     assert_ne!(
         progress(&saga, "A-1").0,
         SagaStatus::Cancelled,
@@ -138,9 +189,14 @@ fn failed_cancelled_event_keeps_the_saga_unfinished() {
     let resumed = saga.resume().unwrap();
     assert_eq!(
         resumed[0].result.as_ref().unwrap(),
-        &SagaOutcome::Cancelled { reason: "card declined".to_string() }
+        &SagaOutcome::Cancelled {
+            reason: "card declined".to_string()
+        }
     );
-    assert_eq!(events(saga.connection()), strings(&["order.placed A-1", "order.cancelled A-1"]));
+    assert_eq!(
+        events(saga.connection()),
+        strings(&["order.placed A-1", "order.cancelled A-1"])
+    );
 }
 
 /// If the Cancelled status cannot be written, no order.cancelled event is left in the outbox.
@@ -152,6 +208,9 @@ fn failed_cancelled_status_leaves_no_event() {
     let mut saga = orchestrator(&services);
     fail_status(saga.connection(), "cancelled");
 
-    assert!(matches!(saga.place_order(order("A-1")), Err(SagaError::Store(_))));
+    assert!(matches!(
+        saga.place_order(order("A-1")),
+        Err(SagaError::Store(_))
+    ));
     assert_eq!(events(saga.connection()), strings(&["order.placed A-1"]));
 }

@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{Answer, Services, calls, crash, order, orchestrator, orchestrator_on, progress, restart, state};
+use common::{
+    Answer, Services, calls, crash, orchestrator, orchestrator_on, order, progress, restart, state,
+};
 use rusqlite::Connection;
 use saga_outbox::{Order, SagaError, SagaOutcome, SagaStatus};
 
@@ -17,7 +19,11 @@ fn crash_during_charge_resumes_at_the_charge() {
     let mut saga = orchestrator(&services);
     crash("charge", || saga.place_order(order("A-1")));
 
-    assert_eq!(progress(&saga, "A-1"), (SagaStatus::Running, 1), "after the reservation, 1 step is stored as done");
+    assert_eq!(
+        progress(&saga, "A-1"),
+        (SagaStatus::Running, 1),
+        "after the reservation, 1 step is stored as done"
+    );
     let mut saga = restart(saga, &services);
     let resumed = saga.resume().unwrap();
 
@@ -44,7 +50,11 @@ fn state_survives_in_a_database_file() {
     drop(saga);
 
     let mut saga = orchestrator_on(Connection::open(&path).unwrap(), &services);
-    assert_eq!(progress(&saga, "A-1"), (SagaStatus::Running, 2), "two steps were stored as done before the crash");
+    assert_eq!(
+        progress(&saga, "A-1"),
+        (SagaStatus::Running, 2),
+        "two steps were stored as done before the crash"
+    );
     let resumed = saga.resume().unwrap();
 
     assert_eq!(resumed.len(), 1);
@@ -81,10 +91,16 @@ fn crash_during_refund_resumes_compensating() {
 
     assert_eq!(
         resumed[0].result.as_ref().unwrap(),
-        &SagaOutcome::Cancelled { reason: "no courier".to_string() },
+        &SagaOutcome::Cancelled {
+            reason: "no courier".to_string()
+        },
         "the reason comes from the stored state"
     );
-    assert_eq!(services.calls(), calls(&["refund A-1", "release A-1"]), "resume keeps compensating");
+    assert_eq!(
+        services.calls(),
+        calls(&["refund A-1", "release A-1"]),
+        "resume keeps compensating"
+    );
 }
 
 /// A crash while releasing, after the refund succeeded, resumes with the release only: finished compensations are stored too.
@@ -97,12 +113,20 @@ fn crash_during_release_does_not_refund_twice() {
     let mut saga = orchestrator(&services);
     crash("release", || saga.place_order(order("A-1")));
 
-    assert_eq!(progress(&saga, "A-1"), (SagaStatus::Compensating, 1), "after the refund, 1 step is left to undo");
+    assert_eq!(
+        progress(&saga, "A-1"),
+        (SagaStatus::Compensating, 1),
+        "after the refund, 1 step is left to undo"
+    );
     let mut saga = restart(saga, &services);
     services.forget_calls();
     saga.resume().unwrap();
 
-    assert_eq!(services.calls(), calls(&["release A-1"]), "the refund already succeeded; only the release is left");
+    assert_eq!(
+        services.calls(),
+        calls(&["release A-1"]),
+        "the refund already succeeded; only the release is left"
+    );
     assert_eq!(progress(&saga, "A-1"), (SagaStatus::Cancelled, 0));
 }
 
@@ -120,7 +144,12 @@ fn resume_retries_a_stuck_compensation() {
     let resumed = saga.resume().unwrap();
 
     assert_eq!(resumed.len(), 1);
-    assert_eq!(resumed[0].result.as_ref().unwrap(), &SagaOutcome::Cancelled { reason: "no courier".to_string() });
+    assert_eq!(
+        resumed[0].result.as_ref().unwrap(),
+        &SagaOutcome::Cancelled {
+            reason: "no courier".to_string()
+        }
+    );
     assert_eq!(services.calls(), calls(&["refund A-1", "release A-1"]));
 }
 
@@ -134,7 +163,9 @@ fn resume_continues_unfinished_sagas_in_placed_order() {
     saga.place_order(order("Z-1")).unwrap();
     services.answer("charge", &[Answer::Crash]);
     crash("charge", || saga.place_order(order("M-2")));
-    services.answer("schedule", &[Answer::Rejected("no courier")]).answer("refund", &[Answer::Crash]);
+    services
+        .answer("schedule", &[Answer::Rejected("no courier")])
+        .answer("refund", &[Answer::Crash]);
     crash("refund", || saga.place_order(order("A-3")));
     services.answer("reserve", &[Answer::Rejected("out of stock")]);
     saga.place_order(order("B-4")).unwrap();
@@ -143,14 +174,32 @@ fn resume_continues_unfinished_sagas_in_placed_order() {
     services.forget_calls();
     let resumed = saga.resume().unwrap();
 
-    let ids: Vec<&str> = resumed.iter().map(|resumed| resumed.order_id.as_str()).collect();
+    let ids: Vec<&str> = resumed
+        .iter()
+        .map(|resumed| resumed.order_id.as_str())
+        .collect();
     assert_eq!(ids, ["M-2", "A-3"], "only unfinished sagas, oldest first");
     assert_eq!(resumed[0].result.as_ref().unwrap(), &SagaOutcome::Completed);
-    assert_eq!(resumed[1].result.as_ref().unwrap(), &SagaOutcome::Cancelled { reason: "no courier".to_string() });
-    assert_eq!(services.calls(), calls(&["charge M-2", "schedule M-2", "refund A-3", "release A-3"]));
+    assert_eq!(
+        resumed[1].result.as_ref().unwrap(),
+        &SagaOutcome::Cancelled {
+            reason: "no courier".to_string()
+        }
+    );
+    assert_eq!(
+        services.calls(),
+        calls(&["charge M-2", "schedule M-2", "refund A-3", "release A-3"])
+    );
     services.forget_calls();
-    assert!(saga.resume().unwrap().is_empty(), "a second resume has nothing left to do");
-    assert!(services.calls().is_empty(), "a second resume must call no service, got {:?}", services.calls());
+    assert!(
+        saga.resume().unwrap().is_empty(),
+        "a second resume has nothing left to do"
+    );
+    assert!(
+        services.calls().is_empty(),
+        "a second resume must call no service, got {:?}",
+        services.calls()
+    );
 }
 
 /// One saga whose compensation is still stuck does not keep resume from finishing the others.
@@ -159,7 +208,9 @@ fn resume_continues_unfinished_sagas_in_placed_order() {
 fn a_stuck_saga_does_not_block_the_others() {
     let services = Services::new();
     let mut saga = orchestrator(&services);
-    services.answer("schedule", &[Answer::Rejected("no courier")]).answer("refund", &[Answer::Transient("bank down"); 3]);
+    services
+        .answer("schedule", &[Answer::Rejected("no courier")])
+        .answer("refund", &[Answer::Transient("bank down"); 3]);
     assert!(saga.place_order(order("A-1")).is_err());
     services.answer("charge", &[Answer::Crash]);
     crash("charge", || saga.place_order(order("B-2")));
@@ -174,7 +225,11 @@ fn a_stuck_saga_does_not_block_the_others() {
         "A-1's refund still fails, so its result is CompensationFailed, got {:?}",
         resumed[0].result
     );
-    assert_eq!(resumed[1].result.as_ref().unwrap(), &SagaOutcome::Completed, "B-2 is still finished");
+    assert_eq!(
+        resumed[1].result.as_ref().unwrap(),
+        &SagaOutcome::Completed,
+        "B-2 is still finished"
+    );
 }
 
 /// Placing an order id that already has a finished saga calls no service and returns the recorded outcome.
@@ -188,12 +243,21 @@ fn placing_a_finished_order_again_returns_its_outcome() {
     saga.place_order(order("B-2")).unwrap();
     services.forget_calls();
 
-    assert_eq!(saga.place_order(order("A-1")).unwrap(), SagaOutcome::Completed);
+    assert_eq!(
+        saga.place_order(order("A-1")).unwrap(),
+        SagaOutcome::Completed
+    );
     assert_eq!(
         saga.place_order(order("B-2")).unwrap(),
-        SagaOutcome::Cancelled { reason: "out of stock".to_string() }
+        SagaOutcome::Cancelled {
+            reason: "out of stock".to_string()
+        }
     );
-    assert!(services.calls().is_empty(), "a finished saga must not call any service again, got {:?}", services.calls());
+    assert!(
+        services.calls().is_empty(),
+        "a finished saga must not call any service again, got {:?}",
+        services.calls()
+    );
 }
 
 /// Placing an order id whose saga is unfinished continues that saga instead of starting over.
@@ -207,8 +271,15 @@ fn placing_an_unfinished_order_again_continues_it() {
     let mut saga = restart(saga, &services);
     services.forget_calls();
 
-    assert_eq!(saga.place_order(order("A-1")).unwrap(), SagaOutcome::Completed);
-    assert_eq!(services.calls(), calls(&["charge A-1", "schedule A-1"]), "continue at the charge, do not reserve again");
+    assert_eq!(
+        saga.place_order(order("A-1")).unwrap(),
+        SagaOutcome::Completed
+    );
+    assert_eq!(
+        services.calls(),
+        calls(&["charge A-1", "schedule A-1"]),
+        "continue at the charge, do not reserve again"
+    );
 }
 
 /// A resumed saga calls the services with the order exactly as it was placed (sku, quantity, amount), read back from the store.
@@ -217,7 +288,12 @@ fn placing_an_unfinished_order_again_continues_it() {
 fn resume_uses_the_stored_order() {
     let services = Services::new();
     services.answer("charge", &[Answer::Crash]);
-    let placed = Order { id: "A-1".into(), sku: "DESK-9".into(), quantity: 7, amount_cents: 123_456_789 };
+    let placed = Order {
+        id: "A-1".into(),
+        sku: "DESK-9".into(),
+        quantity: 7,
+        amount_cents: 123_456_789,
+    };
     let mut saga = orchestrator(&services);
     crash("charge", || saga.place_order(placed.clone()));
     let mut saga = restart(saga, &services);

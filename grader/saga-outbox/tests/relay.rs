@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Broker, Delivery, Services, crash, order, orchestrator, outbox};
+use common::{Broker, Delivery, Services, crash, orchestrator, order, outbox};
 use rusqlite::{Connection, params};
 use saga_outbox::{ConsumeError, Message, PublishError, consume, create_schema, relay_once};
 
@@ -30,14 +30,24 @@ fn relay_publishes_rows_in_id_order() {
 
     let report = relay_once(saga.connection(), &broker).unwrap();
 
-    assert_eq!((report.published, report.failure), (4, None), "4 rows published, no failure");
+    assert_eq!(
+        (report.published, report.failure),
+        (4, None),
+        "4 rows published, no failure"
+    );
     let expected: Vec<Message> = outbox(saga.connection())
         .into_iter()
         .map(|(id, topic, payload, _)| Message { id, topic, payload })
         .collect();
-    assert_eq!(*broker.attempts.borrow(), expected, "each outbox row, as a Message, in id order");
+    assert_eq!(
+        *broker.attempts.borrow(),
+        expected,
+        "each outbox row, as a Message, in id order"
+    );
     assert!(
-        outbox(saga.connection()).iter().all(|(.., published)| *published),
+        outbox(saga.connection())
+            .iter()
+            .all(|(.., published)| *published),
         "every published row is marked published = 1"
     );
 }
@@ -51,14 +61,27 @@ fn relay_skips_rows_already_published() {
     saga.place_order(order("A-1")).unwrap();
     let broker = Broker::default();
     relay_once(saga.connection(), &broker).unwrap();
-    assert_eq!(relay_once(saga.connection(), &broker).unwrap().published, 0, "nothing new to publish");
+    assert_eq!(
+        relay_once(saga.connection(), &broker).unwrap().published,
+        0,
+        "nothing new to publish"
+    );
 
     saga.place_order(order("B-2")).unwrap();
     let report = relay_once(saga.connection(), &broker).unwrap();
 
     assert_eq!(report.published, 2);
-    let payloads: Vec<String> = broker.attempts.borrow().iter().map(|m| m.payload.clone()).collect();
-    assert_eq!(payloads, ["A-1", "A-1", "B-2", "B-2"], "each row is published once");
+    let payloads: Vec<String> = broker
+        .attempts
+        .borrow()
+        .iter()
+        .map(|m| m.payload.clone())
+        .collect();
+    assert_eq!(
+        payloads,
+        ["A-1", "A-1", "B-2", "B-2"],
+        "each row is published once"
+    );
 }
 
 /// A publish failure ends the pass: earlier rows stay published, and the next pass starts at the failed row, in order.
@@ -72,8 +95,16 @@ fn relay_stops_at_a_failure_and_retries_from_there() {
     let first = relay_once(saga.connection(), &broker).unwrap();
 
     assert_eq!(first.published, 2, "two rows went out before the failure");
-    assert_eq!(first.failure, Some(PublishError("broker unavailable".to_string())), "the report carries the error");
-    assert_eq!(broker.attempted_ids(), ids[..3], "the pass stops at the refused row: no skipping ahead");
+    assert_eq!(
+        first.failure,
+        Some(PublishError("broker unavailable".to_string())),
+        "the report carries the error"
+    );
+    assert_eq!(
+        broker.attempted_ids(),
+        ids[..3],
+        "the pass stops at the refused row: no skipping ahead"
+    );
 
     let second = relay_once(saga.connection(), &broker).unwrap();
     assert_eq!((second.published, second.failure), (4, None));
@@ -123,22 +154,35 @@ fn relay_with_an_empty_outbox_publishes_nothing() {
 fn consumer_db() -> Connection {
     let conn = Connection::open_in_memory().unwrap();
     create_schema(&conn).unwrap();
-    conn.execute_batch("CREATE TABLE shipments (order_id TEXT NOT NULL)").unwrap();
+    conn.execute_batch("CREATE TABLE shipments (order_id TEXT NOT NULL)")
+        .unwrap();
     conn
 }
 
 fn message(id: i64, order_id: &str) -> Message {
-    Message { id, topic: "order.confirmed".to_string(), payload: order_id.to_string() }
+    Message {
+        id,
+        topic: "order.confirmed".to_string(),
+        payload: order_id.to_string(),
+    }
 }
 
 fn shipments(conn: &Connection) -> Vec<String> {
-    let mut stmt = conn.prepare("SELECT order_id FROM shipments ORDER BY rowid").unwrap();
-    stmt.query_map([], |row| row.get(0)).unwrap().collect::<rusqlite::Result<_>>().unwrap()
+    let mut stmt = conn
+        .prepare("SELECT order_id FROM shipments ORDER BY rowid")
+        .unwrap();
+    stmt.query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
 }
 
 /// Records a shipment for the message's order: the handler every consumer test uses.
 fn ship(tx: &rusqlite::Transaction<'_>, message: &Message) -> Result<(), ConsumeError> {
-    tx.execute("INSERT INTO shipments (order_id) VALUES (?1)", params![message.payload])?;
+    tx.execute(
+        "INSERT INTO shipments (order_id) VALUES (?1)",
+        params![message.payload],
+    )?;
     Ok(())
 }
 
@@ -159,7 +203,10 @@ fn duplicate_message_is_applied_once() {
         ship(tx, m)
     });
 
-    assert!(!again.unwrap(), "a redelivery of message 7 returns Ok(false)");
+    assert!(
+        !again.unwrap(),
+        "a redelivery of message 7 returns Ok(false)"
+    );
     assert_eq!(handler_calls, 1, "the handler must not run for a duplicate");
     assert_eq!(shipments(&conn), ["A-1"]);
 }
@@ -170,8 +217,10 @@ fn duplicate_message_is_applied_once() {
 fn distinct_messages_are_each_applied() {
     let mut conn = consumer_db();
     let deliveries = [(3, "C"), (1, "A"), (2, "B"), (1, "A"), (3, "C")];
-    let results: Vec<bool> =
-        deliveries.iter().map(|(id, order)| consume(&mut conn, &message(*id, order), ship).unwrap()).collect();
+    let results: Vec<bool> = deliveries
+        .iter()
+        .map(|(id, order)| consume(&mut conn, &message(*id, order), ship).unwrap())
+        .collect();
 
     assert_eq!(results, [true, true, true, false, false]);
     assert_eq!(shipments(&conn), ["C", "A", "B"]);
@@ -189,9 +238,18 @@ fn failed_handler_is_rolled_back_and_retried() {
 
     let result = consume(&mut conn, &message(5, "A-1"), failing);
 
-    assert!(matches!(&result, Err(ConsumeError::Handler(text)) if text == "label printer offline"), "got {result:?}");
-    assert!(shipments(&conn).is_empty(), "the failed handler's write must be rolled back");
-    assert!(consume(&mut conn, &message(5, "A-1"), ship).unwrap(), "the redelivery must be applied");
+    assert!(
+        matches!(&result, Err(ConsumeError::Handler(text)) if text == "label printer offline"),
+        "got {result:?}"
+    );
+    assert!(
+        shipments(&conn).is_empty(),
+        "the failed handler's write must be rolled back"
+    );
+    assert!(
+        consume(&mut conn, &message(5, "A-1"), ship).unwrap(),
+        "the redelivery must be applied"
+    );
     assert_eq!(shipments(&conn), ["A-1"]);
 }
 
@@ -208,8 +266,14 @@ fn failed_id_record_rolls_back_the_effect() {
 
     let result = consume(&mut conn, &message(9, "A-1"), ship);
 
-    assert!(matches!(result, Err(ConsumeError::Store(_))), "expected Err(ConsumeError::Store(..)), got {result:?}");
-    assert!(shipments(&conn).is_empty(), "the effect must not commit without its message id");
+    assert!(
+        matches!(result, Err(ConsumeError::Store(_))),
+        "expected Err(ConsumeError::Store(..)), got {result:?}"
+    );
+    assert!(
+        shipments(&conn).is_empty(),
+        "the effect must not commit without its message id"
+    );
 }
 
 /// End to end: a relay crash publishes a message twice, and the consumer behind the broker still ships the order once.
@@ -220,12 +284,20 @@ fn relay_duplicates_are_absorbed_by_the_consumer() {
     let broker = Broker::scripted(&[Delivery::CrashAfter]);
     crash("publish", || relay_once(saga.connection(), &broker));
     relay_once(saga.connection(), &broker).unwrap();
-    assert_eq!(broker.accepted.borrow().len(), 3, "the first message was delivered twice");
+    assert_eq!(
+        broker.accepted.borrow().len(),
+        3,
+        "the first message was delivered twice"
+    );
 
     let mut conn = consumer_db();
     for delivered in broker.accepted.borrow().iter() {
         consume(&mut conn, delivered, ship).unwrap();
     }
 
-    assert_eq!(shipments(&conn), ["A-1", "A-1"], "one write per distinct message (placed and confirmed), not three");
+    assert_eq!(
+        shipments(&conn),
+        ["A-1", "A-1"],
+        "one write per distinct message (placed and confirmed), not three"
+    );
 }

@@ -3,11 +3,13 @@
 
 mod common;
 
-use common::{Answer, Services, calls, order, orchestrator, progress, state};
+use common::{Answer, Services, calls, orchestrator, order, progress, state};
 use saga_outbox::{MAX_ATTEMPTS, SagaError, SagaOutcome, SagaStatus, StepError};
 
 fn cancelled(reason: &str) -> SagaOutcome {
-    SagaOutcome::Cancelled { reason: reason.to_string() }
+    SagaOutcome::Cancelled {
+        reason: reason.to_string(),
+    }
 }
 
 /// When every service agrees, the saga reserves, charges and schedules, once each and in that order, and completes.
@@ -19,20 +21,31 @@ fn happy_path_runs_each_step_once_in_order() {
 
     let outcome = saga.place_order(order("A-1")).unwrap();
 
-    assert_eq!(outcome, SagaOutcome::Completed, "every step succeeded, so the saga should complete");
+    assert_eq!(
+        outcome,
+        SagaOutcome::Completed,
+        "every step succeeded, so the saga should complete"
+    );
     assert_eq!(
         services.calls(),
         calls(&["reserve A-1", "charge A-1", "schedule A-1"]),
         "expected exactly these calls, in this order"
     );
     let stored = state(&saga, "A-1");
-    assert_eq!(stored.order, order("A-1"), "state() should return the order as it was placed");
+    assert_eq!(
+        stored.order,
+        order("A-1"),
+        "state() should return the order as it was placed"
+    );
     assert_eq!(
         (stored.status, stored.steps_done, stored.reason),
         (SagaStatus::Completed, 3, None),
         "a completed saga is stored as Completed with 3 steps done and no reason"
     );
-    assert!(saga.state("nobody").unwrap().is_none(), "state() of an unknown order id should be None");
+    assert!(
+        saga.state("nobody").unwrap().is_none(),
+        "state() of an unknown order id should be None"
+    );
 }
 
 /// Out of stock at the first step: nothing was done, so nothing is compensated, and the saga is cancelled with that reason.
@@ -67,8 +80,14 @@ fn declined_charge_releases_the_reservation() {
     services.answer("charge", &[Answer::Rejected("card declined")]);
     let mut saga = orchestrator(&services);
 
-    assert_eq!(saga.place_order(order("A-1")).unwrap(), cancelled("card declined"));
-    assert_eq!(services.calls(), calls(&["reserve A-1", "charge A-1", "release A-1"]));
+    assert_eq!(
+        saga.place_order(order("A-1")).unwrap(),
+        cancelled("card declined")
+    );
+    assert_eq!(
+        services.calls(),
+        calls(&["reserve A-1", "charge A-1", "release A-1"])
+    );
 }
 
 /// When shipping fails, the charge is refunded first and the reservation released after it: newest step first.
@@ -79,10 +98,19 @@ fn failed_shipping_refunds_then_releases() {
     services.answer("schedule", &[Answer::Rejected("address not served")]);
     let mut saga = orchestrator(&services);
 
-    assert_eq!(saga.place_order(order("A-1")).unwrap(), cancelled("address not served"));
+    assert_eq!(
+        saga.place_order(order("A-1")).unwrap(),
+        cancelled("address not served")
+    );
     assert_eq!(
         services.calls(),
-        calls(&["reserve A-1", "charge A-1", "schedule A-1", "refund A-1", "release A-1"]),
+        calls(&[
+            "reserve A-1",
+            "charge A-1",
+            "schedule A-1",
+            "refund A-1",
+            "release A-1"
+        ]),
         "compensations run newest first: refund, then release"
     );
 }
@@ -92,13 +120,25 @@ fn failed_shipping_refunds_then_releases() {
 #[test]
 fn transient_errors_are_retried_until_success() {
     let services = Services::new();
-    services.answer("charge", &[Answer::Transient("timeout"), Answer::Transient("timeout")]);
+    services.answer(
+        "charge",
+        &[Answer::Transient("timeout"), Answer::Transient("timeout")],
+    );
     let mut saga = orchestrator(&services);
 
-    assert_eq!(saga.place_order(order("A-1")).unwrap(), SagaOutcome::Completed);
+    assert_eq!(
+        saga.place_order(order("A-1")).unwrap(),
+        SagaOutcome::Completed
+    );
     assert_eq!(
         services.calls(),
-        calls(&["reserve A-1", "charge A-1", "charge A-1", "charge A-1", "schedule A-1"]),
+        calls(&[
+            "reserve A-1",
+            "charge A-1",
+            "charge A-1",
+            "charge A-1",
+            "schedule A-1"
+        ]),
         "two transient failures then a success: charge is called three times"
     );
 }
@@ -107,20 +147,39 @@ fn transient_errors_are_retried_until_success() {
 /// Rules: attempts-limit, transient-exhausted-fails-step, reason-is-message.
 #[test]
 fn transient_errors_give_up_after_three_attempts() {
-    assert_eq!(MAX_ATTEMPTS, 3, "MAX_ATTEMPTS is given as 3; leave it as it is");
+    assert_eq!(
+        MAX_ATTEMPTS, 3,
+        "MAX_ATTEMPTS is given as 3; leave it as it is"
+    );
     let services = Services::new();
-    let timeouts = [Answer::Transient("timeout 1"), Answer::Transient("timeout 2"), Answer::Transient("timeout 3")];
-    services.answer("charge", &timeouts).answer("charge", &[Answer::Ok]);
+    let timeouts = [
+        Answer::Transient("timeout 1"),
+        Answer::Transient("timeout 2"),
+        Answer::Transient("timeout 3"),
+    ];
+    services
+        .answer("charge", &timeouts)
+        .answer("charge", &[Answer::Ok]);
     let mut saga = orchestrator(&services);
 
     let outcome = saga.place_order(order("A-1")).unwrap();
 
     assert_eq!(
         services.calls(),
-        calls(&["reserve A-1", "charge A-1", "charge A-1", "charge A-1", "release A-1"]),
+        calls(&[
+            "reserve A-1",
+            "charge A-1",
+            "charge A-1",
+            "charge A-1",
+            "release A-1"
+        ]),
         "three attempts in all (not a fourth), then the reservation is released"
     );
-    assert_eq!(outcome, cancelled("timeout 3"), "the reason is the message of the last attempt's error");
+    assert_eq!(
+        outcome,
+        cancelled("timeout 3"),
+        "the reason is the message of the last attempt's error"
+    );
 }
 
 /// A business rejection is final: the step is not called again, even though the service would now accept.
@@ -131,8 +190,15 @@ fn rejections_are_not_retried() {
     services.answer("reserve", &[Answer::Rejected("out of stock"), Answer::Ok]);
     let mut saga = orchestrator(&services);
 
-    assert_eq!(saga.place_order(order("A-1")).unwrap(), cancelled("out of stock"));
-    assert_eq!(services.calls(), calls(&["reserve A-1"]), "a Rejected error must not be retried");
+    assert_eq!(
+        saga.place_order(order("A-1")).unwrap(),
+        cancelled("out of stock")
+    );
+    assert_eq!(
+        services.calls(),
+        calls(&["reserve A-1"]),
+        "a Rejected error must not be retried"
+    );
 }
 
 /// The attempt count starts again for every call: two timeouts on reserve and two on charge still complete the saga.
@@ -141,7 +207,10 @@ fn rejections_are_not_retried() {
 fn attempts_are_counted_per_call() {
     let services = Services::new();
     let two_timeouts = [Answer::Transient("timeout"), Answer::Transient("timeout")];
-    services.answer("reserve", &two_timeouts).answer("charge", &two_timeouts).answer("schedule", &two_timeouts);
+    services
+        .answer("reserve", &two_timeouts)
+        .answer("charge", &two_timeouts)
+        .answer("schedule", &two_timeouts);
     let mut saga = orchestrator(&services);
 
     assert_eq!(
@@ -149,7 +218,12 @@ fn attempts_are_counted_per_call() {
         SagaOutcome::Completed,
         "each call gets its own 3 attempts, so 2 timeouts per step still succeed"
     );
-    assert_eq!(services.calls().len(), 9, "expected 3 calls per step, 9 in all, got {:?}", services.calls());
+    assert_eq!(
+        services.calls().len(),
+        9,
+        "expected 3 calls per step, 9 in all, got {:?}",
+        services.calls()
+    );
 }
 
 /// Compensations are retried on transient errors like steps are: a refund that times out twice is called three times.
@@ -158,15 +232,29 @@ fn attempts_are_counted_per_call() {
 fn compensations_are_retried() {
     let services = Services::new();
     services.answer("schedule", &[Answer::Rejected("no courier")]);
-    services.answer("refund", &[Answer::Transient("bank timeout"), Answer::Transient("bank timeout")]);
+    services.answer(
+        "refund",
+        &[
+            Answer::Transient("bank timeout"),
+            Answer::Transient("bank timeout"),
+        ],
+    );
     let mut saga = orchestrator(&services);
 
-    assert_eq!(saga.place_order(order("A-1")).unwrap(), cancelled("no courier"));
+    assert_eq!(
+        saga.place_order(order("A-1")).unwrap(),
+        cancelled("no courier")
+    );
     assert_eq!(
         services.calls(),
         calls(&[
-            "reserve A-1", "charge A-1", "schedule A-1",
-            "refund A-1", "refund A-1", "refund A-1", "release A-1",
+            "reserve A-1",
+            "charge A-1",
+            "schedule A-1",
+            "refund A-1",
+            "refund A-1",
+            "refund A-1",
+            "release A-1",
         ])
     );
 }
@@ -185,13 +273,24 @@ fn stuck_compensation_stops_and_reports() {
     match result {
         Err(SagaError::CompensationFailed { order_id, error }) => {
             assert_eq!(order_id, "A-1");
-            assert_eq!(error, StepError::Transient("bank down".to_string()), "the error is the last attempt's");
+            assert_eq!(
+                error,
+                StepError::Transient("bank down".to_string()),
+                "the error is the last attempt's"
+            );
         }
         other => panic!("expected Err(CompensationFailed), got {other:?}"),
     }
     assert_eq!(
         services.calls(),
-        calls(&["reserve A-1", "charge A-1", "schedule A-1", "refund A-1", "refund A-1", "refund A-1"]),
+        calls(&[
+            "reserve A-1",
+            "charge A-1",
+            "schedule A-1",
+            "refund A-1",
+            "refund A-1",
+            "refund A-1"
+        ]),
         "three refund attempts and then stop: releasing before the refund succeeded would undo out of order"
     );
     let stored = state(&saga, "A-1");
@@ -208,16 +307,28 @@ fn stuck_compensation_stops_and_reports() {
 fn rejected_compensation_is_not_retried() {
     let services = Services::new();
     services.answer("charge", &[Answer::Rejected("card declined")]);
-    services.answer("release", &[Answer::Rejected("reservation locked"), Answer::Ok]);
+    services.answer(
+        "release",
+        &[Answer::Rejected("reservation locked"), Answer::Ok],
+    );
     let mut saga = orchestrator(&services);
 
     let result = saga.place_order(order("A-1"));
 
     assert!(
-        matches!(&result, Err(SagaError::CompensationFailed { error: StepError::Rejected(_), .. })),
+        matches!(
+            &result,
+            Err(SagaError::CompensationFailed {
+                error: StepError::Rejected(_),
+                ..
+            })
+        ),
         "expected Err(CompensationFailed) with the Rejected error, got {result:?}"
     );
-    assert_eq!(services.calls(), calls(&["reserve A-1", "charge A-1", "release A-1"]));
+    assert_eq!(
+        services.calls(),
+        calls(&["reserve A-1", "charge A-1", "release A-1"])
+    );
     assert_eq!(progress(&saga, "A-1"), (SagaStatus::Compensating, 1));
 }
 
@@ -229,11 +340,24 @@ fn sagas_of_different_orders_are_independent() {
     services.answer("charge", &[Answer::Rejected("card declined")]);
     let mut saga = orchestrator(&services);
 
-    assert_eq!(saga.place_order(order("A-1")).unwrap(), cancelled("card declined"));
-    assert_eq!(saga.place_order(order("B-2")).unwrap(), SagaOutcome::Completed);
+    assert_eq!(
+        saga.place_order(order("A-1")).unwrap(),
+        cancelled("card declined")
+    );
+    assert_eq!(
+        saga.place_order(order("B-2")).unwrap(),
+        SagaOutcome::Completed
+    );
     assert_eq!(
         services.calls(),
-        calls(&["reserve A-1", "charge A-1", "release A-1", "reserve B-2", "charge B-2", "schedule B-2"])
+        calls(&[
+            "reserve A-1",
+            "charge A-1",
+            "release A-1",
+            "reserve B-2",
+            "charge B-2",
+            "schedule B-2"
+        ])
     );
     assert_eq!(progress(&saga, "A-1"), (SagaStatus::Cancelled, 0));
     assert_eq!(progress(&saga, "B-2"), (SagaStatus::Completed, 3));

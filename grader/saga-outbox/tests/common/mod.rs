@@ -41,7 +41,10 @@ impl Services {
     /// Queues answers for the next calls of `call` (reserve, release, charge, refund, schedule).
     pub fn answer(&self, call: &'static str, answers: &[Answer]) -> &Self {
         let mut queued = self.answers.borrow_mut();
-        queued.entry(call).or_default().extend(answers.iter().cloned());
+        queued
+            .entry(call)
+            .or_default()
+            .extend(answers.iter().cloned());
         self
     }
 
@@ -62,7 +65,11 @@ impl Services {
     fn call(&self, call: &'static str, order: &Order) -> Result<(), StepError> {
         self.calls.borrow_mut().push(format!("{call} {}", order.id));
         self.orders.borrow_mut().push(order.clone());
-        let next = self.answers.borrow_mut().get_mut(call).and_then(VecDeque::pop_front);
+        let next = self
+            .answers
+            .borrow_mut()
+            .get_mut(call)
+            .and_then(VecDeque::pop_front);
         match next.unwrap_or(Answer::Ok) {
             Answer::Ok => Ok(()),
             Answer::Transient(message) => Err(StepError::Transient(message.to_string())),
@@ -114,13 +121,21 @@ pub fn restart(saga: Saga, services: &Services) -> Saga {
 }
 
 pub fn order(id: &str) -> Order {
-    Order { id: id.to_string(), sku: format!("SKU-{id}"), quantity: 2, amount_cents: 4_200 }
+    Order {
+        id: id.to_string(),
+        sku: format!("SKU-{id}"),
+        quantity: 2,
+        amount_cents: 4_200,
+    }
 }
 
 /// Runs `f`, which is expected to panic (a simulated crash); fails the test if it returns.
 pub fn crash<T>(what: &str, f: impl FnOnce() -> T) {
     let result = catch_unwind(AssertUnwindSafe(f));
-    assert!(result.is_err(), "the fake crashed during {what}, but the call returned normally");
+    assert!(
+        result.is_err(),
+        "the fake crashed during {what}, but the call returned normally"
+    );
 }
 
 pub fn calls(list: &[&str]) -> Vec<String> {
@@ -144,14 +159,26 @@ pub fn progress(saga: &Saga, id: &str) -> (SagaStatus, u32) {
 
 /// Every outbox row as (id, topic, payload, published), in id order.
 pub fn outbox(conn: &Connection) -> Vec<(i64, String, String, bool)> {
-    let mut stmt = conn.prepare("SELECT id, topic, payload, published FROM outbox ORDER BY id").unwrap();
-    let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get::<_, i64>(3)? != 0)));
+    let mut stmt = conn
+        .prepare("SELECT id, topic, payload, published FROM outbox ORDER BY id")
+        .unwrap();
+    let rows = stmt.query_map([], |row| {
+        Ok((
+            row.get(0)?,
+            row.get(1)?,
+            row.get(2)?,
+            row.get::<_, i64>(3)? != 0,
+        ))
+    });
     rows.unwrap().collect::<rusqlite::Result<_>>().unwrap()
 }
 
 /// The outbox as "topic payload" strings, in id order.
 pub fn events(conn: &Connection) -> Vec<String> {
-    outbox(conn).into_iter().map(|(_, topic, payload, _)| format!("{topic} {payload}")).collect()
+    outbox(conn)
+        .into_iter()
+        .map(|(_, topic, payload, _)| format!("{topic} {payload}"))
+        .collect()
 }
 
 /// Makes every INSERT into `outbox` with this topic fail.
@@ -201,23 +228,39 @@ pub struct Broker {
 
 impl Broker {
     pub fn scripted(script: &[Delivery]) -> Self {
-        Broker { script: RefCell::new(script.iter().copied().collect()), ..Broker::default() }
+        Broker {
+            script: RefCell::new(script.iter().copied().collect()),
+            ..Broker::default()
+        }
     }
 
     /// The ids of every publish call, in order.
     pub fn attempted_ids(&self) -> Vec<i64> {
-        self.attempts.borrow().iter().map(|message| message.id).collect()
+        self.attempts
+            .borrow()
+            .iter()
+            .map(|message| message.id)
+            .collect()
     }
 
     pub fn accepted_ids(&self) -> Vec<i64> {
-        self.accepted.borrow().iter().map(|message| message.id).collect()
+        self.accepted
+            .borrow()
+            .iter()
+            .map(|message| message.id)
+            .collect()
     }
 }
 
 impl Publisher for Broker {
     fn publish(&self, message: &Message) -> Result<(), PublishError> {
         self.attempts.borrow_mut().push(message.clone());
-        match self.script.borrow_mut().pop_front().unwrap_or(Delivery::Accept) {
+        match self
+            .script
+            .borrow_mut()
+            .pop_front()
+            .unwrap_or(Delivery::Accept)
+        {
             Delivery::Accept => {
                 self.accepted.borrow_mut().push(message.clone());
                 Ok(())
