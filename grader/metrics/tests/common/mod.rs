@@ -67,25 +67,66 @@ pub async fn body_text(response: Response<Body>) -> String {
 }
 
 /// `GET /metrics` through the router, as text.
-pub async fn scrape_text(app: &Router) -> String {
+pub async fn scrape_text(app: &Router) -> MetricsText {
     let response = fetch(app, "/metrics").await;
     assert_eq!(response.status(), StatusCode::OK, "GET /metrics should answer 200 OK");
-    body_text(response).await
+    MetricsText(body_text(response).await)
+}
+
+/// The text of `/metrics`. It reads as a `&str`; printed in a message, it shows at
+/// most its first 60 lines, so a failure stays readable.
+pub struct MetricsText(pub String);
+
+impl std::ops::Deref for MetricsText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for MetricsText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&excerpt(&self.0))
+    }
+}
+
+/// At most the first 60 lines of `text`, then how many were left out.
+pub fn excerpt(text: &str) -> String {
+    first_lines(text, 60)
+}
+
+fn first_lines(text: &str, max: usize) -> String {
+    let total = text.lines().count();
+    let mut shown: String = text.lines().take(max).flat_map(|l| [l, "\n"]).collect();
+    if total > max {
+        shown.push_str(&format!("... ({} more lines)\n", total - max));
+    }
+    shown
 }
 
 /// Parses text with a real Prometheus text-format parser, failing with its error.
 pub fn parse(text: &str) -> Exposition {
     match openmetrics_parser::prometheus::parse_prometheus(text) {
         Ok(exposition) => exposition,
-        Err(error) => panic!(
-            "a Prometheus text-format parser could not read the output of /metrics: {error}\n\
-             --- the output ---\n{text}--- end ---"
-        ),
+        Err(error) => {
+            // The parser's errors can quote every bucket; the first words say what is wrong.
+            let mut error = error.to_string();
+            if error.len() > 200 {
+                let cut = (0..=200).rev().find(|&i| error.is_char_boundary(i)).unwrap_or(0);
+                error.truncate(cut);
+                error.push_str(" ...");
+            }
+            panic!(
+                "a Prometheus text-format parser could not read the output of /metrics: {error}\n\
+                 --- the output ---\n{}--- end ---",
+                first_lines(text, 24)
+            )
+        }
     }
 }
 
 /// `GET /metrics` through the router, parsed.
-pub async fn scrape(app: &Router) -> (Exposition, String) {
+pub async fn scrape(app: &Router) -> (Exposition, MetricsText) {
     let text = scrape_text(app).await;
     (parse(&text), text)
 }
