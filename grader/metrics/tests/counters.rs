@@ -133,6 +133,28 @@ async fn labels_by_method() {
     }
 }
 
+/// Each of the nine standard methods keeps its own name as the method label.
+/// Rules: method-label, unknown-method-other.
+#[tokio::test]
+async fn the_nine_standard_methods_keep_their_names() {
+    let (app, _clock) = instrumented(Router::new().route("/any", any(|| async { "any" })));
+    let standard = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"];
+    for method in standard {
+        send(&app, Method::from_bytes(method.as_bytes()).unwrap(), "/any").await;
+    }
+
+    let (expo, _text) = scrape(&app).await;
+    let series = counter_series(&expo);
+    for method in standard {
+        assert_eq!(
+            counter(&expo, method, "/any", "2xx"),
+            Some(1.0),
+            "{method} is a standard method: expected the series {{method=\"{method}\",route=\"/any\",status=\"2xx\"}} 1; \
+             the series were {series:?}"
+        );
+    }
+}
+
 /// A method outside the nine standard ones is recorded as OTHER, so clients cannot
 /// create a series per invented method.
 /// Rules: unknown-method-other.
