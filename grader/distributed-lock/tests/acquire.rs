@@ -34,6 +34,32 @@ fn free_key_is_locked_with_the_owner_token_as_its_value() {
     );
 }
 
+/// The store gets the ttl exactly, to the millisecond: 1.5 s stays 1.5 s, not 1 s.
+/// Rules: acquire-free-key.
+#[test]
+fn a_ttl_is_kept_to_the_millisecond() {
+    let world = World::new();
+    let a = world.client("a");
+
+    let lease = a.try_acquire(KEY, Duration::from_millis(1500)).unwrap();
+    assert_eq!(
+        world.store.ttl_left(KEY),
+        Some(Duration::from_millis(1500)),
+        "the key should expire 1.5 s after it was locked (a ttl is not rounded to whole seconds)"
+    );
+    assert_eq!(lease.expires_at(), Duration::from_millis(1500));
+}
+
+/// A zero ttl makes no sense: `try_acquire` panics on it, as the store does.
+/// Rules: zero-ttl-panics.
+#[test]
+#[should_panic]
+fn a_zero_ttl_panics() {
+    let world = World::new();
+    let a = world.client("a");
+    let _ = a.try_acquire(KEY, Duration::ZERO);
+}
+
 /// A key another client holds is refused with `Held`, and the holder's value and expiry are left as they were.
 /// Rules: held-is-refused.
 #[test]

@@ -19,6 +19,13 @@ fn a_new_key_accepts_any_token() {
     assert_eq!(storage.highest_token("summary"), Some(7));
     assert_eq!(storage.read("other"), None, "only the written key should have a value");
     assert_eq!(storage.highest_token("other"), None);
+
+    assert_eq!(
+        storage.write("fresh", "v0", 0),
+        Ok(()),
+        "a key never written should accept any token, 0 included"
+    );
+    assert_eq!(storage.highest_token("fresh"), Some(0));
 }
 
 /// A write with a token equal to or above the key's highest is stored and its token becomes the highest.

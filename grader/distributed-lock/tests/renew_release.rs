@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::time::Duration;
+
 use common::{KEY, TTL, Wire, World, secs};
 use distributed_lock::LockError;
 
@@ -56,6 +58,78 @@ fn renewal_keeps_the_tokens() {
     );
     assert_eq!(world.holder(KEY), Some(owner), "the store should still hold the owner token");
     assert_eq!(world.store.ttl_left(KEY), Some(secs(60)));
+    assert_eq!(
+        lease.expires_at(),
+        secs(70),
+        "renewed at t = 10 s for 60 s (the renewal's ttl, not the first one's), the lease should end at 70 s"
+    );
+}
+
+/// A renewal with a ttl below a second keeps it exactly: 2.5 s stays 2.5 s.
+/// Rules: renew-extends.
+#[test]
+fn a_renewal_keeps_its_ttl_to_the_millisecond() {
+    let world = World::new();
+    let a = world.client("a");
+    let mut lease = a.try_acquire(KEY, TTL).unwrap();
+
+    a.renew(&mut lease, Duration::from_millis(2500)).unwrap();
+    assert_eq!(
+        world.store.ttl_left(KEY),
+        Some(Duration::from_millis(2500)),
+        "the renewed key should expire 2.5 s from now (a ttl is not rounded to whole seconds)"
+    );
+}
+
+/// A zero ttl makes no sense: `renew` panics on it, as the store does.
+/// Rules: zero-ttl-panics.
+#[test]
+#[should_panic]
+fn renewing_with_a_zero_ttl_panics() {
+    let world = World::new();
+    let a = world.client("a");
+    let mut lease = a.try_acquire(KEY, TTL).unwrap();
+    let _ = a.renew(&mut lease, Duration::ZERO);
+}
+
+/// Past the lease's own deadline, renewal still asks the store, and succeeds while the store (which started the ttl later) still holds the owner's lock.
+/// Rules: store-decides-expiry, renew-extends, renew-moves-deadline.
+#[test]
+fn renewal_past_the_lease_deadline_asks_the_store() {
+    let world = World::new();
+    let wire = Wire::slow(&world, "set_if_absent", secs(2));
+    let a = wire.client("a");
+    let mut lease = a.try_acquire(KEY, TTL).unwrap();
+    assert_eq!(lease.expires_at(), TTL, "the request left at 0 s");
+
+    world.clock.advance(TTL + secs(1) - world.now());
+    assert_eq!(
+        a.renew(&mut lease, TTL),
+        Ok(()),
+        "at t = 31 s the lease's deadline (30 s) has passed, but the store, which got the request at 2 s, holds the lock until 32 s: the renewal should succeed"
+    );
+    assert_eq!(wire.calls().last(), Some(&"extend_if_equals"));
+    assert_eq!(world.store.ttl_left(KEY), Some(TTL));
+    assert_eq!(lease.expires_at(), secs(31) + TTL);
+}
+
+/// Past the lease's own deadline, release still asks the store, and deletes the owner's lock while the store still holds it.
+/// Rules: store-decides-expiry, release-frees.
+#[test]
+fn release_past_the_lease_deadline_asks_the_store() {
+    let world = World::new();
+    let wire = Wire::slow(&world, "set_if_absent", secs(2));
+    let (a, b) = (wire.client("a"), world.client("b"));
+    let lease = a.try_acquire(KEY, TTL).unwrap();
+
+    world.clock.advance(TTL + secs(1) - world.now());
+    assert_eq!(
+        a.release(lease),
+        Ok(()),
+        "at t = 31 s the store still holds the lock (until 32 s): the release should delete it"
+    );
+    assert_eq!(world.holder(KEY), None, "the released key should be gone from the store");
+    assert!(b.try_acquire(KEY, TTL).is_ok(), "another client should get the key at once");
 }
 
 /// The renewed deadline is the clock time read before the renewal request plus the ttl.

@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::panic::{self, AssertUnwindSafe};
 use std::time::Duration;
 
 use common::{KEY, TTL, Wire, World, secs};
@@ -98,7 +99,7 @@ fn the_attempt_at_the_deadline_can_win() {
     assert_eq!(lease.expires_at(), secs(10) + TTL);
 }
 
-/// With a zero wait, `acquire` makes a single attempt and never sleeps.
+/// With a zero wait, `acquire` makes a single attempt, never sleeps, and reports the failure as `Timeout`, not `Held`.
 /// Rules: acquire-zero-wait, acquire-times-out.
 #[test]
 fn a_zero_wait_tries_exactly_once() {
@@ -107,17 +108,90 @@ fn a_zero_wait_tries_exactly_once() {
     let (a, b) = (wire.client("a"), world.client("b"));
     b.try_acquire(KEY, TTL).unwrap();
 
-    assert_eq!(a.acquire(KEY, TTL, Duration::ZERO, secs(1)), Err(LockError::Timeout));
+    assert_eq!(
+        a.acquire(KEY, TTL, Duration::ZERO, secs(1)),
+        Err(LockError::Timeout),
+        "a failed acquire reports Timeout, even with a zero wait"
+    );
     assert_eq!(wire.times_of("set_if_absent").len(), 1, "exactly one attempt");
     assert_eq!(world.clock.sleeps(), [], "no sleep at all");
 }
 
-/// `acquire` panics on a zero `retry_every`, even for a free key.
+/// `acquire` panics on a zero `retry_every` before its first attempt: even a free key is left untouched.
+/// Rules: zero-retry-panics.
+#[test]
+fn zero_retry_every_panics_before_any_attempt() {
+    let world = World::new();
+    let wire = Wire::new(&world, Duration::ZERO);
+    let a = wire.client("a");
+
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+        a.acquire(KEY, TTL, secs(5), Duration::ZERO)
+    }));
+    assert!(
+        outcome.is_err(),
+        "acquire with a zero retry_every should panic, but it returned {:?}",
+        outcome.unwrap()
+    );
+    assert_eq!(
+        wire.calls(),
+        Vec::<&str>::new(),
+        "the panic should come before the first attempt: no store call at all"
+    );
+    assert_eq!(world.holder(KEY), None, "the free key should still be free after the panic");
+}
+
+/// `acquire` panics on a zero `retry_every` even when `wait` is zero too.
 /// Rules: zero-retry-panics.
 #[test]
 #[should_panic]
-fn zero_retry_every_panics() {
+fn zero_retry_every_panics_even_with_a_zero_wait() {
     let world = World::new();
     let a = world.client("a");
-    let _ = a.acquire(KEY, TTL, secs(5), Duration::ZERO);
+    let _ = a.acquire(KEY, TTL, Duration::ZERO, Duration::ZERO);
+}
+
+/// Time spent inside the attempts counts against the wait: with attempts that take 1 s to reach the store, `acquire` sends them at 0, 4, 8 and 10 s and sleeps 3, 3 and 1 s.
+/// Rules: acquire-clock-after-attempt, acquire-sleeps-in-steps, acquire-times-out.
+#[test]
+fn slow_attempts_count_against_the_wait() {
+    let world = World::new();
+    let (a_wire, b) = (Wire::slow(&world, "set_if_absent", secs(1)), world.client("b"));
+    let a = a_wire.client("a");
+    b.try_acquire(KEY, secs(60)).unwrap();
+
+    assert_eq!(a.acquire(KEY, TTL, secs(10), secs(3)), Err(LockError::Timeout));
+    assert_eq!(
+        world.clock.sleeps(),
+        [secs(3), secs(3), secs(1)],
+        "the deadline is 10 s after the call started; each attempt takes 1 s, so after the attempts that reach the store at 1, 5 and 9 s, acquire should read the clock and sleep 3, 3 and then only 1 s"
+    );
+    assert_eq!(
+        a_wire.times_of("set_if_absent"),
+        [secs(1), secs(5), secs(9), secs(11)],
+        "the attempts, sent at 0, 4, 8 and 10 s, should reach the store at these times"
+    );
+    assert_eq!(
+        world.now(),
+        secs(11),
+        "after the attempt sent at the deadline, acquire should time out without sleeping again"
+    );
+}
+
+/// An attempt whose store call itself runs past the deadline is the last one: `acquire` times out without sleeping.
+/// Rules: acquire-clock-after-attempt, acquire-times-out.
+#[test]
+fn an_attempt_that_outlasts_the_wait_is_the_last() {
+    let world = World::new();
+    let (a_wire, b) = (Wire::slow(&world, "set_if_absent", secs(5)), world.client("b"));
+    let a = a_wire.client("a");
+    b.try_acquire(KEY, secs(60)).unwrap();
+
+    assert_eq!(a.acquire(KEY, TTL, secs(2), secs(1)), Err(LockError::Timeout));
+    assert_eq!(
+        a_wire.times_of("set_if_absent"),
+        [secs(5)],
+        "the first attempt reached the store at 5 s, past the 2 s deadline: there should be no other"
+    );
+    assert_eq!(world.clock.sleeps(), [], "past the deadline, acquire should not sleep");
 }

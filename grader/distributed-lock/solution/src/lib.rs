@@ -55,8 +55,9 @@ impl Lease {
         self.fencing_token
     }
 
-    /// The client's clock time at which the holder must consider the lock
-    /// lost, unless it renews it before then.
+    /// The client's clock time from which the holder must consider the lock
+    /// lost, unless it renewed it before then. The store's own expiry is never
+    /// earlier, so `renew` and `release` still ask the store after this time.
     pub fn expires_at(&self) -> Duration {
         self.expires_at
     }
@@ -65,9 +66,11 @@ impl Lease {
 /// Why the lock could not be taken, renewed or released.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LockError {
-    /// `try_acquire`: another owner holds an unexpired lock on the key.
+    /// `try_acquire`: the key is held by an unexpired lock, another owner's or
+    /// this client's own (the lock is not re-entrant).
     Held,
-    /// `acquire`: the lock was still held by another owner when the wait ran out.
+    /// `acquire`: the key was still held (by anyone, this client included)
+    /// when the wait ran out.
     Timeout,
     /// `renew`, `release`: the lease had expired and nobody holds the key now.
     Expired,
@@ -78,7 +81,7 @@ pub enum LockError {
 impl fmt::Display for LockError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Self::Held => "the lock is held by another owner",
+            Self::Held => "the lock is already held",
             Self::Timeout => "the lock was still held when the wait ran out",
             Self::Expired => "the lease had expired",
             Self::Lost => "the lease had expired and another owner took the lock",
@@ -122,6 +125,10 @@ impl<S: KvStore, C: Clock, T: TokenSource> LockClient<S, C, T> {
     ///
     /// `LockError::Held` if another owner (or another lease of this client)
     /// holds an unexpired lock on `key`.
+    ///
+    /// # Panics
+    ///
+    /// If `ttl` is zero, as the store does.
     pub fn try_acquire(&self, key: &str, ttl: Duration) -> Result<Lease, LockError> {
         // A fresh token per attempt: a token reused across acquisitions would
         // let an old, expired lease of this client release a newer one.
@@ -148,17 +155,19 @@ impl<S: KvStore, C: Clock, T: TokenSource> LockClient<S, C, T> {
     /// Locks `key` for `ttl`, retrying every `retry_every` until `wait` has
     /// passed on the clock.
     ///
-    /// Tries at once; after each failed attempt sleeps (on the clock) for
-    /// `retry_every`, or less so as not to pass the deadline, and makes one
-    /// last attempt at exactly `wait` after the call started.
+    /// Tries at once; after each failed attempt reads the clock and, unless
+    /// the deadline (`wait` after the call started) has been reached, sleeps
+    /// (on the clock) for `retry_every`, or less so as not to pass the
+    /// deadline, and tries again: its last attempt starts at the deadline.
     ///
     /// # Errors
     ///
-    /// `LockError::Timeout` if the last attempt still found the lock held.
+    /// `LockError::Timeout` if the deadline was reached with the lock still
+    /// held (with a zero `wait` too: never `LockError::Held`).
     ///
     /// # Panics
     ///
-    /// If `retry_every` is zero.
+    /// If `retry_every` is zero, before any attempt.
     pub fn acquire(
         &self,
         key: &str,
@@ -191,6 +200,10 @@ impl<S: KvStore, C: Clock, T: TokenSource> LockClient<S, C, T> {
     ///
     /// `LockError::Expired` if the lock has expired and nobody holds the key,
     /// `LockError::Lost` if another owner holds it now. The lease is unchanged.
+    ///
+    /// # Panics
+    ///
+    /// If `ttl` is zero, as the store does.
     pub fn renew(&self, lease: &mut Lease, ttl: Duration) -> Result<(), LockError> {
         let started = self.clock.now();
         // One compare-and-extend: a GET then a PEXPIRE could extend the lock

@@ -53,12 +53,13 @@ impl World {
 }
 
 /// A `KvStore` in front of the world's store that writes down each call, with
-/// the clock time at which it reached the store, and makes every request
-/// spend `latency` in transit first.
+/// the clock time at which it reached the store, and makes every request (or
+/// only the requests of one method) spend `latency` in transit first.
 pub struct Wire {
     store: Arc<MemoryStore<ManualClock>>,
     clock: ManualClock,
     latency: Duration,
+    slow_method: Option<&'static str>,
     calls: Mutex<Vec<(&'static str, Duration)>>,
 }
 
@@ -68,6 +69,19 @@ impl Wire {
             store: Arc::clone(&world.store),
             clock: world.clock.clone(),
             latency,
+            slow_method: None,
+            calls: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// A wire on which only calls of `method` take `latency` to reach the
+    /// store; every other call arrives at once.
+    pub fn slow(world: &World, method: &'static str, latency: Duration) -> Arc<Self> {
+        Arc::new(Self {
+            store: Arc::clone(&world.store),
+            clock: world.clock.clone(),
+            latency,
+            slow_method: Some(method),
             calls: Mutex::new(Vec::new()),
         })
     }
@@ -96,7 +110,9 @@ impl Wire {
     }
 
     fn arrive(&self, method: &'static str) {
-        self.clock.advance(self.latency);
+        if self.slow_method.is_none_or(|slow| slow == method) {
+            self.clock.advance(self.latency);
+        }
         self.calls.lock().unwrap().push((method, self.clock.now()));
     }
 }
