@@ -3,10 +3,10 @@
 
 mod common;
 
-use auth_tokens::{AccessClaims, AuthService, ManualClock, Role, TokenError};
+use auth_tokens::{AccessClaims, AuthConfig, AuthError, AuthService, ManualClock, Role, TokenError};
 use common::{
     ACCESS_TTL, AUDIENCE, ISSUER, OTHER_SECRET, RecordingRandom, SECRET, START, b64url, config,
-    forge, good_claims, replace_part, setup_with_alice, token_part,
+    fast_params, forge, good_claims, replace_part, setup_with_alice, token_part,
 };
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::json;
@@ -312,8 +312,8 @@ fn a_short_secret_panics() {
     );
 }
 
-/// The constructor accepts a secret of exactly 32 bytes.
-/// Rules: short-secret-panics.
+/// The constructor accepts a secret of exactly 32 bytes, and tokens are signed and checked with that secret.
+/// Rules: short-secret-panics, access-token-hs256, other-key-invalid.
 #[test]
 fn a_32_byte_secret_is_accepted() {
     let auth = AuthService::new(
@@ -326,4 +326,87 @@ fn a_32_byte_secret_is_accepted() {
         .unwrap();
     let pair = auth.login("carol", "carol-password").unwrap();
     assert!(auth.verify_access_token(&pair.access_token).is_ok());
+    let key = DecodingKey::from_secret(&[7u8; 32]).unwrap();
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.validate_exp = false;
+    validation.set_audience(&[AUDIENCE]);
+    assert!(
+        jsonwebtoken::decode::<serde_json::Value>(&pair.access_token, &key, &validation).is_ok(),
+        "the token should be signed with the secret passed to AuthService::new"
+    );
+    let mut claims = good_claims(START);
+    claims["sub"] = json!("carol");
+    assert!(
+        auth.verify_access_token(&forge(Algorithm::HS256, &[7u8; 32], &claims))
+            .is_ok(),
+        "a token signed with the secret passed to AuthService::new should verify"
+    );
+    assert_eq!(
+        auth.verify_access_token(&forge(Algorithm::HS256, SECRET, &claims)),
+        Err(TokenError::Invalid),
+        "a token signed with a secret other than the one passed to AuthService::new is Invalid"
+    );
+}
+
+/// Another configuration (issuer, audience, both TTLs) in another era is followed exactly.
+/// Rules: access-token-claims, token-pair-fields, access-expiry-edge, exp-from-injected-clock, refresh-expiry-edge, issuer-audience-checked.
+#[test]
+fn another_configuration_is_followed_exactly() {
+    let start = 4_000_000_000; // the year 2096
+    let clock = ManualClock::new(start);
+    let config = AuthConfig {
+        issuer: "https://login.example.org".into(),
+        audience: "billing-api".into(),
+        access_ttl_secs: 60,
+        refresh_ttl_secs: 600,
+        argon2_params: fast_params(),
+    };
+    let auth = AuthService::new(SECRET, config, clock.clone(), RecordingRandom::new(8));
+    auth.register("alice", "alice-password", Role::Editor)
+        .unwrap();
+    let pair = auth.login("alice", "alice-password").unwrap();
+    assert_eq!(
+        pair.expires_in, 60,
+        "expires_in should be this config's access_ttl_secs (60)"
+    );
+    let expected = json!({
+        "sub": "alice", "role": "editor", "iss": "https://login.example.org",
+        "aud": "billing-api", "iat": start, "exp": start + 60,
+    });
+    assert_eq!(
+        token_part(&pair.access_token, 1),
+        expected,
+        "the claims should come from this service's config (issuer, audience, access_ttl_secs)"
+    );
+    assert_eq!(
+        auth.verify_access_token(&forge(Algorithm::HS256, SECRET, &good_claims(start))),
+        Err(TokenError::Invalid),
+        "a token for another issuer and audience than this config's must be Invalid"
+    );
+    clock.advance(59);
+    assert!(
+        auth.verify_access_token(&pair.access_token).is_ok(),
+        "with access_ttl_secs = 60 the token is accepted 59 s after its issue"
+    );
+    clock.advance(1);
+    assert_eq!(
+        auth.verify_access_token(&pair.access_token),
+        Err(TokenError::Expired),
+        "with access_ttl_secs = 60 the token is Expired 60 s after its issue"
+    );
+
+    clock.set(start);
+    let early = auth.login("alice", "alice-password").unwrap();
+    let late = auth.login("alice", "alice-password").unwrap();
+    clock.advance(599);
+    assert!(
+        auth.refresh(&early.refresh_token).is_ok(),
+        "with refresh_ttl_secs = 600 a refresh token works 599 s after its issue"
+    );
+    clock.advance(1);
+    assert_eq!(
+        auth.refresh(&late.refresh_token),
+        Err(AuthError::InvalidRefreshToken),
+        "with refresh_ttl_secs = 600 a refresh token is refused 600 s after its issue"
+    );
 }

@@ -2,7 +2,10 @@
 
 mod common;
 
-use argon2::password_hash::{PasswordHasher, SaltString};
+use std::sync::{Arc, Barrier};
+use std::thread;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
 use argon2::{Algorithm, Argon2, Version};
 use auth_tokens::{AuthError, Params, Role, hash_password, verify_password};
 use common::{RecordingRandom, fast_params, setup, setup_with_alice};
@@ -18,13 +21,67 @@ fn hash_is_an_argon2id_phc_string_with_the_given_parameters() {
         "with Params::new(64, 1, 1, None) the hash should start with \
          `$argon2id$v=19$m=64,t=1,p=1$`, got {hash:?}"
     );
-    let other = Params::new(128, 2, 1, None).unwrap();
+    let other = Params::new(128, 2, 2, Some(16)).unwrap();
     let hash = hash_password("correct horse", &other, &random).unwrap();
     assert!(
-        hash.starts_with("$argon2id$v=19$m=128,t=2,p=1$"),
-        "with Params::new(128, 2, 1, None) the hash should start with \
-         `$argon2id$v=19$m=128,t=2,p=1$`, got {hash:?}"
+        hash.starts_with("$argon2id$v=19$m=128,t=2,p=2$"),
+        "with Params::new(128, 2, 2, Some(16)) the hash should start with \
+         `$argon2id$v=19$m=128,t=2,p=2$` (all of m, t and p as given), got {hash:?}"
     );
+    let output_len = PasswordHash::new(&hash)
+        .ok()
+        .and_then(|parsed| parsed.hash.map(|output| output.len()));
+    assert_eq!(
+        output_len,
+        Some(16),
+        "Params::new(128, 2, 2, Some(16)) asks for a 16-byte hash; the PHC string {hash:?} \
+         carries {output_len:?} bytes: pass the Params on as they are"
+    );
+    assert!(verify_password("correct horse", &hash));
+}
+
+/// hash_password makes exactly one 16-byte fill_bytes call of the random source it is given, and those bytes are the salt.
+/// Rules: salt-from-random.
+#[test]
+fn the_salt_is_one_16_byte_draw_of_the_random_source() {
+    let random = RecordingRandom::new(11);
+    let hash = hash_password("correct horse", &fast_params(), &random).unwrap();
+    let salt = salt_bytes(&hash);
+    let fills = random.fills();
+    let sizes: Vec<usize> = fills.iter().map(Vec::len).collect();
+    assert_eq!(
+        sizes,
+        [16],
+        "one hash_password call should make exactly one fill_bytes call of SALT_BYTES (16) \
+         bytes on the random source it is given; the calls it made had these sizes: {sizes:?}"
+    );
+    assert_eq!(
+        salt, fills[0],
+        "the salt in the PHC string should be exactly the 16 bytes the random source handed \
+         out (SaltString::encode_b64 of them)"
+    );
+
+    let setup = setup();
+    setup.auth.register("bob", "bob-password", Role::Viewer).unwrap();
+    let stored = setup.auth.user("bob").unwrap().password_hash;
+    assert!(
+        setup.random.fills().contains(&salt_bytes(&stored)),
+        "register should hash with the service's random source: the stored hash's salt is \
+         not one of the buffers it handed out"
+    );
+}
+
+/// The salt of a PHC string, decoded from its base64.
+fn salt_bytes(phc: &str) -> Vec<u8> {
+    let parsed = PasswordHash::new(phc)
+        .unwrap_or_else(|e| panic!("{phc:?} should be a PHC string: {e}"));
+    let salt = parsed
+        .salt
+        .unwrap_or_else(|| panic!("{phc:?} should carry a salt"));
+    let mut buffer = [0u8; 64];
+    salt.decode_b64(&mut buffer)
+        .unwrap_or_else(|e| panic!("the salt of {phc:?} should be base64: {e}"))
+        .to_vec()
 }
 
 /// Hashing the same password twice gives two different strings, because each gets a fresh salt.
@@ -164,6 +221,50 @@ fn a_taken_username_is_refused_and_the_first_user_kept() {
         Err(AuthError::InvalidCredentials),
         "the refused registration's password must not work"
     );
+}
+
+/// When 8 threads register one new username at once, exactly one succeeds and its password is the one that works.
+/// Rules: register-is-atomic.
+#[test]
+fn concurrent_registrations_of_one_name_let_exactly_one_through() {
+    for _ in 0..20 {
+        let setup = setup();
+        let barrier = Arc::new(Barrier::new(8));
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                let (auth, barrier) = (setup.auth.clone(), barrier.clone());
+                thread::spawn(move || {
+                    barrier.wait();
+                    auth.register("dave", &format!("password-{i}"), Role::Viewer)
+                })
+            })
+            .collect();
+        let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        let winners: Vec<usize> = (0..8).filter(|&i| results[i].is_ok()).collect();
+        assert_eq!(
+            winners.len(),
+            1,
+            "8 threads registered \"dave\" at once and {} succeeded: the check for a taken \
+             name and the insert must happen under one lock (check again after hashing)",
+            winners.len()
+        );
+        for (i, result) in results.iter().enumerate() {
+            if i != winners[0] {
+                assert_eq!(
+                    result,
+                    &Err(AuthError::UsernameTaken),
+                    "every registration but the winner's should get UsernameTaken"
+                );
+            }
+        }
+        assert!(
+            setup
+                .auth
+                .login("dave", &format!("password-{}", winners[0]))
+                .is_ok(),
+            "the password of the registration that succeeded should be the one stored"
+        );
+    }
 }
 
 /// A wrong password and an unknown username both fail login with the same InvalidCredentials error.

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use auth_tokens::{AuthRejection, CurrentUser, Permission, Role};
 use axum::http::StatusCode;
 use common::{
-    ACCESS_TTL, OTHER_SECRET, START, app, assert_error_envelope, body_text, challenge, forge,
+    ACCESS_TTL, OTHER_SECRET, SECRET, START, app, assert_error_envelope, body_text, challenge, forge,
     good_claims, is_bearer_challenge, setup, setup_with_alice,
 };
 use jsonwebtoken::Algorithm;
@@ -115,6 +115,73 @@ async fn another_scheme_counts_as_no_token() {
             "without a Bearer token the challenge is Bearer with no error attribute, got {challenge:?}"
         );
     }
+}
+
+/// An Authorization header that is just `Bearer`, with no token after it, counts as no token: 401 without an error attribute.
+/// Rules: bare-bearer-is-missing, missing-token-401.
+#[tokio::test]
+async fn bearer_without_a_token_counts_as_no_token() {
+    let setup = setup_with_alice();
+    let deletions = Arc::new(AtomicUsize::new(0));
+    let app = app(setup.auth.clone(), deletions.clone());
+    for value in ["Bearer", "Bearer "] {
+        let response = common::send(&app, "DELETE", "/articles/7", Some(value)).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "`Authorization: {value:?}` carries no token: 401"
+        );
+        let challenge = challenge(&response);
+        assert!(
+            is_bearer_challenge(&challenge) && !challenge.contains("error="),
+            "`Authorization: {value:?}` has no token after the scheme, so it is MissingToken: \
+             a Bearer challenge with no error attribute, got {challenge:?}"
+        );
+    }
+    assert_eq!(
+        deletions.load(Ordering::SeqCst),
+        0,
+        "the handler must not run"
+    );
+}
+
+/// The extractor takes id and role from the token's claims alone: a role changed since the token was issued, or a user the store does not hold, does not matter.
+/// Rules: extractor-identity.
+#[tokio::test]
+async fn the_extractor_trusts_the_claims_without_a_store_lookup() {
+    let setup = setup_with_alice();
+    let deletions = Arc::new(AtomicUsize::new(0));
+    let app = app(setup.auth.clone(), deletions.clone());
+    let pair = setup.auth.login("alice", "alice-password").unwrap();
+    setup.auth.set_role("alice", Role::Admin).unwrap();
+    let bearer = format!("Bearer {}", pair.access_token);
+    let response = common::send(&app, "GET", "/me", Some(&bearer)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        body_text(response).await,
+        "alice Editor",
+        "the role comes from the token, issued while alice was an editor; set_role shows up \
+         in the next token, not in this one"
+    );
+    let response = common::send(&app, "DELETE", "/articles/7", Some(&bearer)).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::FORBIDDEN,
+        "alice's token says editor, so deleting is still 403 until she gets a new token"
+    );
+    let mut claims = good_claims(START);
+    claims["sub"] = serde_json::json!("zed");
+    claims["role"] = serde_json::json!("viewer");
+    let token = forge(Algorithm::HS256, SECRET, &claims);
+    let response = common::send(&app, "GET", "/me", Some(&format!("Bearer {token}"))).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "a valid token for a user the store does not hold still authenticates: the token \
+         alone says who is calling, with no database lookup"
+    );
+    assert_eq!(body_text(response).await, "zed Viewer");
+    assert_eq!(deletions.load(Ordering::SeqCst), 0);
 }
 
 /// An expired bearer token gets 401 with error="invalid_token"; one second earlier it was accepted.

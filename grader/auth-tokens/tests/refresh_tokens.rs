@@ -6,8 +6,10 @@ mod common;
 use std::sync::{Arc, Barrier};
 use std::thread;
 
-use auth_tokens::{AuthError, Role, refresh_token_hash};
-use common::{REFRESH_TTL, START, setup_with_alice, token_part};
+use auth_tokens::{AccessClaims, AuthError, Role, refresh_token_hash};
+use common::{
+    ACCESS_TTL, AUDIENCE, ISSUER, REFRESH_TTL, START, setup_with_alice, token_part,
+};
 use sha2::{Digest, Sha256};
 
 fn sha256_hex(text: &str) -> String {
@@ -76,8 +78,8 @@ fn the_store_keeps_only_hashes_of_refresh_tokens() {
     }
 }
 
-/// refresh returns a new pair whose refresh token differs and works in turn, with a fresh access token.
-/// Rules: refresh-rotates, token-pair-fields.
+/// refresh returns a new pair like login's (token_type, expires_in, claims, a refresh token from the random source) that works in turn.
+/// Rules: refresh-rotates, token-pair-fields, access-token-claims, refresh-token-from-random.
 #[test]
 fn refresh_rotates_to_a_new_working_pair() {
     let setup = setup_with_alice();
@@ -89,15 +91,33 @@ fn refresh_rotates_to_a_new_working_pair() {
         "refresh must issue a new refresh token"
     );
     assert_eq!(second.token_type, "Bearer");
+    assert_eq!(
+        second.expires_in, ACCESS_TTL,
+        "a pair from refresh says expires_in = access_ttl_secs, like one from login"
+    );
     let claims = setup
         .auth
         .verify_access_token(&second.access_token)
         .expect("the refreshed access token should verify");
-    assert_eq!(claims.sub, "alice");
+    let expected = AccessClaims {
+        sub: "alice".into(),
+        role: Role::Editor,
+        iss: ISSUER.into(),
+        aud: AUDIENCE.into(),
+        iat: START + 100,
+        exp: START + 100 + ACCESS_TTL,
+    };
     assert_eq!(
-        claims.iat,
-        START + 100,
-        "the refreshed access token's iat is the time of the refresh"
+        claims, expected,
+        "the refreshed access token's iat is the time of the refresh and its exp is \
+         iat + access_ttl_secs"
+    );
+    let bytes = hex::decode(&second.refresh_token).unwrap_or_default();
+    assert!(
+        bytes.len() == 32 && setup.random.fills().contains(&bytes),
+        "the refresh token from a refresh, like the first one, should be hex of the 32 bytes \
+         of one fill_bytes call of the injected RandomSource, got {:?}",
+        second.refresh_token
     );
     let third = setup.auth.refresh(&second.refresh_token);
     assert!(
@@ -291,6 +311,45 @@ fn logout_revokes_the_family() {
         setup.auth.refresh(&fourth.refresh_token),
         Err(AuthError::InvalidRefreshToken),
         "logout with any token of a family revokes the whole family, the newest token included"
+    );
+}
+
+/// Logout with an expired token, or with a token whose family is already revoked, is Ok and revokes that family.
+/// Rules: logout-revokes-family.
+#[test]
+fn logout_takes_expired_and_already_revoked_tokens() {
+    let setup = setup_with_alice();
+    let first = setup.auth.login("alice", "alice-password").unwrap();
+    setup.clock.advance(REFRESH_TTL - 1);
+    let second = setup.auth.refresh(&first.refresh_token).unwrap();
+    setup.clock.advance(1);
+    assert_eq!(
+        setup.auth.logout(&first.refresh_token),
+        Ok(()),
+        "logout with an expired (and used) token the store knows should return Ok"
+    );
+    assert_eq!(
+        setup.auth.refresh(&second.refresh_token),
+        Err(AuthError::InvalidRefreshToken),
+        "logout with an expired token revokes its family: the newest token must be refused"
+    );
+    assert_eq!(
+        setup.auth.logout(&second.refresh_token),
+        Ok(()),
+        "logout with a token whose family is already revoked should return Ok too"
+    );
+    assert_eq!(
+        setup.auth.logout(&first.refresh_token),
+        Ok(()),
+        "logging out twice with one token should return Ok both times"
+    );
+
+    let third = setup.auth.login("alice", "alice-password").unwrap();
+    setup.clock.advance(REFRESH_TTL);
+    assert_eq!(
+        setup.auth.logout(&third.refresh_token),
+        Ok(()),
+        "logout with an expired, never used token should return Ok"
     );
 }
 

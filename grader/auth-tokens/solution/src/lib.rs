@@ -439,11 +439,13 @@ where
 }
 
 /// The token of an `Authorization: Bearer <token>` header; the scheme is case-insensitive
-/// (RFC 9110). Any other scheme, or no header, is no bearer token at all.
+/// (RFC 9110). Any other scheme, no header, or `Bearer` with nothing after it is no bearer
+/// token at all.
 fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 impl IntoResponse for AuthRejection {
