@@ -10,11 +10,19 @@ use tokio_tungstenite::tungstenite::Message;
 #[test]
 fn parse_tells_malformed_frames_apart() {
     assert_eq!(ClientFrame::parse("not json"), Err(ErrorCode::BadJson));
-    assert_eq!(ClientFrame::parse(r#"{"type":"dance"}"#), Err(ErrorCode::UnknownType));
-    assert_eq!(ClientFrame::parse(r#"{"type":"leave"}"#), Err(ErrorCode::InvalidMessage));
+    assert_eq!(
+        ClientFrame::parse(r#"{"type":"dance"}"#),
+        Err(ErrorCode::UnknownType)
+    );
+    assert_eq!(
+        ClientFrame::parse(r#"{"type":"leave"}"#),
+        Err(ErrorCode::InvalidMessage)
+    );
     assert_eq!(
         ClientFrame::parse(r#"{"type":"leave","room":"lobby"}"#),
-        Ok(ClientFrame::Leave { room: "lobby".into() })
+        Ok(ClientFrame::Leave {
+            room: "lobby".into()
+        })
     );
 }
 
@@ -34,7 +42,11 @@ where
     let wait = std::time::Duration::from_secs(3);
     loop {
         let frame = tokio::time::timeout(wait, ws.next()).await;
-        match frame.expect("no frame within 3 s").expect("connection closed").unwrap() {
+        match frame
+            .expect("no frame within 3 s")
+            .expect("connection closed")
+            .unwrap()
+        {
             Message::Text(text) => return serde_json::from_str(text.as_str()).unwrap(),
             _ => continue,
         }
@@ -50,13 +62,19 @@ async fn two_clients_chat_in_a_room() {
 
     let join = json!({"type": "join", "room": "lobby", "name": "ada"});
     ada.send(Message::text(join.to_string())).await.unwrap();
-    assert_eq!(next(&mut ada).await, json!({"type": "members", "room": "lobby", "members": ["ada"]}));
+    assert_eq!(
+        next(&mut ada).await,
+        json!({"type": "members", "room": "lobby", "members": ["ada"]})
+    );
 
     let join = json!({"type": "join", "room": "lobby", "name": "grace"});
     grace.send(Message::text(join.to_string())).await.unwrap();
     let members = json!({"type": "members", "room": "lobby", "members": ["ada", "grace"]});
     assert_eq!(next(&mut grace).await, members);
-    assert_eq!(next(&mut ada).await, json!({"type": "joined", "room": "lobby", "name": "grace"}));
+    assert_eq!(
+        next(&mut ada).await,
+        json!({"type": "joined", "room": "lobby", "name": "grace"})
+    );
 
     let say = json!({"type": "message", "room": "lobby", "text": "hi"});
     ada.send(Message::text(say.to_string())).await.unwrap();

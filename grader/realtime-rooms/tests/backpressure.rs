@@ -41,10 +41,16 @@ async fn flood(ada: &mut Client, grace: &mut Client) -> Flood {
             *left |= read_until_message(reader, i, &text).await;
         }
         if left == [true, true] {
-            return Flood { sent: i + 1, silent_left: true };
+            return Flood {
+                sent: i + 1,
+                silent_left: true,
+            };
         }
     }
-    Flood { sent: MOST_MESSAGES, silent_left: false }
+    Flood {
+        sent: MOST_MESSAGES,
+        silent_left: false,
+    }
 }
 
 /// Reads `reader`'s frames until message `i`; returns whether a `left` for "silent" came
@@ -104,8 +110,11 @@ async fn hall() -> (Client, Client, Client) {
     ada.join("hall", "ada").await;
     let mut grace = Client::connect(addr, "grace").await;
     grace.join("hall", "grace").await;
-    ada.expect(json!({"type": "joined", "room": "hall", "name": "grace"}), "grace joined the hall")
-        .await;
+    ada.expect(
+        json!({"type": "joined", "room": "hall", "name": "grace"}),
+        "grace joined the hall",
+    )
+    .await;
     (ada, grace, silent)
 }
 
@@ -137,8 +146,11 @@ async fn readers_get_every_message_while_another_client_is_stuck() {
     assert!(flood.sent > 0);
     ada.say("hall", "still here?").await;
     for reader in [&mut ada, &mut grace] {
-        let expected = json!({"type": "message", "room": "hall", "from": "ada", "text": "still here?"});
-        reader.expect(expected, "after the flood ada said \"still here?\"").await;
+        let expected =
+            json!({"type": "message", "room": "hall", "from": "ada", "text": "still here?"});
+        reader
+            .expect(expected, "after the flood ada said \"still here?\"")
+            .await;
     }
 }
 
@@ -149,7 +161,11 @@ async fn readers_get_every_message_while_another_client_is_stuck() {
 async fn a_dropped_client_has_its_connection_closed() {
     let (mut ada, mut grace, mut silent) = hall().await;
     let flood = flood(&mut ada, &mut grace).await;
-    assert!(flood.silent_left, "the silent client was never dropped ({} messages sent)", flood.sent);
+    assert!(
+        flood.silent_left,
+        "the silent client was never dropped ({} messages sent)",
+        flood.sent
+    );
     // Now the silent client reads what reached it before it was dropped: its own join
     // answer came first, then the `joined` frames and a prefix of the flood, in order.
     let mut messages = 0;
@@ -208,10 +224,15 @@ async fn a_large_queue_absorbs_a_burst() {
             );
         }
     }
-    late.expect(json!({"type": "joined", "room": "hall", "name": "ada"}), "ada joined").await;
+    late.expect(
+        json!({"type": "joined", "room": "hall", "name": "ada"}),
+        "ada joined",
+    )
+    .await;
     for i in 0..BURST {
         let frame = late.next(&format!("big message {i} of the burst")).await;
-        let expected = json!({"type": "message", "room": "hall", "from": "ada", "text": big_text(i)});
+        let expected =
+            json!({"type": "message", "room": "hall", "from": "ada", "text": big_text(i)});
         if frame != expected {
             panic!(
                 "with app(1024), the {BURST} frames of a burst fit in the queue, so a client that \
@@ -229,4 +250,3 @@ async fn a_large_queue_absorbs_a_burst() {
 fn zero_queue_capacity_panics() {
     let _ = realtime_rooms::app(0);
 }
-

@@ -21,9 +21,13 @@ async fn a_message_reaches_every_member_and_the_sender() {
     ada.join("lobby", "ada").await;
     grace.join("lobby", "grace").await;
     linus.join("lobby", "linus").await;
-    ada.expect(json!({"type": "joined", "name": "grace"}), "grace joined").await;
-    ada.expect(json!({"type": "joined", "name": "linus"}), "linus joined").await;
-    grace.expect(json!({"type": "joined", "name": "linus"}), "linus joined").await;
+    ada.expect(json!({"type": "joined", "name": "grace"}), "grace joined")
+        .await;
+    ada.expect(json!({"type": "joined", "name": "linus"}), "linus joined")
+        .await;
+    grace
+        .expect(json!({"type": "joined", "name": "linus"}), "linus joined")
+        .await;
     grace.say("lobby", "hello, lobby").await;
     let expected = message("lobby", "grace", "hello, lobby");
     let context = "grace said \"hello, lobby\" in the lobby";
@@ -44,11 +48,23 @@ async fn a_message_stays_in_its_room() {
     grace.join("lobby", "grace").await;
     outsider.join("kitchen", "linus").await;
     ada.say("lobby", "lobby only").await;
-    ada.expect(json!({"type": "joined", "name": "grace"}), "grace joined").await;
-    ada.expect(message("lobby", "ada", "lobby only"), "ada spoke in the lobby").await;
-    grace.expect(message("lobby", "ada", "lobby only"), "ada spoke in the lobby").await;
+    ada.expect(json!({"type": "joined", "name": "grace"}), "grace joined")
+        .await;
+    ada.expect(
+        message("lobby", "ada", "lobby only"),
+        "ada spoke in the lobby",
+    )
+    .await;
+    grace
+        .expect(
+            message("lobby", "ada", "lobby only"),
+            "ada spoke in the lobby",
+        )
+        .await;
     outsider
-        .expect_nothing_more("linus is only in the kitchen, so ada's lobby message must not reach it")
+        .expect_nothing_more(
+            "linus is only in the kitchen, so ada's lobby message must not reach it",
+        )
         .await;
 }
 
@@ -66,7 +82,9 @@ async fn messages_arrive_in_the_order_they_were_sent() {
     }
     let context = "ada sent \"line 0\" to \"line 19\" one after the other";
     for i in 0..20 {
-        grace.expect(message("lobby", "ada", &format!("line {i}")), context).await;
+        grace
+            .expect(message("lobby", "ada", &format!("line {i}")), context)
+            .await;
     }
 }
 
@@ -78,7 +96,11 @@ async fn an_empty_text_is_still_a_message() {
     let mut ada = Client::connect(addr, "ada").await;
     ada.join("lobby", "ada").await;
     ada.say("lobby", "").await;
-    ada.expect(message("lobby", "ada", ""), "ada sent a message with an empty text").await;
+    ada.expect(
+        message("lobby", "ada", ""),
+        "ada sent a message with an empty text",
+    )
+    .await;
 }
 
 /// Fields a client frame does not need are ignored.
@@ -90,8 +112,16 @@ async fn extra_fields_are_ignored() {
     let join = json!({"type": "join", "room": "lobby", "name": "ada", "colour": "teal"});
     ada.send(join).await;
     let context = "ada joined with an extra \"colour\" field";
-    ada.expect(json!({"type": "members", "room": "lobby", "members": ["ada"]}), context).await;
+    ada.expect(
+        json!({"type": "members", "room": "lobby", "members": ["ada"]}),
+        context,
+    )
+    .await;
     let say = json!({"type": "message", "room": "lobby", "text": "hi", "id": 7});
     ada.send(say).await;
-    ada.expect(message("lobby", "ada", "hi"), "ada sent a message with an extra \"id\" field").await;
+    ada.expect(
+        message("lobby", "ada", "hi"),
+        "ada sent a message with an extra \"id\" field",
+    )
+    .await;
 }

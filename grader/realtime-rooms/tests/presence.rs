@@ -38,7 +38,11 @@ async fn members_are_listed_in_join_order() {
     let mut linus = Client::connect(addr, "linus").await;
     ada.join("lobby", "ada").await;
     let second = grace.join("lobby", "grace").await;
-    assert_eq!(second, ["ada", "grace"], "grace joined after ada: expected [\"ada\", \"grace\"], got {second:?}");
+    assert_eq!(
+        second,
+        ["ada", "grace"],
+        "grace joined after ada: expected [\"ada\", \"grace\"], got {second:?}"
+    );
     let third = linus.join("lobby", "linus").await;
     assert_eq!(
         third,
@@ -57,11 +61,18 @@ async fn others_are_told_who_joined() {
     let mut grace = Client::connect(addr, "grace").await;
     ada.join("lobby", "ada").await;
     grace.join("lobby", "grace").await;
-    ada.expect(joined("lobby", "grace"), "grace joined the lobby where ada is").await;
+    ada.expect(
+        joined("lobby", "grace"),
+        "grace joined the lobby where ada is",
+    )
+    .await;
     grace
-        .expect_nothing_more("grace joined the lobby; its own arrival is announced to the others only")
+        .expect_nothing_more(
+            "grace joined the lobby; its own arrival is announced to the others only",
+        )
         .await;
-    ada.expect_nothing_more("ada was told once that grace joined").await;
+    ada.expect_nothing_more("ada was told once that grace joined")
+        .await;
 }
 
 /// A `leave` is announced with `left` to every member, the leaver included (its
@@ -76,8 +87,14 @@ async fn leave_is_announced_to_everyone_in_the_room() {
     grace.join("lobby", "grace").await;
     ada.expect(joined("lobby", "grace"), "grace joined").await;
     grace.send(json!({"type": "leave", "room": "lobby"})).await;
-    grace.expect(left("lobby", "grace"), "grace left the lobby (the leaver is told too)").await;
-    ada.expect(left("lobby", "grace"), "grace left the lobby where ada is").await;
+    grace
+        .expect(
+            left("lobby", "grace"),
+            "grace left the lobby (the leaver is told too)",
+        )
+        .await;
+    ada.expect(left("lobby", "grace"), "grace left the lobby where ada is")
+        .await;
 }
 
 /// A client that left a room receives nothing more from it.
@@ -90,14 +107,19 @@ async fn a_client_that_left_receives_nothing_more() {
     ada.join("lobby", "ada").await;
     grace.join("lobby", "grace").await;
     grace.send(json!({"type": "leave", "room": "lobby"})).await;
-    grace.expect(left("lobby", "grace"), "grace left the lobby").await;
+    grace
+        .expect(left("lobby", "grace"), "grace left the lobby")
+        .await;
     ada.expect(joined("lobby", "grace"), "grace joined").await;
     ada.expect(left("lobby", "grace"), "grace left").await;
     ada.say("lobby", "is anyone there?").await;
-    let echo = json!({"type": "message", "room": "lobby", "from": "ada", "text": "is anyone there?"});
+    let echo =
+        json!({"type": "message", "room": "lobby", "from": "ada", "text": "is anyone there?"});
     ada.expect(echo, "ada spoke in the lobby").await;
     grace
-        .expect_nothing_more("grace left the lobby before ada spoke there, so grace must not get ada's message")
+        .expect_nothing_more(
+            "grace left the lobby before ada spoke there, so grace must not get ada's message",
+        )
         .await;
 }
 
@@ -116,7 +138,9 @@ async fn member_list_forgets_who_left() {
     linus.join("lobby", "linus").await;
     grace.expect(joined("lobby", "linus"), "linus joined").await;
     grace.send(json!({"type": "leave", "room": "lobby"})).await;
-    grace.expect(left("lobby", "grace"), "grace left the lobby").await;
+    grace
+        .expect(left("lobby", "grace"), "grace left the lobby")
+        .await;
     let list = hedy.join("lobby", "hedy").await;
     assert_eq!(
         list,
@@ -142,7 +166,11 @@ async fn an_emptied_room_starts_over() {
     ada.send(json!({"type": "leave", "room": "attic"})).await;
     ada.expect(left("attic", "ada"), "ada left the attic").await;
     let list = grace.join("attic", "grace").await;
-    assert_eq!(list, ["grace"], "ada had left the attic, so grace joined an empty room: got {list:?}");
+    assert_eq!(
+        list,
+        ["grace"],
+        "ada had left the attic, so grace joined an empty room: got {list:?}"
+    );
 }
 
 /// A client that disappears without a `leave` or a close frame is announced with `left`.
@@ -173,14 +201,30 @@ async fn a_closed_client_leaves_every_room() {
     linus.join("kitchen", "linus").await;
     grace.join("lobby", "grace").await;
     grace.join("kitchen", "hopper").await;
-    ada.expect(joined("lobby", "grace"), "grace joined the lobby").await;
-    linus.expect(joined("kitchen", "hopper"), "grace joined the kitchen as hopper").await;
+    ada.expect(joined("lobby", "grace"), "grace joined the lobby")
+        .await;
+    linus
+        .expect(
+            joined("kitchen", "hopper"),
+            "grace joined the kitchen as hopper",
+        )
+        .await;
     grace.close().await;
-    ada.expect(left("lobby", "grace"), "grace closed its connection").await;
-    linus.expect(left("kitchen", "hopper"), "grace (hopper in the kitchen) closed its connection").await;
+    ada.expect(left("lobby", "grace"), "grace closed its connection")
+        .await;
+    linus
+        .expect(
+            left("kitchen", "hopper"),
+            "grace (hopper in the kitchen) closed its connection",
+        )
+        .await;
     let mut hedy = Client::connect(addr, "hedy").await;
     let list = hedy.join("lobby", "hedy").await;
-    assert_eq!(list, ["ada", "hedy"], "grace had disconnected before hedy joined: got {list:?}");
+    assert_eq!(
+        list,
+        ["ada", "hedy"],
+        "grace had disconnected before hedy joined: got {list:?}"
+    );
 }
 
 /// Names are per room: one connection can use a different name in each room, and two
@@ -195,11 +239,17 @@ async fn names_are_per_room() {
     ada.join("lobby", "ada").await;
     ada.join("kitchen", "lovelace").await;
     let list = other_ada.join("attic", "ada").await;
-    assert_eq!(list, ["ada"], "the name \"ada\" is free in the attic, whoever uses it elsewhere");
+    assert_eq!(
+        list,
+        ["ada"],
+        "the name \"ada\" is free in the attic, whoever uses it elsewhere"
+    );
     grace.join("kitchen", "grace").await;
-    ada.expect(joined("kitchen", "grace"), "grace joined the kitchen").await;
+    ada.expect(joined("kitchen", "grace"), "grace joined the kitchen")
+        .await;
     ada.say("kitchen", "tea?").await;
-    let expected = json!({"type": "message", "room": "kitchen", "from": "lovelace", "text": "tea?"});
+    let expected =
+        json!({"type": "message", "room": "kitchen", "from": "lovelace", "text": "tea?"});
     let context = "ada joined the kitchen as \"lovelace\" and spoke there";
     grace.expect(expected.clone(), context).await;
     ada.expect(expected, context).await;

@@ -257,28 +257,53 @@ impl Rooms {
         }
         // Announce to the others before adding the joiner, so it does not get its own
         // `joined`; its first frame about the room is the member list.
-        self.broadcast(&room, &ServerFrame::Joined { room: room.clone(), name: name.clone() });
+        self.broadcast(
+            &room,
+            &ServerFrame::Joined {
+                room: room.clone(),
+                name: name.clone(),
+            },
+        );
         let members = self.rooms.entry(room.clone()).or_default();
         members.push(Member { id, name });
         let names = members.iter().map(|m| m.name.clone()).collect();
         if let Some(client) = self.clients.get_mut(&id) {
             client.rooms.insert(room.clone());
         }
-        self.reply(id, &ServerFrame::Members { room, members: names });
+        self.reply(
+            id,
+            &ServerFrame::Members {
+                room,
+                members: names,
+            },
+        );
         Ok(())
     }
 
     fn leave(&mut self, id: ClientId, room: &str) -> Result<(), ErrorCode> {
         let name = self.name_in(id, room).ok_or(ErrorCode::NotInRoom)?;
         // Broadcast while the leaver is still a member: its copy is the acknowledgement.
-        self.broadcast(room, &ServerFrame::Left { room: room.to_owned(), name });
+        self.broadcast(
+            room,
+            &ServerFrame::Left {
+                room: room.to_owned(),
+                name,
+            },
+        );
         self.remove_member(id, room);
         Ok(())
     }
 
     fn say(&mut self, id: ClientId, room: String, text: String) -> Result<(), ErrorCode> {
         let from = self.name_in(id, &room).ok_or(ErrorCode::NotInRoom)?;
-        self.broadcast(&room, &ServerFrame::Message { room: room.clone(), from, text });
+        self.broadcast(
+            &room,
+            &ServerFrame::Message {
+                room: room.clone(),
+                from,
+                text,
+            },
+        );
         Ok(())
     }
 
@@ -304,7 +329,13 @@ impl Rooms {
         for room in client.rooms {
             if let Some(name) = self.name_in(id, &room) {
                 self.remove_member(id, &room);
-                self.broadcast(&room, &ServerFrame::Left { room: room.clone(), name });
+                self.broadcast(
+                    &room,
+                    &ServerFrame::Left {
+                        room: room.clone(),
+                        name,
+                    },
+                );
             }
         }
     }
@@ -363,7 +394,10 @@ impl Hub {
 ///
 /// If `queue_capacity` is 0.
 pub fn app(queue_capacity: usize) -> Router {
-    assert!(queue_capacity > 0, "the outbound queue needs room for at least one frame");
+    assert!(
+        queue_capacity > 0,
+        "the outbound queue needs room for at least one frame"
+    );
     let hub = Arc::new(Hub {
         rooms: Mutex::new(Rooms::default()),
         next_id: AtomicU64::new(0),
@@ -382,7 +416,11 @@ async fn serve_client(socket: WebSocket, hub: Arc<Hub>) {
     let (outbox, mut queue) = mpsc::channel::<Utf8Bytes>(hub.queue_capacity);
     let kick = Arc::new(Notify::new());
     let id = hub.next_id.fetch_add(1, Ordering::Relaxed);
-    let client = Client { outbox, kick: Arc::clone(&kick), rooms: BTreeSet::new() };
+    let client = Client {
+        outbox,
+        kick: Arc::clone(&kick),
+        rooms: BTreeSet::new(),
+    };
     hub.with(|rooms| rooms.clients.insert(id, client));
 
     let (mut sink, mut stream) = socket.split();
@@ -400,7 +438,9 @@ async fn serve_client(socket: WebSocket, hub: Arc<Hub>) {
             incoming = stream.next() => match incoming {
                 Some(Ok(Message::Text(text))) => hub.with(|rooms| rooms.handle(id, text.as_str())),
                 // Binary is not JSON text: refuse it like any other non-JSON frame.
-                Some(Ok(Message::Binary(_))) => hub.with(|rooms| rooms.refuse(id, ErrorCode::BadJson)),
+                Some(Ok(Message::Binary(_))) => {
+                    hub.with(|rooms| rooms.refuse(id, ErrorCode::BadJson));
+                }
                 // Pings are answered by axum itself.
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
                 Some(Ok(Message::Close(_)) | Err(_)) | None => break,

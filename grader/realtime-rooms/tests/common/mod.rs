@@ -73,9 +73,14 @@ impl Client {
         let (ws, _) = match tokio::time::timeout(PATIENCE, handshake).await {
             Ok(Ok(done)) => done,
             Ok(Err(e)) => panic!("{label} could not open a WebSocket on GET /ws: {e}"),
-            Err(_) => panic!("{label}: GET /ws did not complete the WebSocket handshake within 3 s"),
+            Err(_) => {
+                panic!("{label}: GET /ws did not complete the WebSocket handshake within 3 s")
+            }
         };
-        Client { label: label.to_string(), ws }
+        Client {
+            label: label.to_string(),
+            ws,
+        }
     }
 
     /// Sends a JSON value as a text frame.
@@ -109,12 +114,18 @@ impl Client {
             match next {
                 Some(Ok(Message::Text(text))) => {
                     let value = serde_json::from_str(text.as_str()).unwrap_or_else(|e| {
-                        panic!("{} received a text frame that is not JSON ({e}): {text}", self.label)
+                        panic!(
+                            "{} received a text frame that is not JSON ({e}): {text}",
+                            self.label
+                        )
                     });
                     return Read::Frame(value);
                 }
                 Some(Ok(Message::Binary(_))) => {
-                    panic!("{} received a binary frame; the server must send JSON text frames", self.label)
+                    panic!(
+                        "{} received a binary frame; the server must send JSON text frames",
+                        self.label
+                    )
                 }
                 Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
                 Some(Ok(Message::Close(_)) | Err(_)) | None => return Read::Closed,
@@ -152,7 +163,9 @@ impl Client {
 
     /// The next frame must be an `error` with this `code` and a non-empty `message`.
     pub async fn expect_error(&mut self, code: &str, context: &str) {
-        let frame = self.expect(json!({"type": "error", "code": code}), context).await;
+        let frame = self
+            .expect(json!({"type": "error", "code": code}), context)
+            .await;
         let message = frame.get("message").and_then(Value::as_str).unwrap_or("");
         assert!(
             !message.trim().is_empty(),
@@ -162,15 +175,19 @@ impl Client {
 
     /// Joins `room` as `name` and returns the member list the server answers with.
     pub async fn join(&mut self, room: &str, name: &str) -> Vec<String> {
-        self.send(json!({"type": "join", "room": room, "name": name})).await;
+        self.send(json!({"type": "join", "room": room, "name": name}))
+            .await;
         let context = format!("{} joined room {room:?} as {name:?}", self.label);
-        let frame = self.expect(json!({"type": "members", "room": room}), &context).await;
+        let frame = self
+            .expect(json!({"type": "members", "room": room}), &context)
+            .await;
         members_of(&frame, &context)
     }
 
     /// Sends a chat message (does not read anything).
     pub async fn say(&mut self, room: &str, text: &str) {
-        self.send(json!({"type": "message", "room": room, "text": text})).await;
+        self.send(json!({"type": "message", "room": room, "text": text}))
+            .await;
     }
 
     /// Proves that nothing else is queued for this client: it joins a fresh room of its own,
@@ -178,7 +195,8 @@ impl Client {
     pub async fn expect_nothing_more(&mut self, context: &str) {
         static CHECKS: AtomicUsize = AtomicUsize::new(0);
         let room = format!("check-{}", CHECKS.fetch_add(1, Ordering::Relaxed));
-        self.send(json!({"type": "join", "room": room, "name": "check"})).await;
+        self.send(json!({"type": "join", "room": room, "name": "check"}))
+            .await;
         let waiting_for = format!("the member list of the check room {room:?}");
         let actual = self.next(&waiting_for).await;
         let expected = json!({"type": "members", "room": room, "members": ["check"]});
