@@ -169,8 +169,10 @@ async fn no_free_alias_is_500() {
 /// Rules: handlers-thin.
 #[tokio::test]
 async fn http_agrees_with_the_service() {
-    let cases: [(&str, Option<&str>); 7] = [
+    let cases: [(&str, Option<&str>); 9] = [
         ("https://example.com", Some("Mixed-Case")),
+        (" https://example.com", None),
+        ("https://example.com\n", Some("newline")),
         ("https://example.com", Some("taken")),
         ("http://x", Some("abc")),
         ("https://example.com/q?a=b", None),
