@@ -167,10 +167,14 @@ pub mod domain {
         ) -> impl Future<Output = Result<bool, RepoError>> + Send;
 
         /// The link with this alias, or `None`.
-        fn find(&self, alias: &Alias) -> impl Future<Output = Result<Option<Link>, RepoError>> + Send;
+        fn find(
+            &self,
+            alias: &Alias,
+        ) -> impl Future<Output = Result<Option<Link>, RepoError>> + Send;
 
         /// Adds one to the link's visits. Does nothing for an unknown alias.
-        fn record_visit(&self, alias: &Alias) -> impl Future<Output = Result<(), RepoError>> + Send;
+        fn record_visit(&self, alias: &Alias)
+        -> impl Future<Output = Result<(), RepoError>> + Send;
     }
 
     /// Makes aliases for links created without a custom one.
@@ -199,7 +203,11 @@ pub mod domain {
         /// `AliasTaken` if the custom alias is in use; `NoFreeAlias` after
         /// [`MAX_GENERATE_ATTEMPTS`] taken generated aliases; `Storage` if the
         /// repository fails (not retried).
-        pub async fn shorten(&self, url: &str, custom_alias: Option<&str>) -> Result<Link, LinkError> {
+        pub async fn shorten(
+            &self,
+            url: &str,
+            custom_alias: Option<&str>,
+        ) -> Result<Link, LinkError> {
             let _ = (&self.repo, &self.generator, url, custom_alias);
             todo!("validate, then insert under the custom alias or generated ones")
         }
@@ -248,7 +256,11 @@ pub mod storage {
     }
 
     impl LinkRepository for InMemoryLinks {
-        async fn insert_if_absent(&self, alias: &Alias, target: &TargetUrl) -> Result<bool, RepoError> {
+        async fn insert_if_absent(
+            &self,
+            alias: &Alias,
+            target: &TargetUrl,
+        ) -> Result<bool, RepoError> {
             let _ = (&self.links, alias, target);
             todo!("store the link unless the alias is taken")
         }

@@ -25,7 +25,10 @@ fn values_validate_themselves() {
 async fn shorten_then_resolve() {
     let service = ShortenerService::new(InMemoryLinks::new(), SequentialAliases::new());
 
-    let link = service.shorten("https://example.com/docs", Some("docs")).await.unwrap();
+    let link = service
+        .shorten("https://example.com/docs", Some("docs"))
+        .await
+        .unwrap();
     assert_eq!(link.alias.as_str(), "docs");
     assert_eq!(link.visits, 0);
 
@@ -42,7 +45,9 @@ async fn create_then_follow_over_http() {
 
     let create = Request::post("/links")
         .header("content-type", "application/json")
-        .body(Body::from(r#"{"url": "https://example.com/docs", "alias": "docs"}"#))
+        .body(Body::from(
+            r#"{"url": "https://example.com/docs", "alias": "docs"}"#,
+        ))
         .unwrap();
     let created = app.clone().oneshot(create).await.unwrap();
     assert_eq!(created.status(), StatusCode::CREATED);

@@ -12,7 +12,9 @@ fn alias_ok(raw: &str, expected: &str) {
             "Alias::parse({raw:?}) should give the alias {expected:?}, but gave {:?}",
             alias.as_str()
         ),
-        Err(err) => panic!("Alias::parse({raw:?}) should accept it as {expected:?}, but returned Err({err:?})"),
+        Err(err) => panic!(
+            "Alias::parse({raw:?}) should accept it as {expected:?}, but returned Err({err:?})"
+        ),
     }
 }
 
@@ -56,7 +58,10 @@ fn alias_is_lowercased() {
     alias_ok("My-Link", "my-link");
     alias_ok("ABC", "abc");
     alias_ok("already-lower-42", "already-lower-42");
-    assert_eq!(Alias::parse("Promo-2024").ok(), Alias::parse("promo-2024").ok());
+    assert_eq!(
+        Alias::parse("Promo-2024").ok(),
+        Alias::parse("promo-2024").ok()
+    );
 }
 
 /// An alias has 3 to 32 characters: 3 and 32 are accepted, 2 and 33 (and the empty text) are not.
@@ -101,7 +106,10 @@ fn url_scheme() {
     url_refused("https:/example.com", "`https:/` is not `https://`");
     url_refused("https:example.com", "`https:` is not `https://`");
     url_refused("HTTPS://example.com", "the scheme must be in lower case");
-    url_refused("javascript://example.com/%0Aalert(1)", "javascript is not http or https");
+    url_refused(
+        "javascript://example.com/%0Aalert(1)",
+        "javascript is not http or https",
+    );
     url_refused("", "it is empty");
 }
 
@@ -126,10 +134,16 @@ fn url_needs_a_host() {
 fn url_visible_ascii_only() {
     url_ok("https://example.com/~user/a-b_c.d?x=[1]&y=!$'()*+,;=:@%20");
     url_refused("https://example.com/a b", "it contains a space");
-    url_refused(" https://example.com", "it starts with a space (no trimming)");
+    url_refused(
+        " https://example.com",
+        "it starts with a space (no trimming)",
+    );
     url_refused("https://example.com/\n", "it contains a newline");
     url_refused("https://example.com/\tx", "it contains a tab");
-    url_refused("https://example.com/\u{7f}", "it contains the DEL control character");
+    url_refused(
+        "https://example.com/\u{7f}",
+        "it contains the DEL control character",
+    );
     url_refused("https://bücher.example/", "'ü' is not ASCII");
     url_refused("https://example.com/caf\u{e9}", "'é' is not ASCII");
 }
@@ -154,5 +168,9 @@ fn url_kept_as_given() {
     url_ok("http://example.com//double//slashes/");
     url_ok("https://example.com:443");
     let url = TargetUrl::parse("https://Example.com/X").unwrap();
-    assert_eq!(url.to_string(), "https://Example.com/X", "a TargetUrl displays exactly as given");
+    assert_eq!(
+        url.to_string(),
+        "https://Example.com/X",
+        "a TargetUrl displays exactly as given"
+    );
 }

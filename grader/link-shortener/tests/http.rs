@@ -12,10 +12,20 @@ use serde_json::{Value, json};
 #[track_caller]
 fn envelope(text: &str, code: &str, what: &str) -> Value {
     let body = json(text);
-    let error = body.get("error").unwrap_or_else(|| panic!("{what}: expected a body {{\"error\": {{...}}}}, got {text}"));
-    assert_eq!(error["code"], code, "{what}: expected error code {code:?}, body was {text}");
-    let message = error["message"].as_str().unwrap_or_else(|| panic!("{what}: error.message should be a string, body was {text}"));
-    assert!(!message.is_empty(), "{what}: error.message should not be empty");
+    let error = body
+        .get("error")
+        .unwrap_or_else(|| panic!("{what}: expected a body {{\"error\": {{...}}}}, got {text}"));
+    assert_eq!(
+        error["code"], code,
+        "{what}: expected error code {code:?}, body was {text}"
+    );
+    let message = error["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{what}: error.message should be a string, body was {text}"));
+    assert!(
+        !message.is_empty(),
+        "{what}: error.message should not be empty"
+    );
     error.clone()
 }
 
@@ -25,15 +35,30 @@ fn envelope(text: &str, code: &str, what: &str) -> Value {
 async fn post_creates_link() {
     let repo = FakeRepo::new();
     let app = router(&repo, &Script::new(&[]));
-    let (response, body) = send(&app, post_links(json!({"url": "https://example.com/docs", "alias": "docs"}))).await;
-    assert_eq!(response.status(), StatusCode::CREATED, "a new link should be 201 Created; body was {body}");
-    assert_eq!(header(&response, "location"), "/docs", "Location should be the short link's path");
+    let (response, body) = send(
+        &app,
+        post_links(json!({"url": "https://example.com/docs", "alias": "docs"})),
+    )
+    .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::CREATED,
+        "a new link should be 201 Created; body was {body}"
+    );
+    assert_eq!(
+        header(&response, "location"),
+        "/docs",
+        "Location should be the short link's path"
+    );
     assert_eq!(
         json(&body),
         json!({"alias": "docs", "url": "https://example.com/docs", "visits": 0}),
         "the body should be the new link"
     );
-    assert!(repo.link("docs").is_some(), "the link should be stored through the service's repository");
+    assert!(
+        repo.link("docs").is_some(),
+        "the link should be stored through the service's repository"
+    );
 }
 
 /// `POST /links` without an alias, or with `"alias": null`, uses a generated alias.
@@ -46,8 +71,16 @@ async fn post_without_alias_generates() {
     assert_eq!(response.status(), StatusCode::CREATED, "body was {body}");
     assert_eq!(header(&response, "location"), "/gen-1");
     assert_eq!(json(&body)["alias"], "gen-1");
-    let (response, body) = send(&app, post_links(json!({"url": "https://example.com/b", "alias": null}))).await;
-    assert_eq!(response.status(), StatusCode::CREATED, "\"alias\": null means no custom alias; body was {body}");
+    let (response, body) = send(
+        &app,
+        post_links(json!({"url": "https://example.com/b", "alias": null})),
+    )
+    .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::CREATED,
+        "\"alias\": null means no custom alias; body was {body}"
+    );
     assert_eq!(header(&response, "location"), "/gen-2");
 }
 
@@ -58,11 +91,27 @@ async fn get_alias_redirects() {
     let repo = FakeRepo::with_link("docs", "https://docs.example.com/Start?x=1", 0);
     let app = router(&repo, &Script::new(&[]));
     let (response, _) = send(&app, get("/docs")).await;
-    assert_eq!(response.status(), StatusCode::TEMPORARY_REDIRECT, "following a short link should be 307 Temporary Redirect");
-    assert_eq!(header(&response, "location"), "https://docs.example.com/Start?x=1", "Location should be the target URL exactly");
-    assert_eq!(repo.link("docs").unwrap().visits, 1, "following the link should count one visit");
+    assert_eq!(
+        response.status(),
+        StatusCode::TEMPORARY_REDIRECT,
+        "following a short link should be 307 Temporary Redirect"
+    );
+    assert_eq!(
+        header(&response, "location"),
+        "https://docs.example.com/Start?x=1",
+        "Location should be the target URL exactly"
+    );
+    assert_eq!(
+        repo.link("docs").unwrap().visits,
+        1,
+        "following the link should count one visit"
+    );
     let (response, _) = send(&app, get("/DOCS")).await;
-    assert_eq!(response.status(), StatusCode::TEMPORARY_REDIRECT, "`/DOCS` is the alias `docs`");
+    assert_eq!(
+        response.status(),
+        StatusCode::TEMPORARY_REDIRECT,
+        "`/DOCS` is the alias `docs`"
+    );
     assert_eq!(repo.link("docs").unwrap().visits, 2);
 }
 
@@ -74,8 +123,15 @@ async fn get_stats() {
     let app = router(&repo, &Script::new(&[]));
     for _ in 0..2 {
         let (response, body) = send(&app, get("/links/docs/stats")).await;
-        assert_eq!(response.status(), StatusCode::OK, "stats of a stored link should be 200; body was {body}");
-        assert_eq!(json(&body), json!({"alias": "docs", "url": "https://docs.example.com", "visits": 41}));
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "stats of a stored link should be 200; body was {body}"
+        );
+        assert_eq!(
+            json(&body),
+            json!({"alias": "docs", "url": "https://docs.example.com", "visits": 41})
+        );
     }
 }
 
@@ -85,19 +141,36 @@ async fn get_stats() {
 async fn invalid_input_is_422_naming_the_field() {
     let cases = [
         (json!({"url": "example.com"}), "url"),
-        (json!({"url": "mailto:ops@example.com", "alias": "ops"}), "url"),
+        (
+            json!({"url": "mailto:ops@example.com", "alias": "ops"}),
+            "url",
+        ),
         (json!({"url": "https://example.com", "alias": "x"}), "alias"),
-        (json!({"url": "https://example.com", "alias": "not_valid"}), "alias"),
+        (
+            json!({"url": "https://example.com", "alias": "not_valid"}),
+            "alias",
+        ),
     ];
     for (request, field) in cases {
         let repo = FakeRepo::new();
         let app = router(&repo, &Script::new(&["gen"]));
         let (response, body) = send(&app, post_links(request.clone())).await;
         let what = format!("POST /links {request}");
-        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{what} should be 422; body was {body}");
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{what} should be 422; body was {body}"
+        );
         let error = envelope(&body, "VALIDATION_ERROR", &what);
-        assert_eq!(error["field"], field, "{what}: error.field should be {field:?}; body was {body}");
-        assert_eq!(repo.calls(), Vec::<String>::new(), "{what}: invalid input must not reach the repository");
+        assert_eq!(
+            error["field"], field,
+            "{what}: error.field should be {field:?}; body was {body}"
+        );
+        assert_eq!(
+            repo.calls(),
+            Vec::<String>::new(),
+            "{what}: invalid input must not reach the repository"
+        );
     }
 }
 
@@ -107,8 +180,16 @@ async fn invalid_input_is_422_naming_the_field() {
 async fn taken_alias_is_409() {
     let repo = FakeRepo::with_link("docs", "https://docs.example.com", 0);
     let app = router(&repo, &Script::new(&[]));
-    let (response, body) = send(&app, post_links(json!({"url": "https://other.example", "alias": "Docs"}))).await;
-    assert_eq!(response.status(), StatusCode::CONFLICT, "a taken alias should be 409; body was {body}");
+    let (response, body) = send(
+        &app,
+        post_links(json!({"url": "https://other.example", "alias": "Docs"})),
+    )
+    .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::CONFLICT,
+        "a taken alias should be 409; body was {body}"
+    );
     envelope(&body, "ALIAS_TAKEN", "POST /links with a taken alias");
 }
 
@@ -120,7 +201,11 @@ async fn unknown_alias_is_404() {
     let app = router(&repo, &Script::new(&[]));
     for uri in ["/nowhere", "/links/nowhere/stats", "/x"] {
         let (response, body) = send(&app, get(uri)).await;
-        assert_eq!(response.status(), StatusCode::NOT_FOUND, "GET {uri} names no link, so 404; body was {body}");
+        assert_eq!(
+            response.status(),
+            StatusCode::NOT_FOUND,
+            "GET {uri} names no link, so 404; body was {body}"
+        );
         envelope(&body, "NOT_FOUND", &format!("GET {uri}"));
     }
 }
@@ -132,14 +217,24 @@ async fn storage_failure_is_500_without_details() {
     let repo = FakeRepo::failing();
     let app = router(&repo, &Script::new(&["gen"]));
     let requests = [
-        ("POST /links", post_links(json!({"url": "https://example.com", "alias": "docs"}))),
-        ("POST /links (generated)", post_links(json!({"url": "https://example.com"}))),
+        (
+            "POST /links",
+            post_links(json!({"url": "https://example.com", "alias": "docs"})),
+        ),
+        (
+            "POST /links (generated)",
+            post_links(json!({"url": "https://example.com"})),
+        ),
         ("GET /docs", get("/docs")),
         ("GET /links/docs/stats", get("/links/docs/stats")),
     ];
     for (what, request) in requests {
         let (response, body) = send(&app, request).await;
-        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR, "{what} with a failing repository should be 500; body was {body}");
+        assert_eq!(
+            response.status(),
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "{what} with a failing repository should be 500; body was {body}"
+        );
         envelope(&body, "INTERNAL", what);
         for secret in [SECRET, "db-primary", "hunter2"] {
             assert!(
@@ -161,8 +256,16 @@ async fn no_free_alias_is_500() {
     }
     let app = router(&repo, &Script::new(&names));
     let (response, body) = send(&app, post_links(json!({"url": "https://example.com/new"}))).await;
-    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR, "no free alias after 5 tries should be 500; body was {body}");
-    envelope(&body, "INTERNAL", "POST /links with every generated alias taken");
+    assert_eq!(
+        response.status(),
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "no free alias after 5 tries should be 500; body was {body}"
+    );
+    envelope(
+        &body,
+        "INTERNAL",
+        "POST /links with every generated alias taken",
+    );
 }
 
 /// The handlers hold no rules of their own: for each request, HTTP gives the outcome the service gives when called directly.
@@ -182,14 +285,18 @@ async fn http_agrees_with_the_service() {
     ];
     for (url, alias) in cases {
         let direct_repo = FakeRepo::with_link("taken", "https://t.example", 0);
-        let direct = service(&direct_repo, &Script::new(&["gen"])).shorten(url, alias).await;
+        let direct = service(&direct_repo, &Script::new(&["gen"]))
+            .shorten(url, alias)
+            .await;
         let http_repo = FakeRepo::with_link("taken", "https://t.example", 0);
         let app = router(&http_repo, &Script::new(&["gen"]));
         let (response, body) = send(&app, post_links(json!({"url": url, "alias": alias}))).await;
         let what = format!("POST /links {{url: {url:?}, alias: {alias:?}}}");
         let expected = match &direct {
             Ok(_) => StatusCode::CREATED,
-            Err(LinkError::InvalidUrl | LinkError::InvalidAlias) => StatusCode::UNPROCESSABLE_ENTITY,
+            Err(LinkError::InvalidUrl | LinkError::InvalidAlias) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             Err(LinkError::AliasTaken) => StatusCode::CONFLICT,
             Err(other) => panic!("unexpected service result {other:?}"),
         };
@@ -199,8 +306,16 @@ async fn http_agrees_with_the_service() {
             "{what}: the service called directly gives {direct:?}, so HTTP should answer {expected}; body was {body}"
         );
         if let Ok(link) = direct {
-            assert_eq!(header(&response, "location"), format!("/{}", link.alias), "{what}: the alias should come from the service");
+            assert_eq!(
+                header(&response, "location"),
+                format!("/{}", link.alias),
+                "{what}: the alias should come from the service"
+            );
         }
-        assert_eq!(http_repo.calls(), direct_repo.calls(), "{what}: HTTP should make the same repository calls as the service alone");
+        assert_eq!(
+            http_repo.calls(),
+            direct_repo.calls(),
+            "{what}: HTTP should make the same repository calls as the service alone"
+        );
     }
 }

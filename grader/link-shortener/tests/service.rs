@@ -17,15 +17,25 @@ async fn shorten_with_custom_alias() {
         .shorten("https://example.com/spring-sale", Some("Spring-Sale"))
         .await
         .expect("a valid URL and a free valid alias should be shortened");
-    assert_eq!(link.alias.as_str(), "spring-sale", "the returned link should carry the lower-cased alias");
-    assert_eq!(link.target.as_str(), "https://example.com/spring-sale", "the returned link should carry the URL");
+    assert_eq!(
+        link.alias.as_str(),
+        "spring-sale",
+        "the returned link should carry the lower-cased alias"
+    );
+    assert_eq!(
+        link.target.as_str(),
+        "https://example.com/spring-sale",
+        "the returned link should carry the URL"
+    );
     assert_eq!(link.visits, 0, "a new link has 0 visits");
     assert_eq!(
         repo.calls(),
         vec!["insert spring-sale"],
         "shorten should make exactly one repository call, insert_if_absent with the lower-cased alias"
     );
-    let stored = repo.link("spring-sale").expect("the link should be stored in the given repository");
+    let stored = repo
+        .link("spring-sale")
+        .expect("the link should be stored in the given repository");
     assert_eq!(stored, link, "the stored link should be the one returned");
 }
 
@@ -37,20 +47,32 @@ async fn invalid_input_never_reaches_storage() {
         ("not a url", Some("fine-alias"), LinkError::InvalidUrl),
         ("ftp://example.com", None, LinkError::InvalidUrl),
         ("https://example.com", Some("no"), LinkError::InvalidAlias),
-        ("https://example.com", Some("bad alias!"), LinkError::InvalidAlias),
+        (
+            "https://example.com",
+            Some("bad alias!"),
+            LinkError::InvalidAlias,
+        ),
         ("https://example.com", Some(""), LinkError::InvalidAlias),
     ];
     for (url, alias, expected) in cases {
         let repo = FakeRepo::new();
         let script = Script::new(&["generated"]);
         let result = service(&repo, &script).shorten(url, alias).await;
-        assert_eq!(result, Err(expected.clone()), "shorten({url:?}, {alias:?}) should fail with {expected:?}");
+        assert_eq!(
+            result,
+            Err(expected.clone()),
+            "shorten({url:?}, {alias:?}) should fail with {expected:?}"
+        );
         assert_eq!(
             repo.calls(),
             Vec::<String>::new(),
             "shorten({url:?}, {alias:?}) is invalid input, so the repository should not be called at all"
         );
-        assert_eq!(script.used(), 0, "shorten({url:?}, {alias:?}) is invalid input, so no alias should be generated");
+        assert_eq!(
+            script.used(),
+            0,
+            "shorten({url:?}, {alias:?}) is invalid input, so no alias should be generated"
+        );
     }
 }
 
@@ -60,10 +82,20 @@ async fn invalid_input_never_reaches_storage() {
 async fn taken_custom_alias() {
     let repo = FakeRepo::with_link("docs", "https://docs.example.com", 7);
     let script = Script::new(&["generated"]);
-    let result = service(&repo, &script).shorten("https://other.example.com", Some("DOCS")).await;
-    assert_eq!(result, Err(LinkError::AliasTaken), "a custom alias already in use should be AliasTaken");
+    let result = service(&repo, &script)
+        .shorten("https://other.example.com", Some("DOCS"))
+        .await;
+    assert_eq!(
+        result,
+        Err(LinkError::AliasTaken),
+        "a custom alias already in use should be AliasTaken"
+    );
     let kept = repo.link("docs").unwrap();
-    assert_eq!(kept.target.as_str(), "https://docs.example.com", "the existing link's URL must not change");
+    assert_eq!(
+        kept.target.as_str(),
+        "https://docs.example.com",
+        "the existing link's URL must not change"
+    );
     assert_eq!(kept.visits, 7, "the existing link's visits must not change");
 }
 
@@ -88,11 +120,17 @@ async fn insert_answer_decides_taken() {
         ) -> Result<Option<link_shortener::domain::Link>, RepoError> {
             self.0.find(alias).await
         }
-        async fn record_visit(&self, alias: &link_shortener::domain::Alias) -> Result<(), RepoError> {
+        async fn record_visit(
+            &self,
+            alias: &link_shortener::domain::Alias,
+        ) -> Result<(), RepoError> {
             self.0.record_visit(alias).await
         }
     }
-    let service = link_shortener::domain::ShortenerService::new(TakenOnInsert(FakeRepo::new()), Script::new(&[]));
+    let service = link_shortener::domain::ShortenerService::new(
+        TakenOnInsert(FakeRepo::new()),
+        Script::new(&[]),
+    );
     let result = service.shorten("https://example.com", Some("raced")).await;
     assert_eq!(
         result,
@@ -108,10 +146,20 @@ async fn custom_alias_does_not_generate() {
     let repo = FakeRepo::with_link("taken", "https://example.com", 0);
     let script = Script::new(&["generated"]);
     let svc = service(&repo, &script);
-    svc.shorten("https://example.com/a", Some("free")).await.unwrap();
+    svc.shorten("https://example.com/a", Some("free"))
+        .await
+        .unwrap();
     let _ = svc.shorten("https://example.com/b", Some("taken")).await;
-    assert_eq!(script.used(), 0, "a custom alias was given both times, so the generator should not be used");
-    assert_eq!(repo.calls(), vec!["insert free", "insert taken"], "one insert per call, nothing else");
+    assert_eq!(
+        script.used(),
+        0,
+        "a custom alias was given both times, so the generator should not be used"
+    );
+    assert_eq!(
+        repo.calls(),
+        vec!["insert free", "insert taken"],
+        "one insert per call, nothing else"
+    );
 }
 
 /// Without a custom alias, the link is stored under the generator's alias.
@@ -120,10 +168,21 @@ async fn custom_alias_does_not_generate() {
 async fn generated_alias_is_used() {
     let repo = FakeRepo::new();
     let script = Script::new(&["k3x9", "unused"]);
-    let link = service(&repo, &script).shorten("https://example.com/long/path", None).await.unwrap();
-    assert_eq!(link.alias.as_str(), "k3x9", "the link should get the generator's first alias");
+    let link = service(&repo, &script)
+        .shorten("https://example.com/long/path", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        link.alias.as_str(),
+        "k3x9",
+        "the link should get the generator's first alias"
+    );
     assert_eq!(link.visits, 0);
-    assert_eq!(script.used(), 1, "a free first alias needs one generated alias only");
+    assert_eq!(
+        script.used(),
+        1,
+        "a free first alias needs one generated alias only"
+    );
     assert_eq!(repo.calls(), vec!["insert k3x9"]);
 }
 
@@ -134,11 +193,21 @@ async fn generated_collision_is_retried() {
     let repo = FakeRepo::with_link("aaa", "https://one.example", 0);
     repo.add("bbb", "https://two.example", 0);
     let script = Script::new(&["aaa", "bbb", "ccc", "ddd"]);
-    let link = service(&repo, &script).shorten("https://three.example", None).await;
+    let link = service(&repo, &script)
+        .shorten("https://three.example", None)
+        .await;
     let link = link.expect("after two taken aliases the third, free one should be used");
-    assert_eq!(link.alias.as_str(), "ccc", "the first free generated alias should be used");
+    assert_eq!(
+        link.alias.as_str(),
+        "ccc",
+        "the first free generated alias should be used"
+    );
     assert_eq!(repo.calls(), vec!["insert aaa", "insert bbb", "insert ccc"]);
-    assert_eq!(repo.link("aaa").unwrap().target.as_str(), "https://one.example", "a taken link must not be overwritten");
+    assert_eq!(
+        repo.link("aaa").unwrap().target.as_str(),
+        "https://one.example",
+        "a taken link must not be overwritten"
+    );
 }
 
 /// Generation gives up with `NoFreeAlias` after exactly `MAX_GENERATE_ATTEMPTS` (5) taken aliases.
@@ -152,15 +221,25 @@ async fn generation_gives_up_after_max_attempts() {
         repo.add(name, "https://example.com", 0);
     }
     let script = Script::new(&names.iter().map(String::as_str).collect::<Vec<_>>());
-    let result = service(&repo, &script).shorten("https://example.com/x", None).await;
-    assert_eq!(result, Err(LinkError::NoFreeAlias), "when every generated alias is taken the result should be NoFreeAlias");
+    let result = service(&repo, &script)
+        .shorten("https://example.com/x", None)
+        .await;
+    assert_eq!(
+        result,
+        Err(LinkError::NoFreeAlias),
+        "when every generated alias is taken the result should be NoFreeAlias"
+    );
     assert_eq!(
         script.used(),
         MAX_GENERATE_ATTEMPTS,
         "expected exactly {MAX_GENERATE_ATTEMPTS} generated aliases to be tried, but {} were",
         script.used()
     );
-    assert_eq!(repo.calls().len(), MAX_GENERATE_ATTEMPTS, "one insert per generated alias");
+    assert_eq!(
+        repo.calls().len(),
+        MAX_GENERATE_ATTEMPTS,
+        "one insert per generated alias"
+    );
 
     // The fifth attempt still counts: a free fifth alias is used.
     let repo = FakeRepo::new();
@@ -168,7 +247,9 @@ async fn generation_gives_up_after_max_attempts() {
         repo.add(name, "https://example.com", 0);
     }
     let script = Script::new(&["taken-1", "taken-2", "taken-3", "taken-4", "fifth"]);
-    let link = service(&repo, &script).shorten("https://example.com/y", None).await;
+    let link = service(&repo, &script)
+        .shorten("https://example.com/y", None)
+        .await;
     assert_eq!(
         link.map(|l| l.alias.as_str().to_string()),
         Ok("fifth".to_string()),
@@ -185,8 +266,16 @@ async fn repository_failure_is_storage_error() {
     let script = Script::new(&["gen"]);
     let svc = service(&repo, &script);
     let results = [
-        ("shorten with a custom alias", svc.shorten("https://example.com", Some("custom")).await.err()),
-        ("shorten with a generated alias", svc.shorten("https://example.com", None).await.err()),
+        (
+            "shorten with a custom alias",
+            svc.shorten("https://example.com", Some("custom"))
+                .await
+                .err(),
+        ),
+        (
+            "shorten with a generated alias",
+            svc.shorten("https://example.com", None).await.err(),
+        ),
         ("resolve", svc.resolve("custom").await.err()),
         ("stats", svc.stats("custom").await.err()),
     ];
@@ -205,10 +294,23 @@ async fn repository_failure_is_storage_error() {
 async fn storage_error_is_not_retried() {
     let repo = FakeRepo::failing();
     let script = Script::new(&["one", "two", "three", "four", "five"]);
-    let result = service(&repo, &script).shorten("https://example.com", None).await;
-    assert!(matches!(result, Err(LinkError::Storage(_))), "expected a Storage error, got {result:?}");
-    assert_eq!(script.used(), 1, "after a storage failure no further alias should be generated");
-    assert_eq!(repo.calls(), vec!["insert one"], "exactly one repository call before giving up");
+    let result = service(&repo, &script)
+        .shorten("https://example.com", None)
+        .await;
+    assert!(
+        matches!(result, Err(LinkError::Storage(_))),
+        "expected a Storage error, got {result:?}"
+    );
+    assert_eq!(
+        script.used(),
+        1,
+        "after a storage failure no further alias should be generated"
+    );
+    assert_eq!(
+        repo.calls(),
+        vec!["insert one"],
+        "exactly one repository call before giving up"
+    );
 }
 
 /// `resolve` returns the link's target and records one visit for it.
@@ -217,12 +319,26 @@ async fn storage_error_is_not_retried() {
 async fn resolve_returns_target_and_counts() {
     let repo = FakeRepo::with_link("docs", "https://docs.example.com/start", 2);
     let svc = service(&repo, &Script::new(&[]));
-    let target = svc.resolve("docs").await.expect("a stored alias should resolve");
+    let target = svc
+        .resolve("docs")
+        .await
+        .expect("a stored alias should resolve");
     assert_eq!(target.as_str(), "https://docs.example.com/start");
-    assert_eq!(repo.link("docs").unwrap().visits, 3, "one resolve should add exactly one visit (2 before)");
-    assert!(repo.calls().contains(&"visit docs".to_string()), "resolve should call record_visit");
+    assert_eq!(
+        repo.link("docs").unwrap().visits,
+        3,
+        "one resolve should add exactly one visit (2 before)"
+    );
+    assert!(
+        repo.calls().contains(&"visit docs".to_string()),
+        "resolve should call record_visit"
+    );
     svc.resolve("docs").await.unwrap();
-    assert_eq!(repo.link("docs").unwrap().visits, 4, "each resolve adds one visit");
+    assert_eq!(
+        repo.link("docs").unwrap().visits,
+        4,
+        "each resolve adds one visit"
+    );
 }
 
 /// Resolving an unknown alias is `NotFound`, and no visit is recorded.
@@ -232,8 +348,16 @@ async fn resolve_unknown_alias() {
     let repo = FakeRepo::with_link("docs", "https://docs.example.com", 0);
     let svc = service(&repo, &Script::new(&[]));
     assert_eq!(svc.resolve("nothing-here").await, Err(LinkError::NotFound));
-    assert_eq!(repo.calls(), vec!["find nothing-here"], "an unknown alias is looked up once and no visit is recorded");
-    assert_eq!(svc.stats("nothing-here").await, Err(LinkError::NotFound), "stats of an unknown alias is NotFound too");
+    assert_eq!(
+        repo.calls(),
+        vec!["find nothing-here"],
+        "an unknown alias is looked up once and no visit is recorded"
+    );
+    assert_eq!(
+        svc.stats("nothing-here").await,
+        Err(LinkError::NotFound),
+        "stats of an unknown alias is NotFound too"
+    );
 }
 
 /// An alias is found whatever its letter case: `resolve("DOCS")` and `stats("Docs")` find the link `docs`.
@@ -248,8 +372,15 @@ async fn resolve_any_case() {
         Ok("https://docs.example.com".to_string()),
         "resolve(\"DOCS\") should find the link stored as `docs`"
     );
-    assert_eq!(repo.link("docs").unwrap().visits, 1, "the visit should be counted on `docs`");
-    let stats = svc.stats("Docs").await.expect("stats(\"Docs\") should find the link stored as `docs`");
+    assert_eq!(
+        repo.link("docs").unwrap().visits,
+        1,
+        "the visit should be counted on `docs`"
+    );
+    let stats = svc
+        .stats("Docs")
+        .await
+        .expect("stats(\"Docs\") should find the link stored as `docs`");
     assert_eq!(stats.visits, 1);
 }
 
@@ -260,8 +391,16 @@ async fn resolve_text_that_is_no_alias() {
     for text in ["ab", "has space", "favicon.ico", "ünï", ""] {
         let repo = FakeRepo::new();
         let svc = service(&repo, &Script::new(&[]));
-        assert_eq!(svc.resolve(text).await, Err(LinkError::NotFound), "resolve({text:?}) should be NotFound");
-        assert_eq!(svc.stats(text).await, Err(LinkError::NotFound), "stats({text:?}) should be NotFound");
+        assert_eq!(
+            svc.resolve(text).await,
+            Err(LinkError::NotFound),
+            "resolve({text:?}) should be NotFound"
+        );
+        assert_eq!(
+            svc.stats(text).await,
+            Err(LinkError::NotFound),
+            "stats({text:?}) should be NotFound"
+        );
         assert_eq!(
             repo.calls(),
             Vec::<String>::new(),
@@ -280,7 +419,10 @@ async fn stats_reads_without_counting() {
         let link = svc.stats("docs").await.expect("stats of a stored alias");
         assert_eq!(link.alias.as_str(), "docs");
         assert_eq!(link.target.as_str(), "https://docs.example.com");
-        assert_eq!(link.visits, 5, "stats must not count a visit: expected 5 visits every time");
+        assert_eq!(
+            link.visits, 5,
+            "stats must not count a visit: expected 5 visits every time"
+        );
     }
     assert!(
         !repo.calls().iter().any(|c| c.starts_with("visit")),

@@ -183,10 +183,14 @@ pub mod domain {
         ) -> impl Future<Output = Result<bool, RepoError>> + Send;
 
         /// The link with this alias, or `None`.
-        fn find(&self, alias: &Alias) -> impl Future<Output = Result<Option<Link>, RepoError>> + Send;
+        fn find(
+            &self,
+            alias: &Alias,
+        ) -> impl Future<Output = Result<Option<Link>, RepoError>> + Send;
 
         /// Adds one to the link's visits. Does nothing for an unknown alias.
-        fn record_visit(&self, alias: &Alias) -> impl Future<Output = Result<(), RepoError>> + Send;
+        fn record_visit(&self, alias: &Alias)
+        -> impl Future<Output = Result<(), RepoError>> + Send;
     }
 
     /// Makes aliases for links created without a custom one.
@@ -215,7 +219,11 @@ pub mod domain {
         /// `AliasTaken` if the custom alias is in use; `NoFreeAlias` after
         /// [`MAX_GENERATE_ATTEMPTS`] taken generated aliases; `Storage` if the
         /// repository fails (not retried).
-        pub async fn shorten(&self, url: &str, custom_alias: Option<&str>) -> Result<Link, LinkError> {
+        pub async fn shorten(
+            &self,
+            url: &str,
+            custom_alias: Option<&str>,
+        ) -> Result<Link, LinkError> {
             // Validate everything before touching storage: bad input must
             // never cost a database round trip.
             let target = TargetUrl::parse(url)?;
@@ -231,7 +239,11 @@ pub mod domain {
                 }
                 None => self.insert_generated(&target).await?,
             };
-            Ok(Link { alias, target, visits: 0 })
+            Ok(Link {
+                alias,
+                target,
+                visits: 0,
+            })
         }
 
         /// Tries generated aliases until one is free, at most
@@ -308,13 +320,21 @@ pub mod storage {
     }
 
     impl LinkRepository for InMemoryLinks {
-        async fn insert_if_absent(&self, alias: &Alias, target: &TargetUrl) -> Result<bool, RepoError> {
+        async fn insert_if_absent(
+            &self,
+            alias: &Alias,
+            target: &TargetUrl,
+        ) -> Result<bool, RepoError> {
             // Check and insert under one lock, so two requests for one alias
             // cannot both win.
             match self.lock()?.entry(alias.clone()) {
                 Entry::Occupied(_) => Ok(false),
                 Entry::Vacant(slot) => {
-                    slot.insert(Link { alias: alias.clone(), target: target.clone(), visits: 0 });
+                    slot.insert(Link {
+                        alias: alias.clone(),
+                        target: target.clone(),
+                        visits: 0,
+                    });
                     Ok(true)
                 }
             }
@@ -411,11 +431,21 @@ pub mod http {
     impl IntoResponse for LinkError {
         fn into_response(self) -> Response {
             let (status, code, field) = match &self {
-                Self::InvalidUrl => (StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERROR", Some("url")),
-                Self::InvalidAlias => (StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERROR", Some("alias")),
+                Self::InvalidUrl => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "VALIDATION_ERROR",
+                    Some("url"),
+                ),
+                Self::InvalidAlias => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "VALIDATION_ERROR",
+                    Some("alias"),
+                ),
                 Self::AliasTaken => (StatusCode::CONFLICT, "ALIAS_TAKEN", None),
                 Self::NotFound => (StatusCode::NOT_FOUND, "NOT_FOUND", None),
-                Self::NoFreeAlias | Self::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", None),
+                Self::NoFreeAlias | Self::Storage(_) => {
+                    (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", None)
+                }
             };
             // The client gets a fixed sentence for server-side failures: the
             // cause (a path, a host name, a password) is for the logs only.
@@ -451,7 +481,11 @@ pub mod http {
     ) -> Result<impl IntoResponse, LinkError> {
         let link = service.shorten(&body.url, body.alias.as_deref()).await?;
         let location = format!("/{}", link.alias);
-        Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(LinkBody::from(link))))
+        Ok((
+            StatusCode::CREATED,
+            [(header::LOCATION, location)],
+            Json(LinkBody::from(link)),
+        ))
     }
 
     async fn follow<R: LinkRepository, G: AliasGenerator>(

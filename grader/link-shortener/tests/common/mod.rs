@@ -91,7 +91,11 @@ impl LinkRepository for FakeRepo {
         if state.links.contains_key(alias.as_str()) {
             return Ok(false);
         }
-        let link = Link { alias: alias.clone(), target: target.clone(), visits: 0 };
+        let link = Link {
+            alias: alias.clone(),
+            target: target.clone(),
+            visits: 0,
+        };
         state.links.insert(alias.as_str().to_string(), link);
         Ok(true)
     }
@@ -132,7 +136,10 @@ impl AliasGenerator for Script {
         let mut state = self.0.lock().unwrap();
         state.1 += 1;
         let next = state.0.pop_front().unwrap_or_else(|| {
-            panic!("the service asked the generator for more aliases than it should ({} so far)", state.1)
+            panic!(
+                "the service asked the generator for more aliases than it should ({} so far)",
+                state.1
+            )
         });
         Alias::parse(&next).unwrap()
     }
