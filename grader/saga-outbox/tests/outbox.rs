@@ -167,8 +167,8 @@ fn failed_completed_status_leaves_no_event() {
     );
 }
 
-/// If the order.cancelled event cannot be written, the saga is not stored as Cancelled; resume later cancels it with one event.
-/// Rules: cancellation-atomic, cancelled-event.
+/// If the order.cancelled event cannot be written, the saga is not stored as Cancelled but its finished compensations are; resume later cancels it with one event and calls no service again.
+/// Rules: cancellation-atomic, cancelled-event, compensation-progress-persisted.
 #[test]
 fn failed_cancelled_event_keeps_the_saga_unfinished() {
     let services = Services::new();
@@ -180,13 +180,20 @@ fn failed_cancelled_event_keeps_the_saga_unfinished() {
         saga.place_order(order("A-1")),
         Err(SagaError::Store(_))
     ));
-    assert_ne!(
-        progress(&saga, "A-1").0,
-        SagaStatus::Cancelled,
-        "the Cancelled status must be rolled back with its failed event"
+    assert_eq!(
+        progress(&saga, "A-1"),
+        (SagaStatus::Compensating, 0),
+        "the Cancelled status must be rolled back with its failed event, \
+         but the release succeeded, and steps_done = 0 is stored on its own before it"
     );
     drop_triggers(saga.connection());
+    services.forget_calls();
     let resumed = saga.resume().unwrap();
+    assert!(
+        services.calls().is_empty(),
+        "the release was stored as done, so resume only writes 'cancelled', got {:?}",
+        services.calls()
+    );
     assert_eq!(
         resumed[0].result.as_ref().unwrap(),
         &SagaOutcome::Cancelled {

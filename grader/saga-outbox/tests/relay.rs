@@ -3,9 +3,9 @@
 
 mod common;
 
-use common::{Broker, Delivery, Services, crash, orchestrator, order, outbox};
+use common::{Broker, Delivery, Services, crash, orchestrator, order, outbox, refusal};
 use rusqlite::{Connection, params};
-use saga_outbox::{ConsumeError, Message, PublishError, consume, create_schema, relay_once};
+use saga_outbox::{ConsumeError, Message, consume, create_schema, relay_once};
 
 /// An orchestrator's database holding the events of `count` completed orders: 2 rows each.
 fn outbox_with_orders(count: usize) -> common::Saga {
@@ -97,8 +97,8 @@ fn relay_stops_at_a_failure_and_retries_from_there() {
     assert_eq!(first.published, 2, "two rows went out before the failure");
     assert_eq!(
         first.failure,
-        Some(PublishError("broker unavailable".to_string())),
-        "the report carries the error"
+        Some(refusal(ids[2])),
+        "the report carries the broker's own error for the refused row"
     );
     assert_eq!(
         broker.attempted_ids(),

@@ -182,6 +182,31 @@ fn transient_errors_give_up_after_three_attempts() {
     );
 }
 
+/// A rejection after a timeout is still final: the second call's Rejected ends the step, with no third call.
+/// Rules: rejected-not-retried, reason-is-message.
+#[test]
+fn a_rejection_after_a_timeout_is_not_retried() {
+    let services = Services::new();
+    services.answer(
+        "charge",
+        &[
+            Answer::Transient("timeout"),
+            Answer::Rejected("card declined"),
+            Answer::Ok,
+        ],
+    );
+    let mut saga = orchestrator(&services);
+
+    let outcome = saga.place_order(order("A-1")).unwrap();
+
+    assert_eq!(
+        services.calls(),
+        calls(&["reserve A-1", "charge A-1", "charge A-1", "release A-1"]),
+        "each error decides on its own: the timeout is retried, the rejection that follows is not"
+    );
+    assert_eq!(outcome, cancelled("card declined"));
+}
+
 /// A business rejection is final: the step is not called again, even though the service would now accept.
 /// Rules: rejected-not-retried.
 #[test]
@@ -226,6 +251,44 @@ fn attempts_are_counted_per_call() {
     );
 }
 
+/// A step that ran out of attempts does not use up the compensation's: the release after it gets its own 3 attempts.
+/// Rules: attempts-limit, compensation-retried.
+#[test]
+fn compensation_after_an_exhausted_step_gets_its_own_attempts() {
+    let services = Services::new();
+    services
+        .answer("charge", &[Answer::Transient("timeout"); 3])
+        .answer(
+            "release",
+            &[
+                Answer::Transient("inventory busy"),
+                Answer::Transient("inventory busy"),
+            ],
+        );
+    let mut saga = orchestrator(&services);
+
+    let outcome = saga.place_order(order("A-1"));
+
+    assert_eq!(
+        services.calls(),
+        calls(&[
+            "reserve A-1",
+            "charge A-1",
+            "charge A-1",
+            "charge A-1",
+            "release A-1",
+            "release A-1",
+            "release A-1",
+        ]),
+        "the count starts again for the release: two timeouts, then a third, successful, call"
+    );
+    assert_eq!(
+        outcome.unwrap(),
+        cancelled("timeout"),
+        "the release succeeded on its third attempt, so the saga is cancelled"
+    );
+}
+
 /// Compensations are retried on transient errors like steps are: a refund that times out twice is called three times.
 /// Rules: compensation-retried, compensate-in-reverse.
 #[test]
@@ -265,7 +328,14 @@ fn compensations_are_retried() {
 fn stuck_compensation_stops_and_reports() {
     let services = Services::new();
     services.answer("schedule", &[Answer::Rejected("no courier")]);
-    services.answer("refund", &[Answer::Transient("bank down"); 3]);
+    services.answer(
+        "refund",
+        &[
+            Answer::Transient("bank down 1"),
+            Answer::Transient("bank down 2"),
+            Answer::Transient("bank down 3"),
+        ],
+    );
     let mut saga = orchestrator(&services);
 
     let result = saga.place_order(order("A-1"));
@@ -275,8 +345,8 @@ fn stuck_compensation_stops_and_reports() {
             assert_eq!(order_id, "A-1");
             assert_eq!(
                 error,
-                StepError::Transient("bank down".to_string()),
-                "the error is the last attempt's"
+                StepError::Transient("bank down 3".to_string()),
+                "the error is the last (third) attempt's"
             );
         }
         other => panic!("expected Err(CompensationFailed), got {other:?}"),

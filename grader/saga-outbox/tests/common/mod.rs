@@ -31,6 +31,10 @@ pub struct Services {
     calls: Rc<RefCell<Vec<String>>>,
     orders: Rc<RefCell<Vec<Order>>>,
     answers: Rc<RefCell<HashMap<&'static str, VecDeque<Answer>>>>,
+    /// A second connection to the saga's database file, if the test watches for locks.
+    probe: Rc<RefCell<Option<Connection>>>,
+    /// The calls during which the probe found the database write-locked.
+    locked: Rc<RefCell<Vec<String>>>,
 }
 
 impl Services {
@@ -57,6 +61,18 @@ impl Services {
         self.orders.borrow().clone()
     }
 
+    /// From now on, every call first checks through `probe` (a second connection to
+    /// the same database file) that no write transaction is open on the database.
+    pub fn watch_locks(&self, probe: Connection) {
+        probe.busy_timeout(std::time::Duration::ZERO).unwrap();
+        *self.probe.borrow_mut() = Some(probe);
+    }
+
+    /// The calls made while the database was write-locked, as `"<call> <order id>"`.
+    pub fn calls_made_while_locked(&self) -> Vec<String> {
+        self.locked.borrow().clone()
+    }
+
     pub fn forget_calls(&self) {
         self.calls.borrow_mut().clear();
         self.orders.borrow_mut().clear();
@@ -64,6 +80,15 @@ impl Services {
 
     fn call(&self, call: &'static str, order: &Order) -> Result<(), StepError> {
         self.calls.borrow_mut().push(format!("{call} {}", order.id));
+        if let Some(probe) = self.probe.borrow().as_ref() {
+            // BEGIN IMMEDIATE takes the write lock: it fails at once while another
+            // connection holds a write transaction open.
+            if probe.execute_batch("BEGIN IMMEDIATE; ROLLBACK;").is_err() {
+                self.locked
+                    .borrow_mut()
+                    .push(format!("{call} {}", order.id));
+            }
+        }
         self.orders.borrow_mut().push(order.clone());
         let next = self
             .answers
@@ -209,6 +234,11 @@ pub fn drop_triggers(conn: &Connection) {
     .unwrap();
 }
 
+/// The error the fake broker refuses message `id` with.
+pub fn refusal(id: i64) -> PublishError {
+    PublishError(format!("broker unavailable for message {id}"))
+}
+
 /// What the fake broker does with one publish call.
 #[derive(Clone, Copy, Debug)]
 pub enum Delivery {
@@ -265,7 +295,7 @@ impl Publisher for Broker {
                 self.accepted.borrow_mut().push(message.clone());
                 Ok(())
             }
-            Delivery::Refuse => Err(PublishError("broker unavailable".to_string())),
+            Delivery::Refuse => Err(refusal(message.id)),
             Delivery::CrashAfter => {
                 self.accepted.borrow_mut().push(message.clone());
                 panic!("simulated crash after publishing message {}", message.id)
