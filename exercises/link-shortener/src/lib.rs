@@ -196,7 +196,8 @@ pub mod domain {
         }
 
         /// Creates a short link to `url`, under `custom_alias` if given, or
-        /// else under a generated alias. Returns it with 0 visits.
+        /// else under a generated alias. Returns it with 0 visits, built here
+        /// rather than read back from the repository.
         ///
         /// # Errors
         /// `InvalidUrl`, then `InvalidAlias`, before any repository call;
@@ -217,7 +218,7 @@ pub mod domain {
         /// # Errors
         /// `NotFound` for an unknown alias, or for text that is not a valid
         /// alias at all (without asking the repository); `Storage` if the
-        /// repository fails.
+        /// repository fails, even when only `record_visit` does.
         pub async fn resolve(&self, alias: &str) -> Result<TargetUrl, LinkError> {
             let _ = alias;
             todo!("find the link, record a visit, return its target")

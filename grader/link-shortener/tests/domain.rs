@@ -62,6 +62,11 @@ fn alias_is_lowercased() {
         Alias::parse("Promo-2024").ok(),
         Alias::parse("promo-2024").ok()
     );
+    alias_refused(
+        "\u{212A}elvin",
+        "the Kelvin sign '\u{212A}' (U+212A) is not an ASCII letter, so it is not lower-cased \
+         and stays a bad character (`to_ascii_lowercase`, not `to_lowercase`, which turns it into 'k')",
+    );
 }
 
 /// An alias has 3 to 32 characters: 3 and 32 are accepted, 2 and 33 (and the empty text) are not.
@@ -106,6 +111,14 @@ fn url_scheme() {
     url_refused("https:/example.com", "`https:/` is not `https://`");
     url_refused("https:example.com", "`https:` is not `https://`");
     url_refused("HTTPS://example.com", "the scheme must be in lower case");
+    for raw in [
+        "httpx://example.com",
+        "httpss://example.com",
+        "https-evil://example.com",
+        "http+unix://example.com",
+    ] {
+        url_refused(raw, "the scheme must be exactly http or https");
+    }
     url_refused(
         "javascript://example.com/%0Aalert(1)",
         "javascript is not http or https",
@@ -140,6 +153,16 @@ fn url_visible_ascii_only() {
     );
     url_refused("https://example.com/\n", "it contains a newline");
     url_refused("https://example.com/\tx", "it contains a tab");
+    url_refused("https://example.com/\rx", "it contains a carriage return");
+    url_refused(
+        "https://example.com/\u{0}",
+        "it contains the NUL control character",
+    );
+    url_refused(
+        "https://example.com/\u{1b}[0m",
+        "it contains the ESC control character",
+    );
+    url_refused("https://example.com/\u{b}x", "it contains a vertical tab");
     url_refused(
         "https://example.com/\u{7f}",
         "it contains the DEL control character",

@@ -174,6 +174,84 @@ async fn invalid_input_is_422_naming_the_field() {
     }
 }
 
+/// `"alias": ""` is a custom alias like any other: 422 with `field` `alias`, and no alias is generated; only a missing or `null` alias means a generated one.
+/// Rules: http-empty-alias.
+#[tokio::test]
+async fn empty_alias_is_422() {
+    let repo = FakeRepo::new();
+    let script = Script::new(&["gen"]);
+    let app = router(&repo, &script);
+    let request = json!({"url": "https://example.com", "alias": ""});
+    let (response, body) = send(&app, post_links(request.clone())).await;
+    let what = format!("POST /links {request}");
+    assert_eq!(
+        response.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{what}: an empty string is a custom alias, and too short, so 422 (not a generated alias); body was {body}"
+    );
+    let error = envelope(&body, "VALIDATION_ERROR", &what);
+    assert_eq!(
+        error["field"], "alias",
+        "{what}: error.field should be \"alias\"; body was {body}"
+    );
+    assert_eq!(
+        script.used(),
+        0,
+        "{what}: an empty alias is not a missing one, so no alias should be generated"
+    );
+    assert_eq!(
+        repo.calls(),
+        Vec::<String>::new(),
+        "{what}: invalid input must not reach the repository"
+    );
+}
+
+/// `field` sits inside `error`, and errors without a field (409, 404, 500) leave it out entirely, not as `null`.
+/// Rules: error-field-absent.
+#[tokio::test]
+async fn field_only_on_validation_errors() {
+    let taken = FakeRepo::with_link("docs", "https://docs.example.com", 0);
+    let full = FakeRepo::with_link("t-1", "https://example.com", 0);
+    let requests = [
+        (
+            "POST /links with a taken alias (409)",
+            router(&taken, &Script::new(&[])),
+            post_links(json!({"url": "https://other.example", "alias": "docs"})),
+        ),
+        (
+            "GET /nowhere (404)",
+            router(&FakeRepo::new(), &Script::new(&[])),
+            get("/nowhere"),
+        ),
+        (
+            "GET /docs with a failing repository (500)",
+            router(&FakeRepo::failing(), &Script::new(&[])),
+            get("/docs"),
+        ),
+        (
+            "POST /links with no free alias (500)",
+            // more aliases than needed: this test judges only the envelope
+            router(&full, &Script::new(&["t-1"; 10])),
+            post_links(json!({"url": "https://example.com/new"})),
+        ),
+    ];
+    for (what, app, request) in requests {
+        let (_, text) = send(&app, request).await;
+        let body = json(&text);
+        assert!(
+            body.get("field").is_none(),
+            "{what}: `field` belongs inside `error`, and only validation errors have it; body was {text}"
+        );
+        let error = body.get("error").unwrap_or_else(|| {
+            panic!("{what}: expected a body {{\"error\": {{...}}}}, got {text}")
+        });
+        assert!(
+            error.get("field").is_none(),
+            "{what}: an error without a field should leave `field` out entirely (not \"field\": null); body was {text}"
+        );
+    }
+}
+
 /// A taken custom alias is 409 Conflict with code `ALIAS_TAKEN`.
 /// Rules: http-taken-409, alias-taken.
 #[tokio::test]
@@ -272,8 +350,12 @@ async fn no_free_alias_is_500() {
 /// Rules: handlers-thin.
 #[tokio::test]
 async fn http_agrees_with_the_service() {
-    let cases: [(&str, Option<&str>); 9] = [
+    let cases: [(&str, Option<&str>); 13] = [
         ("https://example.com", Some("Mixed-Case")),
+        ("https://Example.com/Path?Q=Upper", Some("caps")),
+        ("https://example.com", Some("")),
+        ("https://example.com", Some(" padded")),
+        ("https://example.com", Some("Taken")),
         (" https://example.com", None),
         ("https://example.com\n", Some("newline")),
         ("https://example.com", Some("taken")),
@@ -311,11 +393,78 @@ async fn http_agrees_with_the_service() {
                 format!("/{}", link.alias),
                 "{what}: the alias should come from the service"
             );
+            assert_eq!(
+                json(&body),
+                json!({"alias": link.alias.as_str(), "url": link.target.as_str(), "visits": link.visits}),
+                "{what}: the body should be the link the service returned"
+            );
         }
         assert_eq!(
             http_repo.calls(),
             direct_repo.calls(),
             "{what}: HTTP should make the same repository calls as the service alone"
+        );
+    }
+}
+
+/// The GET handlers hold no rules of their own either: for each path, HTTP finds what `resolve` and `stats` find when called directly, with the same repository calls.
+/// Rules: handlers-thin.
+#[tokio::test]
+async fn get_routes_agree_with_the_service() {
+    // (the path segment as sent, the alias text it decodes to)
+    let cases = [
+        ("docs", "docs"),
+        ("Docs", "Docs"),
+        ("%20docs", " docs"),
+        ("docs%20", "docs "),
+        ("docs%09", "docs\t"),
+        ("nowhere", "nowhere"),
+        ("ab", "ab"),
+    ];
+    for (segment, text) in cases {
+        let repo = || FakeRepo::with_link("docs", "https://docs.example.com", 3);
+
+        let direct_repo = repo();
+        let direct = service(&direct_repo, &Script::new(&[])).resolve(text).await;
+        let http_repo = repo();
+        let app = router(&http_repo, &Script::new(&[]));
+        let (response, body) = send(&app, get(&format!("/{segment}"))).await;
+        let expected = if direct.is_ok() {
+            StatusCode::TEMPORARY_REDIRECT
+        } else {
+            StatusCode::NOT_FOUND
+        };
+        assert_eq!(
+            response.status(),
+            expected,
+            "GET /{segment}: resolve({text:?}) called directly gives {direct:?}, so HTTP should answer {expected}; body was {body}"
+        );
+        assert_eq!(
+            http_repo.calls(),
+            direct_repo.calls(),
+            "GET /{segment}: HTTP should make the same repository calls as resolve({text:?}) alone"
+        );
+
+        let direct_repo = repo();
+        let direct = service(&direct_repo, &Script::new(&[])).stats(text).await;
+        let http_repo = repo();
+        let app = router(&http_repo, &Script::new(&[]));
+        let uri = format!("/links/{segment}/stats");
+        let (response, body) = send(&app, get(&uri)).await;
+        let expected = if direct.is_ok() {
+            StatusCode::OK
+        } else {
+            StatusCode::NOT_FOUND
+        };
+        assert_eq!(
+            response.status(),
+            expected,
+            "GET {uri}: stats({text:?}) called directly gives {direct:?}, so HTTP should answer {expected}; body was {body}"
+        );
+        assert_eq!(
+            http_repo.calls(),
+            direct_repo.calls(),
+            "GET {uri}: HTTP should make the same repository calls as stats({text:?}) alone"
         );
     }
 }

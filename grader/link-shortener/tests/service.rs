@@ -39,6 +39,36 @@ async fn shorten_with_custom_alias() {
     assert_eq!(stored, link, "the stored link should be the one returned");
 }
 
+/// `shorten` keeps the URL exactly as given, with a custom or a generated alias: the returned and the stored link carry it unchanged.
+/// Rules: url-kept-as-given.
+#[tokio::test]
+async fn shorten_keeps_the_url_as_given() {
+    let url = "https://Shop.Example.com/Campaigns/Spring?utm_source=Poster#Top";
+    for custom in [Some("spring"), None] {
+        let repo = FakeRepo::new();
+        let script = Script::new(&["gen"]);
+        let link = service(&repo, &script)
+            .shorten(url, custom)
+            .await
+            .unwrap_or_else(|err| {
+                panic!("shorten({url:?}, {custom:?}) should succeed, got {err:?}")
+            });
+        assert_eq!(
+            link.target.as_str(),
+            url,
+            "shorten({url:?}, {custom:?}): the returned link should carry the URL exactly as given"
+        );
+        let stored = repo
+            .link(link.alias.as_str())
+            .expect("the link should be stored in the given repository");
+        assert_eq!(
+            stored.target.as_str(),
+            url,
+            "shorten({url:?}, {custom:?}): the stored link should carry the URL exactly as given"
+        );
+    }
+}
+
 /// Invalid input is refused before the repository or the generator is used at all.
 /// Rules: validate-before-storage.
 #[tokio::test]
@@ -338,6 +368,21 @@ async fn resolve_returns_target_and_counts() {
         repo.link("docs").unwrap().visits,
         4,
         "each resolve adds one visit"
+    );
+}
+
+/// When `record_visit` fails after `find` found the link, `resolve` returns `Storage`, not the target.
+/// Rules: resolve-visit-error.
+#[tokio::test]
+async fn resolve_fails_when_the_visit_is_not_recorded() {
+    let repo = FakeRepo::with_link("docs", "https://docs.example.com", 0);
+    repo.fail_visits();
+    let result = service(&repo, &Script::new(&[])).resolve("docs").await;
+    assert_eq!(
+        result,
+        Err(LinkError::Storage(RepoError(SECRET.to_string()))),
+        "find found `docs` but record_visit failed: resolve should return \
+         Err(Storage(<the repository's error>)), not the target; got {result:?}"
     );
 }
 

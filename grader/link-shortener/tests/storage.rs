@@ -13,7 +13,7 @@ fn url(text: &str) -> TargetUrl {
     TargetUrl::parse(text).unwrap()
 }
 
-/// `insert_if_absent` stores a new alias (`Ok(true)`), refuses a taken one (`Ok(false)`) and never overwrites the first link.
+/// `insert_if_absent` stores a new alias (`Ok(true)`), refuses a taken one (`Ok(false)`) and never changes the first link, neither its URL nor its visits.
 /// Rules: memory-insert-if-absent.
 #[tokio::test]
 async fn insert_if_absent_keeps_the_first() {
@@ -24,6 +24,7 @@ async fn insert_if_absent_keeps_the_first() {
         Ok(true),
         "a new alias is stored"
     );
+    repo.record_visit(&alias("home")).await.unwrap();
     assert_eq!(
         repo.insert_if_absent(&alias("home"), &url("https://two.example"))
             .await,
@@ -39,6 +40,10 @@ async fn insert_if_absent_keeps_the_first() {
         link.target.as_str(),
         "https://one.example",
         "a refused insert must not overwrite the stored URL"
+    );
+    assert_eq!(
+        link.visits, 1,
+        "a refused insert must not change the stored link's visits (1 before it)"
     );
     assert_eq!(
         repo.insert_if_absent(&alias("away"), &url("https://two.example"))

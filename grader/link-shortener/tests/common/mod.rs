@@ -26,6 +26,7 @@ struct RepoState {
     links: HashMap<String, Link>,
     calls: Vec<String>,
     failing: bool,
+    failing_visits: bool,
 }
 
 /// A repository written by the tests, not by the learner: a clone shares its
@@ -53,6 +54,11 @@ impl FakeRepo {
         let repo = Self::default();
         repo.add(alias, url, visits);
         repo
+    }
+
+    /// From now on, `record_visit` fails with [`SECRET`] (the other calls still work).
+    pub fn fail_visits(&self) {
+        self.0.lock().unwrap().failing_visits = true;
     }
 
     /// Stores a link directly, without recording a call.
@@ -107,6 +113,9 @@ impl LinkRepository for FakeRepo {
 
     async fn record_visit(&self, alias: &Alias) -> Result<(), RepoError> {
         let mut state = self.record(format!("visit {alias}"))?;
+        if state.failing_visits {
+            return Err(RepoError(SECRET.to_string()));
+        }
         if let Some(link) = state.links.get_mut(alias.as_str()) {
             link.visits += 1;
         }
