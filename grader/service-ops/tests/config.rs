@@ -120,18 +120,19 @@ fn missing_database_url_is_reported_as_missing() {
     );
 }
 
-/// PORT accepts 1 and 65535 and refuses 0, 65536, negative numbers and words, repeating the value.
+/// PORT accepts digits from 1 to 65535, leading zeros too, and refuses 0, 65536, negative numbers, decimals, exponents and words, repeating the value.
 /// Rules: port-range, invalid-shows-value.
 #[test]
 fn port_must_be_a_number_from_1_to_65535() {
     assert_eq!(accepted("PORT", "1").port, 1, "PORT=1 is the lowest valid port");
     assert_eq!(accepted("PORT", "65535").port, 65535, "PORT=65535 is the highest valid port");
-    for bad in ["0", "65536", "-1", "http", "80.5", "99999999999"] {
+    assert_eq!(accepted("PORT", "0080").port, 80, "PORT=0080 is port 80: leading zeros are fine");
+    for bad in ["0", "000", "65536", "-1", "http", "80.5", "80.0", "1e3", "0x50", "99999999999"] {
         refused_showing_value("PORT", bad);
     }
 }
 
-/// SHUTDOWN_DEADLINE_SECS accepts whole seconds from 1 to 300 and refuses 0, 301, fractions and units.
+/// SHUTDOWN_DEADLINE_SECS accepts whole seconds from 1 to 300, leading zeros too, and refuses 0, 301, fractions, exponents and units.
 /// Rules: deadline-range, deadline-in-seconds, invalid-shows-value.
 #[test]
 fn shutdown_deadline_must_be_whole_seconds_from_1_to_300() {
@@ -139,7 +140,9 @@ fn shutdown_deadline_must_be_whole_seconds_from_1_to_300() {
     assert_eq!(shortest.shutdown_deadline, Duration::from_secs(1));
     let longest = accepted("SHUTDOWN_DEADLINE_SECS", "300");
     assert_eq!(longest.shutdown_deadline, Duration::from_secs(300));
-    for bad in ["0", "301", "1.5", "30s", "-3", "soon"] {
+    let padded = accepted("SHUTDOWN_DEADLINE_SECS", "007");
+    assert_eq!(padded.shutdown_deadline, Duration::from_secs(7), "007 is seven seconds");
+    for bad in ["0", "301", "1.5", "30.0", "1e2", "30s", "-3", "soon"] {
         refused_showing_value("SHUTDOWN_DEADLINE_SECS", bad);
     }
 }
@@ -161,33 +164,119 @@ fn log_level_is_one_of_five_names_in_any_case() {
     for (raw, level) in cases {
         assert_eq!(accepted("LOG_LEVEL", raw).log_level, level, "LOG_LEVEL={raw:?}");
     }
-    for bad in ["warning", "verbose", "info,axum=debug", "3"] {
+    // Abbreviations are not level names, and a refused value is repeated as found, capitals and all.
+    for bad in ["warning", "Warning", "LOUD", "verbose", "inf", "deb", "info,axum=debug", "3"] {
         refused_showing_value("LOG_LEVEL", bad);
     }
 }
 
-/// DATABASE_URL must start with postgres:// or postgresql://, and a refused URL is never repeated.
+/// DATABASE_URL must start with postgres:// or postgresql://, and a refused URL is never repeated, with or without a password in it.
 /// Rules: database-url-scheme, database-url-not-shown.
 #[test]
 fn database_url_needs_a_postgres_scheme_and_is_never_shown() {
     accepted("DATABASE_URL", "postgres://db/orders");
     accepted("DATABASE_URL", "postgresql://db/orders");
-    let secret_url = "mysql://app:hunter2@db/orders";
-    match refused("DATABASE_URL", secret_url) {
-        ConfigProblem::Invalid { value, .. } => assert_eq!(
-            value, None,
-            "the problem for a bad DATABASE_URL must carry value None: the URL holds the password"
-        ),
-        other => panic!("expected Invalid, got {other:?}"),
+    let refused_urls = [
+        "mysql://app:hunter2@db/orders",
+        "db.internal:5432/orders",
+        "jdbc:postgresql://app:hunter2@db/orders",
+        "postgres:/db.internal/orders",
+        "postgresx://db.internal/orders",
+        "http://db.internal/orders",
+    ];
+    for url in refused_urls {
+        match refused("DATABASE_URL", url) {
+            ConfigProblem::Invalid { value, .. } => assert_eq!(
+                value, None,
+                "the problem for DATABASE_URL={url:?} must carry value None: a database URL \
+                 usually holds the password, so it is never repeated, whatever it looks like"
+            ),
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+        let err = read_with("DATABASE_URL", url).unwrap_err();
+        for shown in [format!("{err}"), format!("{err:?}")] {
+            assert!(
+                !shown.contains("hunter2") && !shown.contains(url),
+                "the error must not contain the database URL {url:?} nor its password, but it reads: {shown}"
+            );
+        }
     }
-    let err = read_with("DATABASE_URL", secret_url).unwrap_err();
-    for shown in [format!("{err}"), format!("{err:?}")] {
-        assert!(
-            !shown.contains("hunter2"),
-            "the error must not contain the database password, but it reads: {shown}"
-        );
+}
+
+/// A valid DATABASE_URL is kept exactly as given, capitals included: a password is case-sensitive.
+/// Rules: database-url-kept.
+#[test]
+fn database_url_is_kept_exactly_as_given() {
+    let url = "postgres://Orders_App:HunTer2-X@DB.internal:5432/Orders?sslmode=require";
+    let config = accepted("DATABASE_URL", url);
+    assert_eq!(
+        config.database_url.expose(),
+        url,
+        "DATABASE_URL should be kept unchanged (not lower-cased, trimmed or rewritten)"
+    );
+}
+
+/// Values are taken exactly as found, never trimmed: surrounding spaces are refused, and a value of only spaces is set, so it is refused too, not unset.
+/// Rules: values-not-trimmed, invalid-shows-value, database-url-not-shown.
+#[test]
+fn values_are_not_trimmed() {
+    for (name, bad) in [
+        ("PORT", " 80"),
+        ("PORT", "80 "),
+        ("PORT", "   "),
+        ("SHUTDOWN_DEADLINE_SECS", " 12"),
+        ("SHUTDOWN_DEADLINE_SECS", "12\n"),
+        ("SHUTDOWN_DEADLINE_SECS", " "),
+        ("LOG_LEVEL", " info"),
+        ("LOG_LEVEL", "debug "),
+        ("LOG_LEVEL", "  "),
+    ] {
+        refused_showing_value(name, bad);
     }
-    refused("DATABASE_URL", "db.internal:5432/orders");
+    for bad in [" postgres://db/orders", "   "] {
+        match refused("DATABASE_URL", bad) {
+            ConfigProblem::Invalid { value: None, .. } => {}
+            other => panic!(
+                "DATABASE_URL={bad:?} is set (not trimmed, not unset) and wrong: expected \
+                 Invalid with value None, got {other:?}"
+            ),
+        }
+    }
+}
+
+/// from_lookup reads only through the lookup it is given, never the process environment, even for a variable the lookup does not have.
+/// Rules: reads-through-lookup.
+#[test]
+fn the_process_environment_is_never_read() {
+    // This test runs in a process of its own, and no code here reads the
+    // environment on another thread, so changing it is sound. A correct
+    // from_lookup never sees these values.
+    unsafe {
+        std::env::set_var("PORT", "1234");
+        std::env::set_var("DATABASE_URL", "postgres://from-the-process-environment/orders");
+        std::env::set_var("SHUTDOWN_DEADLINE_SECS", "7");
+        std::env::set_var("LOG_LEVEL", "trace");
+    }
+    let config = read(&[("DATABASE_URL", URL)]).expect("only DATABASE_URL is needed");
+    assert_eq!(
+        (config.port, config.shutdown_deadline, config.log_level),
+        (8080, Duration::from_secs(30), LogLevel::Info),
+        "the lookup has no PORT, SHUTDOWN_DEADLINE_SECS or LOG_LEVEL, so the defaults apply; \
+         the values found were the process environment's, which from_lookup must not read"
+    );
+    let config = read(&[("DATABASE_URL", URL), ("PORT", "3000"), ("LOG_LEVEL", "warn")])
+        .expect("valid values");
+    assert_eq!(
+        (config.port, config.log_level),
+        (3000, LogLevel::Warn),
+        "the lookup's own values must be used, not the process environment's"
+    );
+    let err = read(&[]).expect_err("the lookup has no DATABASE_URL");
+    assert_eq!(
+        err.problems,
+        vec![ConfigProblem::Missing { name: "DATABASE_URL" }],
+        "the lookup has no DATABASE_URL, so it is Missing, whatever the process environment holds"
+    );
 }
 
 /// Every bad variable is reported in one error, one problem each, in the order PORT, DATABASE_URL, SHUTDOWN_DEADLINE_SECS, LOG_LEVEL.
@@ -263,4 +352,27 @@ fn an_empty_value_counts_as_unset() {
         vec![ConfigProblem::Missing { name: "DATABASE_URL" }],
         "DATABASE_URL= (empty) should be reported as Missing, not Invalid"
     );
+}
+
+/// Every Invalid problem carries a reason that says something (its wording is free).
+/// Rules: reason-given.
+#[test]
+fn every_refused_value_comes_with_a_reason() {
+    let err = read(&[
+        ("PORT", "http"),
+        ("DATABASE_URL", "mysql://db/orders"),
+        ("SHUTDOWN_DEADLINE_SECS", "soon"),
+        ("LOG_LEVEL", "loud"),
+    ])
+    .expect_err("all four variables are wrong");
+    for problem in &err.problems {
+        match problem {
+            ConfigProblem::Invalid { name, reason, .. } => assert!(
+                !reason.trim().is_empty(),
+                "the problem for {name} has an empty reason; say what a valid value looks like \
+                 (in your own words), so the operator can fix it"
+            ),
+            other => panic!("every variable here is set and wrong, so Invalid, got {other:?}"),
+        }
+    }
 }

@@ -5,9 +5,10 @@ mod common;
 
 use axum::Router;
 use serde_json::json;
-use service_ops::{Health, Readiness};
+use service_ops::{Health, Readiness, health_routes};
+use tokio::net::TcpListener;
 
-use common::{LONG_DEADLINE, Server, client, get_json};
+use common::{BOUND, LONG_DEADLINE, Server, client, get_json};
 
 /// Before any dependency is ready, /livez answers 200 and /readyz answers 503 waiting for it.
 /// Rules: livez-always-ok, livez-body, readyz-waits-for-dependencies, readyz-waiting-body, run-serves-health-routes.
@@ -128,18 +129,120 @@ async fn shutting_down_wins_over_waiting() {
     );
 }
 
-/// Marking a dependency that was never registered is a programming error and panics.
+/// Whether `set_ready(name, ready)` panicked.
+fn panics(health: &Health, name: &str, ready: bool) -> bool {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| health.set_ready(name, ready))).is_err()
+}
+
+/// Marking a dependency that was never registered is a programming error and panics, ready or not, before or after shutdown; names match exactly.
 /// Rules: unknown-dependency-panics.
 #[test]
 fn setting_an_unknown_dependency_panics() {
     let health = Health::new(["database"]);
-    let misspelt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        health.set_ready("databse", true);
-    }));
     assert!(
-        misspelt.is_err(),
-        "set_ready(\"databse\") names no registered dependency and must panic, but it returned"
+        panics(&health, "databse", true),
+        "set_ready(\"databse\", true) names no registered dependency and must panic, but it returned"
     );
+    assert!(
+        panics(&health, "databse", false),
+        "set_ready(\"databse\", false) names no registered dependency and must panic too, but it returned"
+    );
+    assert!(
+        panics(&health, "Database", true),
+        "set_ready(\"Database\", true): names are matched exactly, and only \"database\" was registered, \
+         so this must panic, but it returned"
+    );
+    health.begin_shutdown();
+    assert!(
+        panics(&health, "databse", true),
+        "set_ready(\"databse\", true) after begin_shutdown must still panic: the name was never registered"
+    );
+}
+
+/// The dependencies still awaited are listed in the order given to Health::new, not sorted.
+/// Rules: readiness-reports-state, readyz-waiting-body.
+#[tokio::test]
+async fn waiting_lists_dependencies_in_registration_order() {
+    let health = Health::new(["queue", "cache", "database", "search"]);
+    let server = Server::start(Router::new(), health.clone(), LONG_DEADLINE).await;
+    health.set_ready("cache", true);
+    let waiting: Vec<String> = ["queue", "database", "search"].map(String::from).to_vec();
+    assert_eq!(
+        health.readiness(),
+        Readiness::Waiting(waiting),
+        "registered as queue, cache, database, search with only the cache ready: \
+         readiness should wait for queue, database, search, in that order (the order given to Health::new)"
+    );
+    let (status, body) = get_json(&client(), &server.url("/readyz")).await;
+    assert_eq!(status, 503);
+    assert_eq!(
+        body,
+        json!({"status": "waiting", "waiting_for": ["queue", "database", "search"]}),
+        "waiting_for lists the dependencies in the order given to Health::new"
+    );
+}
+
+/// `health_routes(health)` is itself a router with both probes, which a `main` can serve without `run`.
+/// Rules: health-routes-router, livez-body, readyz-ready, readyz-waiting-body.
+#[tokio::test]
+async fn health_routes_alone_serves_both_probes() {
+    let health = Health::new(["database"]);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = health_routes(health.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let client = client();
+
+    let (status, body) = get_json(&client, &format!("{base}/livez")).await;
+    assert_eq!(
+        (status, body),
+        (200, json!({"status": "alive"})),
+        "axum::serve(listener, health_routes(health)) should answer GET /livez itself"
+    );
+    let (status, body) = get_json(&client, &format!("{base}/readyz")).await;
+    assert_eq!(
+        (status, body),
+        (503, json!({"status": "waiting", "waiting_for": ["database"]})),
+        "axum::serve(listener, health_routes(health)) should answer GET /readyz itself"
+    );
+    health.set_ready("database", true);
+    let (status, body) = get_json(&client, &format!("{base}/readyz")).await;
+    assert_eq!((status, body), (200, json!({"status": "ready"})), "GET /readyz once ready");
+}
+
+/// Both probes answer with JSON: a `Content-Type` of `application/json`.
+/// Rules: livez-body, readyz-ready, readyz-waiting-body, readyz-shutting-down.
+#[tokio::test]
+async fn the_probes_answer_json() {
+    let health = Health::new(["database"]);
+    let server = Server::start(Router::new(), health.clone(), LONG_DEADLINE).await;
+    let client = client();
+    let content_type = |path: &'static str| {
+        let request = client.get(server.url(path)).send();
+        async move {
+            let response = tokio::time::timeout(BOUND, request)
+                .await
+                .unwrap_or_else(|_| panic!("GET {path} got no answer within {BOUND:?}"))
+                .unwrap_or_else(|err| panic!("GET {path} failed: {err}"));
+            response
+                .headers()
+                .get("content-type")
+                .map(|value| value.to_str().unwrap_or("").to_string())
+                .unwrap_or_default()
+        }
+    };
+    let mut seen = vec![("/livez", content_type("/livez").await), ("/readyz (waiting)", content_type("/readyz").await)];
+    health.set_ready("database", true);
+    seen.push(("/readyz (ready)", content_type("/readyz").await));
+    health.begin_shutdown();
+    seen.push(("/readyz (shutting down)", content_type("/readyz").await));
+    for (what, content_type) in seen {
+        assert!(
+            content_type.starts_with("application/json"),
+            "GET {what} should answer JSON (Content-Type: application/json, as axum's Json gives), \
+             but its Content-Type was {content_type:?}"
+        );
+    }
 }
 
 /// Clones of a Health share one state, so a handle kept by the startup code drives what the server reports.

@@ -146,7 +146,7 @@ async fn a_stuck_request_makes_run_return_at_the_deadline() {
     );
 }
 
-/// Of two held requests, the one released during the drain gets its answer and only the other is counted at the deadline.
+/// Of two held requests, the one released during the drain gets its answer and only the other is counted at the deadline, not both as at the signal.
 /// Rules: in-flight-completes, in-flight-counted, deadline-hit-outcome.
 #[tokio::test]
 async fn only_requests_still_running_are_counted_at_the_deadline() {
@@ -159,6 +159,8 @@ async fn only_requests_still_running_are_counted_at_the_deadline() {
     held.entered().await;
 
     server.signal_shutdown();
+    // Released only once the drain is under way, so it finishes during the drain.
+    server.wait_until_refused().await;
     held.release_one();
     held.ended().await;
     let outcome = server.outcome().await;
@@ -212,4 +214,80 @@ async fn readiness_is_shutting_down_after_run_returns() {
         Readiness::ShuttingDown,
         "after run returns, readiness stays ShuttingDown"
     );
+}
+
+/// Sends half a request (no blank line ends its headers) on a connection of its
+/// own, then makes one whole request on another connection, after which the
+/// server has read the half request: its handler has not started, and the
+/// connection stays open waiting for the rest.
+async fn open_half_sent_connection(server: &Server, client: &reqwest::Client) -> TcpStream {
+    let mut half_sent = TcpStream::connect(server.addr).await.unwrap();
+    half_sent.write_all(b"GET /quick HTTP/1.1\r\nhost: localhost\r\n").await.unwrap();
+    let (status, _) = get_text(client, &server.url("/quick")).await;
+    assert_eq!(status, 200);
+    half_sent
+}
+
+/// With three requests stuck, run returns DeadlineHit { in_flight: 3 } when the deadline after the signal passes, not earlier and not later (paused clock once the requests are running).
+/// Rules: deadline-hit-outcome, deadline-from-signal, in-flight-counted, tokio-clock.
+#[tokio::test]
+async fn run_gives_up_exactly_at_the_deadline_counting_every_stuck_request() {
+    let deadline = Duration::from_secs(2);
+    let (app, mut held) = app_with_held_route();
+    let mut server = Server::start(app, ready_health(), deadline).await;
+    let client = client();
+    let _half_sent = open_half_sent_connection(&server, &client).await;
+    let mut stuck = Vec::new();
+    for _ in 0..3 {
+        stuck.push(spawn_held_request(&client, &server));
+        held.entered().await;
+    }
+
+    // From here tokio's clock is paused: it jumps straight to the next timer
+    // whenever nothing else can run, so the wait is exact and instant.
+    tokio::time::pause();
+    let signalled_at = tokio::time::Instant::now();
+    server.signal_shutdown();
+    let outcome = server.outcome().await;
+    let waited = signalled_at.elapsed();
+    assert_eq!(
+        outcome,
+        ShutdownOutcome::DeadlineHit { in_flight: 3 },
+        "three requests were still running at the deadline (a finished one and a connection \
+         whose request headers are incomplete do not count)"
+    );
+    assert!(
+        waited >= deadline && waited < deadline + Duration::from_millis(100),
+        "with a {deadline:?} deadline, run should return DeadlineHit {deadline:?} after the \
+         signal, but it returned {waited:?} after it"
+    );
+    drop(stuck);
+}
+
+/// A connection whose request headers are incomplete is still open, so run does not report Drained: at the deadline it reports DeadlineHit with nothing in flight.
+/// Rules: deadline-hit-outcome, drained-outcome, in-flight-counted, tokio-clock.
+#[tokio::test]
+async fn a_connection_with_half_a_request_keeps_run_from_draining() {
+    let deadline = Duration::from_secs(2);
+    let (app, _held) = app_with_held_route();
+    let mut server = Server::start(app, ready_health(), deadline).await;
+    let client = client();
+    let half_sent = open_half_sent_connection(&server, &client).await;
+
+    tokio::time::pause();
+    let signalled_at = tokio::time::Instant::now();
+    server.signal_shutdown();
+    let outcome = server.outcome().await;
+    let waited = signalled_at.elapsed();
+    assert_eq!(
+        outcome,
+        ShutdownOutcome::DeadlineHit { in_flight: 0 },
+        "a connection that sent half a request was still open at the deadline, so the drain \
+         did not finish (not Drained), and no handler was running (in_flight 0)"
+    );
+    assert!(
+        waited >= deadline && waited < deadline + Duration::from_millis(100),
+        "run should return at the {deadline:?} deadline after the signal, but returned after {waited:?}"
+    );
+    drop(half_sent);
 }

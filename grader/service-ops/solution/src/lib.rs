@@ -202,7 +202,9 @@ impl Config {
         F: Fn(&str) -> Option<String>,
     {
         // `PORT=` in a deployment manifest almost always means "not configured",
-        // so an empty value is treated exactly like an unset one.
+        // so an empty value is treated exactly like an unset one. Any other value
+        // is used as found, never trimmed: `PORT= 80` is a typo worth refusing,
+        // and a value of only spaces is set, so it is refused too.
         let get = |name: &str| lookup(name).filter(|value| !value.is_empty());
 
         // Parse every variable before looking at any result: stopping at the
@@ -262,8 +264,10 @@ fn read_port(raw: Option<String>) -> Result<u16, ConfigProblem> {
     let Some(raw) = raw else {
         return Ok(DEFAULT_PORT);
     };
-    // Parsing into u16 already refuses 65536 and negative numbers; 0 parses
-    // but means "any free port" to the OS, which no load balancer can find.
+    // Parsing into u16 already refuses 65536, negative numbers, decimals and
+    // spaces, and accepts leading zeros (`0080`); it also accepts a leading
+    // `+`, which the README leaves open. 0 parses but means "any free port" to
+    // the OS, which no load balancer can find.
     match raw.parse::<u16>() {
         Ok(port) if port >= 1 => Ok(port),
         _ => Err(invalid(PORT, raw, "must be a whole number from 1 to 65535")),
@@ -535,7 +539,10 @@ impl Drop for InFlight {
 
 /// Counts the requests whose handler is running. The count goes down in a
 /// `Drop` guard, not after `.await`, because hyper drops (cancels) a handler
-/// whose client disconnected, and that request is no longer in flight.
+/// whose client disconnected, and that request is no longer in flight. The
+/// layer wraps the merged router, so the probes count too, and a request stops
+/// counting when its handler returns the response, before the body is sent
+/// (both left open by the README).
 async fn count_in_flight(
     State(count): State<Arc<AtomicUsize>>,
     request: Request,
