@@ -114,7 +114,8 @@ pub struct RequestId(pub String);
 /// The header a request id travels in, on requests and on responses.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
-/// The longest incoming request id that is kept, in bytes.
+/// The longest incoming request id that is kept, in bytes (all valid characters are
+/// ASCII, so characters and bytes are the same here).
 pub const MAX_REQUEST_ID_LEN: usize = 64;
 
 /// The `route` label of requests that matched no route (axum's 404 fallback).
@@ -160,7 +161,7 @@ pub fn escape_label_value(value: &str) -> String {
 }
 
 /// The `status` label of a response status: `"2xx"` for 200 to 299, and so on
-/// (`"1xx"` to `"5xx"`).
+/// (`"1xx"` to `"5xx"`, and `"6xx"` to `"9xx"` for the unusual codes 600 to 999).
 pub fn status_class(status: StatusCode) -> String {
     let _ = status;
     todo!("the first digit of the status code, then \"xx\"")

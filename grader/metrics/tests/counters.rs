@@ -12,14 +12,19 @@ use common::*;
 use metrics::{Metrics, status_class};
 
 /// Requests for three different ids are counted in the one series of their route
-/// template, and no series is labelled with a raw path.
+/// template, written exactly as the router has it, and no series is labelled with
+/// a raw path.
 /// Rules: route-template-label, counter-per-series.
 #[tokio::test]
 async fn labels_by_route_template_not_raw_path() {
-    let (app, _clock) = instrumented(Router::new().route("/parcels/{id}", get(|| async { "a parcel" })));
+    let routes = Router::new()
+        .route("/parcels/{id}", get(|| async { "a parcel" }))
+        .route("/Depots/{Code}", get(|| async { "a depot" }));
+    let (app, _clock) = instrumented(routes);
     for uri in ["/parcels/1", "/parcels/2", "/parcels/3"] {
         assert_eq!(fetch(&app, uri).await.status(), StatusCode::OK);
     }
+    assert_eq!(fetch(&app, "/Depots/LHR").await.status(), StatusCode::OK);
 
     let (expo, text) = scrape(&app).await;
     assert_eq!(
@@ -30,9 +35,15 @@ async fn labels_by_route_template_not_raw_path() {
     );
     let series = counter_series(&expo);
     assert_eq!(
+        counter(&expo, "GET", "/Depots/{Code}", "2xx"),
+        Some(1.0),
+        "expected the route template exactly as it was written, capitals included: \
+         {{method=\"GET\",route=\"/Depots/{{Code}}\",status=\"2xx\"}} 1; the series were {series:?}"
+    );
+    assert_eq!(
         series.len(),
-        1,
-        "expected exactly one http_requests_total series (the route template's), found {series:?}"
+        2,
+        "expected exactly two http_requests_total series (one per route template), found {series:?}"
     );
 }
 
@@ -75,7 +86,8 @@ async fn labels_by_status_class() {
     assert_eq!(series.len(), 7, "expected 7 series, one per route; found {series:?}");
 }
 
-/// `status_class` maps each status code to the class of its first digit.
+/// `status_class` maps each status code to the class of its first digit, the
+/// unusual codes 600 to 999 (which `StatusCode` accepts) included.
 /// Rules: status-class.
 #[test]
 fn status_class_of_each_range() {
@@ -94,6 +106,11 @@ fn status_class_of_each_range() {
         (500, "5xx"),
         (503, "5xx"),
         (599, "5xx"),
+        (600, "6xx"),
+        (699, "6xx"),
+        (700, "7xx"),
+        (850, "8xx"),
+        (999, "9xx"),
     ] {
         let status = StatusCode::from_u16(code).unwrap();
         assert_eq!(status_class(status), class, "status_class({code})");
@@ -168,7 +185,7 @@ async fn unknown_methods_are_other() {
     send(&app, Method::OPTIONS, "/pot").await;
     send(&app, Method::HEAD, "/pot").await;
 
-    let (expo, _text) = scrape(&app).await;
+    let (expo, text) = scrape(&app).await;
     let series = counter_series(&expo);
     assert_eq!(
         counter(&expo, "OTHER", "/pot", "2xx"),
@@ -176,6 +193,15 @@ async fn unknown_methods_are_other() {
         "expected BREW, PROPFIND and lowercase get to be counted together as method=\"OTHER\"; \
          the series were {series:?}"
     );
+    let timed = histogram(&expo, "OTHER", "/pot")
+        .unwrap_or_else(|| panic!("the histogram labels unknown methods OTHER too; /metrics was:\n{text}"));
+    assert_eq!(timed.count, Some(3), "the histogram series {{method=\"OTHER\",route=\"/pot\"}}; /metrics was:\n{text}");
+    for invented in ["BREW", "PROPFIND", "method=\"get\""] {
+        assert!(
+            !text.contains(invented),
+            "{invented} must not appear in /metrics, in any family: an unknown method is OTHER; /metrics was:\n{text}"
+        );
+    }
     for method in ["OPTIONS", "HEAD"] {
         assert_eq!(
             counter(&expo, method, "/pot", "2xx"),
@@ -251,4 +277,60 @@ fn record_is_seen_by_render() {
     let histogram = histogram(&expo, "PUT", "/parcels/{id}")
         .unwrap_or_else(|| panic!("no histogram series for PUT /parcels/{{id}}:\n{text}"));
     assert_eq!(histogram.count, Some(2), "_count after two records; render() was:\n{text}");
+}
+
+/// One route answering 200, 201 and 204 has one series for 2xx, counting all three:
+/// the counter is keyed by the class, not by the code.
+/// Rules: counter-per-series, status-class.
+#[tokio::test]
+async fn one_series_per_class_on_one_route() {
+    let routes = Router::new().route(
+        "/mixed/{code}",
+        get(|axum::extract::Path(code): axum::extract::Path<u16>| async move {
+            StatusCode::from_u16(code).unwrap()
+        }),
+    );
+    let (app, _clock) = instrumented(routes);
+    for uri in ["/mixed/200", "/mixed/201", "/mixed/204", "/mixed/200", "/mixed/404", "/mixed/410"] {
+        fetch(&app, uri).await;
+    }
+
+    let (expo, text) = scrape(&app).await;
+    let series = counter_series(&expo);
+    for (status, count) in [("2xx", 4), ("4xx", 2)] {
+        let line = format!(r#"http_requests_total{{method="GET",route="/mixed/{{code}}",status="{status}"}} {count}"#);
+        let prefix = format!(r#"http_requests_total{{method="GET",route="/mixed/{{code}}",status="{status}"}} "#);
+        let lines: Vec<&str> = text.lines().filter(|l| l.starts_with(&prefix)).collect();
+        assert_eq!(
+            lines,
+            [line.as_str()],
+            "200, 201, 204 and 200 again are one series (2xx) counting 4, and 404 and 410 one (4xx) \
+             counting 2, each on one line; /metrics was:\n{text}"
+        );
+    }
+    assert_eq!(series.len(), 2, "expected 2 series (2xx and 4xx); found {series:?}");
+}
+
+/// An app with a fallback of its own keeps it: unmatched requests get that fallback's
+/// answer, with a request id, and are recorded as route "unmatched".
+/// Rules: app-fallback-kept, unmatched-route.
+#[tokio::test]
+async fn the_apps_own_fallback_answers_unmatched_requests() {
+    let routes = Router::new()
+        .route("/parcels/{id}", get(|| async { "a parcel" }))
+        .fallback(|| async { (StatusCode::GONE, "this API moved to /v2") });
+    let (app, _clock) = instrumented(routes);
+    let response = fetch(&app, "/v1/parcels").await;
+    assert_eq!(response.status(), StatusCode::GONE, "the app's own fallback answers 410 to GET /v1/parcels");
+    assert!(response.headers().contains_key("x-request-id"), "the fallback's answer carries an X-Request-Id too");
+    assert_eq!(body_text(response).await, "this API moved to /v2", "the body of the app's own fallback");
+
+    let (expo, _text) = scrape(&app).await;
+    let series = counter_series(&expo);
+    assert_eq!(
+        counter(&expo, "GET", "unmatched", "4xx"),
+        Some(1.0),
+        "the fallback's 410 is recorded as {{method=\"GET\",route=\"unmatched\",status=\"4xx\"}} 1; \
+         the series were {series:?}"
+    );
 }

@@ -162,6 +162,7 @@ fn escape_label_value_escapes_three_characters() {
         ("two\nlines", r"two\nlines"),
         (r#"all: \ " \n"#, r#"all: \\ \" \\n"#),
         ("tab\tand ünïcode, = }", "tab\tand ünïcode, = }"),
+        ("carriage\rreturn", "carriage\rreturn"),
         ("", ""),
     ] {
         assert_eq!(escape_label_value(raw), escaped, "escape_label_value({raw:?})");

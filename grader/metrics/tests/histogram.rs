@@ -14,7 +14,8 @@ use metrics::{LATENCY_BUCKETS, ManualClock};
 
 const INF: f64 = f64::INFINITY;
 
-/// A route whose handler moves the clock by `?ms=N` milliseconds (default 0).
+/// A route whose handler moves the clock by `?ms=N` milliseconds plus `?ns=N`
+/// nanoseconds (both default 0).
 fn timed_routes(clock: &ManualClock) -> Router {
     let clock = clock.clone();
     Router::new().route(
@@ -23,6 +24,7 @@ fn timed_routes(clock: &ManualClock) -> Router {
             let clock = clock.clone();
             async move {
                 clock.advance(ms(query.get("ms").copied().unwrap_or(0)));
+                clock.advance(Duration::from_nanos(query.get("ns").copied().unwrap_or(0)));
                 "done"
             }
         }),
@@ -187,4 +189,30 @@ async fn histogram_lines_exactly() {
     }
     let bucket_lines = text.lines().filter(|l| l.starts_with("http_request_duration_seconds_bucket{")).count();
     assert_eq!(bucket_lines, 12, "11 bounds plus +Inf, for the one series; /metrics was:\n{text}");
+}
+
+/// Latencies are kept to the nanosecond: 5 ms and 1 ns is over the 0.005 bound,
+/// 4.999999 ms is under it, and `_sum` adds up the fractions of milliseconds.
+/// Rules: bucket-upper-bound-inclusive, sum-and-count.
+#[tokio::test]
+async fn fractions_of_a_millisecond_count() {
+    let app = timed_app();
+    for nanos in [5_000_001, 4_999_999, 1_500_250] {
+        fetch(&app, &format!("/work?ns={nanos}")).await;
+    }
+
+    let (expo, text) = scrape(&app).await;
+    let histogram = histogram(&expo, "GET", "/work").expect("a series for GET /work");
+    assert_eq!(
+        buckets(&histogram),
+        expected_buckets([2., 3., 3., 3., 3., 3., 3., 3., 3., 3., 3., 3.]),
+        "latencies of 0.005000001, 0.004999999 and 0.00150025 s: two are at most 0.005, the first is \
+         over it (do not round latencies to whole milliseconds); /metrics was:\n{text}"
+    );
+    let sum = histogram.sum.map(|s| s.as_f64()).unwrap_or(f64::NAN);
+    assert!(
+        (sum - 0.01150025).abs() < 1e-9,
+        "expected _sum 0.01150025 (seconds, to the nanosecond, written with Rust's {{}}), got {sum}; \
+         /metrics was:\n{text}"
+    );
 }

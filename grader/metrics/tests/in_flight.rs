@@ -148,3 +148,31 @@ async fn other_requests_pass_while_one_is_held() {
     assert_eq!(task.await.unwrap(), StatusCode::OK);
     assert_eq!(held.gauge().await, 0.0);
 }
+
+/// Two `Metrics` share nothing: a request held and one answered through the first
+/// leave the second empty, with its gauge at 0.
+/// Rules: metrics-independent.
+#[tokio::test]
+async fn two_metrics_are_independent() {
+    let first = held_app();
+    let second = held_app();
+    fetch(&first.app, "/quick").await;
+    let task = first.hold_one().await;
+
+    let (expo, text) = scrape(&second.app).await;
+    assert_eq!(
+        in_flight(&expo, &text),
+        0.0,
+        "a request held by another Metrics is not in flight here (keep the gauge in the Metrics, \
+         not in a static); /metrics was:\n{text}"
+    );
+    assert!(
+        counter_series(&expo).is_empty() && series_of(&expo, "http_request_duration_seconds").is_empty(),
+        "a new Metrics starts empty: requests answered through another Metrics are not its series; \
+         /metrics was:\n{text}"
+    );
+    assert_eq!(first.gauge().await, 1.0, "the first Metrics has its held request in flight");
+
+    first.gate.add_permits(1);
+    assert_eq!(task.await.unwrap(), StatusCode::OK);
+}

@@ -118,7 +118,8 @@ pub struct RequestId(pub String);
 /// The header a request id travels in, on requests and on responses.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
-/// The longest incoming request id that is kept, in bytes.
+/// The longest incoming request id that is kept, in bytes (all valid characters are
+/// ASCII, so characters and bytes are the same here).
 pub const MAX_REQUEST_ID_LEN: usize = 64;
 
 /// The `route` label of requests that matched no route (axum's 404 fallback).
@@ -178,7 +179,7 @@ pub fn escape_label_value(value: &str) -> String {
 }
 
 /// The `status` label of a response status: `"2xx"` for 200 to 299, and so on
-/// (`"1xx"` to `"5xx"`).
+/// (`"1xx"` to `"5xx"`, and `"6xx"` to `"9xx"` for the unusual codes 600 to 999).
 pub fn status_class(status: StatusCode) -> String {
     format!("{}xx", status.as_u16() / 100)
 }
@@ -395,6 +396,7 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, mut request: Request, ne
     request.extensions_mut().insert(RequestId(id.clone()));
 
     // `%` records the id with Display, so it is the plain string, not a quoted Debug.
+    // INFO, so a service that logs at INFO keeps the span and every event carries the id.
     let span = tracing::info_span!("request", method = %method, route = %route, request_id = %id);
 
     let started = metrics.clock.now();
@@ -407,6 +409,8 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, mut request: Request, ne
 
     metrics.record(&method, &route, response.status(), elapsed);
     if let Ok(value) = HeaderValue::from_str(&id) {
+        // `insert`, not `append`: it replaces an X-Request-Id the handler set, so the
+        // response carries exactly one, the id the logs know the request by.
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
     response

@@ -225,11 +225,18 @@ pub struct CapturedEvent {
     pub request_ids: Vec<String>,
 }
 
+/// One span: its level and its fields.
+#[derive(Debug, Clone)]
+pub struct CapturedSpan {
+    pub level: tracing::Level,
+    pub fields: HashMap<String, String>,
+}
+
 #[derive(Default)]
 struct Captured {
-    /// Fields of every span ever created, in creation order, keyed by span id
-    /// while the span is alive (ids are reused once a span closes).
-    spans: Vec<HashMap<String, String>>,
+    /// Every span ever created, in creation order, keyed by span id while the
+    /// span is alive (ids are reused once a span closes).
+    spans: Vec<CapturedSpan>,
     live: HashMap<u64, usize>,
     events: Vec<CapturedEvent>,
 }
@@ -247,7 +254,13 @@ impl Capture {
     /// The `request_id` field of every span created so far that has one.
     pub fn span_request_ids(&self) -> Vec<String> {
         let captured = self.0.lock().unwrap();
-        captured.spans.iter().filter_map(|fields| fields.get("request_id").cloned()).collect()
+        captured.spans.iter().filter_map(|span| span.fields.get("request_id").cloned()).collect()
+    }
+
+    /// Every span created so far that has a `request_id` field.
+    pub fn request_spans(&self) -> Vec<CapturedSpan> {
+        let captured = self.0.lock().unwrap();
+        captured.spans.iter().filter(|span| span.fields.contains_key("request_id")).cloned().collect()
     }
 
     pub fn events(&self) -> Vec<CapturedEvent> {
@@ -255,8 +268,9 @@ impl Capture {
     }
 }
 
-/// Collects fields as strings: `%x` and plain strings as they are, and a `?x`
-/// of a string without its quotes.
+/// Collects fields as strings, as a log line would show them: `%x` and plain
+/// strings as they are, a `?x` as its Debug text (a string keeps its quotes, so
+/// `request_id = ?id` is not the plain id the README asks for).
 struct Fields<'a>(&'a mut HashMap<String, String>);
 
 impl Visit for Fields<'_> {
@@ -265,9 +279,7 @@ impl Visit for Fields<'_> {
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        let text = format!("{value:?}");
-        let text = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')).map_or(text.clone(), str::to_owned);
-        self.0.insert(field.name().to_owned(), text);
+        self.0.insert(field.name().to_owned(), format!("{value:?}"));
     }
 }
 
@@ -276,7 +288,7 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
         let mut fields = HashMap::new();
         attrs.record(&mut Fields(&mut fields));
         let mut captured = self.0.lock().unwrap();
-        captured.spans.push(fields);
+        captured.spans.push(CapturedSpan { level: *attrs.metadata().level(), fields });
         let index = captured.spans.len() - 1;
         captured.live.insert(id.into_u64(), index);
     }
@@ -284,7 +296,7 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
     fn on_record(&self, id: &Id, values: &Record<'_>, _ctx: Context<'_, S>) {
         let mut captured = self.0.lock().unwrap();
         if let Some(&index) = captured.live.get(&id.into_u64()) {
-            values.record(&mut Fields(&mut captured.spans[index]));
+            values.record(&mut Fields(&mut captured.spans[index].fields));
         }
     }
 
@@ -296,7 +308,7 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
         if let Some(scope) = ctx.event_scope(event) {
             for span in scope {
                 let index = captured.live.get(&span.id().into_u64()).copied();
-                if let Some(id) = index.and_then(|i| captured.spans[i].get("request_id")) {
+                if let Some(id) = index.and_then(|i| captured.spans[i].fields.get("request_id")) {
                     request_ids.push(id.clone());
                 }
             }
