@@ -24,7 +24,7 @@ fn summary(store: &Store, customer: &str) -> Summary {
         .collect()
 }
 
-/// The history lists every order of the customer, newest first, each with all its items in line order.
+/// The history lists every order of the customer, newest first (then by id, like the pages), each with all its items in line order.
 /// Rules: listing-complete.
 #[test]
 fn the_history_lists_every_order_with_its_items() {
@@ -41,8 +41,10 @@ fn the_history_lists_every_order_with_its_items() {
         200,
     )
     .0;
+    let fourth = place(&mut store, "ada", &[line(chair, 1)], 300).0;
 
     let expected: Summary = vec![
+        (fourth, 300, vec![(c, 1, 4_500)]),
         (second, 300, vec![(l, 1, 1_999)]),
         (
             third,
@@ -54,7 +56,8 @@ fn the_history_lists_every_order_with_its_items() {
     assert_eq!(
         summary(&store, "ada"),
         expected,
-        "ada's history as (order id, created_at, [(product, quantity, unit price)]), newest first"
+        "ada's history as (order id, created_at, [(product, quantity, unit price)]), newest first \
+         and the larger id first on equal times, like the pages"
     );
     assert!(
         store.orders_with_items("carol").unwrap().is_empty(),
@@ -62,7 +65,7 @@ fn the_history_lists_every_order_with_its_items() {
     );
 }
 
-/// The history runs as many SQL statements for 25 orders as for 1: no query per order (N+1).
+/// The history runs as many SQL statements for 25 orders of 25 products as for 1 order: no query per order (N+1), nor per product.
 /// Rules: listing-fixed-queries.
 #[test]
 fn the_history_runs_a_fixed_number_of_statements() {
@@ -76,8 +79,10 @@ fn the_history_runs_a_fixed_number_of_statements() {
     let for_one = statements();
     assert_eq!(one.len(), 1);
 
+    // Each later order has a product of its own: not one query per product either.
     for at in 1..25 {
-        place(&mut store, "ada", &[line(pen, 1), line(cap, 2)], 100 + at);
+        let extra = store.add_product(&format!("Sticker {at}"), 50, 10).unwrap();
+        place(&mut store, "ada", &[line(pen, 1), line(extra, 2)], 100 + at);
     }
     clear_statements();
     let many = store.orders_with_items("ada").unwrap();

@@ -140,6 +140,47 @@ fn a_broken_migration_leaves_no_trace() {
     );
 }
 
+/// A migration that fails after others of the same call succeeded is named by its own version, and `user_version` says which migrations stayed applied.
+/// Rules: failed-migration-keeps-version, failed-migration-named.
+#[test]
+fn a_failure_later_in_the_same_call_keeps_the_version_honest() {
+    let mut conn = Connection::open_in_memory().unwrap();
+    migrate(&mut conn, &[CREATE, SEED]).expect("two valid migrations");
+
+    let error = migrate(&mut conn, &[CREATE, SEED, ADD_COLUMN, BROKEN, LATER])
+        .expect_err("a migration whose SQL fails must make migrate return an error");
+    match error {
+        MigrationError::Failed { version, name, .. } => assert_eq!(
+            (version, name),
+            (4, BROKEN.name),
+            "the failed migration is the fourth of the list (the third ran fine in the same call): \
+             (version, name)"
+        ),
+        other => panic!("expected MigrationError::Failed for migration 4, got {other:?}"),
+    }
+    let at = version(&conn);
+    let pinned = has_column(&conn, "notes", "pinned");
+    assert!(
+        (at == 3 && pinned) || (at == 2 && !pinned),
+        "after migration 3 succeeded and 4 failed in one call, user_version must say what is applied: \
+         3 with migration 3's column `pinned`, or 2 without it; found user_version {at} and the \
+         column {}",
+        if pinned { "present" } else { "absent" }
+    );
+    assert!(
+        !has_column(&conn, "notes", "nickname") && !has_column(&conn, "tags", "id"),
+        "the failed migration must be rolled back and no later migration run"
+    );
+
+    let ran = migrate(&mut conn, &[CREATE, SEED, ADD_COLUMN, LATER])
+        .expect("after the fix, the remaining migrations should apply cleanly");
+    assert_eq!(
+        (ran, version(&conn)),
+        (4 - at as usize, 4),
+        "after the fix, (migrations run, user_version)"
+    );
+}
+
 /// A database already migrated past the known list is refused and left as it is.
 /// Rules: newer-database-refused.
 #[test]

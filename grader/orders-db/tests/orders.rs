@@ -169,8 +169,8 @@ fn a_short_line_changes_nothing() {
     assert_unchanged(&store, products, "an order with a short line");
 }
 
-/// Two lines of the same product add up: together they must fit in the stock.
-/// Rules: same-product-lines-add-up, insufficient-stock-changes-nothing.
+/// Two lines of the same product add up: together they must fit in the stock, and each stays an item of its own.
+/// Rules: same-product-lines-add-up, insufficient-stock-changes-nothing, order-stored-with-items.
 #[test]
 fn two_lines_of_one_product_add_up() {
     let mut store = store();
@@ -191,6 +191,17 @@ fn two_lines_of_one_product_add_up() {
 
     place(&mut store, "ada", &[line(desk, 3), line(desk, 2)], 100);
     assert_eq!(stock(&store, desk), 0, "3 + 2 desks of 5 leave none");
+    let items: Vec<(ProductId, u32)> = store.orders_with_items("ada").unwrap()[0]
+        .items
+        .iter()
+        .map(|item| (item.product, item.quantity))
+        .collect();
+    assert_eq!(
+        items,
+        vec![(desk, 3), (desk, 2)],
+        "(product, quantity) of the items of an order with the lines (desk, 3) and (desk, 2): each \
+         line becomes an item of its own, in line order"
+    );
 }
 
 /// A line for a product that does not exist fails the order with `UnknownProduct` and changes nothing.
@@ -267,4 +278,33 @@ fn sql_looking_customers_are_stored_literally() {
         (4, 4),
         "every order and item must still be there"
     );
+}
+
+/// A customer's orders are matched character for character: `Ada`, `ada`, `ada ` and `ad_` are different customers.
+/// Rules: customer-matched-exactly.
+#[test]
+fn customers_are_matched_exactly() {
+    let mut store = store();
+    let (_, chair, _) = catalog(&mut store);
+    let customers = ["ada", "Ada", "ADA", "ada ", "ad_", "ad%"];
+    for (at, customer) in (100..).zip(customers) {
+        place(&mut store, customer, &[line(chair, 1)], at);
+    }
+    for customer in customers {
+        let page = store.orders_page(customer, None, 10).unwrap();
+        let on_page: Vec<&str> = page.orders.iter().map(|o| o.customer.as_str()).collect();
+        assert_eq!(
+            on_page,
+            vec![customer],
+            "the page of {customer:?} should hold exactly its own order, among the customers {customers:?}"
+        );
+        let history = store.orders_with_items(customer).unwrap();
+        let in_history: Vec<&str> = history.iter().map(|o| o.order.customer.as_str()).collect();
+        assert_eq!(
+            in_history,
+            vec![customer],
+            "the history of {customer:?} should hold exactly its own order, among the customers {customers:?} \
+             (compare with `=`: `LIKE` ignores case and treats `_` and `%` as wildcards)"
+        );
+    }
 }

@@ -93,7 +93,43 @@ fn orders_page_runs_an_indexed_query() {
     }
 }
 
-/// Pages come newest first (by created_at, then id) and hold only that customer's orders.
+/// A later page's query seeks to the cursor in the index instead of reading the newer orders only to skip them.
+/// Rules: page-seeks-cursor.
+#[test]
+fn later_pages_seek_to_the_cursor() {
+    let mut store = traced_store();
+    let pen = stocked(&mut store);
+    for at in 0..5 {
+        place(&mut store, "ada", &[line(pen, 1)], 100 + at);
+    }
+    let first = store.orders_page("ada", None, 2).unwrap();
+    clear_statements();
+    store.orders_page("ada", first.next, 2).unwrap();
+    let plans: Vec<(String, String)> = statements()
+        .into_iter()
+        .filter(|sql| {
+            let sql = sql.trim_start().to_ascii_uppercase();
+            (sql.starts_with("SELECT") || sql.starts_with("WITH")) && sql.contains("ORDERS")
+        })
+        .map(|sql| {
+            let plan = plan(store.connection(), &sql);
+            (sql, plan)
+        })
+        .collect();
+    let seeks = |plan: &str| {
+        let plan = plan.replace(' ', "");
+        plan.contains("created_at<") || plan.contains("(created_at,id)<")
+    };
+    assert!(
+        plans.iter().any(|(_, plan)| seeks(plan)),
+        "orders_page with a cursor should seek to it in the index (a plan like `SEARCH orders USING \
+         INDEX ... (customer=? AND created_at<?)`), but the queries it ran were {plans:?}: reading \
+         from the customer's newest order and skipping to the cursor (with OFFSET, or in Rust) costs \
+         more with every page. Put the cursor in the WHERE clause: `(created_at, id) < (?2, ?3)`"
+    );
+}
+
+/// Pages come newest first (by created_at, then id, from the newest whatever its date) and hold only that customer's orders.
 /// Rules: page-newest-first, page-only-customer.
 #[test]
 fn pages_come_newest_first_and_only_the_customers_own() {
@@ -105,12 +141,21 @@ fn pages_come_newest_first_and_only_the_customers_own() {
     let a3 = place(&mut store, "ada", &[line(pen, 1)], 300);
     place(&mut store, "adam", &[line(pen, 1)], 200);
     let a4 = place(&mut store, "ada", &[line(pen, 1)], 200);
+    // 2100-01-01: a first page starts above every timestamp, not at a year-2038 limit.
+    let a5 = place(&mut store, "ada", &[line(pen, 1)], 4_102_444_800);
 
     let page = store.orders_page("ada", None, 10).unwrap();
     assert_eq!(
         keys(&page.orders),
-        vec![(300, a3.0), (300, a1.0), (200, a4.0), (100, a2.0)],
-        "ada's orders as (created_at, id), newest first and the larger id first on equal times"
+        vec![
+            (4_102_444_800, a5.0),
+            (300, a3.0),
+            (300, a1.0),
+            (200, a4.0),
+            (100, a2.0)
+        ],
+        "ada's orders as (created_at, id), newest first and the larger id first on equal times \
+         (the first is dated 2100-01-01)"
     );
     assert!(
         page.orders.iter().all(|o| o.customer == "ada"),

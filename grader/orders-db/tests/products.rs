@@ -93,7 +93,7 @@ fn unknown_products_are_reported() {
     );
 }
 
-/// An update with the current version sets the price and returns the version plus one.
+/// An update with the current version sets the price and returns the version plus one, even when the price stays the same.
 /// Rules: price-update-bumps-version.
 #[test]
 fn an_update_with_the_current_version_succeeds() {
@@ -114,6 +114,12 @@ fn an_update_with_the_current_version_succeeds() {
         (after.price_cents, after.version),
         (10_500, 3),
         "(price, version) after two updates"
+    );
+    assert_eq!(
+        store.update_price(desk, 10_500, 3).ok(),
+        Some(4),
+        "an update with the current version 3 succeeds and bumps the version to 4, even when the \
+         price is the one the desk already has"
     );
     let other = store.product(chair).unwrap();
     assert_eq!(
@@ -148,6 +154,24 @@ fn a_stale_update_is_a_conflict() {
         (after.price_cents, after.version),
         (11_000, 2),
         "the stale update overwrote the first admin's price (a lost update)"
+    );
+
+    // A third admin saves (version 3); bob retries with his old version 1, then with a made-up 9.
+    store.update_price(desk, 10_000, 2).unwrap();
+    for stale in [1, 9] {
+        let error = store
+            .update_price(desk, 9_900, stale)
+            .expect_err("an update based on a version other than the current 3 must be refused");
+        assert!(
+            matches!(error, StoreError::Conflict { product, expected, actual: 3 } if product == desk && expected == stale),
+            "expected Conflict {{ product: desk, expected: {stale}, actual: 3 }} (the version the desk has now), got {error:?}"
+        );
+    }
+    let after = store.product(desk).unwrap();
+    assert_eq!(
+        (after.price_cents, after.version),
+        (10_000, 3),
+        "(price, version): updates based on versions 1 and 9 must change nothing while the desk is at version 3"
     );
 }
 

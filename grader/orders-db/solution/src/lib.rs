@@ -153,6 +153,9 @@ pub fn migrate(conn: &mut Connection, migrations: &[Migration]) -> Result<usize,
             name: migration.name,
             source,
         };
+        // Every error of this migration, its bookkeeping included (BEGIN, the
+        // version update, COMMIT), is reported as its failure; the README
+        // accepts `Db` for the bookkeeping too, which the tests never break.
         let tx = conn.transaction().map_err(failed)?;
         tx.execute_batch(migration.sql).map_err(failed)?;
         // PRAGMA takes no bound parameters; `version` is our own integer.
@@ -426,7 +429,9 @@ impl Store {
             return Err(StoreError::ZeroQuantity(line.product));
         }
         // Rolls back when dropped: every early return below undoes the stock
-        // already taken by earlier lines.
+        // already taken by earlier lines. A deferred transaction (the default)
+        // is enough because the check and the write are one statement; an
+        // immediate one would do as well.
         let tx = self.conn.transaction()?;
         let mut prices = Vec::with_capacity(lines.len());
         for line in lines {
@@ -599,6 +604,8 @@ fn take_stock(tx: &Transaction<'_>, line: &Line) -> Result<i64, StoreError> {
     if let Some(price) = price {
         return Ok(price);
     }
+    // No row changed: the product is missing or short. Reading it in the same
+    // transaction tells which, and gives the stock as this order sees it.
     let found: Option<(String, u32)> = tx
         .query_row(
             "SELECT name, stock FROM products WHERE id = ?1",
