@@ -161,6 +161,33 @@ impl webhooks::RandomSource for ListRandom {
     }
 }
 
+/// A ceiling too long to count in `u64` milliseconds is asked for as `u64::MAX`, and the answer is still the wait.
+/// Rules: jitter-ceiling-saturates.
+#[test]
+fn a_ceiling_beyond_u64_milliseconds_asks_for_u64_max() {
+    // Duration::MAX, and 2e16 s (2e19 ms, just past u64::MAX ms, about 1.8e19).
+    let huge = [Duration::MAX, Duration::from_secs(20_000_000_000_000_000)];
+    for ceiling in huge {
+        let (random, asked) = RuleRandom::with(|_| 250);
+        let policy = RetryPolicy { max_attempts: 3, base: ceiling, cap: ceiling };
+        let mut queue =
+            DeliveryQueue::new(&[SECRET], policy, ScriptedTransport::always(status(503)), random);
+        queue.enqueue("evt_1", body("evt_1"), at(0));
+        queue.deliver_due(at(0));
+        assert_eq!(
+            *asked.borrow(),
+            [u64::MAX],
+            "ceiling(0) is {ceiling:?}, more milliseconds than a u64 holds: up_to must be asked for \
+             u64::MAX (saturate, do not wrap with `as u64` or panic)"
+        );
+        assert_eq!(
+            queue.due_at("evt_1"),
+            Some(at_ms(250)),
+            "the random source answered 250 ms: the retry is due 250 ms later"
+        );
+    }
+}
+
 /// Deliveries that fail in the same call each draw their own delay from the random source.
 /// Rules: full-jitter-ceiling, jitter-used-as-is.
 #[test]
@@ -246,7 +273,7 @@ fn retry_after_does_not_buy_extra_attempts() {
     assert_eq!(mixed.dead_letters()[0].attempts, 3);
 }
 
-/// A `Retry-After` of u64::MAX seconds does not overflow: the delivery stays pending, far in the future.
+/// A `Retry-After` of u64::MAX seconds does not overflow: the delivery stays pending, due at `Duration::MAX`.
 /// Rules: retry-after-no-overflow.
 #[test]
 fn huge_retry_after_does_not_overflow() {
@@ -255,9 +282,11 @@ fn huge_retry_after_does_not_overflow() {
     queue.enqueue("evt_1", body("evt_1"), at(0));
     queue.deliver_due(at(0));
     let due = queue.due_at("evt_1").expect("the 503 is retryable: the delivery must still be pending");
-    assert!(
-        due >= at(86_400 * 365 * 1000),
-        "Retry-After: {} seconds: expected the due time to saturate far in the future (saturating_add), got {due:?}",
+    assert_eq!(
+        due,
+        Duration::MAX,
+        "Retry-After: {} seconds: now + delay does not fit a Duration, so the due time saturates to \
+         Duration::MAX (`now.saturating_add(delay)`)",
         u64::MAX
     );
     assert_eq!(queue.deliver_due(at(86_400 * 365 * 100)), 0, "a century later it is still not due");

@@ -90,6 +90,36 @@ fn uppercase_hex_verifies() {
     assert_eq!(verifier().verify(&header, BODY, T0), Ok(T0), "uppercase hex digits must be accepted");
 }
 
+/// A `v1` that mixes lowercase and uppercase hex digits is well-formed: it verifies when its bytes match, and is a mismatch when they do not.
+/// Rules: hex-either-case.
+#[test]
+fn mixed_case_hex_is_well_formed() {
+    // Every other character uppercased: digits stay digits, letters change case.
+    let mixed = |hex: String| -> String {
+        hex.chars()
+            .enumerate()
+            .map(|(i, c)| if i % 2 == 0 { c.to_ascii_uppercase() } else { c })
+            .collect()
+    };
+    let genuine = mixed(sig(SECRET));
+    assert!(
+        genuine != genuine.to_lowercase() && genuine != genuine.to_uppercase(),
+        "test fixture: {genuine} should mix both cases"
+    );
+    let header = format!("t={T0},v1={genuine}");
+    assert_eq!(
+        verifier().verify(&header, BODY, T0),
+        Ok(T0),
+        "v1={genuine} mixes upper- and lowercase hex digits of the genuine signature: it must verify"
+    );
+    let other = mixed(sig(NEW_SECRET));
+    refused(
+        &format!("t={T0},v1={other}"),
+        SignatureError::NoMatchingSignature,
+        "64 hex digits in mixed case, made with another secret: well-formed, but no match",
+    );
+}
+
 /// Parts with other keys, such as `v0` or a future `v2`, are ignored.
 /// Rules: unknown-keys-ignored.
 #[test]
