@@ -36,6 +36,13 @@ fn ceiling_doubles_then_caps() {
     assert_eq!(ceilings, expected, "ceiling(0..4) with base 250 ms and cap 900 ms");
     let small_cap = RetryPolicy { max_attempts: 3, base: Duration::from_secs(10), cap: Duration::from_secs(4) };
     assert_eq!(small_cap.ceiling(0), Duration::from_secs(4), "a base above the cap is capped too");
+    let odd = RetryPolicy { max_attempts: 3, base: Duration::from_micros(1_500_700), cap: Duration::from_secs(60) };
+    let ceilings: Vec<Duration> = (0..3).map(|n| odd.ceiling(n)).collect();
+    let expected = [1_500_700, 3_001_400, 6_002_800].map(Duration::from_micros);
+    assert_eq!(
+        ceilings, expected,
+        "ceiling(0..3) with base 1.5007 s: base * 2^n exactly, not rounded to whole milliseconds first"
+    );
 }
 
 /// Huge attempt numbers neither overflow nor panic: the ceiling is the cap.
@@ -50,6 +57,29 @@ fn ceiling_survives_huge_attempts() {
     assert_eq!(fine.ceiling(26), Duration::from_millis(1 << 26), "ceiling(26) with base 1 ms: 2^26 ms, under the cap");
     assert_eq!(fine.ceiling(27), Duration::from_secs(86_400), "ceiling(27) with base 1 ms: 2^27 ms is over a day");
     assert_eq!(fine.ceiling(u32::MAX), Duration::from_secs(86_400));
+    let nano = RetryPolicy { max_attempts: 3, base: Duration::from_nanos(1), cap: Duration::from_secs(86_400) };
+    for n in [31, 32, 40, 46] {
+        assert_eq!(
+            nano.ceiling(n),
+            Duration::from_nanos(1 << n),
+            "ceiling({n}) with base 1 ns and cap 1 day: 2^{n} ns is under the cap (2^{n} does not fit a u32, but the product fits a Duration)"
+        );
+    }
+    assert_eq!(nano.ceiling(47), Duration::from_secs(86_400), "ceiling(47) with base 1 ns: 2^47 ns is over a day");
+}
+
+/// A base of 0 gives a ceiling of 0 for every attempt, at once, even for u32::MAX.
+/// Rules: ceiling-never-overflows.
+#[test]
+fn zero_base_gives_zero() {
+    let zero = RetryPolicy { max_attempts: 3, base: Duration::ZERO, cap: Duration::from_secs(60) };
+    for n in [0, 1, 64, u32::MAX] {
+        assert_eq!(
+            zero.ceiling(n),
+            Duration::ZERO,
+            "ceiling({n}) with base 0: 0 doubled is still 0 (stop doubling, or this loops four billion times)"
+        );
+    }
 }
 
 /// After each failure the random source is asked for exactly the ceiling, in milliseconds, and the wait is its answer.
@@ -109,6 +139,76 @@ fn ceiling_is_truncated_to_milliseconds() {
     queue.enqueue("evt_1", body("evt_1"), at(0));
     queue.deliver_due(at(0));
     assert_eq!(*asked.borrow(), [1500], "a ceiling of 1.5007 s is 1500 whole ms");
+    queue.deliver_due(at_ms(1500));
+    assert_eq!(
+        *asked.borrow(),
+        [1500, 3001],
+        "ceiling(1) is 3.0014 s, which is 3001 whole ms: truncate the ceiling, not the base"
+    );
+}
+
+/// A random source that answers from a list, in order, and records what it was asked.
+struct ListRandom {
+    answers: Vec<u64>,
+    asked: std::rc::Rc<std::cell::RefCell<Vec<u64>>>,
+}
+
+impl webhooks::RandomSource for ListRandom {
+    fn up_to(&mut self, max: u64) -> u64 {
+        let mut asked = self.asked.borrow_mut();
+        asked.push(max);
+        self.answers[(asked.len() - 1) % self.answers.len()]
+    }
+}
+
+/// A ceiling too long to count in `u64` milliseconds is asked for as `u64::MAX`, and the answer is still the wait.
+/// Rules: jitter-ceiling-saturates.
+#[test]
+fn a_ceiling_beyond_u64_milliseconds_asks_for_u64_max() {
+    // Duration::MAX, and 2e16 s (2e19 ms, just past u64::MAX ms, about 1.8e19).
+    let huge = [Duration::MAX, Duration::from_secs(20_000_000_000_000_000)];
+    for ceiling in huge {
+        let (random, asked) = RuleRandom::with(|_| 250);
+        let policy = RetryPolicy { max_attempts: 3, base: ceiling, cap: ceiling };
+        let mut queue =
+            DeliveryQueue::new(&[SECRET], policy, ScriptedTransport::always(status(503)), random);
+        queue.enqueue("evt_1", body("evt_1"), at(0));
+        queue.deliver_due(at(0));
+        assert_eq!(
+            *asked.borrow(),
+            [u64::MAX],
+            "ceiling(0) is {ceiling:?}, more milliseconds than a u64 holds: up_to must be asked for \
+             u64::MAX (saturate, do not wrap with `as u64` or panic)"
+        );
+        assert_eq!(
+            queue.due_at("evt_1"),
+            Some(at_ms(250)),
+            "the random source answered 250 ms: the retry is due 250 ms later"
+        );
+    }
+}
+
+/// Deliveries that fail in the same call each draw their own delay from the random source.
+/// Rules: full-jitter-ceiling, jitter-used-as-is.
+#[test]
+fn each_failure_draws_its_own_delay() {
+    let asked = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let random = ListRandom { answers: vec![100, 200, 300], asked: std::rc::Rc::clone(&asked) };
+    let mut queue = DeliveryQueue::new(&[SECRET], policy(5, 1, 60), ScriptedTransport::always(status(503)), random);
+    for id in ["evt_a", "evt_b", "evt_c"] {
+        queue.enqueue(id, body(id), at(0));
+    }
+    queue.deliver_due(at(0));
+    assert_eq!(
+        *asked.borrow(),
+        [1000, 1000, 1000],
+        "three deliveries failed in one call: up_to(ceiling(0)) is asked once for each"
+    );
+    let dues: Vec<u128> = ["evt_a", "evt_b", "evt_c"]
+        .iter()
+        .map(|id| ms_after_t0(queue.due_at(id).expect("each delivery should still be pending")))
+        .collect();
+    assert_eq!(dues, [100, 200, 300], "the random source answered 100, 200, 300 ms: each retry waits its own draw");
 }
 
 /// The wait counts from the `now` of the failed attempt, not from when it was due.
@@ -141,6 +241,69 @@ fn retry_after_seconds_are_obeyed() {
             "{code} with Retry-After: {value} (cap 60 s): the retry is due exactly {wait} s after the attempt"
         );
     }
+}
+
+/// An attempt answered with `Retry-After` counts toward `max_attempts`: the last one dead-letters, `Retry-After` or not.
+/// Rules: retry-after-counts, dead-letter-after-max, dead-letter-contents.
+#[test]
+fn retry_after_does_not_buy_extra_attempts() {
+    let busy = || Ok(Response::new(429).with_retry_after("5"));
+    let (mut queue, _) = queue(policy(3, 1, 60), vec![busy(), busy(), busy(), busy(), busy()]);
+    queue.enqueue("evt_1", body("evt_1"), at(0));
+    let steps = run_to_end(&mut queue);
+    assert_eq!(
+        steps,
+        [0, 5000, 10_000],
+        "max_attempts 3, every answer 429 with Retry-After: 5: three attempts, 5 s apart, then none"
+    );
+    let dead = queue.dead_letters();
+    assert_eq!(dead.len(), 1, "the third 429 is the last allowed attempt: the delivery is dead-lettered");
+    assert_eq!(dead[0].attempts, 3, "three attempts were made, each answered with Retry-After");
+    assert_eq!(dead[0].last_failure, Failure::Status(429));
+
+    let (mut mixed, _) = common::queue(policy(3, 1, 60), vec![busy(), status(503), status(503)]);
+    mixed.enqueue("evt_2", body("evt_2"), at(0));
+    let steps = run_to_end(&mut mixed);
+    assert_eq!(
+        steps,
+        [0, 5000, 7000],
+        "429 with Retry-After: 5, then 503 (attempt 1: ceiling 2 s), then 503 on the last attempt"
+    );
+    assert_eq!(mixed.dead_letters().len(), 1, "the last allowed attempt failed: dead-lettered");
+    assert_eq!(mixed.dead_letters()[0].attempts, 3);
+}
+
+/// A `Retry-After` of u64::MAX seconds does not overflow: the delivery stays pending, due at `Duration::MAX`.
+/// Rules: retry-after-no-overflow.
+#[test]
+fn huge_retry_after_does_not_overflow() {
+    let answer = Ok(Response::new(503).with_retry_after(u64::MAX.to_string()));
+    let (mut queue, _) = queue(policy(5, 1, 60), vec![answer]);
+    queue.enqueue("evt_1", body("evt_1"), at(0));
+    queue.deliver_due(at(0));
+    let due = queue.due_at("evt_1").expect("the 503 is retryable: the delivery must still be pending");
+    assert_eq!(
+        due,
+        Duration::MAX,
+        "Retry-After: {} seconds: now + delay does not fit a Duration, so the due time saturates to \
+         Duration::MAX (`now.saturating_add(delay)`)",
+        u64::MAX
+    );
+    assert_eq!(queue.deliver_due(at(86_400 * 365 * 100)), 0, "a century later it is still not due");
+}
+
+/// A delivery given up on after retries counts every attempt made, the retried ones included.
+/// Rules: dead-letter-contents, other-status-dead-at-once.
+#[test]
+fn dead_letter_counts_earlier_attempts() {
+    let (mut queue, _) = queue(policy(5, 1, 60), vec![status(500), network("reset"), status(404)]);
+    queue.enqueue("evt_1", body("evt_1"), at(0));
+    let steps = run_to_end(&mut queue);
+    assert_eq!(steps.len(), 3, "500, a network error, then 404, which is final");
+    let dead = queue.dead_letters();
+    assert_eq!(dead.len(), 1, "the 404 dead-letters the delivery at once");
+    assert_eq!(dead[0].attempts, 3, "two retried failures, then the 404: three attempts in all");
+    assert_eq!(dead[0].last_failure, Failure::Status(404));
 }
 
 /// A `Retry-After` that is not whole seconds is ignored, and the ordinary backoff applies.

@@ -83,16 +83,17 @@ fn every_attempt_is_signed_afresh() {
 #[test]
 fn due_deliveries_go_in_due_order() {
     let (mut queue, _) = queue(policy(5, 1, 60), vec![]);
-    queue.enqueue("evt_late_a", body("evt_late_a"), at(5));
-    queue.enqueue("evt_early", body("evt_early"), at(0));
+    // The two late ones are enqueued in the reverse of their ids' alphabetical order.
     queue.enqueue("evt_late_b", body("evt_late_b"), at(5));
+    queue.enqueue("evt_early", body("evt_early"), at(0));
+    queue.enqueue("evt_late_a", body("evt_late_a"), at(5));
     queue.enqueue("evt_future", body("evt_future"), at(20));
     assert_eq!(queue.next_due(), Some(at(0)), "next_due is the earliest due time");
     assert_eq!(queue.deliver_due(at(10)), 3, "three deliveries are due at T0+10 s");
     assert_eq!(
         queue.transport().ids(),
-        ["evt_early", "evt_late_a", "evt_late_b"],
-        "expected earliest due first, ties in enqueue order, and nothing not yet due"
+        ["evt_early", "evt_late_b", "evt_late_a"],
+        "expected earliest due first, ties in enqueue order (not id order), and nothing not yet due"
     );
     assert_eq!(queue.pending_count(), 1, "evt_future is still pending");
     assert_eq!(queue.due_at("evt_future"), Some(at(20)));
@@ -103,15 +104,16 @@ fn due_deliveries_go_in_due_order() {
 #[test]
 fn retry_keeps_its_place_among_equal_due_times() {
     let (mut queue, _) = queue(policy(5, 1, 60), vec![status(503)]);
-    queue.enqueue("evt_first", body("evt_first"), at(0));
-    queue.enqueue("evt_second", body("evt_second"), at(1));
+    // Enqueue order is the reverse of the ids' alphabetical order.
+    queue.enqueue("evt_retried", body("evt_retried"), at(0));
+    queue.enqueue("evt_fresh", body("evt_fresh"), at(1));
     queue.deliver_due(at(0));
-    assert_eq!(queue.due_at("evt_first"), Some(at(1)), "evt_first failed at T0: its retry is due at T0+1 s");
+    assert_eq!(queue.due_at("evt_retried"), Some(at(1)), "evt_retried failed at T0: its retry is due at T0+1 s");
     queue.deliver_due(at(1));
     assert_eq!(
         queue.transport().ids(),
-        ["evt_first", "evt_first", "evt_second"],
-        "both are due at T0+1 s: evt_first was enqueued first, so its retry goes before evt_second"
+        ["evt_retried", "evt_retried", "evt_fresh"],
+        "both are due at T0+1 s: evt_retried was enqueued first, so its retry goes before evt_fresh"
     );
 }
 
@@ -171,11 +173,11 @@ fn network_errors_are_retried() {
     assert_eq!(queue.delivered(), ["evt_1"]);
 }
 
-/// Any other status (other 4xx, 1xx, 3xx) dead-letters the delivery after one attempt.
+/// Any other status (other 4xx, 1xx, 3xx, above 599) dead-letters the delivery after one attempt.
 /// Rules: other-status-dead-at-once, dead-letter-contents.
 #[test]
 fn other_answers_dead_letter_at_once() {
-    for code in [400, 401, 403, 404, 410, 422, 499, 301, 100] {
+    for code in [400, 401, 403, 404, 410, 422, 499, 301, 100, 600, 999] {
         let (mut queue, asked) = queue(policy(5, 1, 60), vec![status(code)]);
         queue.enqueue("evt_1", body("evt_1"), at(0));
         queue.deliver_due(at(0));

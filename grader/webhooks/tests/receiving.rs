@@ -46,6 +46,13 @@ fn duplicate_is_acknowledged_not_reprocessed() {
         );
     }
     assert_eq!(receiver.handler().calls, ["evt_1"], "the handler must run once, however often evt_1 arrives");
+    let changed = br#"{"id":"evt_1","type":"task.completed","attempt":2}"#;
+    assert_eq!(
+        receiver.receive(&signed(changed, T0 + 180), changed, T0 + 180),
+        Ok(Receipt::Duplicate),
+        "evt_1 again with a different body: the event id decides what is a duplicate, not the bytes"
+    );
+    assert_eq!(receiver.handler().calls, ["evt_1"], "evt_1 with another body must not be handled again");
     let other = body("evt_2");
     assert_eq!(receiver.receive(&signed(&other, T0), &other, T0), Ok(Receipt::Processed), "a new id is processed");
 }
@@ -63,6 +70,13 @@ fn bad_signature_is_refused_before_anything() {
     let stale = receiver.receive(&signed(&payload, T0), &payload, T0 + 3600);
     assert_eq!(stale, Err(ReceiveError::Signature(SignatureError::TimestampOutsideTolerance)));
     assert!(receiver.handler().calls.is_empty(), "the handler must not see a replayed delivery");
+    let junk = b"not json";
+    let forged_junk = sign_header(&["whsec_guessed"], T0, junk);
+    assert_eq!(
+        receiver.receive(&forged_junk, junk, T0),
+        Err(ReceiveError::Signature(SignatureError::NoMatchingSignature)),
+        "a forged delivery whose body has no id: the signature is checked before the body is read"
+    );
 }
 
 /// A refused delivery does not mark its id as processed: the genuine one is processed afterwards.
@@ -195,6 +209,24 @@ fn failing_handler_is_retried_until_it_succeeds() {
     assert_eq!(steps, [0, 1000, 3000], "two 500s, then success on the third attempt");
     assert_eq!(queue.delivered(), ["evt_1"]);
     assert_eq!(queue.transport().receiver.handler().calls.len(), 3, "the handler ran on every attempt until it worked");
+}
+
+/// Two receivers keep separate sets: one has processed an id, a new one has not.
+/// Rules: receivers-independent.
+#[test]
+fn receivers_do_not_share_their_sets() {
+    let payload = body("evt_1");
+    let mut first = receiver();
+    assert_eq!(first.receive(&signed(&payload, T0), &payload, T0), Ok(Receipt::Processed));
+    let mut second = receiver();
+    assert!(!second.has_processed("evt_1"), "a new receiver starts with no event processed");
+    assert_eq!(
+        second.receive(&signed(&payload, T0), &payload, T0),
+        Ok(Receipt::Processed),
+        "evt_1 was processed by another receiver: this one must process it too, not call it a duplicate"
+    );
+    assert_eq!(second.handler().calls, ["evt_1"], "the second receiver's handler runs for evt_1");
+    assert!(first.has_processed("evt_1") && second.has_processed("evt_1"));
 }
 
 /// Several events, some delivered twice, are each handled once, in the order they first arrived.

@@ -90,6 +90,36 @@ fn uppercase_hex_verifies() {
     assert_eq!(verifier().verify(&header, BODY, T0), Ok(T0), "uppercase hex digits must be accepted");
 }
 
+/// A `v1` that mixes lowercase and uppercase hex digits is well-formed: it verifies when its bytes match, and is a mismatch when they do not.
+/// Rules: hex-either-case.
+#[test]
+fn mixed_case_hex_is_well_formed() {
+    // Every other character uppercased: digits stay digits, letters change case.
+    let mixed = |hex: String| -> String {
+        hex.chars()
+            .enumerate()
+            .map(|(i, c)| if i % 2 == 0 { c.to_ascii_uppercase() } else { c })
+            .collect()
+    };
+    let genuine = mixed(sig(SECRET));
+    assert!(
+        genuine != genuine.to_lowercase() && genuine != genuine.to_uppercase(),
+        "test fixture: {genuine} should mix both cases"
+    );
+    let header = format!("t={T0},v1={genuine}");
+    assert_eq!(
+        verifier().verify(&header, BODY, T0),
+        Ok(T0),
+        "v1={genuine} mixes upper- and lowercase hex digits of the genuine signature: it must verify"
+    );
+    let other = mixed(sig(NEW_SECRET));
+    refused(
+        &format!("t={T0},v1={other}"),
+        SignatureError::NoMatchingSignature,
+        "64 hex digits in mixed case, made with another secret: well-formed, but no match",
+    );
+}
+
 /// Parts with other keys, such as `v0` or a future `v2`, are ignored.
 /// Rules: unknown-keys-ignored.
 #[test]
@@ -140,6 +170,33 @@ fn invalid_timestamps() {
 fn missing_signature() {
     refused(&format!("t={T0}"), SignatureError::MissingSignature, "no v1= part");
     refused(&format!("t={T0},v0={}", sig(SECRET)), SignatureError::MissingSignature, "only a v0 part");
+    refused(
+        &format!("t={T0},V1={}", sig(SECRET)),
+        SignatureError::MissingSignature,
+        "keys are case-sensitive: V1 is not v1, so there is no v1 part",
+    );
+}
+
+/// A part is split at its first `=` only: the value is everything after it, further `=` signs included.
+/// Rules: value-after-first-equals.
+#[test]
+fn value_is_everything_after_the_first_equals() {
+    let good = sig(SECRET);
+    refused(
+        &format!("t={T0},v1={good}="),
+        SignatureError::InvalidSignature,
+        "the v1 value is the 64 good hex digits followed by `=`: 65 characters, not a signature",
+    );
+    refused(
+        &format!("t={T0},v1={good}=00"),
+        SignatureError::InvalidSignature,
+        "the v1 value is the 64 good hex digits followed by `=00`",
+    );
+    refused(
+        &format!("t={T0}=5,v1={good}"),
+        SignatureError::InvalidTimestamp,
+        "the t value is `1700000000=5`, which is not digits only",
+    );
 }
 
 /// A `v1` that is not exactly 64 hex digits is `InvalidSignature`, not a mismatch.
@@ -227,12 +284,49 @@ fn timestamp_is_checked_before_the_signature() {
 /// Rules: parse-before-timestamp.
 #[test]
 fn header_is_parsed_before_the_timestamp_is_checked() {
-    let header = format!("t={T0},v1=abc");
+    let good = sig(SECRET);
+    let cases = [
+        (format!("t={T0},v1=abc"), SignatureError::InvalidSignature, "whose v1 is 3 characters"),
+        (format!("t={T0}"), SignatureError::MissingSignature, "with no v1 part at all"),
+        (format!("t={T0},v0={good}"), SignatureError::MissingSignature, "with only a v0 part"),
+        (format!("t={T0},junk,v1={good}"), SignatureError::Malformed, "with a part that has no `=`"),
+        (format!("t={T0},t={T0},v1={good}"), SignatureError::DuplicateTimestamp, "with two t parts"),
+    ];
+    for (header, expected, why) in cases {
+        assert_eq!(
+            verifier().verify(&header, BODY, T0 + 3600),
+            Err(expected),
+            "an hour-old header {why} ({header:?}): the whole header is parsed before the time is checked"
+        );
+    }
+}
+
+/// The window check cannot overflow: a `t` of u64::MAX is outside it, and a tolerance of u64::MAX accepts any time.
+/// Rules: tolerance-never-overflows.
+#[test]
+fn tolerance_check_never_overflows() {
+    let good = sig(SECRET);
+    let far = format!("t={},v1={good}", u64::MAX);
     assert_eq!(
-        verifier().verify(&header, BODY, T0 + 3600),
-        Err(SignatureError::InvalidSignature),
-        "an hour-old header whose v1 is 3 characters: the header is parsed before the time is checked"
+        verifier().verify(&far, BODY, T0),
+        Err(SignatureError::TimestampOutsideTolerance),
+        "t = u64::MAX is a valid timestamp, far in the future: expected TimestampOutsideTolerance (use now.abs_diff(t), `t + tolerance` overflows)"
     );
+    let zero = format!("t=0,v1={good}");
+    assert_eq!(
+        verifier().verify(&zero, BODY, T0),
+        Err(SignatureError::TimestampOutsideTolerance),
+        "t = 0 is 1970, far in the past: expected TimestampOutsideTolerance"
+    );
+    let forever = Verifier::new(&[SECRET], u64::MAX);
+    let header = sign_header(&[SECRET], T0, BODY);
+    for now in [0, T0 - 86_400, T0 + 86_400, u64::MAX] {
+        assert_eq!(
+            forever.verify(&header, BODY, now),
+            Ok(T0),
+            "a tolerance of u64::MAX accepts a header signed at T0 when now is {now} (`now - tolerance` underflows)"
+        );
+    }
 }
 
 /// `Verifier::new` with no secrets panics.

@@ -53,6 +53,8 @@ pub fn signature_hex(secret: &[u8], timestamp: u64, body: &[u8]) -> String {
 /// If `secrets` is empty: a header without a signature proves nothing.
 pub fn sign_header<S: AsRef<[u8]>>(secrets: &[S], timestamp: u64, body: &[u8]) -> String {
     assert!(!secrets.is_empty(), "sign_header needs at least one secret");
+    // An empty secret is refused where secrets are configured (`Verifier::new`,
+    // `DeliveryQueue::new`); checking it here too is allowed, not required.
     let mut header = format!("t={timestamp}");
     for secret in secrets {
         header.push_str(",v1=");
@@ -143,7 +145,8 @@ fn parse_header(header: &str) -> Result<ParsedHeader<'_>, SignatureError> {
     })
 }
 
-/// 64 hex digits, either case, decoded to the 32 bytes of an HMAC-SHA256.
+/// 64 hex digits, each in either case (mixed is fine), decoded to the 32
+/// bytes of an HMAC-SHA256.
 fn decode_signature(value: &str) -> Result<Vec<u8>, SignatureError> {
     if value.len() != 64 {
         return Err(SignatureError::InvalidSignature);
@@ -380,7 +383,8 @@ fn classify(result: Result<Response, TransportError>) -> Verdict {
             200..=299 => Verdict::Delivered,
             408 | 429 | 500..=599 => {
                 // Whole seconds only; an HTTP date or anything else is ignored
-                // and the ordinary backoff applies.
+                // and the ordinary backoff applies. Digits too large for a u64
+                // fail to parse and are ignored too (the README accepts either).
                 let wait = response
                     .retry_after
                     .as_deref()
@@ -522,6 +526,8 @@ impl<T: Transport, R: RandomSource> DeliveryQueue<T, R> {
     /// deliveries that failed together do not all come back together.
     fn jitter(&mut self, attempt: u32) -> Duration {
         let ceiling = self.policy.ceiling(attempt).as_millis();
+        // `as_millis` is a u128: a ceiling past u64::MAX ms (a cap of some 584
+        // million years) asks for the most `up_to` can give, not a wrapped value.
         let ceiling = u64::try_from(ceiling).unwrap_or(u64::MAX);
         Duration::from_millis(self.random.up_to(ceiling))
     }
