@@ -48,7 +48,8 @@ pub enum ClientFrame {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
-    /// The frame is not a JSON object (not JSON at all, an array, a string, a binary frame).
+    /// The frame is not a JSON object (not JSON at all, an array, a string, a number, `null`),
+    /// or is a binary frame, if you refuse those (ignoring them is fine too).
     BadJson,
     /// A JSON object whose `type` is missing, not a string, or not `join`, `leave` or `message`.
     UnknownType,

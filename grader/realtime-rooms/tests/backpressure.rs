@@ -1,21 +1,25 @@
 //! Hidden tests for backpressure: a client that stops reading is disconnected once its
 //! outbound queue is full, and the clients that do read lose nothing and wait for nothing.
 //!
-//! The silent client connects with a 4 KiB kernel receive buffer and the server gets a
-//! queue of 4 frames; each message is 32 KiB, so the buffers between server and silent
-//! client fill after a handful of messages, whatever the machine's load.
+//! The silent client connects with a 4 KiB kernel receive buffer, the server's connections
+//! get 4 KiB send buffers (inherited from its listening socket) and a queue of 4 frames; each
+//! message is 32 KiB, so the kernel holds less than one message between server and silent
+//! client, and its queue fills after a handful of messages, whatever the machine's load.
 
 mod common;
 
-use common::{Client, Read, start};
+use std::net::SocketAddr;
+
+use common::{Client, Read, start_with_small_buffers};
 use serde_json::{Value, json};
 
 /// The queue size these tests give the server.
 const TINY_QUEUE: usize = 4;
 
 /// The most messages a test sends before deciding the silent client was never dropped:
-/// about 16 MiB, far more than its buffers and a 4-frame queue can hold.
-const MOST_MESSAGES: usize = 500;
+/// 2 MiB, far more than a 4-frame queue and the small socket buffers hold (a correct server
+/// drops it a few messages after its queue is full).
+const MOST_MESSAGES: usize = 64;
 
 fn big_text(i: usize) -> String {
     format!("{i:05}:{}", "x".repeat(32 * 1024))
@@ -103,7 +107,11 @@ fn describe(frame: &Value) -> String {
 /// Ada, grace and a silent client in the hall; the silent client has joined and then never
 /// reads again.
 async fn hall() -> (Client, Client, Client) {
-    let addr = start(TINY_QUEUE).await;
+    hall_at(start_with_small_buffers(TINY_QUEUE).await).await
+}
+
+/// [`hall`] on a server already started.
+async fn hall_at(addr: SocketAddr) -> (Client, Client, Client) {
     let mut silent = Client::connect_small_buffer(addr, "the silent client").await;
     silent.join("hall", "silent").await;
     let mut ada = Client::connect(addr, "ada").await;
@@ -118,9 +126,9 @@ async fn hall() -> (Client, Client, Client) {
     (ada, grace, silent)
 }
 
-/// A client that stops reading while a room is flooded is disconnected, and the other members
-/// are told it left.
-/// Rules: full-queue-disconnects, overflow-announced-left.
+/// A client that stops reading while a room is flooded is disconnected once its queue (of
+/// the size `app` was given) is full, and the other members are told it left.
+/// Rules: full-queue-disconnects, overflow-announced-left, queue-capacity-configurable.
 #[tokio::test]
 async fn a_client_that_stops_reading_is_dropped_and_announced() {
     let (mut ada, mut grace, _silent) = hall().await;
@@ -128,8 +136,10 @@ async fn a_client_that_stops_reading_is_dropped_and_announced() {
     assert!(
         flood.silent_left,
         "ada sent {} messages of 32 KiB to the hall while the silent client read nothing; with \
-         a queue of 4 frames the server should have dropped it and told ada and grace \
-         {{\"type\":\"left\",\"room\":\"hall\",\"name\":\"silent\"}}, but nobody was told",
+         app(4) its queue holds 4 frames and its socket buffers less than one message, so the \
+         server should have dropped it and told ada and grace \
+         {{\"type\":\"left\",\"room\":\"hall\",\"name\":\"silent\"}}, but nobody was told \
+         (is the queue really `queue_capacity` frames long?)",
         flood.sent
     );
 }
@@ -199,15 +209,61 @@ async fn a_dropped_client_has_its_connection_closed() {
     );
 }
 
+/// Once dropped, a client is ignored: what it sends afterwards reaches nobody and puts it
+/// back in no room.
+/// Rules: frames-after-drop-ignored.
+#[tokio::test]
+async fn a_dropped_client_is_ignored_from_then_on() {
+    let addr = start_with_small_buffers(TINY_QUEUE).await;
+    let (mut ada, mut grace, mut silent) = hall_at(addr).await;
+    let flood = flood(&mut ada, &mut grace).await;
+    assert!(
+        flood.silent_left,
+        "the silent client was never dropped ({} messages sent)",
+        flood.sent
+    );
+    // The dropped client has not read anything yet, so it does not know it was dropped: it
+    // joins and speaks as if nothing happened (the server may have closed the connection
+    // already, so a failed send is fine), then reads until its connection ends.
+    silent
+        .send_regardless(json!({"type": "join", "room": "hall", "name": "ghost"}))
+        .await;
+    silent
+        .send_regardless(json!({"type": "message", "room": "hall", "text": "boo"}))
+        .await;
+    loop {
+        match silent.read().await {
+            Read::Frame(_) => {}
+            Read::Closed => break,
+            Read::Silent => panic!(
+                "the silent client was dropped, but after it read what was queued for it its \
+                 connection stayed open: the server must close the connection of a client it drops"
+            ),
+        }
+    }
+    let context = "the silent client was dropped, then sent a join (as \"ghost\") and a message \
+                   to the hall before its connection ended; frames from a dropped client are ignored";
+    ada.expect_nothing_more(context).await;
+    grace.expect_nothing_more(context).await;
+    let mut hedy = Client::connect(addr, "hedy").await;
+    let list = hedy.join("hall", "hedy").await;
+    assert_eq!(
+        list,
+        ["ada", "grace", "hedy"],
+        "the silent client was dropped from the hall and then sent a join as \"ghost\", which \
+         must be ignored: hedy should find only ada and grace there, got {list:?}"
+    );
+}
+
 /// A queue large enough for a burst lets a client that reads late catch up: it is not
 /// dropped, and then receives every message in order.
 /// Rules: queue-capacity-configurable.
 #[tokio::test]
 async fn a_large_queue_absorbs_a_burst() {
-    // 250 messages of 32 KiB (8 MiB) are more than the kernel buffers hold, so most of the
+    // 250 messages of 32 KiB (8 MiB), and the kernel buffers hold less than one of them: the
     // burst waits in the late reader's queue of 1024 frames.
     const BURST: usize = 250;
-    let addr = start(1024).await;
+    let addr = start_with_small_buffers(1024).await;
     let mut late = Client::connect_small_buffer(addr, "the late reader").await;
     late.join("hall", "late").await;
     let mut ada = Client::connect(addr, "ada").await;
@@ -240,6 +296,29 @@ async fn a_large_queue_absorbs_a_burst() {
                 describe(&frame)
             );
         }
+    }
+}
+
+/// A queue of one frame is enough for a client that reads: `app(1)` is a working server.
+/// Rules: zero-capacity-panics.
+#[tokio::test]
+async fn a_queue_of_one_frame_works() {
+    let addr = start_with_small_buffers(1).await;
+    let mut ada = Client::connect(addr, "ada").await;
+    let mut grace = Client::connect(addr, "grace").await;
+    ada.join("lobby", "ada").await;
+    grace.join("lobby", "grace").await;
+    ada.expect(
+        json!({"type": "joined", "room": "lobby", "name": "grace"}),
+        "with app(1), grace joined",
+    )
+    .await;
+    for text in ["one", "two", "three"] {
+        ada.say("lobby", text).await;
+        let expected = json!({"type": "message", "room": "lobby", "from": "ada", "text": text});
+        let context = format!("with app(1), ada said {text:?} (one frame at a time for each)");
+        ada.expect(expected.clone(), &context).await;
+        grace.expect(expected, &context).await;
     }
 }
 

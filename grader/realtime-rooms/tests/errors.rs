@@ -58,6 +58,7 @@ async fn unknown_types_are_refused() {
         json!({"room": "lobby", "name": "ada"}),
         json!({"type": 1, "room": "lobby"}),
         json!({"type": "JOIN", "room": "lobby", "name": "ada"}),
+        json!({"type": "join ", "room": "lobby", "name": "ada"}),
     ];
     for frame in frames {
         ada.send(frame.clone()).await;
@@ -68,12 +69,14 @@ async fn unknown_types_are_refused() {
 }
 
 /// A known type with a missing or non-string field, or an empty `room` or `name`, is
-/// answered with `invalid_message`.
-/// Rules: error-invalid-message, errors-keep-connection.
+/// answered with `invalid_message`, to its sender only.
+/// Rules: error-invalid-message, errors-keep-connection, errors-change-nothing.
 #[tokio::test]
 async fn frames_with_bad_fields_are_refused() {
     let addr = start_default().await;
     let mut ada = Client::connect(addr, "ada").await;
+    let mut grace = Client::connect(addr, "grace").await;
+    grace.join("lobby", "grace").await;
     ada.join("lobby", "ada").await;
     let frames = [
         json!({"type": "join", "room": "kitchen"}),
@@ -85,6 +88,10 @@ async fn frames_with_bad_fields_are_refused() {
         json!({"type": "message", "room": "lobby"}),
         json!({"type": "message", "room": "lobby", "text": 5}),
         json!({"type": "message", "text": "hi"}),
+        json!({"type": "message", "room": "", "text": "hi"}),
+        json!({"type": "message", "room": 5, "text": "hi"}),
+        json!({"type": "leave", "room": true}),
+        json!({"type": "join", "room": ["lobby"], "name": "ada"}),
     ];
     for frame in frames {
         ada.send(frame.clone()).await;
@@ -92,6 +99,15 @@ async fn frames_with_bad_fields_are_refused() {
             .await;
     }
     still_works(&mut ada, "ada's frames were refused as invalid").await;
+    grace
+        .expect(
+            json!({"type": "joined", "room": "lobby", "name": "ada"}),
+            "ada joined the lobby",
+        )
+        .await;
+    grace
+        .expect_nothing_more("ada's invalid frames were refused; only ada hears about them")
+        .await;
 }
 
 /// A message to a room the sender has not joined is refused with `not_in_room`, and the
@@ -107,6 +123,9 @@ async fn a_message_to_a_room_not_joined_is_refused() {
     grace.say("lobby", "let me in").await;
     grace
         .expect_error("not_in_room", "grace spoke in the lobby without joining it")
+        .await;
+    grace
+        .expect_nothing_more("grace's refused message gets one error frame")
         .await;
     ada.expect_nothing_more("grace's message to the lobby was refused, so ada must not receive it")
         .await;
@@ -170,25 +189,79 @@ async fn joining_twice_is_refused() {
     );
 }
 
-/// Joining under a name another member of the room uses is refused with `name_taken`;
+/// A frame that breaks several rules gets the code that comes first in the README's table.
+/// Rules: error-order, errors-change-nothing.
+#[tokio::test]
+async fn error_codes_are_checked_in_the_table_order() {
+    let addr = start_default().await;
+    let mut ada = Client::connect(addr, "ada").await;
+    let mut grace = Client::connect(addr, "grace").await;
+    ada.join("lobby", "ada").await;
+    grace.join("lobby", "grace").await;
+    ada.expect(json!({"type": "joined", "name": "grace"}), "grace joined")
+        .await;
+    let cases = [
+        (
+            json!({"type": "join", "room": "lobby", "name": "grace"}),
+            "already_joined",
+            "ada, already in the lobby, joined it again under grace's name",
+        ),
+        (
+            json!({"type": "join", "room": "lobby", "name": ""}),
+            "invalid_message",
+            "ada, already in the lobby, joined it again with an empty name",
+        ),
+        (
+            json!({"type": "join", "room": "lobby"}),
+            "invalid_message",
+            "ada, already in the lobby, joined it again without a name",
+        ),
+        (
+            json!({"type": "message", "room": "kitchen", "text": 5}),
+            "invalid_message",
+            "ada sent a message whose text is a number to the kitchen, which it is not in",
+        ),
+        (
+            json!({"type": "shout", "room": ""}),
+            "unknown_type",
+            "ada sent an unknown type with an empty room",
+        ),
+    ];
+    for (frame, code, context) in cases {
+        ada.send(frame.clone()).await;
+        ada.expect_error(code, &format!("{context}: {frame}")).await;
+    }
+    grace
+        .expect_nothing_more("ada's frames were all refused, so nothing changed in the lobby")
+        .await;
+    still_works(&mut ada, "ada's frames were refused").await;
+}
+
+/// Joining under a name any other member of the room uses is refused with `name_taken`;
 /// once that member leaves, the name is free.
 /// Rules: error-name-taken, errors-change-nothing, members-are-current.
 #[tokio::test]
 async fn a_taken_name_is_refused() {
     let addr = start_default().await;
     let mut ada = Client::connect(addr, "ada").await;
-    let mut impostor = Client::connect(addr, "a second client").await;
+    let mut grace = Client::connect(addr, "grace").await;
+    let mut impostor = Client::connect(addr, "a third client").await;
     ada.join("lobby", "ada").await;
-    impostor
-        .send(json!({"type": "join", "room": "lobby", "name": "ada"}))
+    grace.join("lobby", "grace").await;
+    ada.expect(json!({"type": "joined", "name": "grace"}), "grace joined")
         .await;
-    impostor
-        .expect_error(
-            "name_taken",
-            "a second client joined the lobby as \"ada\", which ada uses",
-        )
-        .await;
-    ada.expect_nothing_more("the second \"ada\" was refused, so nobody joined")
+    for name in ["ada", "grace"] {
+        impostor
+            .send(json!({"type": "join", "room": "lobby", "name": name}))
+            .await;
+        impostor
+            .expect_error(
+                "name_taken",
+                &format!("a third client joined the lobby as {name:?}, which {name} uses there"),
+            )
+            .await;
+    }
+    ada.expect_nothing_more("the second \"ada\" and \"grace\" were refused, so nobody joined")
         .await;
     ada.send(json!({"type": "leave", "room": "lobby"})).await;
     ada.expect(
@@ -199,7 +272,7 @@ async fn a_taken_name_is_refused() {
     let list = impostor.join("lobby", "ada").await;
     assert_eq!(
         list,
-        ["ada"],
+        ["grace", "ada"],
         "ada had left, so the name \"ada\" was free again: got {list:?}"
     );
 }

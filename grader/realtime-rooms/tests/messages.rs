@@ -88,19 +88,26 @@ async fn messages_arrive_in_the_order_they_were_sent() {
     }
 }
 
-/// An empty `text` is a message like any other.
-/// Rules: empty-text-allowed.
+/// An empty `text` is a message like any other, and every text is passed on exactly as sent.
+/// Rules: empty-text-allowed, broadcast-to-members.
 #[tokio::test]
 async fn an_empty_text_is_still_a_message() {
     let addr = start_default().await;
     let mut ada = Client::connect(addr, "ada").await;
     ada.join("lobby", "ada").await;
-    ada.say("lobby", "").await;
-    ada.expect(
-        message("lobby", "ada", ""),
-        "ada sent a message with an empty text",
-    )
-    .await;
+    for text in [
+        "",
+        "   ",
+        "  two  spaces, a tab\t and a newline\n",
+        "<b>é</b> 🎉",
+    ] {
+        ada.say("lobby", text).await;
+        ada.expect(
+            message("lobby", "ada", text),
+            &format!("ada sent a message with the text {text:?}, to be passed on as it is"),
+        )
+        .await;
+    }
 }
 
 /// Fields a client frame does not need are ignored.
@@ -122,6 +129,20 @@ async fn extra_fields_are_ignored() {
     ada.expect(
         message("lobby", "ada", "hi"),
         "ada sent a message with an extra \"id\" field",
+    )
+    .await;
+    let say = json!({"type": "message", "room": "lobby", "text": "bye", "name": 5});
+    ada.send(say).await;
+    ada.expect(
+        message("lobby", "ada", "bye"),
+        "ada sent a message with an extra \"name\" field (a number, but a message needs no name)",
+    )
+    .await;
+    let leave = json!({"type": "leave", "room": "lobby", "id": 7, "name": 5, "text": null});
+    ada.send(leave).await;
+    ada.expect(
+        json!({"type": "left", "room": "lobby", "name": "ada"}),
+        "ada sent a leave with extra \"id\", \"name\" and \"text\" fields",
     )
     .await;
 }

@@ -254,3 +254,99 @@ async fn names_are_per_room() {
     grace.expect(expected.clone(), context).await;
     ada.expect(expected, context).await;
 }
+
+/// Names are compared exactly as given: case matters, nothing is trimmed, and a name of
+/// spaces is a name like any other; room names too.
+/// Rules: names-exact.
+#[tokio::test]
+async fn names_and_rooms_are_compared_exactly() {
+    let addr = start_default().await;
+    let mut ada = Client::connect(addr, "ada").await;
+    ada.join("lobby", "ada").await;
+    let mut expected = vec!["ada"];
+    let mut others = Vec::new(); // kept connected until the end of the test
+    for name in ["Ada", " ada", "   "] {
+        let mut other = Client::connect(addr, &format!("the client named {name:?}")).await;
+        let list = other.join("lobby", name).await;
+        others.push(other);
+        expected.push(name);
+        assert_eq!(
+            list, expected,
+            "{name:?} is a different name from every name already in the lobby (names are \
+             compared exactly, and a name of spaces is not empty): got {list:?}"
+        );
+        ada.expect(joined("lobby", name), &format!("{name:?} joined the lobby"))
+            .await;
+    }
+    let mut upper = Client::connect(addr, "a client in \"Lobby\"").await;
+    let list = upper.join("Lobby", "ada").await;
+    assert_eq!(
+        list,
+        ["ada"],
+        "\"Lobby\" and \"lobby\" are two rooms, so the first to join \"Lobby\" is alone in it: \
+         got {list:?}"
+    );
+    ada.expect_nothing_more("someone joined \"Lobby\", which is not ada's \"lobby\"")
+        .await;
+}
+
+/// A disconnect is announced only in the rooms the client is still in, under the name it
+/// uses there now: a room it left is not told again.
+/// Rules: disconnect-announced.
+#[tokio::test]
+async fn a_disconnect_is_announced_only_where_the_client_still_is() {
+    let addr = start_default().await;
+    let mut ada = Client::connect(addr, "ada").await;
+    let mut grace = Client::connect(addr, "grace").await;
+    ada.join("lobby", "ada").await;
+    ada.join("kitchen", "ada").await;
+    grace.join("lobby", "grace").await;
+    grace.join("kitchen", "grace").await;
+    ada.expect(joined("lobby", "grace"), "grace joined the lobby")
+        .await;
+    ada.expect(joined("kitchen", "grace"), "grace joined the kitchen")
+        .await;
+    for room in ["kitchen", "lobby"] {
+        grace.send(json!({"type": "leave", "room": room})).await;
+        grace
+            .expect(left(room, "grace"), &format!("grace left the {room}"))
+            .await;
+        ada.expect(left(room, "grace"), &format!("grace left the {room}"))
+            .await;
+    }
+    grace.join("lobby", "hopper").await;
+    ada.expect(
+        joined("lobby", "hopper"),
+        "grace came back to the lobby as hopper",
+    )
+    .await;
+    grace.close().await;
+    ada.expect(
+        left("lobby", "hopper"),
+        "grace, in the lobby as hopper (and no longer in the kitchen), closed its connection",
+    )
+    .await;
+    ada.expect_nothing_more(
+        "grace closed its connection after leaving the kitchen, so only the lobby is told",
+    )
+    .await;
+}
+
+/// Each `app(...)` is a server of its own: two apps share no rooms.
+/// Rules: apps-independent.
+#[tokio::test]
+async fn two_apps_share_no_rooms() {
+    let first = start_default().await;
+    let second = start_default().await;
+    let mut ada = Client::connect(first, "ada (on the first server)").await;
+    let mut grace = Client::connect(second, "grace (on the second server)").await;
+    ada.join("lobby", "ada").await;
+    let list = grace.join("lobby", "grace").await;
+    assert_eq!(
+        list,
+        ["grace"],
+        "ada joined the lobby of another app(...), which shares nothing with this one: got {list:?}"
+    );
+    ada.expect_nothing_more("grace joined the lobby of another server")
+        .await;
+}

@@ -56,7 +56,8 @@ pub enum ClientFrame {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
-    /// The frame is not a JSON object (not JSON at all, an array, a string, a binary frame).
+    /// The frame is not a JSON object (not JSON at all, an array, a string, a number, `null`),
+    /// or is a binary frame, if you refuse those (ignoring them is fine too).
     BadJson,
     /// A JSON object whose `type` is missing, not a string, or not `join`, `leave` or `message`.
     UnknownType,
@@ -231,6 +232,11 @@ impl Rooms {
     }
 
     fn handle(&mut self, id: ClientId, text: &str) {
+        // A client the hub dropped is ignored: its connection task may read one more frame
+        // before it notices the kick, and that frame must not put it back in a room.
+        if !self.clients.contains_key(&id) {
+            return;
+        }
         let outcome = match ClientFrame::parse(text) {
             Ok(ClientFrame::Join { room, name }) => self.join(id, room, name),
             Ok(ClientFrame::Leave { room }) => self.leave(id, &room),
@@ -433,6 +439,7 @@ async fn serve_client(socket: WebSocket, hub: Arc<Hub>) {
     });
     loop {
         tokio::select! {
+            biased; // a kick wins over a frame that arrived meanwhile
             () = kick.notified() => break,
             _ = &mut writer => break, // the socket failed for writing
             incoming = stream.next() => match incoming {
@@ -447,7 +454,9 @@ async fn serve_client(socket: WebSocket, hub: Arc<Hub>) {
             },
         }
     }
-    // Aborting the writer drops the socket even when a send is stuck on a full buffer.
+    // Aborting the writer drops the socket even when a send is stuck on a full buffer. The
+    // README leaves open whether a dropped client's queued frames are still written: aborting
+    // throws them away, so a client that never reads again does not keep its connection.
     writer.abort();
     hub.with(|rooms| rooms.disconnect(id));
 }

@@ -29,6 +29,21 @@ pub async fn start(queue_capacity: usize) -> SocketAddr {
     addr
 }
 
+/// Starts `realtime_rooms::app(queue_capacity)` with small kernel send buffers: the
+/// listening socket's 4 KiB send buffer is inherited by every connection it accepts, so the
+/// kernel holds well under one 32 KiB frame between the server and a client that stops
+/// reading, and what waits for that client waits in the server's own queue.
+pub async fn start_with_small_buffers(queue_capacity: usize) -> SocketAddr {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.set_send_buffer_size(4096).unwrap();
+    socket.bind(SocketAddr::from(([127, 0, 0, 1], 0))).unwrap();
+    let listener = socket.listen(128).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = realtime_rooms::app(queue_capacity);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    addr
+}
+
 /// Starts the server with the default queue size.
 pub async fn start_default() -> SocketAddr {
     start(realtime_rooms::DEFAULT_QUEUE_CAPACITY).await
@@ -94,6 +109,12 @@ impl Client {
         if let Err(e) = sent {
             panic!("{} could not send the frame {text}: {e}", self.label);
         }
+    }
+
+    /// Sends a text frame and ignores a failure: for a client the server may already have
+    /// disconnected.
+    pub async fn send_regardless(&mut self, frame: Value) {
+        let _ = self.ws.send(Message::text(frame.to_string())).await;
     }
 
     /// Sends a binary frame.
