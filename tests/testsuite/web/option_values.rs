@@ -32,8 +32,14 @@ async fn option_values_hide_positions_are_stable_and_differ_per_learner() {
     for (question, shown) in ids.iter().zip(&first) {
         assert!(shown.len() >= 2, "{question} shows its options");
         for value in shown {
+            // A 12-digit hex token, never a small number a position could be; a token may
+            // be all decimal digits by chance (about one in three hundred), which is fine.
             assert!(
-                value.parse::<usize>().is_err(),
+                value.len() == 12 && value.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{question}: {value} is not an opaque token"
+            );
+            assert!(
+                value.parse::<u64>().map_or(true, |n| n > 1_000),
                 "{question}: {value} looks like a position"
             );
         }
