@@ -22,11 +22,7 @@ pub const PATIENCE: Duration = Duration::from_secs(3);
 
 /// Starts `realtime_rooms::app(queue_capacity)` on a free port of 127.0.0.1.
 pub async fn start(queue_capacity: usize) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = realtime_rooms::app(queue_capacity);
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    addr
+    start_with(queue_capacity, None).await
 }
 
 /// Starts `realtime_rooms::app(queue_capacity)` with small kernel send buffers: the
@@ -34,8 +30,14 @@ pub async fn start(queue_capacity: usize) -> SocketAddr {
 /// kernel holds well under one 32 KiB frame between the server and a client that stops
 /// reading, and what waits for that client waits in the server's own queue.
 pub async fn start_with_small_buffers(queue_capacity: usize) -> SocketAddr {
+    start_with(queue_capacity, Some(4096)).await
+}
+
+async fn start_with(queue_capacity: usize, send_buffer: Option<u32>) -> SocketAddr {
     let socket = TcpSocket::new_v4().unwrap();
-    socket.set_send_buffer_size(4096).unwrap();
+    if let Some(size) = send_buffer {
+        socket.set_send_buffer_size(size).unwrap();
+    }
     socket.bind(SocketAddr::from(([127, 0, 0, 1], 0))).unwrap();
     let listener = socket.listen(128).unwrap();
     let addr = listener.local_addr().unwrap();
