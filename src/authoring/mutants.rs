@@ -49,6 +49,14 @@ pub enum MutationError {
         /// The end of cargo-mutants' output.
         output: String,
     },
+    /// The solution's manifest cannot be read as TOML.
+    #[error("{path}: {message}", path = .path.display())]
+    BadManifest {
+        /// The manifest.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// The equivalents file is not valid.
     #[error("{path}: {message}", path = .path.display())]
     BadEquivalents {
@@ -258,10 +266,7 @@ fn prepare(
         "cannot read {}",
         solution.join("Cargo.toml").display()
     )))?;
-    let manifest = format!(
-        "{manifest}\n# Added by `workbook verify --mutants`: a crate of its own, built like a grade.\n[workspace]\n\n[profile.dev]\ndebug = 0\n{}",
-        server_parts(course, exercise, &manifest)
-    );
+    let manifest = mutants_manifest(course, exercise, &manifest, &solution.join("Cargo.toml"))?;
     write(&dir.join("Cargo.toml"), &manifest)?;
     let tests = course.root.join(&exercise.grader_dir).join("tests");
     copy_dir(&tests, &dir.join("tests"))?;
@@ -272,24 +277,70 @@ fn prepare(
     Ok(())
 }
 
-/// For a server exercise: the support crate the hidden tests use (with SQLite when the
-/// solution uses it) and the grade's optimised password hashing. The program is the crate's
-/// own binary, named after the package as the tests expect (`server_check::start!`).
-fn server_parts(course: &Course, exercise: &Exercise, manifest: &str) -> String {
-    match exercise.kind {
-        Kind::Library => String::new(),
-        Kind::Server => {
-            let support = crate::grade::support_dir(course);
-            let features = match manifest.contains("rusqlite") {
-                true => ", features = [\"sqlite\"]",
-                false => "",
-            };
-            format!(
-                "\n[dev-dependencies]\nserver-check = {{ path = {:?}{features} }}\n\n[profile.dev.package.argon2]\nopt-level = 3\n\n[profile.dev.package.blake2]\nopt-level = 3\n",
-                support.display().to_string()
-            )
-        }
+/// The solution's manifest as a crate of its own, built like a grade: the hidden tests'
+/// support crates as dev-dependencies (`expect` when the course has it; for a server exercise `server-check`,
+/// with SQLite when the solution uses it, and the grade's optimised password hashing). The
+/// program is the crate's own binary, named after the package as the tests expect
+/// (`server_check::start!`).
+fn mutants_manifest(
+    course: &Course,
+    exercise: &Exercise,
+    manifest: &str,
+    path: &Path,
+) -> Result<String, MutationError> {
+    let bad = |e: &dyn std::fmt::Display| MutationError::BadManifest {
+        path: path.to_path_buf(),
+        message: format!("cannot add the hidden tests' support crates: {e}"),
+    };
+    let mut doc: toml_edit::DocumentMut = manifest.parse().map_err(|e| bad(&e))?;
+    let support = crate::grade::support_dir(course);
+    let dev = doc
+        .entry("dev-dependencies")
+        .or_insert_with(|| toml_edit::Item::Table(toml_edit::Table::new()))
+        .as_table_like_mut()
+        .ok_or_else(|| bad(&"[dev-dependencies] is not a table"))?;
+    let expect_dir = crate::grade::expect_dir(course);
+    if expect_dir.join("Cargo.toml").is_file() {
+        let mut expect = toml_edit::InlineTable::new();
+        expect.insert("path", expect_dir.display().to_string().into());
+        dev.insert("expect", toml_edit::value(expect));
     }
+    let server = match exercise.kind {
+        Kind::Library => false,
+        Kind::Server => true,
+    };
+    if server {
+        let mut check = toml_edit::InlineTable::new();
+        check.insert("path", support.display().to_string().into());
+        if manifest.contains("rusqlite") {
+            let mut features = toml_edit::Array::new();
+            features.push("sqlite");
+            check.insert("features", features.into());
+        }
+        dev.insert("server-check", toml_edit::value(check));
+    }
+    let mut text = doc.to_string();
+    text.push_str(
+        "
+# Added by `workbook verify --mutants`: a crate of its own, built like a grade.
+[workspace]
+
+[profile.dev]
+debug = 0
+",
+    );
+    if server {
+        text.push_str(
+            "
+[profile.dev.package.argon2]
+opt-level = 3
+
+[profile.dev.package.blake2]
+opt-level = 3
+",
+        );
+    }
+    Ok(text)
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result<(), MutationError> {

@@ -172,7 +172,7 @@ pub fn print_report(
             grade::report::human(report, exercise, how.revealed_hints, how.passing, out)
         }
         Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, report)?;
+            serde_json::to_writer_pretty(&mut *out, &grade::report::json(report, exercise))?;
             writeln!(out)
         }
         Format::Junit => write!(

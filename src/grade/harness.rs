@@ -43,9 +43,19 @@ pub fn support_dir(course: &Course) -> PathBuf {
     )
 }
 
+/// The assertion helper of every exercise's hidden tests (`expect_eq!`, labelled expected
+/// and actual): `<grader root>/support/expect`.
+pub fn expect_dir(course: &Course) -> PathBuf {
+    support_dir(course).join(EXPECT_DIR)
+}
+
+/// The folder of the assertion helper crate inside the support folder.
+const EXPECT_DIR: &str = "expect";
+
 /// Writes the harness of `exercise` pointing at `crate_dir`, with the hidden test files
-/// `tests` (absolute paths; a sandboxed grade passes copies of its own) and, for a server
-/// exercise, the support crate at `support`.
+/// `tests` (absolute paths; a sandboxed grade passes copies of its own) and the support
+/// crates at `support`: the assertion helper for every exercise, `server-check` for a
+/// server exercise.
 pub fn prepare_with_tests(
     exercise: &Exercise,
     crate_dir: &Path,
@@ -61,9 +71,10 @@ pub fn prepare_with_tests(
     manifest.insert("package".into(), package_table(&package).into());
     match exercise.kind {
         Kind::Library => {
+            super::require_utf8(support)?;
             manifest.insert(
                 "dependencies".into(),
-                dependencies(exercise, crate_dir).into(),
+                dependencies(exercise, crate_dir, support).into(),
             );
         }
         Kind::Server => {
@@ -106,9 +117,10 @@ fn package_table(package: &str) -> toml::Table {
     pkg
 }
 
-/// Returns the harness's `[dependencies]`: the crate under test by path, and everything
-/// its stub declares.
-fn dependencies(exercise: &Exercise, crate_dir: &Path) -> toml::Table {
+/// Returns the harness's `[dependencies]`: the crate under test by path, everything its stub
+/// declares, and the assertion helper when the course has it (a course may leave it out,
+/// and its hidden tests then use `assert_eq!`).
+fn dependencies(exercise: &Exercise, crate_dir: &Path, support: &Path) -> toml::Table {
     // The hidden tests may use whatever the stub declares, as dependency or dev-dependency.
     let mut deps = exercise.manifest.dependencies.clone();
     for (name, value) in &exercise.manifest.dev_dependencies {
@@ -117,6 +129,12 @@ fn dependencies(exercise: &Exercise, crate_dir: &Path) -> toml::Table {
     let mut under_test = toml::Table::new();
     under_test.insert("path".into(), path_string(crate_dir).into());
     deps.insert(exercise.crate_name.clone(), under_test.into());
+    let expect = support.join(EXPECT_DIR);
+    if expect.join("Cargo.toml").is_file() {
+        let mut helper = toml::Table::new();
+        helper.insert("path".into(), path_string(&expect).into());
+        deps.insert("expect".into(), helper.into());
+    }
     deps
 }
 

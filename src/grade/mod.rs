@@ -30,7 +30,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 pub(crate) use harness::{
-    Harness, member_dir as harness_member, support_dir, write_if_changed as write_member_file,
+    Harness, expect_dir, member_dir as harness_member, support_dir,
+    write_if_changed as write_member_file,
 };
 pub use isolated::grade_sandboxed;
 pub use report::{

@@ -55,21 +55,38 @@ pub(super) fn judge(
     (TestStatus::Failed, Some(message))
 }
 
-/// Shows a panic's location relative to the learner's folder when it is in their code, and
-/// hides it when it is in a hidden test (the learner cannot open that file anyway).
+/// Shows a panic's location relative to the learner's folder, with the line of code itself,
+/// when it is in their code, and hides it when it is in a hidden test (the learner cannot
+/// open that file anyway).
 pub(super) fn relative_locations(message: &str, crate_dir: &Path) -> String {
     let prefix = format!("{}/", crate_dir.display());
     message
         .lines()
         .filter_map(|line| match line.trim_start().strip_prefix("(at ") {
             Some(location) if location.starts_with(&prefix) => {
-                Some(format!("  (at {}", &location[prefix.len()..]))
+                let relative = &location[prefix.len()..];
+                let mut shown = format!("  (at {relative}");
+                if let Some(code) = source_line(crate_dir, relative.trim_end_matches(')')) {
+                    shown.push_str(&format!("\n  | {code}"));
+                }
+                Some(shown)
             }
             Some(location) if location.starts_with('/') => None,
             _ => Some(line.to_string()),
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The trimmed line of the learner's file at `file:line:column` (relative to `crate_dir`),
+/// or `None` when the file cannot be read (a grade of files that changed since, say).
+fn source_line(crate_dir: &Path, location: &str) -> Option<String> {
+    let mut parts = location.rsplitn(3, ':');
+    let (_column, line, file) = (parts.next()?, parts.next()?, parts.next()?);
+    let number: usize = line.parse().ok()?;
+    let text = std::fs::read_to_string(crate_dir.join(file)).ok()?;
+    let code = text.lines().nth(number.checked_sub(1)?)?.trim();
+    (!code.is_empty()).then(|| code.chars().take(160).collect())
 }
 
 /// The text of the first panic in libtest's failure section.
@@ -140,6 +157,23 @@ mod tests {
             "{message}"
         );
         assert!(message.ends_with("(at tests/a.rs:3:5)"), "{message}");
+    }
+
+    #[test]
+    fn a_panic_in_the_learners_code_shows_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("src")).unwrap();
+        std::fs::write(dir.path().join("src/lib.rs"), "fn a() {\n    todo!()\n}\n").unwrap();
+        let message = format!(
+            "not yet implemented\n  (at {}/src/lib.rs:2:5)",
+            dir.path().display()
+        );
+        assert_eq!(
+            relative_locations(&message, dir.path()),
+            "not yet implemented\n  (at src/lib.rs:2:5)\n  | todo!()"
+        );
+        let hidden = "wrong\n  (at /course/grader/x/tests/a.rs:3:5)";
+        assert_eq!(relative_locations(hidden, dir.path()), "wrong");
     }
 
     #[test]

@@ -1,8 +1,67 @@
 //! Feedback that teaches, as a learner sees it in the terminal: the README rule a failing
-//! test checks, the hint for what fails offered first, and the review beside the reference
-//! once an exercise passes.
+//! test checks, expected and actual labelled by the assertion helper, the hint for what
+//! fails offered first, and the review beside the reference once an exercise passes.
 
-use crate::common::{grading_course_with, run, workbook_in};
+use std::path::Path;
+
+use crate::common::{copy_dir, grading_course_with, root, run, workbook_in};
+
+/// The acceptance card of a partly failing grade, in the terminal and in JSON: failures
+/// first, each with its rule, the lesson section to read, and a message that labels expected
+/// and actual (the hidden tests use the course's `expect_eq!`), or the learner's own line
+/// when their code panicked.
+#[test]
+fn a_partly_failing_grade_labels_expected_and_actual() {
+    let course = course_with_a_rule_map();
+    let dir = course.path();
+    copy_dir(
+        &root().join("grader/support/expect"),
+        &dir.join("grader/support/expect"),
+    );
+    // The assertion helper's dependencies compile once for every run of this test.
+    let shared = Path::new(env!("CARGO_TARGET_TMPDIR")).join("expect-target");
+    std::fs::create_dir_all(&shared).unwrap();
+    std::fs::create_dir_all(dir.join(".workbook")).unwrap();
+    std::os::unix::fs::symlink(&shared, dir.join(".workbook/target")).unwrap();
+    let tests = dir.join("grader/counter/tests/functions.rs");
+    let source = std::fs::read_to_string(&tests).unwrap();
+    let source = format!(
+        "use expect::expect_eq;\n\n{}",
+        source.replace("assert_eq!", "expect_eq!")
+    );
+    std::fs::write(&tests, source).unwrap();
+    // A second mistake, in a value this time: the count goes down to 0, not 1.
+    let learner = dir.join("exercises/counter/src/lib.rs");
+    let code = std::fs::read_to_string(&learner).unwrap();
+    let code = code.replace("(1..=n).rev().collect()", "(0..n).rev().collect()");
+    std::fs::write(&learner, code).unwrap();
+
+    let (code, human, stderr) = run(workbook_in(dir).args(["grade", "counter"]));
+    assert_eq!(code, Some(1), "{human}{stderr}");
+    insta::with_settings!({filters => vec![
+        (r"\(\d+ ms\)", "([ms])"),
+        (r"compile \d+\.\d s, tests \d+\.\d s", "compile [s], tests [s]"),
+    ]}, {
+        insta::assert_snapshot!("feedback_card_partly_failing", human);
+    });
+    assert!(
+        human.contains("      expected: [3, 2, 1]\n      actual:   [2, 1, 0]"),
+        "labelled, not left and right: {human}"
+    );
+
+    let (_, json, _) = run(workbook_in(dir).args(["grade", "counter", "--format", "json"]));
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    insta::assert_json_snapshot!("feedback_card_partly_failing_json", report, {
+        ".compile_ms" => "[ms]",
+        ".test_ms" => "[ms]",
+        ".tests[].duration_ms" => "[ms]",
+        ".tests[].output" => "[output]",
+    });
+    assert_eq!(
+        report["rule_notes"]["add-sums"]["read"], "/lessons/basics#basics",
+        "{json}"
+    );
+}
 
 #[test]
 fn a_failing_test_names_the_readme_rule_it_checks() {

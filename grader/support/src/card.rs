@@ -11,8 +11,8 @@
 //!   seed:     8127 (WORKBOOK_SEED=8127 repeats this run's inputs)
 //! ```
 
-use crate::diff::{Difference, short};
 use crate::reply::{Reply, Sent};
+use expect::diff::{Difference, short};
 
 /// The headers worth showing: the ones the exercises' rules are about.
 const SHOWN_HEADERS: [&str; 7] = [
@@ -93,35 +93,26 @@ impl Card {
         self
     }
 
+    /// Fails the test with this card: the step in progress, the lines, the response and
+    /// the run's seed, laid out by the assertion helper's card.
     #[track_caller]
     pub fn panic(self) -> ! {
-        let mut text = match crate::context::current() {
-            Some(context) => format!("While {context}: {}", self.headline),
-            None => self.headline,
-        };
-        let width = 10;
-        let mut push = |label: &str, value: &str| {
-            for (i, line) in value.lines().enumerate() {
-                let label = if i == 0 {
-                    format!("{label}:")
-                } else {
-                    String::new()
-                };
-                text.push_str(&format!("\n  {label:<width$}{line}"));
-            }
-        };
+        let mut card = expect::Card::new(self.headline);
+        if let Some(context) = crate::context::current() {
+            card = card.within(&format!("While {context}: "));
+        }
         for (label, value) in &self.lines {
-            push(label, value);
+            card = card.line(label, value);
         }
         if !self.tail.is_empty() {
-            push("response", &self.tail.join("\n"));
+            card = card.line("response", &self.tail.join("\n"));
         }
         let seed = crate::inputs::seed();
-        push(
+        card.line(
             "seed",
             &format!("{seed} (WORKBOOK_SEED={seed} repeats this run's random inputs)"),
-        );
-        panic!("{text}");
+        )
+        .panic()
     }
 }
 

@@ -24,7 +24,6 @@
 mod card;
 mod check;
 mod context;
-mod diff;
 pub mod inputs;
 mod output;
 mod ports;
@@ -36,7 +35,7 @@ mod server;
 
 pub use check::{expect_eq, expect_json, fail};
 pub use context::during;
-pub use diff::{Difference, differences};
+pub use expect::{Difference, differences};
 // The hidden tests build and compare JSON with these, whatever the learner's crate declares.
 pub use reply::Reply;
 pub use request::{Call, Client};

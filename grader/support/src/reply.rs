@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::card::Card;
-use crate::diff::differences;
+use expect::diff::differences;
 
 /// The most of a body read (a server that streams forever must not fill the memory).
 const BODY_LIMIT: u64 = 1024 * 1024;
@@ -170,7 +170,7 @@ impl Reply {
         if message.as_str().is_none_or(|m| m.trim().is_empty()) {
             self.fail_with(
                 "error.message to be a non-empty string",
-                &format!("error.message is {}", crate::diff::short(&message)),
+                &format!("error.message is {}", expect::diff::short(&message)),
             );
         }
         self

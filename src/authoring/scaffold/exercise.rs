@@ -76,7 +76,10 @@ impl NewExercise<'_> {
                 include_str!("../../../templates/scaffold/stub_lib.rs").to_string(),
             ),
             (stub.join("tests/starter.rs"), starter_tests(&crate_name)),
-            (grader.join("tests/hidden.rs"), hidden_tests(&crate_name)),
+            (
+                grader.join("tests/hidden.rs"),
+                hidden_tests(self.course, &crate_name),
+            ),
             (grader.join("solution/Cargo.toml"), manifest),
             (grader.join("solution/src/lib.rs"), SOLUTION.to_string()),
         ]
@@ -221,10 +224,18 @@ fn starter_tests(crate_name: &str) -> String {
     )
 }
 
-/// The grader's hidden tests, each with the doc comment the learner is shown.
-fn hidden_tests(crate_name: &str) -> String {
+/// The grader's hidden tests, each with the doc comment the learner is shown; with the
+/// course's assertion helper (labelled expected and actual) when it has one.
+fn hidden_tests(course: &Course, crate_name: &str) -> String {
+    let helper = crate::grade::expect_dir(course)
+        .join("Cargo.toml")
+        .is_file();
+    let (import, assert) = match helper {
+        true => ("use expect::expect_eq;\n\n", "expect_eq"),
+        false => ("", "assert_eq"),
+    };
     format!(
-        "//! Hidden tests: each has a one-sentence doc comment, shown to the learner.\n\n/// Words separated by several spaces and newlines are counted once each.\n#[test]\nfn any_whitespace_separates_words() {{\n    assert_eq!({crate_name}::word_count(\"one  two\\nthree\"), 3);\n}}\n\n/// An empty text has no words.\n#[test]\nfn empty_text_has_no_words() {{\n    assert_eq!({crate_name}::word_count(\"\"), 0);\n}}\n"
+        "//! Hidden tests: each has a one-sentence doc comment, shown to the learner.\n\n{import}/// Words separated by several spaces and newlines are counted once each.\n#[test]\nfn any_whitespace_separates_words() {{\n    {assert}!({crate_name}::word_count(\"one  two\\nthree\"), 3);\n}}\n\n/// An empty text has no words.\n#[test]\nfn empty_text_has_no_words() {{\n    {assert}!({crate_name}::word_count(\"\"), 0);\n}}\n"
     )
 }
 

@@ -145,6 +145,8 @@ fn stage_list(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
 /// A rule a failing test checks, as the failure card shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RuleNote<'e> {
+    /// The rule's id in the rule map.
+    pub id: &'e str,
     /// The README's sentence.
     pub text: &'e str,
     /// Where the exercise's lesson teaches it: `/lessons/<slug>#<anchor>`, when the rule
@@ -169,6 +171,7 @@ pub fn rule_notes<'e>(exercise: &'e Exercise, test: &TestOutcome) -> Vec<RuleNot
         .iter()
         .filter_map(|id| map.rule(id))
         .map(|rule| RuleNote {
+            id: &rule.id,
             text: &rule.text,
             section: rule
                 .section
@@ -239,12 +242,19 @@ fn test_line(
         "{mark} {}  ({} ms)",
         test.description, test.duration_ms
     )?;
-    // The README's rule first (what to reread), then what went wrong.
+    // The README's rules first (what to reread), each lesson section once, then what went
+    // wrong.
     for rule in rules {
         writeln!(out, "    rule: {}", rule.text)?;
-        if let Some(url) = rule.section_url() {
-            writeln!(out, "    read: {url} (in `workbook serve`)")?;
+    }
+    let mut sections: Vec<String> = Vec::new();
+    for url in rules.iter().filter_map(RuleNote::section_url) {
+        if !sections.contains(&url) {
+            sections.push(url);
         }
+    }
+    for url in sections {
+        writeln!(out, "    read: {url} (in `workbook serve`)")?;
     }
     if test.status != TestStatus::Passed
         && let Some(message) = &test.message

@@ -1,12 +1,15 @@
 //! The result of one grade, shared by the CLI, the store and the web app, and its printers:
-//! one per format ([`human`], [`junit`], and JSON, which is the serde form of [`Report`]).
+//! one per format ([`human`], [`junit`], and [`json`]: the serde form of [`Report`] with the
+//! words of the rules that fail).
 
 mod human;
+mod json;
 mod junit;
 
 use serde::{Deserialize, Serialize};
 
 pub use human::{Passing, RuleNote, human, rule_notes, verdict};
+pub use json::{JsonReport, json};
 pub use junit::junit;
 
 use crate::course::ExerciseSlug;

@@ -1,6 +1,7 @@
 //! A JSON-aware difference: which field, what was expected there, and what came instead.
-//! Objects are compared by the fields the expectation names (a response may carry more);
-//! lists must have the same length and matching items.
+//! [`differences`] compares objects by the fields the expectation names (a response may
+//! carry more); [`all_differences`] also names the fields the expectation does not have.
+//! Lists must have the same length and matching items.
 
 use serde_json::Value;
 
@@ -31,14 +32,36 @@ impl std::fmt::Display for Difference {
     }
 }
 
-/// Every place where `actual` does not have what `expected` asks for.
+/// Every place where `actual` does not have what `expected` asks for; fields of `actual`
+/// that `expected` does not name are allowed.
 pub fn differences(expected: &Value, actual: &Value) -> Vec<Difference> {
     let mut found = Vec::new();
-    walk(expected, Some(actual), "", &mut found);
+    walk(expected, Some(actual), "", Extra::Allowed, &mut found);
     found
 }
 
-fn walk(expected: &Value, actual: Option<&Value>, path: &str, found: &mut Vec<Difference>) {
+/// Every place where `actual` and `expected` differ, an extra field of `actual` included
+/// (its `expected` is `null` and its path says "(not expected)").
+pub fn all_differences(expected: &Value, actual: &Value) -> Vec<Difference> {
+    let mut found = Vec::new();
+    walk(expected, Some(actual), "", Extra::Reported, &mut found);
+    found
+}
+
+/// What to do with a field the expectation does not name.
+#[derive(Clone, Copy, PartialEq)]
+enum Extra {
+    Allowed,
+    Reported,
+}
+
+fn walk(
+    expected: &Value,
+    actual: Option<&Value>,
+    path: &str,
+    extra: Extra,
+    found: &mut Vec<Difference>,
+) {
     let here = || {
         if path.is_empty() {
             "(the body)".to_string()
@@ -49,17 +72,22 @@ fn walk(expected: &Value, actual: Option<&Value>, path: &str, found: &mut Vec<Di
     match (expected, actual) {
         (Value::Object(fields), Some(Value::Object(theirs))) => {
             for (name, value) in fields {
-                let at = if path.is_empty() {
-                    name.clone()
-                } else {
-                    format!("{path}.{name}")
-                };
-                walk(value, theirs.get(name), &at, found);
+                let at = join(path, name);
+                walk(value, theirs.get(name), &at, extra, found);
+            }
+            if extra == Extra::Reported {
+                for (name, value) in theirs.iter().filter(|(n, _)| !fields.contains_key(*n)) {
+                    found.push(Difference {
+                        path: format!("{} (not expected)", join(path, name)),
+                        expected: Value::Null,
+                        actual: Some(value.clone()),
+                    });
+                }
             }
         }
         (Value::Array(items), Some(Value::Array(theirs))) if items.len() == theirs.len() => {
             for (i, (mine, yours)) in items.iter().zip(theirs).enumerate() {
-                walk(mine, Some(yours), &format!("{path}[{i}]"), found);
+                walk(mine, Some(yours), &format!("{path}[{i}]"), extra, found);
             }
         }
         (Value::Array(items), Some(Value::Array(theirs))) => found.push(Difference {
@@ -81,8 +109,17 @@ fn walk(expected: &Value, actual: Option<&Value>, path: &str, found: &mut Vec<Di
     }
 }
 
+/// The path of field `name` inside `path`.
+fn join(path: &str, name: &str) -> String {
+    if path.is_empty() {
+        name.to_string()
+    } else {
+        format!("{path}.{name}")
+    }
+}
+
 /// A value in one line, at most about 120 characters.
-pub(crate) fn short(value: &Value) -> String {
+pub fn short(value: &Value) -> String {
     let text = value.to_string();
     if text.chars().count() <= 120 {
         return text;
@@ -119,5 +156,14 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert!(found[0].path.contains("a list of 2 items, not 1"));
         assert!(differences(&json!([{"id": 1}]), &json!([{"id": 1, "x": 0}])).is_empty());
+    }
+
+    #[test]
+    fn all_differences_names_a_field_that_was_not_expected() {
+        let found: Vec<String> = all_differences(&json!({"a": 1}), &json!({"a": 1, "b": [2]}))
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(found, ["at b (not expected): expected null, actual [2]"]);
     }
 }
