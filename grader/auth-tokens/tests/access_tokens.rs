@@ -3,6 +3,7 @@
 
 mod common;
 
+use expect::expect_eq;
 use auth_tokens::{AccessClaims, AuthConfig, AuthError, AuthService, ManualClock, Role, TokenError};
 use common::{
     ACCESS_TTL, AUDIENCE, ISSUER, OTHER_SECRET, RecordingRandom, SECRET, START, b64url, config,
@@ -17,13 +18,13 @@ use serde_json::json;
 fn login_issues_an_hs256_jwt_with_exactly_the_expected_claims() {
     let setup = setup_with_alice();
     let pair = setup.auth.login("alice", "alice-password").unwrap();
-    assert_eq!(pair.token_type, "Bearer", "token_type should be \"Bearer\"");
-    assert_eq!(
+    expect_eq!(pair.token_type, "Bearer", "token_type should be \"Bearer\"");
+    expect_eq!(
         pair.expires_in, ACCESS_TTL,
         "expires_in should be the config's access_ttl_secs"
     );
     let header = token_part(&pair.access_token, 0);
-    assert_eq!(
+    expect_eq!(
         header["alg"], "HS256",
         "the JWT header should say alg HS256, got {header}"
     );
@@ -32,7 +33,7 @@ fn login_issues_an_hs256_jwt_with_exactly_the_expected_claims() {
         "sub": "alice", "role": "editor", "iss": ISSUER, "aud": AUDIENCE,
         "iat": START, "exp": START + ACCESS_TTL,
     });
-    assert_eq!(
+    expect_eq!(
         payload, expected,
         "the payload should be exactly {expected} (iat = the clock's now, exp = iat + access_ttl_secs)"
     );
@@ -60,7 +61,7 @@ fn a_fresh_token_verifies_and_returns_its_claims() {
         iat: START,
         exp: START + ACCESS_TTL,
     };
-    assert_eq!(
+    expect_eq!(
         setup.auth.verify_access_token(&pair.access_token),
         Ok(expected),
         "a token issued just now must verify (the injected clock says 2001: check exp \
@@ -81,14 +82,14 @@ fn a_token_expires_exactly_at_exp_on_the_injected_clock() {
         START + ACCESS_TTL - 1
     );
     setup.clock.advance(1);
-    assert_eq!(
+    expect_eq!(
         setup.auth.verify_access_token(&pair.access_token),
         Err(TokenError::Expired),
         "at exp exactly (second {}) the token must be Expired, with no leeway",
         START + ACCESS_TTL
     );
     setup.clock.advance(3600);
-    assert_eq!(
+    expect_eq!(
         setup.auth.verify_access_token(&pair.access_token),
         Err(TokenError::Expired)
     );
@@ -105,7 +106,7 @@ fn expiry_follows_the_injected_clock_in_the_future_too() {
     let pair = auth.login("alice", "alice-password").unwrap();
     assert!(auth.verify_access_token(&pair.access_token).is_ok());
     clock.advance(ACCESS_TTL);
-    assert_eq!(
+    expect_eq!(
         auth.verify_access_token(&pair.access_token),
         Err(TokenError::Expired),
         "once the injected clock reaches exp the token is Expired, whatever the real time is"
@@ -120,7 +121,7 @@ fn a_token_issued_in_the_future_is_invalid() {
     setup.clock.set(START + 100);
     let pair = setup.auth.login("alice", "alice-password").unwrap();
     setup.clock.set(START + 99);
-    assert_eq!(
+    expect_eq!(
         setup.auth.verify_access_token(&pair.access_token),
         Err(TokenError::Invalid),
         "a token with iat = {} checked at second {} was issued in the future: Invalid",
@@ -153,14 +154,14 @@ fn a_tampered_token_is_invalid() {
     let mut promoted = good_claims(START);
     promoted["role"] = json!("admin");
     let forged = replace_part(&pair.access_token, 1, &promoted);
-    assert_eq!(
+    expect_eq!(
         setup.auth.verify_access_token(&forged),
         Err(TokenError::Invalid),
         "a payload changed to role admin (old signature kept) must be Invalid"
     );
     let header = json!({"alg": "HS256", "typ": "JWT", "kid": "other"});
     let forged = replace_part(&pair.access_token, 0, &header);
-    assert_eq!(
+    expect_eq!(
         setup.auth.verify_access_token(&forged),
         Err(TokenError::Invalid),
         "a changed header (old signature kept) must be Invalid"
@@ -169,7 +170,7 @@ fn a_tampered_token_is_invalid() {
     let middle = pair.access_token.len() - 20;
     chars[middle] = if chars[middle] == 'A' { 'B' } else { 'A' };
     let forged: String = chars.into_iter().collect();
-    assert_eq!(
+    expect_eq!(
         setup.auth.verify_access_token(&forged),
         Err(TokenError::Invalid),
         "a token with one character of its signature changed must be Invalid"
@@ -182,7 +183,7 @@ fn a_tampered_token_is_invalid() {
 fn a_token_signed_with_another_key_is_invalid() {
     let setup = setup_with_alice();
     let token = forge(Algorithm::HS256, OTHER_SECRET, &good_claims(START));
-    assert_eq!(
+    expect_eq!(
         setup.auth.verify_access_token(&token),
         Err(TokenError::Invalid),
         "a token signed with somebody else's secret must be Invalid"
@@ -197,7 +198,7 @@ fn an_alg_none_token_is_invalid() {
     let header = b64url(br#"{"alg":"none","typ":"JWT"}"#);
     let payload = b64url(good_claims(START).to_string().as_bytes());
     let unsigned = format!("{header}.{payload}.");
-    assert_eq!(
+    expect_eq!(
         setup.auth.verify_access_token(&unsigned),
         Err(TokenError::Invalid),
         "a token with \"alg\":\"none\" and no signature must be Invalid: {unsigned}"
@@ -205,7 +206,7 @@ fn an_alg_none_token_is_invalid() {
     let real = forge(Algorithm::HS256, SECRET, &good_claims(START));
     let signature = real.rsplit('.').next().unwrap();
     let with_signature = format!("{header}.{payload}.{signature}");
-    assert_eq!(
+    expect_eq!(
         setup.auth.verify_access_token(&with_signature),
         Err(TokenError::Invalid),
         "a token with \"alg\":\"none\" must be Invalid whatever signature follows"
@@ -219,7 +220,7 @@ fn only_hs256_is_accepted() {
     let setup = setup_with_alice();
     for algorithm in [Algorithm::HS384, Algorithm::HS512] {
         let token = forge(algorithm, SECRET, &good_claims(START));
-        assert_eq!(
+        expect_eq!(
             setup.auth.verify_access_token(&token),
             Err(TokenError::Invalid),
             "a token signed with {algorithm:?} must be Invalid: pin the algorithm to HS256"
@@ -234,7 +235,7 @@ fn a_wrong_issuer_or_audience_is_invalid() {
     let setup = setup_with_alice();
     let mut claims = good_claims(START);
     claims["iss"] = json!("https://evil.test");
-    assert_eq!(
+    expect_eq!(
         setup
             .auth
             .verify_access_token(&forge(Algorithm::HS256, SECRET, &claims)),
@@ -243,7 +244,7 @@ fn a_wrong_issuer_or_audience_is_invalid() {
     );
     let mut claims = good_claims(START);
     claims["aud"] = json!("billing-api");
-    assert_eq!(
+    expect_eq!(
         setup
             .auth
             .verify_access_token(&forge(Algorithm::HS256, SECRET, &claims)),
@@ -258,7 +259,7 @@ fn a_wrong_issuer_or_audience_is_invalid() {
 fn malformed_and_incomplete_tokens_are_invalid() {
     let setup = setup_with_alice();
     for token in ["", "not-a-jwt", "a.b.c", "a.b.c.d"] {
-        assert_eq!(
+        expect_eq!(
             setup.auth.verify_access_token(token),
             Err(TokenError::Invalid),
             "{token:?} is not a JWT: Invalid"
@@ -268,7 +269,7 @@ fn malformed_and_incomplete_tokens_are_invalid() {
         let mut claims = good_claims(START);
         claims.as_object_mut().unwrap().remove(claim);
         let token = forge(Algorithm::HS256, SECRET, &claims);
-        assert_eq!(
+        expect_eq!(
             setup.auth.verify_access_token(&token),
             Err(TokenError::Invalid),
             "a signed token without its {claim:?} claim must be Invalid"
@@ -282,14 +283,14 @@ fn malformed_and_incomplete_tokens_are_invalid() {
 fn a_forged_expired_token_is_invalid_not_expired() {
     let setup = setup_with_alice();
     let old = good_claims(START - 10 * ACCESS_TTL);
-    assert_eq!(
+    expect_eq!(
         setup
             .auth
             .verify_access_token(&forge(Algorithm::HS256, SECRET, &old)),
         Err(TokenError::Expired),
         "control: an expired token signed with the right secret is Expired"
     );
-    assert_eq!(
+    expect_eq!(
         setup
             .auth
             .verify_access_token(&forge(Algorithm::HS256, OTHER_SECRET, &old)),
@@ -341,7 +342,7 @@ fn a_32_byte_secret_is_accepted() {
             .is_ok(),
         "a token signed with the secret passed to AuthService::new should verify"
     );
-    assert_eq!(
+    expect_eq!(
         auth.verify_access_token(&forge(Algorithm::HS256, SECRET, &claims)),
         Err(TokenError::Invalid),
         "a token signed with a secret other than the one passed to AuthService::new is Invalid"
@@ -365,7 +366,7 @@ fn another_configuration_is_followed_exactly() {
     auth.register("alice", "alice-password", Role::Editor)
         .unwrap();
     let pair = auth.login("alice", "alice-password").unwrap();
-    assert_eq!(
+    expect_eq!(
         pair.expires_in, 60,
         "expires_in should be this config's access_ttl_secs (60)"
     );
@@ -373,12 +374,12 @@ fn another_configuration_is_followed_exactly() {
         "sub": "alice", "role": "editor", "iss": "https://login.example.org",
         "aud": "billing-api", "iat": start, "exp": start + 60,
     });
-    assert_eq!(
+    expect_eq!(
         token_part(&pair.access_token, 1),
         expected,
         "the claims should come from this service's config (issuer, audience, access_ttl_secs)"
     );
-    assert_eq!(
+    expect_eq!(
         auth.verify_access_token(&forge(Algorithm::HS256, SECRET, &good_claims(start))),
         Err(TokenError::Invalid),
         "a token for another issuer and audience than this config's must be Invalid"
@@ -389,7 +390,7 @@ fn another_configuration_is_followed_exactly() {
         "with access_ttl_secs = 60 the token is accepted 59 s after its issue"
     );
     clock.advance(1);
-    assert_eq!(
+    expect_eq!(
         auth.verify_access_token(&pair.access_token),
         Err(TokenError::Expired),
         "with access_ttl_secs = 60 the token is Expired 60 s after its issue"
@@ -404,7 +405,7 @@ fn another_configuration_is_followed_exactly() {
         "with refresh_ttl_secs = 600 a refresh token works 599 s after its issue"
     );
     clock.advance(1);
-    assert_eq!(
+    expect_eq!(
         auth.refresh(&late.refresh_token),
         Err(AuthError::InvalidRefreshToken),
         "with refresh_ttl_secs = 600 a refresh token is refused 600 s after its issue"

@@ -2,6 +2,7 @@
 
 mod common;
 
+use expect::{expect_eq, expect_ne};
 use std::sync::{Arc, Barrier};
 use std::thread;
 
@@ -31,7 +32,7 @@ fn hash_is_an_argon2id_phc_string_with_the_given_parameters() {
     let output_len = PasswordHash::new(&hash)
         .ok()
         .and_then(|parsed| parsed.hash.map(|output| output.len()));
-    assert_eq!(
+    expect_eq!(
         output_len,
         Some(16),
         "Params::new(128, 2, 2, Some(16)) asks for a 16-byte hash; the PHC string {hash:?} \
@@ -49,13 +50,13 @@ fn the_salt_is_one_16_byte_draw_of_the_random_source() {
     let salt = salt_bytes(&hash);
     let fills = random.fills();
     let sizes: Vec<usize> = fills.iter().map(Vec::len).collect();
-    assert_eq!(
+    expect_eq!(
         sizes,
         [16],
         "one hash_password call should make exactly one fill_bytes call of SALT_BYTES (16) \
          bytes on the random source it is given; the calls it made had these sizes: {sizes:?}"
     );
-    assert_eq!(
+    expect_eq!(
         salt, fills[0],
         "the salt in the PHC string should be exactly the 16 bytes the random source handed \
          out (SaltString::encode_b64 of them)"
@@ -91,7 +92,7 @@ fn the_same_password_hashed_twice_gives_different_strings() {
     let random = RecordingRandom::new(2);
     let first = hash_password("hunter2", &fast_params(), &random).unwrap();
     let second = hash_password("hunter2", &fast_params(), &random).unwrap();
-    assert_ne!(
+    expect_ne!(
         first, second,
         "two hashes of one password should differ (a fresh random salt each time), both were {first:?}"
     );
@@ -173,8 +174,8 @@ fn the_store_holds_the_hash_and_never_the_password() {
         .auth
         .user("bob")
         .expect("user(\"bob\") should return the record of a registered user");
-    assert_eq!(record.username, "bob");
-    assert_eq!(record.role, Role::Viewer);
+    expect_eq!(record.username, "bob");
+    expect_eq!(record.role, Role::Viewer);
     assert!(
         record
             .password_hash
@@ -190,7 +191,7 @@ fn the_store_holds_the_hash_and_never_the_password() {
         verify_password(password, &record.password_hash),
         "the stored hash should verify with the registered password"
     );
-    assert_eq!(
+    expect_eq!(
         setup.auth.user("nobody"),
         None,
         "an unknown user has no record"
@@ -203,20 +204,20 @@ fn the_store_holds_the_hash_and_never_the_password() {
 fn a_taken_username_is_refused_and_the_first_user_kept() {
     let setup = setup_with_alice();
     let before = setup.auth.user("alice").unwrap();
-    assert_eq!(
+    expect_eq!(
         setup
             .auth
             .register("alice", "another-password", Role::Admin),
         Err(AuthError::UsernameTaken),
         "registering an existing username should fail with UsernameTaken"
     );
-    assert_eq!(
+    expect_eq!(
         setup.auth.user("alice"),
         Some(before),
         "the existing user must be left unchanged"
     );
     assert!(setup.auth.login("alice", "alice-password").is_ok());
-    assert_eq!(
+    expect_eq!(
         setup.auth.login("alice", "another-password"),
         Err(AuthError::InvalidCredentials),
         "the refused registration's password must not work"
@@ -241,7 +242,7 @@ fn concurrent_registrations_of_one_name_let_exactly_one_through() {
             .collect();
         let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
         let winners: Vec<usize> = (0..8).filter(|&i| results[i].is_ok()).collect();
-        assert_eq!(
+        expect_eq!(
             winners.len(),
             1,
             "8 threads registered \"dave\" at once and {} succeeded: the check for a taken \
@@ -250,7 +251,7 @@ fn concurrent_registrations_of_one_name_let_exactly_one_through() {
         );
         for (i, result) in results.iter().enumerate() {
             if i != winners[0] {
-                assert_eq!(
+                expect_eq!(
                     result,
                     &Err(AuthError::UsernameTaken),
                     "every registration but the winner's should get UsernameTaken"
@@ -272,17 +273,17 @@ fn concurrent_registrations_of_one_name_let_exactly_one_through() {
 #[test]
 fn wrong_password_and_unknown_user_get_the_same_error() {
     let setup = setup_with_alice();
-    assert_eq!(
+    expect_eq!(
         setup.auth.login("alice", "wrong-password"),
         Err(AuthError::InvalidCredentials),
         "a wrong password should give InvalidCredentials"
     );
-    assert_eq!(
+    expect_eq!(
         setup.auth.login("mallory", "alice-password"),
         Err(AuthError::InvalidCredentials),
         "an unknown username should give InvalidCredentials too, so usernames cannot be probed"
     );
-    assert_eq!(
+    expect_eq!(
         setup.auth.login("Alice", "alice-password"),
         Err(AuthError::InvalidCredentials),
         "usernames are compared exactly"
@@ -295,13 +296,13 @@ fn wrong_password_and_unknown_user_get_the_same_error() {
 fn set_role_changes_known_users_only() {
     let setup = setup_with_alice();
     setup.auth.set_role("alice", Role::Admin).unwrap();
-    assert_eq!(setup.auth.user("alice").unwrap().role, Role::Admin);
-    assert_eq!(
+    expect_eq!(setup.auth.user("alice").unwrap().role, Role::Admin);
+    expect_eq!(
         setup.auth.set_role("mallory", Role::Admin),
         Err(AuthError::UnknownUser),
         "set_role on a username nobody registered should fail with UnknownUser"
     );
-    assert_eq!(
+    expect_eq!(
         setup.auth.user("mallory"),
         None,
         "set_role must not create users"

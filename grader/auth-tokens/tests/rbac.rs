@@ -3,6 +3,7 @@
 
 mod common;
 
+use expect::expect_eq;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -29,7 +30,7 @@ fn roles_grant_exactly_the_table() {
             .into_iter()
             .zip(expected)
         {
-            assert_eq!(
+            expect_eq!(
                 role.grants(permission),
                 granted,
                 "{role:?} should {}grant {permission:?}",
@@ -47,8 +48,8 @@ fn require_answers_forbidden_with_the_permission() {
         id: "vic".into(),
         role: Role::Viewer,
     };
-    assert_eq!(viewer.require(Permission::ReadArticles), Ok(()));
-    assert_eq!(
+    expect_eq!(viewer.require(Permission::ReadArticles), Ok(()));
+    expect_eq!(
         viewer.require(Permission::DeleteArticles),
         Err(AuthRejection::Forbidden(Permission::DeleteArticles)),
         "a viewer requiring DeleteArticles should get Forbidden(DeleteArticles)"
@@ -57,7 +58,7 @@ fn require_answers_forbidden_with_the_permission() {
         id: "ada".into(),
         role: Role::Admin,
     };
-    assert_eq!(admin.require(Permission::ManageUsers), Ok(()));
+    expect_eq!(admin.require(Permission::ManageUsers), Ok(()));
 }
 
 /// A request without an Authorization header gets 401, a plain Bearer challenge with no error attribute, and the JSON envelope.
@@ -69,7 +70,7 @@ async fn no_authorization_header_is_401_with_a_plain_bearer_challenge() {
     let app = app(setup.auth.clone(), deletions.clone());
     for (method, uri) in [("GET", "/me"), ("DELETE", "/articles/7")] {
         let response = common::send(&app, method, uri, None).await;
-        assert_eq!(
+        expect_eq!(
             response.status(),
             StatusCode::UNAUTHORIZED,
             "{method} {uri} without a token should be 401 (not authenticated), not {}",
@@ -86,7 +87,7 @@ async fn no_authorization_header_is_401_with_a_plain_bearer_challenge() {
         );
         assert_error_envelope(response, "UNAUTHORIZED").await;
     }
-    assert_eq!(
+    expect_eq!(
         deletions.load(Ordering::SeqCst),
         0,
         "the handler must not run"
@@ -104,7 +105,7 @@ async fn another_scheme_counts_as_no_token() {
     let token_as_basic = format!("Basic {}", pair.access_token);
     for value in [basic, token_as_basic, pair.access_token.clone()] {
         let response = common::send(&app, "GET", "/me", Some(&value)).await;
-        assert_eq!(
+        expect_eq!(
             response.status(),
             StatusCode::UNAUTHORIZED,
             "`Authorization: {value}` carries no Bearer token: 401"
@@ -126,7 +127,7 @@ async fn bearer_without_a_token_counts_as_no_token() {
     let app = app(setup.auth.clone(), deletions.clone());
     for value in ["Bearer", "Bearer "] {
         let response = common::send(&app, "DELETE", "/articles/7", Some(value)).await;
-        assert_eq!(
+        expect_eq!(
             response.status(),
             StatusCode::UNAUTHORIZED,
             "`Authorization: {value:?}` carries no token: 401"
@@ -138,7 +139,7 @@ async fn bearer_without_a_token_counts_as_no_token() {
              a Bearer challenge with no error attribute, got {challenge:?}"
         );
     }
-    assert_eq!(
+    expect_eq!(
         deletions.load(Ordering::SeqCst),
         0,
         "the handler must not run"
@@ -156,15 +157,15 @@ async fn the_extractor_trusts_the_claims_without_a_store_lookup() {
     setup.auth.set_role("alice", Role::Admin).unwrap();
     let bearer = format!("Bearer {}", pair.access_token);
     let response = common::send(&app, "GET", "/me", Some(&bearer)).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(
+    expect_eq!(response.status(), StatusCode::OK);
+    expect_eq!(
         body_text(response).await,
         "alice Editor",
         "the role comes from the token, issued while alice was an editor; set_role shows up \
          in the next token, not in this one"
     );
     let response = common::send(&app, "DELETE", "/articles/7", Some(&bearer)).await;
-    assert_eq!(
+    expect_eq!(
         response.status(),
         StatusCode::FORBIDDEN,
         "alice's token says editor, so deleting is still 403 until she gets a new token"
@@ -174,14 +175,14 @@ async fn the_extractor_trusts_the_claims_without_a_store_lookup() {
     claims["role"] = serde_json::json!("viewer");
     let token = forge(Algorithm::HS256, SECRET, &claims);
     let response = common::send(&app, "GET", "/me", Some(&format!("Bearer {token}"))).await;
-    assert_eq!(
+    expect_eq!(
         response.status(),
         StatusCode::OK,
         "a valid token for a user the store does not hold still authenticates: the token \
          alone says who is calling, with no database lookup"
     );
-    assert_eq!(body_text(response).await, "zed Viewer");
-    assert_eq!(deletions.load(Ordering::SeqCst), 0);
+    expect_eq!(body_text(response).await, "zed Viewer");
+    expect_eq!(deletions.load(Ordering::SeqCst), 0);
 }
 
 /// An expired bearer token gets 401 with error="invalid_token"; one second earlier it was accepted.
@@ -194,14 +195,14 @@ async fn an_expired_token_is_401_invalid_token() {
     let bearer = format!("Bearer {}", pair.access_token);
     setup.clock.advance(ACCESS_TTL - 1);
     let response = common::send(&app, "GET", "/me", Some(&bearer)).await;
-    assert_eq!(
+    expect_eq!(
         response.status(),
         StatusCode::OK,
         "one second before exp the token works"
     );
     setup.clock.advance(1);
     let response = common::send(&app, "GET", "/me", Some(&bearer)).await;
-    assert_eq!(
+    expect_eq!(
         response.status(),
         StatusCode::UNAUTHORIZED,
         "an expired token should be 401"
@@ -232,7 +233,7 @@ async fn a_forged_or_malformed_token_is_401_invalid_token() {
             Some(&format!("Bearer {token}")),
         )
         .await;
-        assert_eq!(
+        expect_eq!(
             response.status(),
             StatusCode::UNAUTHORIZED,
             "the bearer token {token:?} is not valid: 401"
@@ -243,7 +244,7 @@ async fn a_forged_or_malformed_token_is_401_invalid_token() {
             "a bad token's challenge should carry error=\"invalid_token\", got {challenge:?}"
         );
     }
-    assert_eq!(
+    expect_eq!(
         deletions.load(Ordering::SeqCst),
         0,
         "the handler must not run"
@@ -265,14 +266,14 @@ async fn a_valid_token_without_the_permission_is_403() {
         Some(&format!("Bearer {}", pair.access_token)),
     )
     .await;
-    assert_eq!(
+    expect_eq!(
         response.status(),
         StatusCode::FORBIDDEN,
         "an editor deleting an article is authenticated but not permitted: 403, not {}",
         response.status()
     );
     assert_error_envelope(response, "FORBIDDEN").await;
-    assert_eq!(
+    expect_eq!(
         deletions.load(Ordering::SeqCst),
         0,
         "the delete must not happen"
@@ -300,8 +301,8 @@ async fn a_permitted_caller_reaches_the_handler_as_themselves() {
         Some(&format!("Bearer {}", alice.access_token)),
     )
     .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(
+    expect_eq!(response.status(), StatusCode::OK);
+    expect_eq!(
         body_text(response).await,
         "alice Editor",
         "the handler should see CurrentUser {{ id: \"alice\", role: Editor }}"
@@ -313,7 +314,7 @@ async fn a_permitted_caller_reaches_the_handler_as_themselves() {
         Some(&format!("Bearer {}", alice.access_token)),
     )
     .await;
-    assert_eq!(
+    expect_eq!(
         response.status(),
         StatusCode::OK,
         "an editor may read articles"
@@ -326,12 +327,12 @@ async fn a_permitted_caller_reaches_the_handler_as_themselves() {
         Some(&format!("Bearer {}", ada.access_token)),
     )
     .await;
-    assert_eq!(
+    expect_eq!(
         response.status(),
         StatusCode::NO_CONTENT,
         "an admin may delete"
     );
-    assert_eq!(
+    expect_eq!(
         deletions.load(Ordering::SeqCst),
         1,
         "the admin's delete should run once"

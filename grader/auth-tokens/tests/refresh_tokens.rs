@@ -3,6 +3,7 @@
 
 mod common;
 
+use expect::{expect_eq, expect_ne};
 use std::sync::{Arc, Barrier};
 use std::thread;
 
@@ -42,13 +43,13 @@ fn a_refresh_token_is_hex_of_32_bytes_from_the_random_source() {
 /// Rules: refresh-token-hash.
 #[test]
 fn refresh_token_hash_is_lowercase_hex_sha256() {
-    assert_eq!(
+    expect_eq!(
         refresh_token_hash("abc"),
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
         "refresh_token_hash(\"abc\") should be the SHA-256 of \"abc\" in lowercase hex"
     );
     let token = "00ff".repeat(16);
-    assert_eq!(refresh_token_hash(&token), sha256_hex(&token));
+    expect_eq!(refresh_token_hash(&token), sha256_hex(&token));
 }
 
 /// The store keeps every refresh token, used ones included, only under its SHA-256 hash.
@@ -65,7 +66,7 @@ fn the_store_keeps_only_hashes_of_refresh_tokens() {
         sha256_hex(&second.refresh_token),
     ];
     expected.sort();
-    assert_eq!(
+    expect_eq!(
         stored, expected,
         "after a login and one refresh the store should hold exactly the SHA-256 (hex) of \
          both tokens, the used one included"
@@ -86,12 +87,12 @@ fn refresh_rotates_to_a_new_working_pair() {
     let first = setup.auth.login("alice", "alice-password").unwrap();
     setup.clock.advance(100);
     let second = setup.auth.refresh(&first.refresh_token).unwrap();
-    assert_ne!(
+    expect_ne!(
         second.refresh_token, first.refresh_token,
         "refresh must issue a new refresh token"
     );
-    assert_eq!(second.token_type, "Bearer");
-    assert_eq!(
+    expect_eq!(second.token_type, "Bearer");
+    expect_eq!(
         second.expires_in, ACCESS_TTL,
         "a pair from refresh says expires_in = access_ttl_secs, like one from login"
     );
@@ -107,7 +108,7 @@ fn refresh_rotates_to_a_new_working_pair() {
         iat: START + 100,
         exp: START + 100 + ACCESS_TTL,
     };
-    assert_eq!(
+    expect_eq!(
         claims, expected,
         "the refreshed access token's iat is the time of the refresh and its exp is \
          iat + access_ttl_secs"
@@ -134,12 +135,12 @@ fn refresh_picks_up_the_current_role() {
     let first = setup.auth.login("alice", "alice-password").unwrap();
     setup.auth.set_role("alice", Role::Admin).unwrap();
     let second = setup.auth.refresh(&first.refresh_token).unwrap();
-    assert_eq!(
+    expect_eq!(
         token_part(&second.access_token, 1)["role"],
         "admin",
         "after set_role(admin), the access token from the next refresh should say role admin"
     );
-    assert_eq!(
+    expect_eq!(
         setup
             .auth
             .verify_access_token(&first.access_token)
@@ -157,7 +158,7 @@ fn a_refresh_token_expires_exactly_at_its_ttl() {
     let setup = setup_with_alice();
     let first = setup.auth.login("alice", "alice-password").unwrap();
     setup.clock.advance(REFRESH_TTL);
-    assert_eq!(
+    expect_eq!(
         setup.auth.refresh(&first.refresh_token),
         Err(AuthError::InvalidRefreshToken),
         "a refresh token issued at t is expired at t + refresh_ttl_secs exactly"
@@ -186,7 +187,7 @@ fn each_new_refresh_token_gets_a_full_lifetime() {
         "a token issued by a refresh lives refresh_ttl_secs from its own issue, got {third:?}"
     );
     setup.clock.advance(REFRESH_TTL);
-    assert_eq!(
+    expect_eq!(
         setup.auth.refresh(&third.unwrap().refresh_token),
         Err(AuthError::InvalidRefreshToken)
     );
@@ -200,12 +201,12 @@ fn reusing_a_refresh_token_revokes_its_whole_family() {
     let first = setup.auth.login("alice", "alice-password").unwrap();
     let second = setup.auth.refresh(&first.refresh_token).unwrap();
     let third = setup.auth.refresh(&second.refresh_token).unwrap();
-    assert_eq!(
+    expect_eq!(
         setup.auth.refresh(&first.refresh_token),
         Err(AuthError::RefreshTokenReused),
         "presenting a refresh token that was already exchanged must give RefreshTokenReused"
     );
-    assert_eq!(
+    expect_eq!(
         setup.auth.refresh(&third.refresh_token),
         Err(AuthError::InvalidRefreshToken),
         "after reuse is detected, the newest token of that family must be refused too"
@@ -220,11 +221,11 @@ fn reuse_revokes_only_its_own_family() {
     let phone = setup.auth.login("alice", "alice-password").unwrap();
     let laptop = setup.auth.login("alice", "alice-password").unwrap();
     let phone2 = setup.auth.refresh(&phone.refresh_token).unwrap();
-    assert_eq!(
+    expect_eq!(
         setup.auth.refresh(&phone.refresh_token),
         Err(AuthError::RefreshTokenReused)
     );
-    assert_eq!(
+    expect_eq!(
         setup.auth.refresh(&phone2.refresh_token),
         Err(AuthError::InvalidRefreshToken)
     );
@@ -257,7 +258,7 @@ fn concurrent_refreshes_of_one_token_let_exactly_one_through() {
             .map(|h| h.join().unwrap())
             .filter(|ok| *ok)
             .count();
-        assert_eq!(
+        expect_eq!(
             successes, 1,
             "8 threads refreshed one token at once and {successes} got a new pair: the check \
              and the retirement must happen under one lock"
@@ -272,12 +273,12 @@ fn unknown_refresh_tokens_are_refused() {
     let setup = setup_with_alice();
     let pair = setup.auth.login("alice", "alice-password").unwrap();
     for token in [String::new(), "0".repeat(64), pair.access_token.clone()] {
-        assert_eq!(
+        expect_eq!(
             setup.auth.refresh(&token),
             Err(AuthError::InvalidRefreshToken),
             "refresh({token:?}), a token never issued, must be InvalidRefreshToken"
         );
-        assert_eq!(
+        expect_eq!(
             setup.auth.logout(&token),
             Err(AuthError::InvalidRefreshToken),
             "logout({token:?}), a token never issued, must be InvalidRefreshToken"
@@ -293,8 +294,8 @@ fn logout_revokes_the_family() {
     let setup = setup_with_alice();
     let first = setup.auth.login("alice", "alice-password").unwrap();
     let second = setup.auth.refresh(&first.refresh_token).unwrap();
-    assert_eq!(setup.auth.logout(&second.refresh_token), Ok(()));
-    assert_eq!(
+    expect_eq!(setup.auth.logout(&second.refresh_token), Ok(()));
+    expect_eq!(
         setup.auth.refresh(&second.refresh_token),
         Err(AuthError::InvalidRefreshToken),
         "after logout the refresh token must be refused"
@@ -302,12 +303,12 @@ fn logout_revokes_the_family() {
 
     let third = setup.auth.login("alice", "alice-password").unwrap();
     let fourth = setup.auth.refresh(&third.refresh_token).unwrap();
-    assert_eq!(
+    expect_eq!(
         setup.auth.logout(&third.refresh_token),
         Ok(()),
         "logout with an already used token of a family should succeed"
     );
-    assert_eq!(
+    expect_eq!(
         setup.auth.refresh(&fourth.refresh_token),
         Err(AuthError::InvalidRefreshToken),
         "logout with any token of a family revokes the whole family, the newest token included"
@@ -323,22 +324,22 @@ fn logout_takes_expired_and_already_revoked_tokens() {
     setup.clock.advance(REFRESH_TTL - 1);
     let second = setup.auth.refresh(&first.refresh_token).unwrap();
     setup.clock.advance(1);
-    assert_eq!(
+    expect_eq!(
         setup.auth.logout(&first.refresh_token),
         Ok(()),
         "logout with an expired (and used) token the store knows should return Ok"
     );
-    assert_eq!(
+    expect_eq!(
         setup.auth.refresh(&second.refresh_token),
         Err(AuthError::InvalidRefreshToken),
         "logout with an expired token revokes its family: the newest token must be refused"
     );
-    assert_eq!(
+    expect_eq!(
         setup.auth.logout(&second.refresh_token),
         Ok(()),
         "logout with a token whose family is already revoked should return Ok too"
     );
-    assert_eq!(
+    expect_eq!(
         setup.auth.logout(&first.refresh_token),
         Ok(()),
         "logging out twice with one token should return Ok both times"
@@ -346,7 +347,7 @@ fn logout_takes_expired_and_already_revoked_tokens() {
 
     let third = setup.auth.login("alice", "alice-password").unwrap();
     setup.clock.advance(REFRESH_TTL);
-    assert_eq!(
+    expect_eq!(
         setup.auth.logout(&third.refresh_token),
         Ok(()),
         "logout with an expired, never used token should return Ok"

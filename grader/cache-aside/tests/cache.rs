@@ -3,6 +3,7 @@
 //! through `ManualClock`; loaders that take time sleep on tokio's paused
 //! clock, which jumps ahead instantly once every task is waiting.
 
+use expect::expect_eq;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -80,14 +81,14 @@ async fn miss_loads_then_hits_are_served_from_the_cache() {
     let (clock, cache) = cache(10);
     let loads = Loads::default();
 
-    assert_eq!(get(&cache, &loads, "a").await, ("a-v1".to_string(), true));
+    expect_eq!(get(&cache, &loads, "a").await, ("a-v1".to_string(), true));
     assert!(cache.contains(&"a".to_string()));
-    assert_eq!(cache.len(), 1);
+    expect_eq!(cache.len(), 1);
     for _ in 0..5 {
         clock.advance(secs(10));
-        assert_eq!(get(&cache, &loads, "a").await, ("a-v1".to_string(), false));
+        expect_eq!(get(&cache, &loads, "a").await, ("a-v1".to_string(), false));
     }
-    assert_eq!(loads.count(), 1);
+    expect_eq!(loads.count(), 1);
 }
 
 /// An entry is fresh until just before its TTL has passed and is reloaded at exactly the TTL.
@@ -99,7 +100,7 @@ async fn entry_expires_exactly_at_the_ttl() {
 
     get(&cache, &loads, "a").await;
     clock.advance(TTL - ms(1));
-    assert_eq!(get(&cache, &loads, "a").await, ("a-v1".to_string(), false));
+    expect_eq!(get(&cache, &loads, "a").await, ("a-v1".to_string(), false));
     assert!(cache.contains(&"a".to_string()));
 
     clock.advance(ms(1));
@@ -107,7 +108,7 @@ async fn entry_expires_exactly_at_the_ttl() {
         !cache.contains(&"a".to_string()),
         "an entry is expired once its TTL has fully passed"
     );
-    assert_eq!(
+    expect_eq!(
         get(&cache, &loads, "a").await,
         ("a-v2".to_string(), true),
         "at exactly the TTL the entry must be reloaded"
@@ -134,7 +135,7 @@ async fn ttl_starts_when_the_load_finishes() {
         })
         .await
         .unwrap();
-    assert_eq!(value, "v1");
+    expect_eq!(value, "v1");
 
     clock.advance(TTL - ms(1));
     assert!(
@@ -156,19 +157,19 @@ async fn loader_errors_propagate_and_are_not_cached() {
             Err::<String, _>("database timed out".to_string())
         })
         .await;
-    assert_eq!(failed, Err("database timed out".to_string()));
+    expect_eq!(failed, Err("database timed out".to_string()));
     assert!(
         !cache.contains(&"a".to_string()),
         "an error must not be cached"
     );
-    assert_eq!(cache.len(), 0);
+    expect_eq!(cache.len(), 0);
 
     let retried = cache
         .get_or_load("a".to_string(), || async {
             Ok::<_, String>("a-v1".to_string())
         })
         .await;
-    assert_eq!(
+    expect_eq!(
         retried,
         Ok("a-v1".to_string()),
         "the next lookup must load again"
@@ -187,13 +188,13 @@ async fn invalidate_removes_only_that_entry() {
 
     cache.invalidate(&"a".to_string());
     assert!(!cache.contains(&"a".to_string()));
-    assert_eq!(cache.len(), 1);
-    assert_eq!(get(&cache, &loads, "a").await, ("a-v3".to_string(), true));
+    expect_eq!(cache.len(), 1);
+    expect_eq!(get(&cache, &loads, "a").await, ("a-v3".to_string(), true));
     assert_hit(&cache, &loads, "b").await;
 
     // Invalidating a key that is not cached is harmless.
     cache.invalidate(&"nobody".to_string());
-    assert_eq!(cache.len(), 2);
+    expect_eq!(cache.len(), 2);
 }
 
 /// A cache whose entries would expire at once makes no sense: the constructor refuses a zero TTL.
@@ -251,10 +252,10 @@ async fn concurrent_misses_share_one_load() {
         });
     }
     let results = callers.join_all().await;
-    assert_eq!(loads.count(), 1, "20 concurrent misses must make one load");
-    assert_eq!(results.len(), 20);
+    expect_eq!(loads.count(), 1, "20 concurrent misses must make one load");
+    expect_eq!(results.len(), 20);
     for result in results {
-        assert_eq!(result, Ok("value".to_string()));
+        expect_eq!(result, Ok("value".to_string()));
     }
 }
 
@@ -278,7 +279,7 @@ async fn stampede_counts_misses_but_one_load() {
         });
     }
     callers.join_all().await;
-    assert_eq!(
+    expect_eq!(
         cache.stats(),
         CacheStats {
             hits: 0,
@@ -293,9 +294,9 @@ async fn stampede_counts_misses_but_one_load() {
                 Ok::<_, String>("reloaded".to_string())
             })
             .await;
-        assert_eq!(value, Ok("value".to_string()));
+        expect_eq!(value, Ok("value".to_string()));
     }
-    assert_eq!(
+    expect_eq!(
         cache.stats(),
         CacheStats {
             hits: 3,
@@ -333,21 +334,21 @@ async fn failed_shared_load_is_retried_by_the_waiters() {
     }
     let results = callers.join_all().await;
     let errors = results.iter().filter(|result| result.is_err()).count();
-    assert_eq!(
+    expect_eq!(
         errors, 1,
         "only the caller whose loader failed sees the error: {results:?}"
     );
     for result in &results {
         if let Ok(value) = result {
-            assert_eq!(value, "value from attempt 2");
+            expect_eq!(value, "value from attempt 2");
         }
     }
-    assert_eq!(
+    expect_eq!(
         loads.count(),
         2,
         "after the failure the 7 waiters must share one new load"
     );
-    assert_eq!(cache.stats().loads, 2);
+    expect_eq!(cache.stats().loads, 2);
     assert!(cache.contains(&"flaky".to_string()));
 }
 
@@ -373,7 +374,7 @@ async fn loads_of_different_keys_run_concurrently() {
     }
     let mut results = callers.join_all().await;
     results.sort();
-    assert_eq!(
+    expect_eq!(
         results,
         ["A", "B", "C", "D"].map(|v| Ok::<_, String>(v.to_string()))
     );
@@ -402,7 +403,7 @@ async fn capacity_bounds_the_number_of_entries() {
             cache.len()
         );
     }
-    assert_eq!(cache.len(), 10);
+    expect_eq!(cache.len(), 10);
     for i in 90..100 {
         assert!(
             cache.contains(&format!("k{i}")),
@@ -434,7 +435,7 @@ async fn full_cache_evicts_the_oldest_unused_entry() {
         cache.contains(&"c".to_string()),
         "the new entry must be kept"
     );
-    assert_eq!(cache.len(), 2);
+    expect_eq!(cache.len(), 2);
 }
 
 /// A hit counts as a use: a full cache evicts the least recently used entry, not the oldest insertion.
@@ -496,7 +497,7 @@ async fn a_miss_or_a_failed_load_in_a_full_cache_evicts_nothing() {
                     "`{key}` was evicted by a miss whose load has not finished"
                 );
             }
-            assert_eq!(cache.len(), 2);
+            expect_eq!(cache.len(), 2);
         }
     );
     assert!(failed.is_err());
@@ -507,7 +508,7 @@ async fn a_miss_or_a_failed_load_in_a_full_cache_evicts_nothing() {
         );
     }
     assert!(!cache.contains(&"c".to_string()));
-    assert_eq!(cache.len(), 2);
+    expect_eq!(cache.len(), 2);
 }
 
 /// `contains` is not a use: it does not protect an entry from eviction, and counts as neither hit nor miss.
@@ -519,7 +520,7 @@ async fn contains_does_not_change_the_lru_order() {
     get(&cache, &loads, "a").await;
     get(&cache, &loads, "b").await;
     assert!(cache.contains(&"a".to_string()));
-    assert_eq!(
+    expect_eq!(
         cache.stats(),
         CacheStats {
             hits: 0,
@@ -573,13 +574,13 @@ async fn reloading_an_expired_entry_evicts_nothing_else() {
 async fn stats_count_hits_misses_and_loads() {
     let (clock, cache) = cache(10);
     let loads = Loads::default();
-    assert_eq!(cache.stats(), CacheStats::default());
+    expect_eq!(cache.stats(), CacheStats::default());
 
     get(&cache, &loads, "a").await; // miss, load
     get(&cache, &loads, "a").await; // hit
     get(&cache, &loads, "a").await; // hit
     get(&cache, &loads, "b").await; // miss, load
-    assert_eq!(
+    expect_eq!(
         cache.stats(),
         CacheStats {
             hits: 2,
@@ -598,7 +599,7 @@ async fn stats_count_hits_misses_and_loads() {
     assert!(failed.is_err());
     get(&cache, &loads, "a").await; // hit
     assert!(cache.contains(&"a".to_string())); // not a lookup
-    assert_eq!(
+    expect_eq!(
         cache.stats(),
         CacheStats {
             hits: 3,

@@ -2,6 +2,7 @@
 //! caching, errors, and invalidation after writes. The repository is an
 //! in-memory fake that counts its calls and can fail or pause on demand.
 
+use expect::expect_eq;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -110,9 +111,9 @@ async fn get_user_reads_through_the_cache() {
     let (clock, service) = service(FakeRepo::with(&[ada.clone()]));
 
     for _ in 0..3 {
-        assert_eq!(service.get_user(1).await, Ok(Some(ada.clone())));
+        expect_eq!(service.get_user(1).await, Ok(Some(ada.clone())));
     }
-    assert_eq!(
+    expect_eq!(
         service.repository().finds(),
         1,
         "only the first read reaches the repository"
@@ -120,8 +121,8 @@ async fn get_user_reads_through_the_cache() {
     assert!(service.cache().contains(&1));
 
     clock.advance(TTL);
-    assert_eq!(service.get_user(1).await, Ok(Some(ada)));
-    assert_eq!(
+    expect_eq!(service.get_user(1).await, Ok(Some(ada)));
+    expect_eq!(
         service.repository().finds(),
         2,
         "after the TTL the user is read again"
@@ -134,9 +135,9 @@ async fn get_user_reads_through_the_cache() {
 async fn missing_users_are_cached_too() {
     let (_clock, service) = service(FakeRepo::with(&[user(1, "Ada")]));
     for _ in 0..3 {
-        assert_eq!(service.get_user(404).await, Ok(None));
+        expect_eq!(service.get_user(404).await, Ok(None));
     }
-    assert_eq!(service.repository().finds(), 1);
+    expect_eq!(service.repository().finds(), 1);
 }
 
 /// A repository error reaches the caller as an error (not as a missing user) and is not cached.
@@ -150,7 +151,7 @@ async fn repository_errors_propagate_and_are_not_cached() {
         .failing_finds
         .store(1, Ordering::SeqCst);
 
-    assert_eq!(
+    expect_eq!(
         service.get_user(1).await,
         Err(RepoError::Unavailable("connection refused".to_string())),
         "a failed read is an error, not a missing user"
@@ -159,8 +160,8 @@ async fn repository_errors_propagate_and_are_not_cached() {
         !service.cache().contains(&1),
         "the failure must not be cached"
     );
-    assert_eq!(service.get_user(1).await, Ok(Some(ada)));
-    assert_eq!(service.repository().finds(), 2);
+    expect_eq!(service.get_user(1).await, Ok(Some(ada)));
+    expect_eq!(service.repository().finds(), 2);
 }
 
 /// `update_user` saves to the repository and invalidates the entry, so the next read loads the new version.
@@ -172,9 +173,9 @@ async fn update_saves_then_invalidates() {
     service.get_user(2).await.unwrap();
 
     let renamed = user(1, "Ada Lovelace");
-    assert_eq!(service.update_user(renamed.clone()).await, Ok(()));
-    assert_eq!(service.repository().saves(), 1);
-    assert_eq!(service.repository().stored(1), Some(renamed.clone()));
+    expect_eq!(service.update_user(renamed.clone()).await, Ok(()));
+    expect_eq!(service.repository().saves(), 1);
+    expect_eq!(service.repository().stored(1), Some(renamed.clone()));
     assert!(
         !service.cache().contains(&1),
         "the updated user's entry must be invalidated"
@@ -184,8 +185,8 @@ async fn update_saves_then_invalidates() {
         "other users' entries stay cached"
     );
 
-    assert_eq!(service.get_user(1).await, Ok(Some(renamed)));
-    assert_eq!(service.repository().finds(), 3);
+    expect_eq!(service.get_user(1).await, Ok(Some(renamed)));
+    expect_eq!(service.repository().finds(), 3);
 }
 
 /// A user cached as missing stays cached exactly as long as an existing user: one TTL for every entry.
@@ -193,19 +194,19 @@ async fn update_saves_then_invalidates() {
 #[tokio::test(start_paused = true)]
 async fn a_missing_user_is_cached_for_the_full_ttl() {
     let (clock, service) = service(FakeRepo::default());
-    assert_eq!(service.get_user(404).await, Ok(None));
+    expect_eq!(service.get_user(404).await, Ok(None));
 
     clock.advance(TTL - Duration::from_millis(1));
-    assert_eq!(service.get_user(404).await, Ok(None));
-    assert_eq!(
+    expect_eq!(service.get_user(404).await, Ok(None));
+    expect_eq!(
         service.repository().finds(),
         1,
         "a cached `None` is still fresh just before the TTL"
     );
 
     clock.advance(Duration::from_millis(1));
-    assert_eq!(service.get_user(404).await, Ok(None));
-    assert_eq!(
+    expect_eq!(service.get_user(404).await, Ok(None));
+    expect_eq!(
         service.repository().finds(),
         2,
         "at exactly the TTL the cached `None` has expired"
@@ -217,11 +218,11 @@ async fn a_missing_user_is_cached_for_the_full_ttl() {
 #[tokio::test(start_paused = true)]
 async fn creating_a_user_cached_as_missing_makes_it_visible() {
     let (_clock, service) = service(FakeRepo::default());
-    assert_eq!(service.get_user(7).await, Ok(None));
+    expect_eq!(service.get_user(7).await, Ok(None));
 
     let linus = user(7, "Linus");
     service.update_user(linus.clone()).await.unwrap();
-    assert_eq!(
+    expect_eq!(
         service.get_user(7).await,
         Ok(Some(linus)),
         "the cached `None` must not hide the user just created"
@@ -240,7 +241,7 @@ async fn failed_update_leaves_the_cache_alone() {
         .failing_saves
         .store(1, Ordering::SeqCst);
 
-    assert_eq!(
+    expect_eq!(
         service.update_user(user(1, "Eve")).await,
         Err(RepoError::Rejected("email already taken".to_string()))
     );
@@ -248,8 +249,8 @@ async fn failed_update_leaves_the_cache_alone() {
         service.cache().contains(&1),
         "nothing changed in the store, so the cached user is still right"
     );
-    assert_eq!(service.get_user(1).await, Ok(Some(ada)));
-    assert_eq!(service.repository().finds(), 1);
+    expect_eq!(service.get_user(1).await, Ok(Some(ada)));
+    expect_eq!(service.repository().finds(), 1);
 }
 
 /// A read that runs while an update is being saved cannot leave the old version cached once the update returns.
@@ -271,13 +272,13 @@ async fn read_during_a_write_cannot_leave_a_stale_entry() {
         service.repository().save_release.notify_one();
         seen
     });
-    assert_eq!(updated, Ok(()));
-    assert_eq!(
+    expect_eq!(updated, Ok(()));
+    expect_eq!(
         read_meanwhile,
         Ok(Some(old)),
         "before the save commits, readers see the old user"
     );
-    assert_eq!(
+    expect_eq!(
         service.get_user(1).await,
         Ok(Some(new)),
         "after update_user returns, the old user must not be served from the cache"
@@ -300,7 +301,7 @@ async fn concurrent_reads_make_one_query() {
         readers.spawn(async move { service.get_user(1).await });
     }
     for result in readers.join_all().await {
-        assert_eq!(result, Ok(Some(ada.clone())));
+        expect_eq!(result, Ok(Some(ada.clone())));
     }
-    assert_eq!(service.repository().finds(), 1);
+    expect_eq!(service.repository().finds(), 1);
 }

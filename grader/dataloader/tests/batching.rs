@@ -3,6 +3,7 @@
 //! closes. Batch functions that take time sleep on tokio's paused clock, which
 //! jumps ahead instantly once every task is waiting.
 
+use expect::expect_eq;
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -105,8 +106,8 @@ async fn joined_loads_make_one_batch_call() {
     let loader = names(&calls);
     let (a, b, c) =
         within(async { tokio::join!(loader.load(1), loader.load(2), loader.load(3)) }).await;
-    assert_eq!((a, b, c), (Ok(name(1)), Ok(name(2)), Ok(name(3))));
-    assert_eq!(
+    expect_eq!((a, b, c), (Ok(name(1)), Ok(name(2)), Ok(name(3))));
+    expect_eq!(
         calls.sorted(),
         vec![vec![1, 2, 3]],
         "three concurrent loads, one call"
@@ -125,9 +126,9 @@ async fn loads_from_spawned_tasks_make_one_batch_call() {
         tasks.spawn(async move { (id, loader.load(id).await) });
     }
     for (id, value) in within(tasks.join_all()).await {
-        assert_eq!(value, Ok(name(id)));
+        expect_eq!(value, Ok(name(id)));
     }
-    assert_eq!(calls.sorted(), vec![(1..=20).collect::<Vec<_>>()]);
+    expect_eq!(calls.sorted(), vec![(1..=20).collect::<Vec<_>>()]);
 }
 
 /// Each caller gets the value of its own key even though the batch function returns its rows in a different order.
@@ -145,10 +146,10 @@ async fn values_are_matched_by_key_not_position() {
         )
     })
     .await;
-    assert_eq!(a, Ok(name(4)));
-    assert_eq!(b, Ok(name(8)));
-    assert_eq!(c, Ok(name(15)));
-    assert_eq!(d, Ok(name(16)));
+    expect_eq!(a, Ok(name(4)));
+    expect_eq!(b, Ok(name(8)));
+    expect_eq!(c, Ok(name(15)));
+    expect_eq!(d, Ok(name(16)));
 }
 
 /// A key the batch function leaves out loads as `None`, without shifting the values of the other keys.
@@ -166,11 +167,11 @@ async fn missing_keys_load_as_none() {
         )
     })
     .await;
-    assert_eq!(a, Ok(name(1)));
-    assert_eq!(b, Ok(None), "key 500 does not exist");
-    assert_eq!(c, Ok(name(2)));
-    assert_eq!(d, Ok(None), "key 600 does not exist");
-    assert_eq!(calls.count(), 1);
+    expect_eq!(a, Ok(name(1)));
+    expect_eq!(b, Ok(None), "key 500 does not exist");
+    expect_eq!(c, Ok(name(2)));
+    expect_eq!(d, Ok(None), "key 600 does not exist");
+    expect_eq!(calls.count(), 1);
 }
 
 /// A key requested several times at once is sent to the batch function once, and every one of its callers gets the value.
@@ -189,9 +190,9 @@ async fn duplicate_keys_are_fetched_once() {
         )
     })
     .await;
-    assert_eq!((a, b, d), (Ok(name(7)), Ok(name(7)), Ok(name(7))));
-    assert_eq!((c, e), (Ok(name(8)), Ok(name(8))));
-    assert_eq!(
+    expect_eq!((a, b, d), (Ok(name(7)), Ok(name(7)), Ok(name(7))));
+    expect_eq!((c, e), (Ok(name(8)), Ok(name(8))));
+    expect_eq!(
         calls.sorted(),
         vec![vec![7, 8]],
         "each key must be sent once"
@@ -205,11 +206,11 @@ async fn load_many_keeps_the_order_of_its_keys() {
     let calls = Calls::default();
     let loader = names(&calls);
     let values = within(loader.load_many(vec![5, 3, 999, 3, 1])).await;
-    assert_eq!(values, Ok(vec![name(5), name(3), None, name(3), name(1)]));
-    assert_eq!(calls.sorted(), vec![vec![1, 3, 5, 999]]);
+    expect_eq!(values, Ok(vec![name(5), name(3), None, name(3), name(1)]));
+    expect_eq!(calls.sorted(), vec![vec![1, 3, 5, 999]]);
 
-    assert_eq!(within(loader.load_many(Vec::new())).await, Ok(Vec::new()));
-    assert_eq!(
+    expect_eq!(within(loader.load_many(Vec::new())).await, Ok(Vec::new()));
+    expect_eq!(
         calls.count(),
         1,
         "loading no keys must not call the batch function"
@@ -224,9 +225,9 @@ async fn load_many_joins_the_same_batch_as_single_loads() {
     let loader = names(&calls);
     let (many, one) =
         within(async { tokio::join!(loader.load_many(vec![2, 4]), loader.load(6)) }).await;
-    assert_eq!(many, Ok(vec![name(2), name(4)]));
-    assert_eq!(one, Ok(name(6)));
-    assert_eq!(calls.sorted(), vec![vec![2, 4, 6]]);
+    expect_eq!(many, Ok(vec![name(2), name(4)]));
+    expect_eq!(one, Ok(name(6)));
+    expect_eq!(calls.sorted(), vec![vec![2, 4, 6]]);
 }
 
 /// With `max_batch_size` 3, seven concurrent keys are fetched in three calls of at most three distinct keys each.
@@ -241,11 +242,11 @@ async fn max_batch_size_splits_a_large_batch() {
         tasks.spawn(async move { (id, loader.load(id).await) });
     }
     for (id, value) in within(tasks.join_all()).await {
-        assert_eq!(value, Ok(name(id)));
+        expect_eq!(value, Ok(name(id)));
     }
 
     let batches = calls.sorted();
-    assert_eq!(
+    expect_eq!(
         batches.len(),
         3,
         "7 keys need 3 calls of at most 3: {batches:?}"
@@ -260,8 +261,8 @@ async fn max_batch_size_splits_a_large_batch() {
     }
     let all: Vec<u64> = batches.concat();
     let distinct: BTreeSet<u64> = all.iter().copied().collect();
-    assert_eq!(all.len(), 7, "no key may be fetched twice: {batches:?}");
-    assert_eq!(distinct, (1..=7).collect());
+    expect_eq!(all.len(), 7, "no key may be fetched twice: {batches:?}");
+    expect_eq!(distinct, (1..=7).collect());
 }
 
 /// A batch that exactly fills `max_batch_size` is sent in full calls, with no extra or empty call.
@@ -271,16 +272,16 @@ async fn max_batch_size_exact_multiple_needs_no_extra_call() {
     let calls = Calls::default();
     let loader = names_max(&calls, 3);
     let values = within(loader.load_many(vec![1, 2, 3, 4, 5, 6])).await;
-    assert_eq!(values, Ok((1..=6).map(name).collect()));
+    expect_eq!(values, Ok((1..=6).map(name).collect()));
     let batches = calls.sorted();
-    assert_eq!(batches.len(), 2, "6 keys fit in 2 calls of 3: {batches:?}");
+    expect_eq!(batches.len(), 2, "6 keys fit in 2 calls of 3: {batches:?}");
     assert!(batches.iter().all(|batch| batch.len() == 3), "{batches:?}");
 
     let calls = Calls::default();
     let loader = names_max(&calls, 10);
     let values = within(loader.load_many(vec![1, 2, 3])).await;
-    assert_eq!(values, Ok(vec![name(1), name(2), name(3)]));
-    assert_eq!(calls.sorted(), vec![vec![1, 2, 3]]);
+    expect_eq!(values, Ok(vec![name(1), name(2), name(3)]));
+    expect_eq!(calls.sorted(), vec![vec![1, 2, 3]]);
 }
 
 /// A load issued after the previous batch has been answered starts a new batch.
@@ -289,9 +290,9 @@ async fn max_batch_size_exact_multiple_needs_no_extra_call() {
 async fn a_batch_closes_once_it_is_sent() {
     let calls = Calls::default();
     let loader = names(&calls);
-    assert_eq!(within(loader.load(1)).await, Ok(name(1)));
-    assert_eq!(within(loader.load(2)).await, Ok(name(2)));
-    assert_eq!(calls.all(), vec![vec![1], vec![2]]);
+    expect_eq!(within(loader.load(1)).await, Ok(name(1)));
+    expect_eq!(within(loader.load(2)).await, Ok(name(2)));
+    expect_eq!(calls.all(), vec![vec![1], vec![2]]);
 }
 
 /// A key requested while a batch is already running goes into a new batch and is still answered.
@@ -306,9 +307,9 @@ async fn a_key_requested_during_a_running_batch_is_loaded_next() {
     });
     tokio::time::sleep(ms(50)).await; // the batch with key 1 is now running
 
-    assert_eq!(within(loader.load(2)).await, Ok(name(2)));
-    assert_eq!(within(first).await.unwrap(), Ok(name(1)));
-    assert_eq!(calls.all(), vec![vec![1], vec![2]]);
+    expect_eq!(within(loader.load(2)).await, Ok(name(2)));
+    expect_eq!(within(first).await.unwrap(), Ok(name(1)));
+    expect_eq!(calls.all(), vec![vec![1], vec![2]]);
 }
 
 /// A caller that gives up (its task is aborted) does not stop the other callers of its batch from getting their values.
@@ -328,8 +329,8 @@ async fn an_abandoned_caller_does_not_strand_the_others() {
     tokio::time::sleep(ms(1)).await; // both keys are queued or already being fetched
     abandoned.abort();
 
-    assert_eq!(within(kept).await.unwrap(), Ok(name(2)));
-    assert_eq!(calls.count(), 1);
+    expect_eq!(within(kept).await.unwrap(), Ok(name(2)));
+    expect_eq!(calls.count(), 1);
 }
 
 /// A maximum batch size of zero makes no sense: `with_max_batch_size` refuses it with a panic.

@@ -1,6 +1,7 @@
 //! Hidden tests for the memo (`clear`, `clear_all`, `prime`) and for batch
 //! errors. Batch functions that take time sleep on tokio's paused clock.
 
+use expect::expect_eq;
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -112,21 +113,21 @@ fn flaky_names(calls: &Calls, failures: usize) -> DataLoader<u64, String, DbErro
 async fn a_loaded_key_is_not_fetched_again() {
     let calls = Calls::default();
     let loader = names(&calls);
-    assert_eq!(within(loader.load(1)).await, Ok(name(1)));
-    assert_eq!(within(loader.load(404)).await, Ok(None));
-    assert_eq!(calls.count(), 2);
+    expect_eq!(within(loader.load(1)).await, Ok(name(1)));
+    expect_eq!(within(loader.load(404)).await, Ok(None));
+    expect_eq!(calls.count(), 2);
 
     let clone = loader.clone();
     for _ in 0..3 {
-        assert_eq!(within(loader.load(1)).await, Ok(name(1)));
-        assert_eq!(within(clone.load(1)).await, Ok(name(1)));
-        assert_eq!(within(clone.load(404)).await, Ok(None));
+        expect_eq!(within(loader.load(1)).await, Ok(name(1)));
+        expect_eq!(within(clone.load(1)).await, Ok(name(1)));
+        expect_eq!(within(clone.load(404)).await, Ok(None));
     }
-    assert_eq!(
+    expect_eq!(
         within(loader.load_many(vec![404, 1])).await,
         Ok(vec![None, name(1)])
     );
-    assert_eq!(calls.count(), 2, "memoised keys must not be fetched again");
+    expect_eq!(calls.count(), 2, "memoised keys must not be fetched again");
 }
 
 /// A key requested again while its batch is still running waits for that batch instead of being fetched a second time.
@@ -141,9 +142,9 @@ async fn a_key_in_flight_is_not_fetched_again() {
     });
     tokio::time::sleep(ms(50)).await; // the batch with key 1 is running
 
-    assert_eq!(within(loader.load(1)).await, Ok(name(1)));
-    assert_eq!(within(first).await.unwrap(), Ok(name(1)));
-    assert_eq!(calls.sorted(), vec![vec![1]]);
+    expect_eq!(within(loader.load(1)).await, Ok(name(1)));
+    expect_eq!(within(first).await.unwrap(), Ok(name(1)));
+    expect_eq!(calls.sorted(), vec![vec![1]]);
 }
 
 /// A memoised key is answered at once, without waiting for a batch of other keys that is still running.
@@ -152,7 +153,7 @@ async fn a_key_in_flight_is_not_fetched_again() {
 async fn a_memoised_key_does_not_wait_for_a_running_batch() {
     let calls = Calls::default();
     let loader = slow_names(&calls);
-    assert_eq!(within(loader.load(1)).await, Ok(name(1)));
+    expect_eq!(within(loader.load(1)).await, Ok(name(1)));
 
     let running = tokio::spawn({
         let loader = loader.clone();
@@ -161,14 +162,14 @@ async fn a_memoised_key_does_not_wait_for_a_running_batch() {
     tokio::time::sleep(ms(50)).await; // the batch with key 2 is running, 50 ms to go
 
     let asked = tokio::time::Instant::now();
-    assert_eq!(within(loader.load(1)).await, Ok(name(1)));
+    expect_eq!(within(loader.load(1)).await, Ok(name(1)));
     assert!(
         asked.elapsed() < ms(50),
         "a memoised key must not wait for the running batch (it took {:?})",
         asked.elapsed()
     );
-    assert_eq!(within(running).await.unwrap(), Ok(name(2)));
-    assert_eq!(calls.sorted(), vec![vec![1], vec![2]]);
+    expect_eq!(within(running).await.unwrap(), Ok(name(2)));
+    expect_eq!(calls.sorted(), vec![vec![1], vec![2]]);
 }
 
 /// Only keys not in the memo are sent: a batch mixing known and new keys fetches just the new ones.
@@ -179,8 +180,8 @@ async fn only_unknown_keys_are_sent() {
     let loader = names(&calls);
     within(loader.load_many(vec![1, 2])).await.unwrap();
     let values = within(loader.load_many(vec![2, 3, 1, 4])).await;
-    assert_eq!(values, Ok(vec![name(2), name(3), name(1), name(4)]));
-    assert_eq!(calls.sorted(), vec![vec![1, 2], vec![3, 4]]);
+    expect_eq!(values, Ok(vec![name(2), name(3), name(1), name(4)]));
+    expect_eq!(calls.sorted(), vec![vec![1, 2], vec![3, 4]]);
 }
 
 /// `clear` forgets one key, so its next load fetches it again while other keys stay memoised.
@@ -193,12 +194,12 @@ async fn clear_forgets_one_key() {
 
     loader.clear(&1);
     let values = within(loader.load_many(vec![1, 2])).await;
-    assert_eq!(values, Ok(vec![name(1), name(2)]));
-    assert_eq!(calls.sorted(), vec![vec![1, 2], vec![1]]);
+    expect_eq!(values, Ok(vec![name(1), name(2)]));
+    expect_eq!(calls.sorted(), vec![vec![1, 2], vec![1]]);
 
     loader.clear(&77); // a key never loaded: nothing happens
     within(loader.load(1)).await.unwrap();
-    assert_eq!(calls.count(), 2);
+    expect_eq!(calls.count(), 2);
 }
 
 /// `clear_all` forgets every key, so the next loads fetch them all again.
@@ -211,8 +212,8 @@ async fn clear_all_forgets_every_key() {
 
     loader.clear_all();
     let values = within(loader.load_many(vec![3, 2, 1])).await;
-    assert_eq!(values, Ok(vec![name(3), name(2), name(1)]));
-    assert_eq!(calls.sorted(), vec![vec![1, 2, 3], vec![1, 2, 3]]);
+    expect_eq!(values, Ok(vec![name(3), name(2), name(1)]));
+    expect_eq!(calls.sorted(), vec![vec![1, 2, 3], vec![1, 2, 3]]);
 }
 
 /// `prime` puts a value in the memo so loading it needs no call, but does not overwrite a key already loaded.
@@ -223,12 +224,12 @@ async fn prime_fills_the_memo_without_overwriting() {
     let loader = names(&calls);
 
     loader.prime(5, "primed".to_string());
-    assert_eq!(within(loader.load(5)).await, Ok(Some("primed".to_string())));
-    assert_eq!(calls.count(), 0, "a primed key needs no batch");
+    expect_eq!(within(loader.load(5)).await, Ok(Some("primed".to_string())));
+    expect_eq!(calls.count(), 0, "a primed key needs no batch");
 
     within(loader.load(6)).await.unwrap();
     loader.prime(6, "ignored".to_string());
-    assert_eq!(
+    expect_eq!(
         within(loader.load(6)).await,
         Ok(name(6)),
         "prime must not replace a loaded value"
@@ -236,11 +237,11 @@ async fn prime_fills_the_memo_without_overwriting() {
 
     loader.clear(&6);
     loader.prime(6, "replaced".to_string());
-    assert_eq!(
+    expect_eq!(
         within(loader.load(6)).await,
         Ok(Some("replaced".to_string()))
     );
-    assert_eq!(calls.count(), 1);
+    expect_eq!(calls.count(), 1);
 }
 
 /// `prime` leaves a key that is being loaded alone: loads made meanwhile, and after, get the batch's value.
@@ -256,18 +257,18 @@ async fn prime_leaves_a_key_being_loaded_alone() {
     tokio::time::sleep(ms(50)).await; // the batch with key 6 is running
 
     loader.prime(6, "primed".to_string());
-    assert_eq!(
+    expect_eq!(
         within(loader.load(6)).await,
         Ok(name(6)),
         "key 6 is being loaded, so prime must do nothing"
     );
-    assert_eq!(within(first).await.unwrap(), Ok(name(6)));
-    assert_eq!(
+    expect_eq!(within(first).await.unwrap(), Ok(name(6)));
+    expect_eq!(
         within(loader.load(6)).await,
         Ok(name(6)),
         "the batch's value is memoised, not the primed one"
     );
-    assert_eq!(calls.sorted(), vec![vec![6]]);
+    expect_eq!(calls.sorted(), vec![vec![6]]);
 }
 
 // ---------------------------------------------------------------------------
@@ -292,11 +293,11 @@ async fn a_batch_error_reaches_every_caller() {
         )
     })
     .await;
-    assert_eq!(a, error);
-    assert_eq!(b, error);
-    assert_eq!(c, error);
-    assert_eq!(many, Err(DbError("connection reset".to_string())));
-    assert_eq!(calls.count(), 1);
+    expect_eq!(a, error);
+    expect_eq!(b, error);
+    expect_eq!(c, error);
+    expect_eq!(many, Err(DbError("connection reset".to_string())));
+    expect_eq!(calls.count(), 1);
 }
 
 /// A failed key is not memoised: loading it again calls the batch function again, which can now succeed.
@@ -305,13 +306,13 @@ async fn a_batch_error_reaches_every_caller() {
 async fn errors_are_not_memoised() {
     let calls = Calls::default();
     let loader = flaky_names(&calls, 1);
-    assert_eq!(
+    expect_eq!(
         within(loader.load(1)).await,
         Err(DbError("connection reset".to_string()))
     );
-    assert_eq!(within(loader.load(1)).await, Ok(name(1)));
-    assert_eq!(within(loader.load(1)).await, Ok(name(1)));
-    assert_eq!(calls.sorted(), vec![vec![1], vec![1]]);
+    expect_eq!(within(loader.load(1)).await, Ok(name(1)));
+    expect_eq!(within(loader.load(1)).await, Ok(name(1)));
+    expect_eq!(calls.sorted(), vec![vec![1], vec![1]]);
 }
 
 /// An error fails only the callers of its own batch: keys sent in another call of a split batch still get their values.
@@ -338,7 +339,7 @@ async fn an_error_fails_only_its_own_batch() {
     }
     let results = within(tasks.join_all()).await;
     let batches = calls.sorted();
-    assert_eq!(
+    expect_eq!(
         batches.len(),
         2,
         "4 keys in calls of at most 2: {batches:?}"
@@ -346,13 +347,13 @@ async fn an_error_fails_only_its_own_batch() {
     for (id, result) in results {
         let batch = batches.iter().find(|batch| batch.contains(&id)).unwrap();
         if batch.contains(&3) {
-            assert_eq!(
+            expect_eq!(
                 result,
                 Err(DbError("key 3 is cursed".to_string())),
                 "key {id}"
             );
         } else {
-            assert_eq!(result, Ok(name(id)), "key {id} was not in the failed call");
+            expect_eq!(result, Ok(name(id)), "key {id} was not in the failed call");
         }
     }
 }

@@ -2,6 +2,7 @@
 //! user's posts (or one user, then their posts) must cost one query per
 //! level, not one per user. Queries take time on tokio's paused clock.
 
+use expect::expect_eq;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -161,17 +162,17 @@ async fn posts_of_50_users_cost_one_query() {
     }
     let resolved = within(resolvers.join_all()).await;
 
-    assert_eq!(resolved.len(), 50);
+    expect_eq!(resolved.len(), 50);
     for result in resolved {
         let (user_id, found) = result.expect("no query fails here");
-        assert_eq!(found, db.expected_posts(user_id), "posts of user {user_id}");
+        expect_eq!(found, db.expected_posts(user_id), "posts of user {user_id}");
     }
     let (count, ids) = db.queried("posts");
-    assert_eq!(
+    expect_eq!(
         count, 1,
         "50 resolvers must share one posts query, not make {count}"
     );
-    assert_eq!(
+    expect_eq!(
         ids,
         (1..=50).collect::<Vec<_>>(),
         "each author id asked for once"
@@ -200,19 +201,19 @@ async fn nested_resolvers_cost_one_query_per_level() {
     }
     let resolved = within(resolvers.join_all()).await;
 
-    assert_eq!(resolved.len(), 80);
+    expect_eq!(resolved.len(), 80);
     for result in resolved {
         let (author, found) = result.expect("no query fails here");
-        assert_eq!(author.name, format!("user-{}", author.id));
-        assert_eq!(found, db.expected_posts(author.id));
+        expect_eq!(author.name, format!("user-{}", author.id));
+        expect_eq!(found, db.expected_posts(author.id));
     }
     let expected_ids: Vec<u64> = (1..=50).collect();
-    assert_eq!(
+    expect_eq!(
         db.queried("users"),
         (1, expected_ids.clone()),
         "one users query, no duplicate ids"
     );
-    assert_eq!(
+    expect_eq!(
         db.queried("posts"),
         (1, expected_ids),
         "one posts query, no duplicate ids"

@@ -3,6 +3,7 @@
 
 mod common;
 
+use expect::{expect_eq, expect_ne};
 use std::time::Duration;
 
 use common::{KEY, TTL, Wire, World, secs};
@@ -16,18 +17,18 @@ fn free_key_is_locked_with_the_owner_token_as_its_value() {
     let a = world.client("a");
 
     let lease = a.try_acquire(KEY, TTL).expect("a free key should be acquired");
-    assert_eq!(lease.key(), KEY, "the lease should name the key it locks");
-    assert_eq!(
+    expect_eq!(lease.key(), KEY, "the lease should name the key it locks");
+    expect_eq!(
         lease.owner(),
         "a-1",
         "the owner token should be the first token the token source hands out"
     );
-    assert_eq!(
+    expect_eq!(
         world.holder(KEY).as_deref(),
         Some("a-1"),
         "the store should hold exactly the owner token under the locked key"
     );
-    assert_eq!(
+    expect_eq!(
         world.store.ttl_left(KEY),
         Some(TTL),
         "the key should expire one ttl (30 s) after it was locked"
@@ -42,12 +43,12 @@ fn a_ttl_is_kept_to_the_millisecond() {
     let a = world.client("a");
 
     let lease = a.try_acquire(KEY, Duration::from_millis(1500)).unwrap();
-    assert_eq!(
+    expect_eq!(
         world.store.ttl_left(KEY),
         Some(Duration::from_millis(1500)),
         "the key should expire 1.5 s after it was locked (a ttl is not rounded to whole seconds)"
     );
-    assert_eq!(lease.expires_at(), Duration::from_millis(1500));
+    expect_eq!(lease.expires_at(), Duration::from_millis(1500));
 }
 
 /// A zero ttl makes no sense: `try_acquire` panics on it, as the store does.
@@ -69,17 +70,17 @@ fn held_key_is_refused_and_left_alone() {
     let lease = a.try_acquire(KEY, TTL).unwrap();
     world.clock.advance(secs(10));
 
-    assert_eq!(
+    expect_eq!(
         b.try_acquire(KEY, TTL),
         Err(LockError::Held),
         "a second client should be refused while the first holds the lock"
     );
-    assert_eq!(
+    expect_eq!(
         world.holder(KEY).as_deref(),
         Some(lease.owner()),
         "the refused attempt should not overwrite the holder's owner token"
     );
-    assert_eq!(
+    expect_eq!(
         world.store.ttl_left(KEY),
         Some(secs(20)),
         "the refused attempt should not change the holder's expiry (20 s left at t = 10 s)"
@@ -94,12 +95,12 @@ fn the_holder_itself_is_refused_a_second_lease() {
     let a = world.client("a");
     let first = a.try_acquire(KEY, TTL).unwrap();
 
-    assert_eq!(
+    expect_eq!(
         a.try_acquire(KEY, TTL),
         Err(LockError::Held),
         "a client that already holds the key should get Held, not a second lease"
     );
-    assert_eq!(
+    expect_eq!(
         world.holder(KEY).as_deref(),
         Some(first.owner()),
         "the first lease's owner token should still be the key's value"
@@ -115,7 +116,7 @@ fn an_expired_lock_can_be_taken() {
     a.try_acquire(KEY, TTL).unwrap();
 
     world.clock.advance(TTL - Duration::from_millis(1));
-    assert_eq!(
+    expect_eq!(
         b.try_acquire(KEY, TTL),
         Err(LockError::Held),
         "one millisecond before its expiry the lock is still held"
@@ -125,7 +126,7 @@ fn an_expired_lock_can_be_taken() {
     let lease = b
         .try_acquire(KEY, TTL)
         .expect("at its expiry the lock is free, as if its holder had crashed");
-    assert_eq!(world.holder(KEY).as_deref(), Some(lease.owner()));
+    expect_eq!(world.holder(KEY).as_deref(), Some(lease.owner()));
 }
 
 /// Every acquisition draws a new owner token, so a client's own expired lease cannot release its newer one.
@@ -138,7 +139,7 @@ fn every_acquisition_draws_a_new_owner_token() {
     world.clock.advance(TTL);
     let new = a.try_acquire(KEY, TTL).unwrap();
 
-    assert_ne!(
+    expect_ne!(
         old.owner(),
         new.owner(),
         "two acquisitions should never share an owner token"
@@ -148,12 +149,12 @@ fn every_acquisition_draws_a_new_owner_token() {
         "owner tokens should come from the client's token source, got {:?}",
         new.owner()
     );
-    assert_eq!(
+    expect_eq!(
         a.release(old),
         Err(LockError::Lost),
         "the expired lease should not be able to release the client's newer lock"
     );
-    assert_eq!(
+    expect_eq!(
         world.holder(KEY).as_deref(),
         Some(new.owner()),
         "the newer lease should still hold the key"
@@ -170,7 +171,7 @@ fn lease_deadline_counts_from_before_the_request() {
     let a = wire.client("a");
 
     let lease = a.try_acquire(KEY, TTL).unwrap();
-    assert_eq!(
+    expect_eq!(
         lease.expires_at(),
         secs(5) + TTL,
         "the request left at t = 5 s, so the lease should end at 35 s (the store, which got it at 7 s, ends it at 37 s)"
@@ -190,16 +191,16 @@ fn fencing_tokens_count_up_per_key() {
         tokens.push(lease.fencing_token());
         a.release(lease).unwrap();
     }
-    assert_eq!(tokens, [1, 2, 3], "fencing tokens of one key, in order");
+    expect_eq!(tokens, [1, 2, 3], "fencing tokens of one key, in order");
 
     let other = a.try_acquire("nightly-export", TTL).unwrap();
-    assert_eq!(
+    expect_eq!(
         other.fencing_token(),
         1,
         "a different key should start its own sequence at 1"
     );
     let again = a.try_acquire(KEY, TTL).unwrap();
-    assert_eq!(
+    expect_eq!(
         again.fencing_token(),
         4,
         "the first key's sequence should continue where it was"
@@ -220,7 +221,7 @@ fn clients_sharing_a_store_share_the_fencing_sequence() {
     let restarted = world.client("c");
     let third = restarted.try_acquire(KEY, TTL).unwrap();
 
-    assert_eq!(
+    expect_eq!(
         [
             first.fencing_token(),
             second.fencing_token(),
@@ -241,7 +242,7 @@ fn failed_attempts_use_no_fencing_number() {
     let lease = a.try_acquire(KEY, TTL).unwrap();
 
     for _ in 0..3 {
-        assert_eq!(b.try_acquire(KEY, TTL), Err(LockError::Held));
+        expect_eq!(b.try_acquire(KEY, TTL), Err(LockError::Held));
     }
     assert!(
         !wire.calls().contains(&"incr"),
@@ -251,7 +252,7 @@ fn failed_attempts_use_no_fencing_number() {
 
     a.release(lease).unwrap();
     let next = b.try_acquire(KEY, TTL).unwrap();
-    assert_eq!(
+    expect_eq!(
         next.fencing_token(),
         2,
         "after three refused attempts the next acquisition should still get token 2"

@@ -3,6 +3,7 @@
 
 mod common;
 
+use expect::expect_eq;
 use common::{KEY, TTL, World, secs};
 use distributed_lock::{FencedStorage, LockError, StaleToken};
 
@@ -11,21 +12,21 @@ use distributed_lock::{FencedStorage, LockError, StaleToken};
 #[test]
 fn a_new_key_accepts_any_token() {
     let storage = FencedStorage::new();
-    assert_eq!(storage.read("summary"), None);
-    assert_eq!(storage.highest_token("summary"), None);
+    expect_eq!(storage.read("summary"), None);
+    expect_eq!(storage.highest_token("summary"), None);
 
-    assert_eq!(storage.write("summary", "v1", 7), Ok(()));
-    assert_eq!(storage.read("summary").as_deref(), Some("v1"));
-    assert_eq!(storage.highest_token("summary"), Some(7));
-    assert_eq!(storage.read("other"), None, "only the written key should have a value");
-    assert_eq!(storage.highest_token("other"), None);
+    expect_eq!(storage.write("summary", "v1", 7), Ok(()));
+    expect_eq!(storage.read("summary").as_deref(), Some("v1"));
+    expect_eq!(storage.highest_token("summary"), Some(7));
+    expect_eq!(storage.read("other"), None, "only the written key should have a value");
+    expect_eq!(storage.highest_token("other"), None);
 
-    assert_eq!(
+    expect_eq!(
         storage.write("fresh", "v0", 0),
         Ok(()),
         "a key never written should accept any token, 0 included"
     );
-    assert_eq!(storage.highest_token("fresh"), Some(0));
+    expect_eq!(storage.highest_token("fresh"), Some(0));
 }
 
 /// A write with a token equal to or above the key's highest is stored and its token becomes the highest.
@@ -35,15 +36,15 @@ fn equal_and_higher_tokens_are_accepted() {
     let storage = FencedStorage::default();
     storage.write("summary", "first", 3).unwrap();
 
-    assert_eq!(
+    expect_eq!(
         storage.write("summary", "second", 3),
         Ok(()),
         "the same holder (same token) writing twice should be accepted"
     );
-    assert_eq!(storage.read("summary").as_deref(), Some("second"));
-    assert_eq!(storage.write("summary", "third", 5), Ok(()));
-    assert_eq!(storage.read("summary").as_deref(), Some("third"));
-    assert_eq!(storage.highest_token("summary"), Some(5));
+    expect_eq!(storage.read("summary").as_deref(), Some("second"));
+    expect_eq!(storage.write("summary", "third", 5), Ok(()));
+    expect_eq!(storage.read("summary").as_deref(), Some("third"));
+    expect_eq!(storage.highest_token("summary"), Some(5));
 }
 
 /// A lower token is refused with `StaleToken { token, highest }`, and neither the value nor the highest token changes.
@@ -53,16 +54,16 @@ fn a_lower_token_is_refused_and_changes_nothing() {
     let storage = FencedStorage::new();
     storage.write("summary", "new", 5).unwrap();
 
-    assert_eq!(
+    expect_eq!(
         storage.write("summary", "old", 4),
         Err(StaleToken {
             token: 4,
             highest: 5
         })
     );
-    assert_eq!(storage.read("summary").as_deref(), Some("new"), "the refused value must not be stored");
-    assert_eq!(storage.highest_token("summary"), Some(5), "a refusal must not lower the highest token");
-    assert_eq!(
+    expect_eq!(storage.read("summary").as_deref(), Some("new"), "the refused value must not be stored");
+    expect_eq!(storage.highest_token("summary"), Some(5), "a refusal must not lower the highest token");
+    expect_eq!(
         storage.write("summary", "older", 4),
         Err(StaleToken {
             token: 4,
@@ -79,12 +80,12 @@ fn keys_are_fenced_independently() {
     let storage = FencedStorage::new();
     storage.write("invoices", "a", 9).unwrap();
 
-    assert_eq!(
+    expect_eq!(
         storage.write("payroll", "b", 2),
         Ok(()),
         "token 9 on another key should not fence this one"
     );
-    assert_eq!(
+    expect_eq!(
         storage.write("payroll", "c", 1),
         Err(StaleToken {
             token: 1,
@@ -92,8 +93,8 @@ fn keys_are_fenced_independently() {
         }),
         "this key's highest token is 2, not the other key's 9"
     );
-    assert_eq!(storage.highest_token("invoices"), Some(9));
-    assert_eq!(storage.highest_token("payroll"), Some(2));
+    expect_eq!(storage.highest_token("invoices"), Some(9));
+    expect_eq!(storage.highest_token("payroll"), Some(2));
 }
 
 /// The README's scenario: a holder that stalled past its expiry has its write refused and its release fails with `Lost`, while the new holder's write and lock stand.
@@ -107,10 +108,10 @@ fn a_stalled_holder_can_neither_write_nor_release() {
     let stalled = a.try_acquire(KEY, TTL).unwrap();
     world.clock.advance(secs(40));
     let mut current = b.try_acquire(KEY, TTL).unwrap();
-    assert_eq!((stalled.fencing_token(), current.fencing_token()), (1, 2));
+    expect_eq!((stalled.fencing_token(), current.fencing_token()), (1, 2));
 
     storage.write("summary", "B's numbers", current.fencing_token()).unwrap();
-    assert_eq!(
+    expect_eq!(
         storage.write("summary", "A's stale numbers", stalled.fencing_token()),
         Err(StaleToken {
             token: 1,
@@ -118,10 +119,10 @@ fn a_stalled_holder_can_neither_write_nor_release() {
         }),
         "the stalled holder's write should be fenced off"
     );
-    assert_eq!(storage.read("summary").as_deref(), Some("B's numbers"));
+    expect_eq!(storage.read("summary").as_deref(), Some("B's numbers"));
 
-    assert_eq!(a.release(stalled), Err(LockError::Lost));
+    expect_eq!(a.release(stalled), Err(LockError::Lost));
     world.clock.advance(secs(20));
-    assert_eq!(b.renew(&mut current, TTL), Ok(()), "B still holds its lock and can renew it");
-    assert_eq!(b.release(current), Ok(()));
+    expect_eq!(b.renew(&mut current, TTL), Ok(()), "B still holds its lock and can renew it");
+    expect_eq!(b.release(current), Ok(()));
 }

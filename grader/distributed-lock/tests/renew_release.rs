@@ -3,6 +3,7 @@
 
 mod common;
 
+use expect::expect_eq;
 use std::time::Duration;
 
 use common::{KEY, TTL, Wire, World, secs};
@@ -19,19 +20,19 @@ fn renewal_extends_the_lock() {
     world.clock.advance(secs(20));
     a.renew(&mut lease, TTL)
         .expect("the holder should be able to renew its lock");
-    assert_eq!(
+    expect_eq!(
         world.store.ttl_left(KEY),
         Some(TTL),
         "right after the renewal the key should have a whole ttl (30 s) left"
     );
-    assert_eq!(
+    expect_eq!(
         lease.expires_at(),
         secs(50),
         "renewed at t = 20 s for 30 s, the lease should end at 50 s"
     );
 
     world.clock.advance(secs(20));
-    assert_eq!(
+    expect_eq!(
         b.try_acquire(KEY, TTL),
         Err(LockError::Held),
         "at t = 40 s, past the first expiry, the renewed lock should still be held"
@@ -49,16 +50,16 @@ fn renewal_keeps_the_tokens() {
 
     world.clock.advance(secs(10));
     a.renew(&mut lease, secs(60)).unwrap();
-    assert_eq!(lease.key(), KEY);
-    assert_eq!(lease.owner(), owner, "renewal should keep the owner token");
-    assert_eq!(
+    expect_eq!(lease.key(), KEY);
+    expect_eq!(lease.owner(), owner, "renewal should keep the owner token");
+    expect_eq!(
         lease.fencing_token(),
         fence,
         "renewal should keep the fencing token: it is the same holder"
     );
-    assert_eq!(world.holder(KEY), Some(owner), "the store should still hold the owner token");
-    assert_eq!(world.store.ttl_left(KEY), Some(secs(60)));
-    assert_eq!(
+    expect_eq!(world.holder(KEY), Some(owner), "the store should still hold the owner token");
+    expect_eq!(world.store.ttl_left(KEY), Some(secs(60)));
+    expect_eq!(
         lease.expires_at(),
         secs(70),
         "renewed at t = 10 s for 60 s (the renewal's ttl, not the first one's), the lease should end at 70 s"
@@ -74,7 +75,7 @@ fn a_renewal_keeps_its_ttl_to_the_millisecond() {
     let mut lease = a.try_acquire(KEY, TTL).unwrap();
 
     a.renew(&mut lease, Duration::from_millis(2500)).unwrap();
-    assert_eq!(
+    expect_eq!(
         world.store.ttl_left(KEY),
         Some(Duration::from_millis(2500)),
         "the renewed key should expire 2.5 s from now (a ttl is not rounded to whole seconds)"
@@ -100,17 +101,17 @@ fn renewal_past_the_lease_deadline_asks_the_store() {
     let wire = Wire::slow(&world, "set_if_absent", secs(2));
     let a = wire.client("a");
     let mut lease = a.try_acquire(KEY, TTL).unwrap();
-    assert_eq!(lease.expires_at(), TTL, "the request left at 0 s");
+    expect_eq!(lease.expires_at(), TTL, "the request left at 0 s");
 
     world.clock.advance(TTL + secs(1) - world.now());
-    assert_eq!(
+    expect_eq!(
         a.renew(&mut lease, TTL),
         Ok(()),
         "at t = 31 s the lease's deadline (30 s) has passed, but the store, which got the request at 2 s, holds the lock until 32 s: the renewal should succeed"
     );
-    assert_eq!(wire.calls().last(), Some(&"extend_if_equals"));
-    assert_eq!(world.store.ttl_left(KEY), Some(TTL));
-    assert_eq!(lease.expires_at(), secs(31) + TTL);
+    expect_eq!(wire.calls().last(), Some(&"extend_if_equals"));
+    expect_eq!(world.store.ttl_left(KEY), Some(TTL));
+    expect_eq!(lease.expires_at(), secs(31) + TTL);
 }
 
 /// Past the lease's own deadline, release still asks the store, and deletes the owner's lock while the store still holds it.
@@ -123,12 +124,12 @@ fn release_past_the_lease_deadline_asks_the_store() {
     let lease = a.try_acquire(KEY, TTL).unwrap();
 
     world.clock.advance(TTL + secs(1) - world.now());
-    assert_eq!(
+    expect_eq!(
         a.release(lease),
         Ok(()),
         "at t = 31 s the store still holds the lock (until 32 s): the release should delete it"
     );
-    assert_eq!(world.holder(KEY), None, "the released key should be gone from the store");
+    expect_eq!(world.holder(KEY), None, "the released key should be gone from the store");
     assert!(b.try_acquire(KEY, TTL).is_ok(), "another client should get the key at once");
 }
 
@@ -144,7 +145,7 @@ fn renewed_deadline_counts_from_before_the_request() {
     world.clock.advance(secs(10));
     let before = world.now();
     a.renew(&mut lease, TTL).unwrap();
-    assert_eq!(
+    expect_eq!(
         lease.expires_at(),
         before + TTL,
         "the renewal left at t = {before:?}, so the lease should end one ttl after that, not after the store got it"
@@ -161,17 +162,17 @@ fn renewing_an_expired_lease_fails_with_expired() {
     let before = format!("{lease:?}");
 
     world.clock.advance(TTL);
-    assert_eq!(
+    expect_eq!(
         a.renew(&mut lease, TTL),
         Err(LockError::Expired),
         "the lock expired at 30 s and nobody took it"
     );
-    assert_eq!(
+    expect_eq!(
         world.holder(KEY),
         None,
         "a failed renewal should not take the key again"
     );
-    assert_eq!(format!("{lease:?}"), before, "a failed renewal should leave the lease unchanged");
+    expect_eq!(format!("{lease:?}"), before, "a failed renewal should leave the lease unchanged");
 }
 
 /// Renewing after another client took the key fails with `Lost` and leaves that client's value and expiry alone.
@@ -185,18 +186,18 @@ fn renewing_a_lost_lease_fails_with_lost() {
     let current = b.try_acquire(KEY, TTL).unwrap();
     world.clock.advance(secs(5));
 
-    assert_eq!(
+    expect_eq!(
         a.renew(&mut stale, TTL),
         Err(LockError::Lost),
         "another client holds the key now"
     );
-    assert_eq!(world.holder(KEY).as_deref(), Some(current.owner()));
-    assert_eq!(
+    expect_eq!(world.holder(KEY).as_deref(), Some(current.owner()));
+    expect_eq!(
         world.store.ttl_left(KEY),
         Some(secs(25)),
         "the new holder's expiry should not move"
     );
-    assert_eq!(stale.expires_at(), TTL, "a failed renewal should leave the lease unchanged");
+    expect_eq!(stale.expires_at(), TTL, "a failed renewal should leave the lease unchanged");
 }
 
 /// Releasing deletes the key, so another client can take it at once.
@@ -207,8 +208,8 @@ fn release_frees_the_key() {
     let (a, b) = (world.client("a"), world.client("b"));
     let lease = a.try_acquire(KEY, TTL).unwrap();
 
-    assert_eq!(a.release(lease), Ok(()));
-    assert_eq!(world.holder(KEY), None, "the released key should be gone from the store");
+    expect_eq!(a.release(lease), Ok(()));
+    expect_eq!(world.holder(KEY), None, "the released key should be gone from the store");
     assert!(
         b.try_acquire(KEY, TTL).is_ok(),
         "another client should get the key right after the release"
@@ -225,19 +226,19 @@ fn a_stale_release_leaves_the_new_holders_lock() {
     world.clock.advance(secs(35));
     let current = b.try_acquire(KEY, TTL).unwrap();
 
-    assert_eq!(a.release(stale), Err(LockError::Lost));
-    assert_eq!(
+    expect_eq!(a.release(stale), Err(LockError::Lost));
+    expect_eq!(
         world.holder(KEY).as_deref(),
         Some(current.owner()),
         "the stale release should not delete the new holder's lock"
     );
-    assert_eq!(world.store.ttl_left(KEY), Some(TTL));
-    assert_eq!(
+    expect_eq!(world.store.ttl_left(KEY), Some(TTL));
+    expect_eq!(
         c.try_acquire(KEY, TTL),
         Err(LockError::Held),
         "a third client should still be refused"
     );
-    assert_eq!(b.release(current), Ok(()), "the new holder can still release its own lock");
+    expect_eq!(b.release(current), Ok(()), "the new holder can still release its own lock");
 }
 
 /// Releasing after the lock expired, with nobody holding the key, fails with `Expired`.
@@ -249,12 +250,12 @@ fn release_after_expiry_reports_expired() {
     let lease = a.try_acquire(KEY, TTL).unwrap();
     world.clock.advance(secs(31));
 
-    assert_eq!(
+    expect_eq!(
         a.release(lease),
         Err(LockError::Expired),
         "the lock expired at 30 s and nobody took it: the holder should learn its lease ran out"
     );
-    assert_eq!(world.holder(KEY), None);
+    expect_eq!(world.holder(KEY), None);
 }
 
 /// Dropping a lease releases nothing: the lock stays until its expiry, as when the holder crashes.
@@ -267,8 +268,8 @@ fn dropping_a_lease_releases_nothing() {
     let owner = lease.owner().to_string();
     drop(lease);
 
-    assert_eq!(world.holder(KEY), Some(owner), "the dropped lease's lock should still be there");
-    assert_eq!(b.try_acquire(KEY, TTL), Err(LockError::Held));
+    expect_eq!(world.holder(KEY), Some(owner), "the dropped lease's lock should still be there");
+    expect_eq!(b.try_acquire(KEY, TTL), Err(LockError::Held));
     world.clock.advance(TTL);
     assert!(b.try_acquire(KEY, TTL).is_ok(), "the expiry frees it");
 }

@@ -1,6 +1,7 @@
 //! Hidden test that `FencedStorage` can be shared between threads, as the
 //! storage written by several lock holders at once must be.
 
+use expect::expect_eq;
 use std::sync::Arc;
 use std::thread;
 
@@ -24,13 +25,13 @@ fn the_storage_is_shared_between_threads() {
         writer.join().expect("a writer thread panicked");
     }
 
-    assert_eq!(
+    expect_eq!(
         storage.highest_token("summary"),
         Some(4),
         "whatever the order of the writes, the highest token accepted is 4"
     );
-    assert_eq!(storage.read("summary").as_deref(), Some("from 4"));
-    assert_eq!(
+    expect_eq!(storage.read("summary").as_deref(), Some("from 4"));
+    expect_eq!(
         storage.write("summary", "late", 3),
         Err(StaleToken {
             token: 3,

@@ -1,12 +1,13 @@
 //! Hidden tests for the domain's validated values: `Alias::parse` and
 //! `TargetUrl::parse`. No repository, no HTTP: plain values in, `Result` out.
 
+use expect::expect_eq;
 use link_shortener::domain::{Alias, LinkError, TargetUrl};
 
 #[track_caller]
 fn alias_ok(raw: &str, expected: &str) {
     match Alias::parse(raw) {
-        Ok(alias) => assert_eq!(
+        Ok(alias) => expect_eq!(
             alias.as_str(),
             expected,
             "Alias::parse({raw:?}) should give the alias {expected:?}, but gave {:?}",
@@ -21,7 +22,7 @@ fn alias_ok(raw: &str, expected: &str) {
 #[track_caller]
 fn alias_refused(raw: &str, why: &str) {
     let result = Alias::parse(raw);
-    assert_eq!(
+    expect_eq!(
         result,
         Err(LinkError::InvalidAlias),
         "Alias::parse({raw:?}) should be Err(InvalidAlias) because {why}, but was {result:?}"
@@ -31,7 +32,7 @@ fn alias_refused(raw: &str, why: &str) {
 #[track_caller]
 fn url_ok(raw: &str) {
     match TargetUrl::parse(raw) {
-        Ok(url) => assert_eq!(
+        Ok(url) => expect_eq!(
             url.as_str(),
             raw,
             "TargetUrl::parse({raw:?}) should keep the URL exactly as given, but it became {:?}",
@@ -44,7 +45,7 @@ fn url_ok(raw: &str) {
 #[track_caller]
 fn url_refused(raw: &str, why: &str) {
     let result = TargetUrl::parse(raw);
-    assert_eq!(
+    expect_eq!(
         result,
         Err(LinkError::InvalidUrl),
         "TargetUrl::parse({raw:?}) should be Err(InvalidUrl) because {why}, but was {result:?}"
@@ -58,7 +59,7 @@ fn alias_is_lowercased() {
     alias_ok("My-Link", "my-link");
     alias_ok("ABC", "abc");
     alias_ok("already-lower-42", "already-lower-42");
-    assert_eq!(
+    expect_eq!(
         Alias::parse("Promo-2024").ok(),
         Alias::parse("promo-2024").ok()
     );
@@ -177,7 +178,7 @@ fn url_visible_ascii_only() {
 fn url_length_limit() {
     let prefix = "https://example.com/";
     let longest = format!("{prefix}{}", "a".repeat(2048 - prefix.len()));
-    assert_eq!(longest.len(), 2048);
+    expect_eq!(longest.len(), 2048);
     url_ok(&longest);
     let too_long = format!("{longest}a");
     url_refused(&too_long, "it has 2049 characters (the maximum is 2048)");
@@ -191,7 +192,7 @@ fn url_kept_as_given() {
     url_ok("http://example.com//double//slashes/");
     url_ok("https://example.com:443");
     let url = TargetUrl::parse("https://Example.com/X").unwrap();
-    assert_eq!(
+    expect_eq!(
         url.to_string(),
         "https://Example.com/X",
         "a TargetUrl displays exactly as given"

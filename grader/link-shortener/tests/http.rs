@@ -3,6 +3,7 @@
 
 mod common;
 
+use expect::expect_eq;
 use axum::http::StatusCode;
 use common::{FakeRepo, SECRET, Script, get, header, json, post_links, router, send, service};
 use link_shortener::domain::LinkError;
@@ -15,7 +16,7 @@ fn envelope(text: &str, code: &str, what: &str) -> Value {
     let error = body
         .get("error")
         .unwrap_or_else(|| panic!("{what}: expected a body {{\"error\": {{...}}}}, got {text}"));
-    assert_eq!(
+    expect_eq!(
         error["code"], code,
         "{what}: expected error code {code:?}, body was {text}"
     );
@@ -40,17 +41,17 @@ async fn post_creates_link() {
         post_links(json!({"url": "https://example.com/docs", "alias": "docs"})),
     )
     .await;
-    assert_eq!(
+    expect_eq!(
         response.status(),
         StatusCode::CREATED,
         "a new link should be 201 Created; body was {body}"
     );
-    assert_eq!(
+    expect_eq!(
         header(&response, "location"),
         "/docs",
         "Location should be the short link's path"
     );
-    assert_eq!(
+    expect_eq!(
         json(&body),
         json!({"alias": "docs", "url": "https://example.com/docs", "visits": 0}),
         "the body should be the new link"
@@ -68,20 +69,20 @@ async fn post_without_alias_generates() {
     let repo = FakeRepo::new();
     let app = router(&repo, &Script::new(&["gen-1", "gen-2"]));
     let (response, body) = send(&app, post_links(json!({"url": "https://example.com/a"}))).await;
-    assert_eq!(response.status(), StatusCode::CREATED, "body was {body}");
-    assert_eq!(header(&response, "location"), "/gen-1");
-    assert_eq!(json(&body)["alias"], "gen-1");
+    expect_eq!(response.status(), StatusCode::CREATED, "body was {body}");
+    expect_eq!(header(&response, "location"), "/gen-1");
+    expect_eq!(json(&body)["alias"], "gen-1");
     let (response, body) = send(
         &app,
         post_links(json!({"url": "https://example.com/b", "alias": null})),
     )
     .await;
-    assert_eq!(
+    expect_eq!(
         response.status(),
         StatusCode::CREATED,
         "\"alias\": null means no custom alias; body was {body}"
     );
-    assert_eq!(header(&response, "location"), "/gen-2");
+    expect_eq!(header(&response, "location"), "/gen-2");
 }
 
 /// `GET /<alias>` answers 307 Temporary Redirect with `Location` set to the target, and counts a visit.
@@ -91,28 +92,28 @@ async fn get_alias_redirects() {
     let repo = FakeRepo::with_link("docs", "https://docs.example.com/Start?x=1", 0);
     let app = router(&repo, &Script::new(&[]));
     let (response, _) = send(&app, get("/docs")).await;
-    assert_eq!(
+    expect_eq!(
         response.status(),
         StatusCode::TEMPORARY_REDIRECT,
         "following a short link should be 307 Temporary Redirect"
     );
-    assert_eq!(
+    expect_eq!(
         header(&response, "location"),
         "https://docs.example.com/Start?x=1",
         "Location should be the target URL exactly"
     );
-    assert_eq!(
+    expect_eq!(
         repo.link("docs").unwrap().visits,
         1,
         "following the link should count one visit"
     );
     let (response, _) = send(&app, get("/DOCS")).await;
-    assert_eq!(
+    expect_eq!(
         response.status(),
         StatusCode::TEMPORARY_REDIRECT,
         "`/DOCS` is the alias `docs`"
     );
-    assert_eq!(repo.link("docs").unwrap().visits, 2);
+    expect_eq!(repo.link("docs").unwrap().visits, 2);
 }
 
 /// `GET /links/<alias>/stats` answers 200 with the link and its visits as JSON, without counting a visit.
@@ -123,12 +124,12 @@ async fn get_stats() {
     let app = router(&repo, &Script::new(&[]));
     for _ in 0..2 {
         let (response, body) = send(&app, get("/links/docs/stats")).await;
-        assert_eq!(
+        expect_eq!(
             response.status(),
             StatusCode::OK,
             "stats of a stored link should be 200; body was {body}"
         );
-        assert_eq!(
+        expect_eq!(
             json(&body),
             json!({"alias": "docs", "url": "https://docs.example.com", "visits": 41})
         );
@@ -156,17 +157,17 @@ async fn invalid_input_is_422_naming_the_field() {
         let app = router(&repo, &Script::new(&["gen"]));
         let (response, body) = send(&app, post_links(request.clone())).await;
         let what = format!("POST /links {request}");
-        assert_eq!(
+        expect_eq!(
             response.status(),
             StatusCode::UNPROCESSABLE_ENTITY,
             "{what} should be 422; body was {body}"
         );
         let error = envelope(&body, "VALIDATION_ERROR", &what);
-        assert_eq!(
+        expect_eq!(
             error["field"], field,
             "{what}: error.field should be {field:?}; body was {body}"
         );
-        assert_eq!(
+        expect_eq!(
             repo.calls(),
             Vec::<String>::new(),
             "{what}: invalid input must not reach the repository"
@@ -184,22 +185,22 @@ async fn empty_alias_is_422() {
     let request = json!({"url": "https://example.com", "alias": ""});
     let (response, body) = send(&app, post_links(request.clone())).await;
     let what = format!("POST /links {request}");
-    assert_eq!(
+    expect_eq!(
         response.status(),
         StatusCode::UNPROCESSABLE_ENTITY,
         "{what}: an empty string is a custom alias, and too short, so 422 (not a generated alias); body was {body}"
     );
     let error = envelope(&body, "VALIDATION_ERROR", &what);
-    assert_eq!(
+    expect_eq!(
         error["field"], "alias",
         "{what}: error.field should be \"alias\"; body was {body}"
     );
-    assert_eq!(
+    expect_eq!(
         script.used(),
         0,
         "{what}: an empty alias is not a missing one, so no alias should be generated"
     );
-    assert_eq!(
+    expect_eq!(
         repo.calls(),
         Vec::<String>::new(),
         "{what}: invalid input must not reach the repository"
@@ -263,7 +264,7 @@ async fn taken_alias_is_409() {
         post_links(json!({"url": "https://other.example", "alias": "Docs"})),
     )
     .await;
-    assert_eq!(
+    expect_eq!(
         response.status(),
         StatusCode::CONFLICT,
         "a taken alias should be 409; body was {body}"
@@ -279,7 +280,7 @@ async fn unknown_alias_is_404() {
     let app = router(&repo, &Script::new(&[]));
     for uri in ["/nowhere", "/links/nowhere/stats", "/x"] {
         let (response, body) = send(&app, get(uri)).await;
-        assert_eq!(
+        expect_eq!(
             response.status(),
             StatusCode::NOT_FOUND,
             "GET {uri} names no link, so 404; body was {body}"
@@ -308,7 +309,7 @@ async fn storage_failure_is_500_without_details() {
     ];
     for (what, request) in requests {
         let (response, body) = send(&app, request).await;
-        assert_eq!(
+        expect_eq!(
             response.status(),
             StatusCode::INTERNAL_SERVER_ERROR,
             "{what} with a failing repository should be 500; body was {body}"
@@ -334,7 +335,7 @@ async fn no_free_alias_is_500() {
     }
     let app = router(&repo, &Script::new(&names));
     let (response, body) = send(&app, post_links(json!({"url": "https://example.com/new"}))).await;
-    assert_eq!(
+    expect_eq!(
         response.status(),
         StatusCode::INTERNAL_SERVER_ERROR,
         "no free alias after 5 tries should be 500; body was {body}"
@@ -382,24 +383,24 @@ async fn http_agrees_with_the_service() {
             Err(LinkError::AliasTaken) => StatusCode::CONFLICT,
             Err(other) => panic!("unexpected service result {other:?}"),
         };
-        assert_eq!(
+        expect_eq!(
             response.status(),
             expected,
             "{what}: the service called directly gives {direct:?}, so HTTP should answer {expected}; body was {body}"
         );
         if let Ok(link) = direct {
-            assert_eq!(
+            expect_eq!(
                 header(&response, "location"),
                 format!("/{}", link.alias),
                 "{what}: the alias should come from the service"
             );
-            assert_eq!(
+            expect_eq!(
                 json(&body),
                 json!({"alias": link.alias.as_str(), "url": link.target.as_str(), "visits": link.visits}),
                 "{what}: the body should be the link the service returned"
             );
         }
-        assert_eq!(
+        expect_eq!(
             http_repo.calls(),
             direct_repo.calls(),
             "{what}: HTTP should make the same repository calls as the service alone"
@@ -434,12 +435,12 @@ async fn get_routes_agree_with_the_service() {
         } else {
             StatusCode::NOT_FOUND
         };
-        assert_eq!(
+        expect_eq!(
             response.status(),
             expected,
             "GET /{segment}: resolve({text:?}) called directly gives {direct:?}, so HTTP should answer {expected}; body was {body}"
         );
-        assert_eq!(
+        expect_eq!(
             http_repo.calls(),
             direct_repo.calls(),
             "GET /{segment}: HTTP should make the same repository calls as resolve({text:?}) alone"
@@ -456,12 +457,12 @@ async fn get_routes_agree_with_the_service() {
         } else {
             StatusCode::NOT_FOUND
         };
-        assert_eq!(
+        expect_eq!(
             response.status(),
             expected,
             "GET {uri}: stats({text:?}) called directly gives {direct:?}, so HTTP should answer {expected}; body was {body}"
         );
-        assert_eq!(
+        expect_eq!(
             http_repo.calls(),
             direct_repo.calls(),
             "GET {uri}: HTTP should make the same repository calls as stats({text:?}) alone"

@@ -4,6 +4,7 @@
 
 mod common;
 
+use expect::expect_eq;
 use common::{FakeRepo, SECRET, Script, service};
 use link_shortener::domain::{LinkError, MAX_GENERATE_ATTEMPTS, RepoError};
 
@@ -17,18 +18,18 @@ async fn shorten_with_custom_alias() {
         .shorten("https://example.com/spring-sale", Some("Spring-Sale"))
         .await
         .expect("a valid URL and a free valid alias should be shortened");
-    assert_eq!(
+    expect_eq!(
         link.alias.as_str(),
         "spring-sale",
         "the returned link should carry the lower-cased alias"
     );
-    assert_eq!(
+    expect_eq!(
         link.target.as_str(),
         "https://example.com/spring-sale",
         "the returned link should carry the URL"
     );
-    assert_eq!(link.visits, 0, "a new link has 0 visits");
-    assert_eq!(
+    expect_eq!(link.visits, 0, "a new link has 0 visits");
+    expect_eq!(
         repo.calls(),
         vec!["insert spring-sale"],
         "shorten should make exactly one repository call, insert_if_absent with the lower-cased alias"
@@ -36,7 +37,7 @@ async fn shorten_with_custom_alias() {
     let stored = repo
         .link("spring-sale")
         .expect("the link should be stored in the given repository");
-    assert_eq!(stored, link, "the stored link should be the one returned");
+    expect_eq!(stored, link, "the stored link should be the one returned");
 }
 
 /// `shorten` keeps the URL exactly as given, with a custom or a generated alias: the returned and the stored link carry it unchanged.
@@ -53,7 +54,7 @@ async fn shorten_keeps_the_url_as_given() {
             .unwrap_or_else(|err| {
                 panic!("shorten({url:?}, {custom:?}) should succeed, got {err:?}")
             });
-        assert_eq!(
+        expect_eq!(
             link.target.as_str(),
             url,
             "shorten({url:?}, {custom:?}): the returned link should carry the URL exactly as given"
@@ -61,7 +62,7 @@ async fn shorten_keeps_the_url_as_given() {
         let stored = repo
             .link(link.alias.as_str())
             .expect("the link should be stored in the given repository");
-        assert_eq!(
+        expect_eq!(
             stored.target.as_str(),
             url,
             "shorten({url:?}, {custom:?}): the stored link should carry the URL exactly as given"
@@ -88,17 +89,17 @@ async fn invalid_input_never_reaches_storage() {
         let repo = FakeRepo::new();
         let script = Script::new(&["generated"]);
         let result = service(&repo, &script).shorten(url, alias).await;
-        assert_eq!(
+        expect_eq!(
             result,
             Err(expected.clone()),
             "shorten({url:?}, {alias:?}) should fail with {expected:?}"
         );
-        assert_eq!(
+        expect_eq!(
             repo.calls(),
             Vec::<String>::new(),
             "shorten({url:?}, {alias:?}) is invalid input, so the repository should not be called at all"
         );
-        assert_eq!(
+        expect_eq!(
             script.used(),
             0,
             "shorten({url:?}, {alias:?}) is invalid input, so no alias should be generated"
@@ -115,18 +116,18 @@ async fn taken_custom_alias() {
     let result = service(&repo, &script)
         .shorten("https://other.example.com", Some("DOCS"))
         .await;
-    assert_eq!(
+    expect_eq!(
         result,
         Err(LinkError::AliasTaken),
         "a custom alias already in use should be AliasTaken"
     );
     let kept = repo.link("docs").unwrap();
-    assert_eq!(
+    expect_eq!(
         kept.target.as_str(),
         "https://docs.example.com",
         "the existing link's URL must not change"
     );
-    assert_eq!(kept.visits, 7, "the existing link's visits must not change");
+    expect_eq!(kept.visits, 7, "the existing link's visits must not change");
 }
 
 /// The answer of `insert_if_absent` decides: when it reports the alias taken, the result is `AliasTaken` even if a lookup would not have found it.
@@ -162,7 +163,7 @@ async fn insert_answer_decides_taken() {
         Script::new(&[]),
     );
     let result = service.shorten("https://example.com", Some("raced")).await;
-    assert_eq!(
+    expect_eq!(
         result,
         Err(LinkError::AliasTaken),
         "when insert_if_absent returns Ok(false) the alias was taken (perhaps a moment ago by another request): expected AliasTaken"
@@ -180,12 +181,12 @@ async fn custom_alias_does_not_generate() {
         .await
         .unwrap();
     let _ = svc.shorten("https://example.com/b", Some("taken")).await;
-    assert_eq!(
+    expect_eq!(
         script.used(),
         0,
         "a custom alias was given both times, so the generator should not be used"
     );
-    assert_eq!(
+    expect_eq!(
         repo.calls(),
         vec!["insert free", "insert taken"],
         "one insert per call, nothing else"
@@ -202,18 +203,18 @@ async fn generated_alias_is_used() {
         .shorten("https://example.com/long/path", None)
         .await
         .unwrap();
-    assert_eq!(
+    expect_eq!(
         link.alias.as_str(),
         "k3x9",
         "the link should get the generator's first alias"
     );
-    assert_eq!(link.visits, 0);
-    assert_eq!(
+    expect_eq!(link.visits, 0);
+    expect_eq!(
         script.used(),
         1,
         "a free first alias needs one generated alias only"
     );
-    assert_eq!(repo.calls(), vec!["insert k3x9"]);
+    expect_eq!(repo.calls(), vec!["insert k3x9"]);
 }
 
 /// A generated alias that is taken is not an error: the next generated alias is tried.
@@ -227,13 +228,13 @@ async fn generated_collision_is_retried() {
         .shorten("https://three.example", None)
         .await;
     let link = link.expect("after two taken aliases the third, free one should be used");
-    assert_eq!(
+    expect_eq!(
         link.alias.as_str(),
         "ccc",
         "the first free generated alias should be used"
     );
-    assert_eq!(repo.calls(), vec!["insert aaa", "insert bbb", "insert ccc"]);
-    assert_eq!(
+    expect_eq!(repo.calls(), vec!["insert aaa", "insert bbb", "insert ccc"]);
+    expect_eq!(
         repo.link("aaa").unwrap().target.as_str(),
         "https://one.example",
         "a taken link must not be overwritten"
@@ -244,7 +245,7 @@ async fn generated_collision_is_retried() {
 /// Rules: generated-attempts.
 #[tokio::test]
 async fn generation_gives_up_after_max_attempts() {
-    assert_eq!(MAX_GENERATE_ATTEMPTS, 5);
+    expect_eq!(MAX_GENERATE_ATTEMPTS, 5);
     let names: Vec<String> = (1..=10).map(|n| format!("taken-{n}")).collect();
     let repo = FakeRepo::new();
     for name in &names {
@@ -254,18 +255,18 @@ async fn generation_gives_up_after_max_attempts() {
     let result = service(&repo, &script)
         .shorten("https://example.com/x", None)
         .await;
-    assert_eq!(
+    expect_eq!(
         result,
         Err(LinkError::NoFreeAlias),
         "when every generated alias is taken the result should be NoFreeAlias"
     );
-    assert_eq!(
+    expect_eq!(
         script.used(),
         MAX_GENERATE_ATTEMPTS,
         "expected exactly {MAX_GENERATE_ATTEMPTS} generated aliases to be tried, but {} were",
         script.used()
     );
-    assert_eq!(
+    expect_eq!(
         repo.calls().len(),
         MAX_GENERATE_ATTEMPTS,
         "one insert per generated alias"
@@ -280,7 +281,7 @@ async fn generation_gives_up_after_max_attempts() {
     let link = service(&repo, &script)
         .shorten("https://example.com/y", None)
         .await;
-    assert_eq!(
+    expect_eq!(
         link.map(|l| l.alias.as_str().to_string()),
         Ok("fifth".to_string()),
         "four taken aliases then a free fifth one should succeed with the fifth"
@@ -310,7 +311,7 @@ async fn repository_failure_is_storage_error() {
         ("stats", svc.stats("custom").await.err()),
     ];
     for (call, error) in results {
-        assert_eq!(
+        expect_eq!(
             error.as_ref(),
             Some(&expected),
             "{call}: a failing repository should give Err(Storage(<the repository's error>)), got {error:?}"
@@ -331,12 +332,12 @@ async fn storage_error_is_not_retried() {
         matches!(result, Err(LinkError::Storage(_))),
         "expected a Storage error, got {result:?}"
     );
-    assert_eq!(
+    expect_eq!(
         script.used(),
         1,
         "after a storage failure no further alias should be generated"
     );
-    assert_eq!(
+    expect_eq!(
         repo.calls(),
         vec!["insert one"],
         "exactly one repository call before giving up"
@@ -353,8 +354,8 @@ async fn resolve_returns_target_and_counts() {
         .resolve("docs")
         .await
         .expect("a stored alias should resolve");
-    assert_eq!(target.as_str(), "https://docs.example.com/start");
-    assert_eq!(
+    expect_eq!(target.as_str(), "https://docs.example.com/start");
+    expect_eq!(
         repo.link("docs").unwrap().visits,
         3,
         "one resolve should add exactly one visit (2 before)"
@@ -364,7 +365,7 @@ async fn resolve_returns_target_and_counts() {
         "resolve should call record_visit"
     );
     svc.resolve("docs").await.unwrap();
-    assert_eq!(
+    expect_eq!(
         repo.link("docs").unwrap().visits,
         4,
         "each resolve adds one visit"
@@ -378,7 +379,7 @@ async fn resolve_fails_when_the_visit_is_not_recorded() {
     let repo = FakeRepo::with_link("docs", "https://docs.example.com", 0);
     repo.fail_visits();
     let result = service(&repo, &Script::new(&[])).resolve("docs").await;
-    assert_eq!(
+    expect_eq!(
         result,
         Err(LinkError::Storage(RepoError(SECRET.to_string()))),
         "find found `docs` but record_visit failed: resolve should return \
@@ -392,13 +393,13 @@ async fn resolve_fails_when_the_visit_is_not_recorded() {
 async fn resolve_unknown_alias() {
     let repo = FakeRepo::with_link("docs", "https://docs.example.com", 0);
     let svc = service(&repo, &Script::new(&[]));
-    assert_eq!(svc.resolve("nothing-here").await, Err(LinkError::NotFound));
-    assert_eq!(
+    expect_eq!(svc.resolve("nothing-here").await, Err(LinkError::NotFound));
+    expect_eq!(
         repo.calls(),
         vec!["find nothing-here"],
         "an unknown alias is looked up once and no visit is recorded"
     );
-    assert_eq!(
+    expect_eq!(
         svc.stats("nothing-here").await,
         Err(LinkError::NotFound),
         "stats of an unknown alias is NotFound too"
@@ -412,12 +413,12 @@ async fn resolve_any_case() {
     let repo = FakeRepo::with_link("docs", "https://docs.example.com", 0);
     let svc = service(&repo, &Script::new(&[]));
     let target = svc.resolve("DOCS").await;
-    assert_eq!(
+    expect_eq!(
         target.map(|t| t.as_str().to_string()),
         Ok("https://docs.example.com".to_string()),
         "resolve(\"DOCS\") should find the link stored as `docs`"
     );
-    assert_eq!(
+    expect_eq!(
         repo.link("docs").unwrap().visits,
         1,
         "the visit should be counted on `docs`"
@@ -426,7 +427,7 @@ async fn resolve_any_case() {
         .stats("Docs")
         .await
         .expect("stats(\"Docs\") should find the link stored as `docs`");
-    assert_eq!(stats.visits, 1);
+    expect_eq!(stats.visits, 1);
 }
 
 /// Text that cannot be an alias (too short, a bad character) is `NotFound` for `resolve` and `stats`, without a repository call.
@@ -436,17 +437,17 @@ async fn resolve_text_that_is_no_alias() {
     for text in ["ab", "has space", "favicon.ico", "ünï", ""] {
         let repo = FakeRepo::new();
         let svc = service(&repo, &Script::new(&[]));
-        assert_eq!(
+        expect_eq!(
             svc.resolve(text).await,
             Err(LinkError::NotFound),
             "resolve({text:?}) should be NotFound"
         );
-        assert_eq!(
+        expect_eq!(
             svc.stats(text).await,
             Err(LinkError::NotFound),
             "stats({text:?}) should be NotFound"
         );
-        assert_eq!(
+        expect_eq!(
             repo.calls(),
             Vec::<String>::new(),
             "{text:?} can never be an alias, so the repository should not be asked about it"
@@ -462,9 +463,9 @@ async fn stats_reads_without_counting() {
     let svc = service(&repo, &Script::new(&[]));
     for _ in 0..3 {
         let link = svc.stats("docs").await.expect("stats of a stored alias");
-        assert_eq!(link.alias.as_str(), "docs");
-        assert_eq!(link.target.as_str(), "https://docs.example.com");
-        assert_eq!(
+        expect_eq!(link.alias.as_str(), "docs");
+        expect_eq!(link.target.as_str(), "https://docs.example.com");
+        expect_eq!(
             link.visits, 5,
             "stats must not count a visit: expected 5 visits every time"
         );

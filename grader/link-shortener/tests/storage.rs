@@ -1,6 +1,7 @@
 //! Hidden tests for the data access layer: `InMemoryLinks`, called directly
 //! through the `LinkRepository` trait, and used by the real service.
 
+use expect::{expect_eq, expect_ne};
 use link_shortener::domain::{Alias, LinkRepository, ShortenerService, TargetUrl};
 use link_shortener::infra::SequentialAliases;
 use link_shortener::storage::InMemoryLinks;
@@ -18,14 +19,14 @@ fn url(text: &str) -> TargetUrl {
 #[tokio::test]
 async fn insert_if_absent_keeps_the_first() {
     let repo = InMemoryLinks::new();
-    assert_eq!(
+    expect_eq!(
         repo.insert_if_absent(&alias("home"), &url("https://one.example"))
             .await,
         Ok(true),
         "a new alias is stored"
     );
     repo.record_visit(&alias("home")).await.unwrap();
-    assert_eq!(
+    expect_eq!(
         repo.insert_if_absent(&alias("home"), &url("https://two.example"))
             .await,
         Ok(false),
@@ -36,16 +37,16 @@ async fn insert_if_absent_keeps_the_first() {
         .await
         .unwrap()
         .expect("the first link should be stored");
-    assert_eq!(
+    expect_eq!(
         link.target.as_str(),
         "https://one.example",
         "a refused insert must not overwrite the stored URL"
     );
-    assert_eq!(
+    expect_eq!(
         link.visits, 1,
         "a refused insert must not change the stored link's visits (1 before it)"
     );
-    assert_eq!(
+    expect_eq!(
         repo.insert_if_absent(&alias("away"), &url("https://two.example"))
             .await,
         Ok(true),
@@ -58,7 +59,7 @@ async fn insert_if_absent_keeps_the_first() {
 #[tokio::test]
 async fn find_returns_stored_link() {
     let repo = InMemoryLinks::new();
-    assert_eq!(
+    expect_eq!(
         repo.find(&alias("nobody")).await,
         Ok(None),
         "an empty repository finds nothing"
@@ -71,10 +72,10 @@ async fn find_returns_stored_link() {
         .await
         .unwrap()
         .expect("a stored alias should be found");
-    assert_eq!(link.alias, alias("docs"));
-    assert_eq!(link.target, url("https://docs.example.com"));
-    assert_eq!(link.visits, 0, "a new link has 0 visits");
-    assert_eq!(
+    expect_eq!(link.alias, alias("docs"));
+    expect_eq!(link.target, url("https://docs.example.com"));
+    expect_eq!(link.visits, 0, "a new link has 0 visits");
+    expect_eq!(
         repo.find(&alias("doc")).await,
         Ok(None),
         "only the exact alias is found"
@@ -95,22 +96,22 @@ async fn record_visit_adds_one() {
     for _ in 0..3 {
         repo.record_visit(&alias("one")).await.unwrap();
     }
-    assert_eq!(
+    expect_eq!(
         repo.find(&alias("one")).await.unwrap().unwrap().visits,
         3,
         "three visits recorded, three counted"
     );
-    assert_eq!(
+    expect_eq!(
         repo.find(&alias("two")).await.unwrap().unwrap().visits,
         0,
         "another link's visits must not change"
     );
-    assert_eq!(
+    expect_eq!(
         repo.record_visit(&alias("ghost")).await,
         Ok(()),
         "a visit to an unknown alias is not an error"
     );
-    assert_eq!(
+    expect_eq!(
         repo.find(&alias("ghost")).await,
         Ok(None),
         "a visit to an unknown alias must not create a link"
@@ -130,7 +131,7 @@ async fn service_over_memory() {
         .shorten("https://example.com/b", None)
         .await
         .unwrap();
-    assert_ne!(
+    expect_ne!(
         first.alias, second.alias,
         "two generated links get two aliases"
     );
@@ -138,12 +139,12 @@ async fn service_over_memory() {
         .shorten("https://example.com/c", Some("mine"))
         .await
         .unwrap();
-    assert_eq!(custom.alias.as_str(), "mine");
-    assert_eq!(
+    expect_eq!(custom.alias.as_str(), "mine");
+    expect_eq!(
         service.resolve("mine").await.unwrap().as_str(),
         "https://example.com/c"
     );
-    assert_eq!(
+    expect_eq!(
         service
             .resolve(first.alias.as_str())
             .await
@@ -151,21 +152,21 @@ async fn service_over_memory() {
             .as_str(),
         "https://example.com/a"
     );
-    assert_eq!(
+    expect_eq!(
         service.resolve("mine").await.unwrap().as_str(),
         "https://example.com/c"
     );
-    assert_eq!(
+    expect_eq!(
         service.stats("mine").await.unwrap().visits,
         2,
         "two resolves of `mine`, two visits"
     );
-    assert_eq!(
+    expect_eq!(
         service.stats(second.alias.as_str()).await.unwrap().visits,
         0,
         "an unvisited link has 0 visits"
     );
-    assert_eq!(
+    expect_eq!(
         service.shorten("https://example.com/d", Some("MINE")).await,
         Err(link_shortener::domain::LinkError::AliasTaken),
         "`MINE` is the alias `mine`, which is taken"

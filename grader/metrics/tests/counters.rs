@@ -2,6 +2,7 @@
 
 mod common;
 
+use expect::expect_eq;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,25 +23,25 @@ async fn labels_by_route_template_not_raw_path() {
         .route("/Depots/{Code}", get(|| async { "a depot" }));
     let (app, _clock) = instrumented(routes);
     for uri in ["/parcels/1", "/parcels/2", "/parcels/3"] {
-        assert_eq!(fetch(&app, uri).await.status(), StatusCode::OK);
+        expect_eq!(fetch(&app, uri).await.status(), StatusCode::OK);
     }
-    assert_eq!(fetch(&app, "/Depots/LHR").await.status(), StatusCode::OK);
+    expect_eq!(fetch(&app, "/Depots/LHR").await.status(), StatusCode::OK);
 
     let (expo, text) = scrape(&app).await;
-    assert_eq!(
+    expect_eq!(
         counter(&expo, "GET", "/parcels/{id}", "2xx"),
         Some(3.0),
         "expected http_requests_total{{method=\"GET\",route=\"/parcels/{{id}}\",status=\"2xx\"}} 3 \
          after three GETs of /parcels/1, /parcels/2 and /parcels/3; /metrics was:\n{text}"
     );
     let series = counter_series(&expo);
-    assert_eq!(
+    expect_eq!(
         counter(&expo, "GET", "/Depots/{Code}", "2xx"),
         Some(1.0),
         "expected the route template exactly as it was written, capitals included: \
          {{method=\"GET\",route=\"/Depots/{{Code}}\",status=\"2xx\"}} 1; the series were {series:?}"
     );
-    assert_eq!(
+    expect_eq!(
         series.len(),
         2,
         "expected exactly two http_requests_total series (one per route template), found {series:?}"
@@ -76,14 +77,14 @@ async fn labels_by_status_class() {
         ("/broken", "5xx", 1.0),
         ("/empty", "2xx", 1.0),
     ] {
-        assert_eq!(
+        expect_eq!(
             counter(&expo, "GET", route, status),
             Some(count),
             "expected the series {{method=\"GET\",route=\"{route}\",status=\"{status}\"}} to be {count}; \
              the series were {series:?}"
         );
     }
-    assert_eq!(series.len(), 7, "expected 7 series, one per route; found {series:?}");
+    expect_eq!(series.len(), 7, "expected 7 series, one per route; found {series:?}");
 }
 
 /// `status_class` maps each status code to the class of its first digit, the
@@ -113,7 +114,7 @@ fn status_class_of_each_range() {
         (999, "9xx"),
     ] {
         let status = StatusCode::from_u16(code).unwrap();
-        assert_eq!(status_class(status), class, "status_class({code})");
+        expect_eq!(status_class(status), class, "status_class({code})");
     }
 }
 
@@ -141,7 +142,7 @@ async fn labels_by_method() {
         ("DELETE", "2xx", 1.0),
         ("PATCH", "4xx", 1.0),
     ] {
-        assert_eq!(
+        expect_eq!(
             counter(&expo, method, "/parcels", status),
             Some(count),
             "expected {{method=\"{method}\",route=\"/parcels\",status=\"{status}\"}} to be {count}; \
@@ -163,7 +164,7 @@ async fn the_nine_standard_methods_keep_their_names() {
     let (expo, _text) = scrape(&app).await;
     let series = counter_series(&expo);
     for method in standard {
-        assert_eq!(
+        expect_eq!(
             counter(&expo, method, "/any", "2xx"),
             Some(1.0),
             "{method} is a standard method: expected the series {{method=\"{method}\",route=\"/any\",status=\"2xx\"}} 1; \
@@ -180,14 +181,14 @@ async fn unknown_methods_are_other() {
     let (app, _clock) = instrumented(Router::new().route("/pot", any(|| async { "brewed" })));
     for method in ["BREW", "PROPFIND", "get"] {
         let method = Method::from_bytes(method.as_bytes()).unwrap();
-        assert_eq!(send(&app, method, "/pot").await.status(), StatusCode::OK);
+        expect_eq!(send(&app, method, "/pot").await.status(), StatusCode::OK);
     }
     send(&app, Method::OPTIONS, "/pot").await;
     send(&app, Method::HEAD, "/pot").await;
 
     let (expo, text) = scrape(&app).await;
     let series = counter_series(&expo);
-    assert_eq!(
+    expect_eq!(
         counter(&expo, "OTHER", "/pot", "2xx"),
         Some(3.0),
         "expected BREW, PROPFIND and lowercase get to be counted together as method=\"OTHER\"; \
@@ -195,7 +196,7 @@ async fn unknown_methods_are_other() {
     );
     let timed = histogram(&expo, "OTHER", "/pot")
         .unwrap_or_else(|| panic!("the histogram labels unknown methods OTHER too; /metrics was:\n{text}"));
-    assert_eq!(timed.count, Some(3), "the histogram series {{method=\"OTHER\",route=\"/pot\"}}; /metrics was:\n{text}");
+    expect_eq!(timed.count, Some(3), "the histogram series {{method=\"OTHER\",route=\"/pot\"}}; /metrics was:\n{text}");
     for invented in ["BREW", "PROPFIND", "method=\"get\""] {
         assert!(
             !text.contains(invented),
@@ -203,13 +204,13 @@ async fn unknown_methods_are_other() {
         );
     }
     for method in ["OPTIONS", "HEAD"] {
-        assert_eq!(
+        expect_eq!(
             counter(&expo, method, "/pot", "2xx"),
             Some(1.0),
             "{method} is a standard method and keeps its name; the series were {series:?}"
         );
     }
-    assert_eq!(series.len(), 3, "expected 3 series (OTHER, OPTIONS, HEAD); found {series:?}");
+    expect_eq!(series.len(), 3, "expected 3 series (OTHER, OPTIONS, HEAD); found {series:?}");
 }
 
 /// A request that matches no route is answered 404 and recorded with route
@@ -219,19 +220,19 @@ async fn unknown_methods_are_other() {
 async fn unmatched_requests_are_recorded_as_unmatched() {
     let (app, _clock) = instrumented(Router::new().route("/parcels/{id}", get(|| async { "a parcel" })));
     for uri in ["/nope/1", "/nope/2", "/parcels/1/extra"] {
-        assert_eq!(fetch(&app, uri).await.status(), StatusCode::NOT_FOUND, "GET {uri}");
+        expect_eq!(fetch(&app, uri).await.status(), StatusCode::NOT_FOUND, "GET {uri}");
     }
     send(&app, Method::POST, "/elsewhere").await;
 
     let (expo, text) = scrape(&app).await;
     let series = counter_series(&expo);
-    assert_eq!(
+    expect_eq!(
         counter(&expo, "GET", "unmatched", "4xx"),
         Some(3.0),
         "expected the three unmatched GETs as {{method=\"GET\",route=\"unmatched\",status=\"4xx\"}} 3; \
          the series were {series:?}"
     );
-    assert_eq!(counter(&expo, "POST", "unmatched", "4xx"), Some(1.0), "series: {series:?}");
+    expect_eq!(counter(&expo, "POST", "unmatched", "4xx"), Some(1.0), "series: {series:?}");
     assert!(
         !text.contains("/nope") && !text.contains("/elsewhere"),
         "no raw path may appear in /metrics; it was:\n{text}"
@@ -253,7 +254,7 @@ async fn scrapes_are_not_counted() {
     scrape_text(&app).await;
 
     let (expo, text) = scrape(&app).await;
-    assert_eq!(counter(&expo, "GET", "/ping", "2xx"), Some(1.0), "/metrics was:\n{text}");
+    expect_eq!(counter(&expo, "GET", "/ping", "2xx"), Some(1.0), "/metrics was:\n{text}");
     assert!(
         !text.contains("route=\"/metrics\""),
         "GET /metrics must not be behind the middleware, so it is never a route label; /metrics was:\n{text}"
@@ -272,11 +273,11 @@ fn record_is_seen_by_render() {
 
     let text = metrics.render();
     let expo = parse(&text);
-    assert_eq!(counter(&expo, "PUT", "/parcels/{id}", "2xx"), Some(1.0), "render() was:\n{text}");
-    assert_eq!(counter(&expo, "PUT", "/parcels/{id}", "4xx"), Some(1.0), "render() was:\n{text}");
+    expect_eq!(counter(&expo, "PUT", "/parcels/{id}", "2xx"), Some(1.0), "render() was:\n{text}");
+    expect_eq!(counter(&expo, "PUT", "/parcels/{id}", "4xx"), Some(1.0), "render() was:\n{text}");
     let histogram = histogram(&expo, "PUT", "/parcels/{id}")
         .unwrap_or_else(|| panic!("no histogram series for PUT /parcels/{{id}}:\n{text}"));
-    assert_eq!(histogram.count, Some(2), "_count after two records; render() was:\n{text}");
+    expect_eq!(histogram.count, Some(2), "_count after two records; render() was:\n{text}");
 }
 
 /// One route answering 200, 201 and 204 has one series for 2xx, counting all three:
@@ -301,14 +302,14 @@ async fn one_series_per_class_on_one_route() {
         let line = format!(r#"http_requests_total{{method="GET",route="/mixed/{{code}}",status="{status}"}} {count}"#);
         let prefix = format!(r#"http_requests_total{{method="GET",route="/mixed/{{code}}",status="{status}"}} "#);
         let lines: Vec<&str> = text.lines().filter(|l| l.starts_with(&prefix)).collect();
-        assert_eq!(
+        expect_eq!(
             lines,
             [line.as_str()],
             "200, 201, 204 and 200 again are one series (2xx) counting 4, and 404 and 410 one (4xx) \
              counting 2, each on one line; /metrics was:\n{text}"
         );
     }
-    assert_eq!(series.len(), 2, "expected 2 series (2xx and 4xx); found {series:?}");
+    expect_eq!(series.len(), 2, "expected 2 series (2xx and 4xx); found {series:?}");
 }
 
 /// An app with a fallback of its own keeps it: unmatched requests get that fallback's
@@ -321,13 +322,13 @@ async fn the_apps_own_fallback_answers_unmatched_requests() {
         .fallback(|| async { (StatusCode::GONE, "this API moved to /v2") });
     let (app, _clock) = instrumented(routes);
     let response = fetch(&app, "/v1/parcels").await;
-    assert_eq!(response.status(), StatusCode::GONE, "the app's own fallback answers 410 to GET /v1/parcels");
+    expect_eq!(response.status(), StatusCode::GONE, "the app's own fallback answers 410 to GET /v1/parcels");
     assert!(response.headers().contains_key("x-request-id"), "the fallback's answer carries an X-Request-Id too");
-    assert_eq!(body_text(response).await, "this API moved to /v2", "the body of the app's own fallback");
+    expect_eq!(body_text(response).await, "this API moved to /v2", "the body of the app's own fallback");
 
     let (expo, _text) = scrape(&app).await;
     let series = counter_series(&expo);
-    assert_eq!(
+    expect_eq!(
         counter(&expo, "GET", "unmatched", "4xx"),
         Some(1.0),
         "the fallback's 410 is recorded as {{method=\"GET\",route=\"unmatched\",status=\"4xx\"}} 1; \

@@ -3,6 +3,7 @@
 
 mod common;
 
+use expect::expect_eq;
 use std::time::Duration;
 
 use axum::Router;
@@ -40,10 +41,10 @@ async fn three_families_with_help_and_type() {
             .families
             .get(name)
             .unwrap_or_else(|| panic!("no family named {name} in /metrics:\n{text}"));
-        assert_eq!(family.family_type, kind, "the # TYPE of {name}; /metrics was:\n{text}");
+        expect_eq!(family.family_type, kind, "the # TYPE of {name}; /metrics was:\n{text}");
         assert!(!family.help.trim().is_empty(), "{name} needs a # HELP text; /metrics was:\n{text}");
     }
-    assert_eq!(expo.families.len(), 3, "expected exactly three families; /metrics was:\n{text}");
+    expect_eq!(expo.families.len(), 3, "expected exactly three families; /metrics was:\n{text}");
 }
 
 /// Each family's `# HELP` and `# TYPE` lines come before all its samples, and its
@@ -77,7 +78,7 @@ async fn each_family_is_one_block() {
             help < first && type_at < first,
             "the # HELP and # TYPE lines of {name} must come before its samples; /metrics was:\n{text}"
         );
-        assert_eq!(
+        expect_eq!(
             last - first + 1,
             samples.len(),
             "the samples of {name} must be together, one block; /metrics was:\n{text}"
@@ -126,7 +127,7 @@ async fn counter_and_gauge_lines_exactly() {
 async fn empty_metrics_still_parse() {
     let (app, _clock) = instrumented(Router::new().route("/", get(|| async { "hi" })));
     let (expo, text) = scrape(&app).await;
-    assert_eq!(in_flight(&expo, &text), 0.0);
+    expect_eq!(in_flight(&expo, &text), 0.0);
     for name in ["http_requests_total", "http_request_duration_seconds"] {
         assert!(
             text.contains(&format!("# TYPE {name} ")),
@@ -142,8 +143,8 @@ async fn empty_metrics_still_parse() {
 async fn metrics_content_type() {
     let (app, _clock) = instrumented(Router::new().route("/", get(|| async { "hi" })));
     let response = fetch(&app, "/metrics").await;
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(
+    expect_eq!(response.status(), StatusCode::OK);
+    expect_eq!(
         response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()),
         Some("text/plain; version=0.0.4; charset=utf-8"),
         "the Content-Type of GET /metrics"
@@ -165,7 +166,7 @@ fn escape_label_value_escapes_three_characters() {
         ("carriage\rreturn", "carriage\rreturn"),
         ("", ""),
     ] {
-        assert_eq!(escape_label_value(raw), escaped, "escape_label_value({raw:?})");
+        expect_eq!(escape_label_value(raw), escaped, "escape_label_value({raw:?})");
     }
 }
 
@@ -176,7 +177,7 @@ fn escape_label_value_escapes_three_characters() {
 async fn route_labels_are_escaped_in_metrics() {
     let route = r#"/say/"hi"/back\slash"#;
     let (app, _clock) = instrumented(Router::new().route(route, get(|| async { "said" })));
-    assert_eq!(fetch(&app, route).await.status(), StatusCode::OK, "GET {route}");
+    expect_eq!(fetch(&app, route).await.status(), StatusCode::OK, "GET {route}");
 
     let (expo, text) = scrape(&app).await;
     let line = r#"http_requests_total{method="GET",route="/say/\"hi\"/back\\slash",status="2xx"} 1"#;
@@ -184,7 +185,7 @@ async fn route_labels_are_escaped_in_metrics() {
         text.lines().any(|l| l == line),
         "expected this exact line in /metrics:\n{line}\n/metrics was:\n{text}"
     );
-    assert_eq!(counter(&expo, "GET", route, "2xx"), Some(1.0), "/metrics was:\n{text}");
+    expect_eq!(counter(&expo, "GET", route, "2xx"), Some(1.0), "/metrics was:\n{text}");
     assert!(histogram(&expo, "GET", route).is_some(), "histogram labels are escaped too:\n{text}");
 }
 
@@ -202,5 +203,5 @@ fn newline_in_label_stays_on_one_line() {
         "expected this exact line in render():\n{line}\nrender() was:\n{text}"
     );
     let expo = parse(&text);
-    assert_eq!(counter(&expo, "GET", "/two\nlines", "2xx"), Some(1.0));
+    expect_eq!(counter(&expo, "GET", "/two\nlines", "2xx"), Some(1.0));
 }

@@ -3,6 +3,7 @@
 
 mod common;
 
+use expect::expect_eq;
 use std::time::Duration;
 
 use axum::Router;
@@ -47,12 +48,12 @@ fn expected_buckets(counts: [f64; 12]) -> Vec<(f64, f64)> {
 #[tokio::test]
 async fn latency_comes_from_the_injected_clock() {
     let app = timed_app();
-    assert_eq!(fetch(&app, "/work?ms=30").await.status(), StatusCode::OK);
+    expect_eq!(fetch(&app, "/work?ms=30").await.status(), StatusCode::OK);
 
     let (expo, text) = scrape(&app).await;
     let histogram = histogram(&expo, "GET", "/work")
         .unwrap_or_else(|| panic!("no http_request_duration_seconds series for GET /work:\n{text}"));
-    assert_eq!(
+    expect_eq!(
         buckets(&histogram),
         expected_buckets([0., 0., 0., 1., 1., 1., 1., 1., 1., 1., 1., 1.]),
         "a request of 30 ms (by the injected clock) belongs in le=\"0.05\" and every bucket above; \
@@ -60,7 +61,7 @@ async fn latency_comes_from_the_injected_clock() {
     );
     let sum = histogram.sum.map(|s| s.as_f64()).unwrap_or(f64::NAN);
     assert!((sum - 0.03).abs() < 1e-9, "expected _sum 0.03 (seconds), got {sum}; /metrics was:\n{text}");
-    assert_eq!(histogram.count, Some(1), "_count; /metrics was:\n{text}");
+    expect_eq!(histogram.count, Some(1), "_count; /metrics was:\n{text}");
 }
 
 /// A request that takes no time on the injected clock is 0 s, whatever real time
@@ -73,13 +74,13 @@ async fn no_clock_movement_means_zero_latency() {
 
     let (expo, text) = scrape(&app).await;
     let histogram = histogram(&expo, "GET", "/work").expect("a series for GET /work");
-    assert_eq!(
+    expect_eq!(
         buckets(&histogram)[0],
         (0.005, 1.0),
         "a request during which the injected clock did not move took 0 s and belongs in le=\"0.005\"; \
          /metrics was:\n{text}"
     );
-    assert_eq!(histogram.sum.map(|s| s.as_f64()), Some(0.0), "_sum; /metrics was:\n{text}");
+    expect_eq!(histogram.sum.map(|s| s.as_f64()), Some(0.0), "_sum; /metrics was:\n{text}");
 }
 
 /// A latency exactly equal to a bound counts in that bucket, because `le` means
@@ -94,7 +95,7 @@ async fn a_latency_on_a_bound_counts_in_that_bucket() {
 
     let (expo, text) = scrape(&app).await;
     let histogram = histogram(&expo, "GET", "/work").expect("a series for GET /work");
-    assert_eq!(
+    expect_eq!(
         buckets(&histogram),
         expected_buckets([1., 1., 1., 1., 2., 2., 2., 3., 3., 3., 3., 3.]),
         "requests of exactly 0.005 s, 0.1 s and 1 s count in le=\"0.005\", le=\"0.1\" and le=\"1\"; \
@@ -114,7 +115,7 @@ async fn buckets_are_cumulative_and_end_with_inf() {
 
     let (expo, text) = scrape(&app).await;
     let histogram = histogram(&expo, "GET", "/work").expect("a series for GET /work");
-    assert_eq!(
+    expect_eq!(
         buckets(&histogram),
         expected_buckets([1., 2., 2., 3., 3., 5., 5., 6., 6., 7., 7., 8.]),
         "latencies 0.001, 0.007, 0.03, 0.2, 0.2, 0.8, 3 and 20 s, as (le, cumulative count); \
@@ -122,7 +123,7 @@ async fn buckets_are_cumulative_and_end_with_inf() {
     );
     let sum = histogram.sum.map(|s| s.as_f64()).unwrap_or(f64::NAN);
     assert!((sum - 24.238).abs() < 1e-9, "expected _sum 24.238 s, got {sum}; /metrics was:\n{text}");
-    assert_eq!(histogram.count, Some(8), "_count; /metrics was:\n{text}");
+    expect_eq!(histogram.count, Some(8), "_count; /metrics was:\n{text}");
 }
 
 /// The histogram has one series per method and route, without a status label: a
@@ -157,10 +158,10 @@ async fn histogram_is_labelled_by_method_and_route_only() {
         .unwrap_or_else(|| panic!("no http_request_duration_seconds family:\n{text}"));
     let mut names: Vec<&str> = family.get_label_names().iter().map(String::as_str).collect();
     names.sort();
-    assert_eq!(names, ["method", "route"], "the histogram's labels (le aside); /metrics was:\n{text}");
+    expect_eq!(names, ["method", "route"], "the histogram's labels (le aside); /metrics was:\n{text}");
     let flaky = histogram(&expo, "GET", "/flaky/{n}").expect("a series for GET /flaky/{n}");
-    assert_eq!(flaky.count, Some(3), "three /flaky requests, 2xx and 5xx alike; /metrics was:\n{text}");
-    assert_eq!(series_of(&expo, "http_request_duration_seconds").len(), 3, "/metrics was:\n{text}");
+    expect_eq!(flaky.count, Some(3), "three /flaky requests, 2xx and 5xx alike; /metrics was:\n{text}");
+    expect_eq!(series_of(&expo, "http_request_duration_seconds").len(), 3, "/metrics was:\n{text}");
 }
 
 /// The exact lines of one histogram series: labels method then route, `le` last,
@@ -188,7 +189,7 @@ async fn histogram_lines_exactly() {
         );
     }
     let bucket_lines = text.lines().filter(|l| l.starts_with("http_request_duration_seconds_bucket{")).count();
-    assert_eq!(bucket_lines, 12, "11 bounds plus +Inf, for the one series; /metrics was:\n{text}");
+    expect_eq!(bucket_lines, 12, "11 bounds plus +Inf, for the one series; /metrics was:\n{text}");
 }
 
 /// Latencies are kept to the nanosecond: 5 ms and 1 ns is over the 0.005 bound,
@@ -203,7 +204,7 @@ async fn fractions_of_a_millisecond_count() {
 
     let (expo, text) = scrape(&app).await;
     let histogram = histogram(&expo, "GET", "/work").expect("a series for GET /work");
-    assert_eq!(
+    expect_eq!(
         buckets(&histogram),
         expected_buckets([2., 3., 3., 3., 3., 3., 3., 3., 3., 3., 3., 3.]),
         "latencies of 0.005000001, 0.004999999 and 0.00150025 s: two are at most 0.005, the first is \

@@ -3,6 +3,7 @@
 
 mod common;
 
+use expect::expect_eq;
 use std::sync::Arc;
 
 use axum::Router;
@@ -62,13 +63,13 @@ impl Held {
 #[tokio::test]
 async fn gauge_starts_at_zero() {
     let held = held_app();
-    assert_eq!(
+    expect_eq!(
         held.gauge().await,
         0.0,
         "with no request being handled, http_requests_in_flight is 0 (the scrape itself is not counted)"
     );
     fetch(&held.app, "/quick").await;
-    assert_eq!(held.gauge().await, 0.0, "after a finished request, http_requests_in_flight is back to 0");
+    expect_eq!(held.gauge().await, 0.0, "after a finished request, http_requests_in_flight is back to 0");
 }
 
 /// Two requests held open inside their handler are in flight; each one leaves the
@@ -78,18 +79,18 @@ async fn gauge_starts_at_zero() {
 async fn gauge_counts_requests_being_handled() {
     let held = held_app();
     let first = held.hold_one().await;
-    assert_eq!(held.gauge().await, 1.0, "one request is waiting inside its handler");
+    expect_eq!(held.gauge().await, 1.0, "one request is waiting inside its handler");
     let second = held.hold_one().await;
-    assert_eq!(held.gauge().await, 2.0, "two requests are waiting inside their handlers");
+    expect_eq!(held.gauge().await, 2.0, "two requests are waiting inside their handlers");
 
     // The gate is a fair semaphore: the first request waiting gets the first permit.
     held.gate.add_permits(1);
-    assert_eq!(first.await.unwrap(), StatusCode::OK);
-    assert_eq!(held.gauge().await, 1.0, "one of the two requests has been answered");
+    expect_eq!(first.await.unwrap(), StatusCode::OK);
+    expect_eq!(held.gauge().await, 1.0, "one of the two requests has been answered");
 
     held.gate.add_permits(1);
-    assert_eq!(second.await.unwrap(), StatusCode::OK);
-    assert_eq!(held.gauge().await, 0.0, "both requests have been answered");
+    expect_eq!(second.await.unwrap(), StatusCode::OK);
+    expect_eq!(held.gauge().await, 0.0, "both requests have been answered");
 }
 
 /// A held request is not counted in http_requests_total until it is answered.
@@ -99,16 +100,16 @@ async fn held_request_is_counted_once_answered() {
     let held = held_app();
     let task = held.hold_one().await;
     let (expo, text) = scrape(&held.app).await;
-    assert_eq!(
+    expect_eq!(
         counter(&expo, "GET", "/hold", "2xx"),
         None,
         "a request still inside its handler has no status yet, so it is not counted; /metrics was:\n{text}"
     );
     held.gate.add_permits(1);
-    assert_eq!(task.await.unwrap(), StatusCode::OK);
+    expect_eq!(task.await.unwrap(), StatusCode::OK);
     let (expo, text) = scrape(&held.app).await;
-    assert_eq!(counter(&expo, "GET", "/hold", "2xx"), Some(1.0), "/metrics was:\n{text}");
-    assert_eq!(in_flight(&expo, &text), 0.0, "/metrics was:\n{text}");
+    expect_eq!(counter(&expo, "GET", "/hold", "2xx"), Some(1.0), "/metrics was:\n{text}");
+    expect_eq!(in_flight(&expo, &text), 0.0, "/metrics was:\n{text}");
 }
 
 /// A request whose future is dropped while its handler waits (the client went
@@ -119,11 +120,11 @@ async fn cancelled_request_leaves_the_gauge() {
     let held = held_app();
     let task = held.hold_one().await;
     let kept = held.hold_one().await;
-    assert_eq!(held.gauge().await, 2.0, "two requests are waiting inside their handlers");
+    expect_eq!(held.gauge().await, 2.0, "two requests are waiting inside their handlers");
 
     task.abort();
     assert!(task.await.unwrap_err().is_cancelled());
-    assert_eq!(
+    expect_eq!(
         held.gauge().await,
         1.0,
         "a request whose future was dropped before its response must leave http_requests_in_flight \
@@ -131,8 +132,8 @@ async fn cancelled_request_leaves_the_gauge() {
     );
 
     held.gate.add_permits(1);
-    assert_eq!(kept.await.unwrap(), StatusCode::OK);
-    assert_eq!(held.gauge().await, 0.0);
+    expect_eq!(kept.await.unwrap(), StatusCode::OK);
+    expect_eq!(held.gauge().await, 0.0);
 }
 
 /// While a request is held, another route keeps working and the held request still
@@ -142,11 +143,11 @@ async fn cancelled_request_leaves_the_gauge() {
 async fn other_requests_pass_while_one_is_held() {
     let held = held_app();
     let task = held.hold_one().await;
-    assert_eq!(fetch(&held.app, "/quick").await.status(), StatusCode::OK);
-    assert_eq!(held.gauge().await, 1.0, "only /hold is still in flight once /quick is answered");
+    expect_eq!(fetch(&held.app, "/quick").await.status(), StatusCode::OK);
+    expect_eq!(held.gauge().await, 1.0, "only /hold is still in flight once /quick is answered");
     held.gate.add_permits(1);
-    assert_eq!(task.await.unwrap(), StatusCode::OK);
-    assert_eq!(held.gauge().await, 0.0);
+    expect_eq!(task.await.unwrap(), StatusCode::OK);
+    expect_eq!(held.gauge().await, 0.0);
 }
 
 /// Two `Metrics` share nothing: a request held and one answered through the first
@@ -160,7 +161,7 @@ async fn two_metrics_are_independent() {
     let task = first.hold_one().await;
 
     let (expo, text) = scrape(&second.app).await;
-    assert_eq!(
+    expect_eq!(
         in_flight(&expo, &text),
         0.0,
         "a request held by another Metrics is not in flight here (keep the gauge in the Metrics, \
@@ -171,8 +172,8 @@ async fn two_metrics_are_independent() {
         "a new Metrics starts empty: requests answered through another Metrics are not its series; \
          /metrics was:\n{text}"
     );
-    assert_eq!(first.gauge().await, 1.0, "the first Metrics has its held request in flight");
+    expect_eq!(first.gauge().await, 1.0, "the first Metrics has its held request in flight");
 
     first.gate.add_permits(1);
-    assert_eq!(task.await.unwrap(), StatusCode::OK);
+    expect_eq!(task.await.unwrap(), StatusCode::OK);
 }

@@ -3,6 +3,7 @@
 
 mod common;
 
+use expect::expect_eq;
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -53,8 +54,8 @@ async fn valid_incoming_id_is_kept() {
     let (app, _ids) = id_app();
     for id in ["abc-123", "A", "Z_9-z", &"x".repeat(64)] {
         let (echoed, status, _) = call(&app, "/echo", Some(id.as_bytes())).await;
-        assert_eq!(status, StatusCode::OK);
-        assert_eq!(echoed.as_deref(), Some(id), "a request sent with the valid X-Request-Id {id:?}");
+        expect_eq!(status, StatusCode::OK);
+        expect_eq!(echoed.as_deref(), Some(id), "a request sent with the valid X-Request-Id {id:?}");
     }
 }
 
@@ -66,9 +67,9 @@ async fn missing_id_is_generated() {
     let (app, ids) = id_app();
     let (first, _, _) = call(&app, "/echo", None).await;
     let (second, _, _) = call(&app, "/echo", None).await;
-    assert_eq!(first.as_deref(), Some("gen-1"), "the first request without an id gets the source's first id");
-    assert_eq!(second.as_deref(), Some("gen-2"), "the second request without an id gets the source's next id");
-    assert_eq!(ids.handed_out(), 2, "one id from the source per request without one");
+    expect_eq!(first.as_deref(), Some("gen-1"), "the first request without an id gets the source's first id");
+    expect_eq!(second.as_deref(), Some("gen-2"), "the second request without an id gets the source's next id");
+    expect_eq!(ids.handed_out(), 2, "one id from the source per request without one");
 }
 
 /// An invalid incoming X-Request-Id (empty, 65 characters, a space, a dot, a quote,
@@ -92,7 +93,7 @@ async fn invalid_incoming_ids_are_replaced() {
     for (n, (what, id)) in cases.into_iter().enumerate() {
         let (echoed, _, _) = call(&app, "/echo", Some(id)).await;
         let expected = format!("gen-{}", n + 1);
-        assert_eq!(
+        expect_eq!(
             echoed.as_deref(),
             Some(expected.as_str()),
             "an incoming X-Request-Id with {what} is invalid and must be replaced by the source's next id"
@@ -118,7 +119,7 @@ fn request_id_validity() {
         let c = byte as char;
         let id = format!("a{c}b");
         let valid = c.is_ascii_alphanumeric() || c == '-' || c == '_';
-        assert_eq!(
+        expect_eq!(
             is_valid_request_id(&id),
             valid,
             "is_valid_request_id({id:?}): {c:?} is {} the allowed characters (ASCII letters, digits, `-`, `_`)",
@@ -134,11 +135,11 @@ fn request_id_validity() {
 async fn handler_sees_the_id() {
     let (app, _ids) = id_app();
     let (echoed, _, body) = call(&app, "/echo", Some(b"from-client")).await;
-    assert_eq!(body, "from-client", "Extension<RequestId> in the handler, for a kept id");
-    assert_eq!(echoed.as_deref(), Some("from-client"));
+    expect_eq!(body, "from-client", "Extension<RequestId> in the handler, for a kept id");
+    expect_eq!(echoed.as_deref(), Some("from-client"));
     let (echoed, _, body) = call(&app, "/echo", Some(b"not valid!")).await;
-    assert_eq!(body, "gen-1", "Extension<RequestId> in the handler, for a replaced id");
-    assert_eq!(echoed.as_deref(), Some("gen-1"));
+    expect_eq!(body, "gen-1", "Extension<RequestId> in the handler, for a replaced id");
+    expect_eq!(echoed.as_deref(), Some("gen-1"));
 }
 
 /// 404 and 500 responses carry X-Request-Id too.
@@ -147,11 +148,11 @@ async fn handler_sees_the_id() {
 async fn errors_carry_the_id() {
     let (app, _ids) = id_app();
     let (echoed, status, _) = call(&app, "/fail", Some(b"err-1")).await;
-    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(echoed.as_deref(), Some("err-1"), "a 500 response's X-Request-Id");
+    expect_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    expect_eq!(echoed.as_deref(), Some("err-1"), "a 500 response's X-Request-Id");
     let (echoed, status, _) = call(&app, "/no/such/route", None).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(echoed.as_deref(), Some("gen-1"), "a 404 (unmatched) response's X-Request-Id");
+    expect_eq!(status, StatusCode::NOT_FOUND);
+    expect_eq!(echoed.as_deref(), Some("gen-1"), "a 404 (unmatched) response's X-Request-Id");
 }
 
 /// Each request runs in a span whose `request_id` field is its id (the kept one, or
@@ -182,7 +183,7 @@ async fn handler_events_are_inside_the_request_span() {
     );
     let events = capture.events();
     let ours: Vec<&CapturedEvent> = events.iter().filter(|e| e.message.starts_with("handler")).collect();
-    assert_eq!(ours.len(), 6, "two events per request were logged: {events:?}");
+    expect_eq!(ours.len(), 6, "two events per request were logged: {events:?}");
     for (event, id) in ours.iter().zip(["span-me", "span-me", "gen-1", "gen-1", "gen-2", "gen-2"]) {
         assert!(
             event.request_ids.first().map(String::as_str) == Some(id),
@@ -267,7 +268,7 @@ async fn interleaved_requests_keep_their_own_span() {
             .iter()
             .find(|e| e.message == message)
             .unwrap_or_else(|| panic!("the handler logged {message:?}; events: {events:?}"));
-        assert_eq!(
+        expect_eq!(
             event.request_ids.first().map(String::as_str),
             Some(id),
             "the event {message:?} happened inside spans with request_id {:?}; expected it inside its own \
@@ -294,7 +295,7 @@ async fn middleware_id_replaces_the_handlers() {
         let response = app.clone().oneshot(request).await.unwrap();
         let values: Vec<&str> =
             response.headers().get_all("x-request-id").iter().map(|v| v.to_str().unwrap()).collect();
-        assert_eq!(
+        expect_eq!(
             values,
             [expected],
             "the handler set X-Request-Id: handler-made; the response must carry exactly one X-Request-Id, \

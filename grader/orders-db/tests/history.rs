@@ -2,6 +2,7 @@
 
 mod common;
 
+use expect::expect_eq;
 use common::{catalog, clear_statements, line, place, statements, store, traced_store};
 use orders_db::{OrderItem, Store};
 
@@ -53,7 +54,7 @@ fn the_history_lists_every_order_with_its_items() {
         ),
         (first, 100, vec![(c, 2, 4_500), (d, 1, 12_000)]),
     ];
-    assert_eq!(
+    expect_eq!(
         summary(&store, "ada"),
         expected,
         "ada's history as (order id, created_at, [(product, quantity, unit price)]), newest first \
@@ -77,7 +78,7 @@ fn the_history_runs_a_fixed_number_of_statements() {
     clear_statements();
     let one = store.orders_with_items("ada").unwrap();
     let for_one = statements();
-    assert_eq!(one.len(), 1);
+    expect_eq!(one.len(), 1);
 
     // Each later order has a product of its own: not one query per product either.
     for at in 1..25 {
@@ -87,7 +88,7 @@ fn the_history_runs_a_fixed_number_of_statements() {
     clear_statements();
     let many = store.orders_with_items("ada").unwrap();
     let for_many = statements();
-    assert_eq!(many.len(), 25);
+    expect_eq!(many.len(), 25);
     assert!(
         many.iter().all(|o| o.items.len() == 2),
         "every order should come with its 2 items"
@@ -97,7 +98,7 @@ fn the_history_runs_a_fixed_number_of_statements() {
         !for_one.is_empty(),
         "orders_with_items ran no statement at all on the traced connection"
     );
-    assert_eq!(
+    expect_eq!(
         for_many.len(),
         for_one.len(),
         "orders_with_items ran {} statements for 1 order but {} for 25: it must not query once per \

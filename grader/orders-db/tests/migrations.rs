@@ -2,6 +2,7 @@
 
 mod common;
 
+use expect::expect_eq;
 use orders_db::{MIGRATIONS, Migration, MigrationError, Store, migrate, schema_version};
 use rusqlite::Connection;
 
@@ -47,13 +48,13 @@ fn has_column(conn: &Connection, table: &str, column: &str) -> bool {
 fn a_new_database_gets_every_migration_in_order() {
     let mut conn = Connection::open_in_memory().unwrap();
     let ran = migrate(&mut conn, &[CREATE, SEED, ADD_COLUMN]).expect("three valid migrations");
-    assert_eq!(ran, 3, "migrate should report that it ran 3 migrations");
-    assert_eq!(
+    expect_eq!(ran, 3, "migrate should report that it ran 3 migrations");
+    expect_eq!(
         version(&conn),
         3,
         "user_version should be 3 after three migrations"
     );
-    assert_eq!(
+    expect_eq!(
         notes(&conn),
         1,
         "the seed migration should have inserted one note"
@@ -72,13 +73,13 @@ fn migrating_twice_is_a_no_op() {
     migrate(&mut conn, &[CREATE, SEED]).expect("two valid migrations");
     let again = migrate(&mut conn, &[CREATE, SEED])
         .expect("migrating an up-to-date database should succeed, doing nothing");
-    assert_eq!(again, 0, "the second migrate should run no migration");
-    assert_eq!(
+    expect_eq!(again, 0, "the second migrate should run no migration");
+    expect_eq!(
         notes(&conn),
         1,
         "the seed migration ran twice: expected 1 note"
     );
-    assert_eq!(version(&conn), 2);
+    expect_eq!(version(&conn), 2);
 }
 
 /// Migrations appended to the list later are the only ones the next `migrate` runs.
@@ -88,9 +89,9 @@ fn only_appended_migrations_run() {
     let mut conn = Connection::open_in_memory().unwrap();
     migrate(&mut conn, &[CREATE, SEED]).expect("two valid migrations");
     let ran = migrate(&mut conn, &[CREATE, SEED, ADD_COLUMN, LATER]).expect("two new migrations");
-    assert_eq!(ran, 2, "only the two appended migrations should run");
-    assert_eq!(version(&conn), 4);
-    assert_eq!(
+    expect_eq!(ran, 2, "only the two appended migrations should run");
+    expect_eq!(version(&conn), 4);
+    expect_eq!(
         notes(&conn),
         1,
         "the seed migration ran again: expected 1 note"
@@ -109,15 +110,15 @@ fn a_broken_migration_leaves_no_trace() {
         .expect_err("a migration whose SQL fails must make migrate return an error");
     match error {
         MigrationError::Failed { version, name, .. } => {
-            assert_eq!(version, 3, "the broken migration is the third one");
-            assert_eq!(
+            expect_eq!(version, 3, "the broken migration is the third one");
+            expect_eq!(
                 name, BROKEN.name,
                 "the error should carry the failed migration's name"
             );
         }
         other => panic!("expected MigrationError::Failed for migration 3, got {other:?}"),
     }
-    assert_eq!(
+    expect_eq!(
         version(&conn),
         2,
         "user_version must stay at the last migration that succeeded"
@@ -133,7 +134,7 @@ fn a_broken_migration_leaves_no_trace() {
 
     // Fixed forward, the list applies cleanly from version 2.
     let ran = migrate(&mut conn, &[CREATE, SEED, ADD_COLUMN, LATER]).expect("valid migrations");
-    assert_eq!(
+    expect_eq!(
         (ran, version(&conn)),
         (2, 4),
         "after the fix, migrations 3 and 4 should run"
@@ -150,7 +151,7 @@ fn a_failure_later_in_the_same_call_keeps_the_version_honest() {
     let error = migrate(&mut conn, &[CREATE, SEED, ADD_COLUMN, BROKEN, LATER])
         .expect_err("a migration whose SQL fails must make migrate return an error");
     match error {
-        MigrationError::Failed { version, name, .. } => assert_eq!(
+        MigrationError::Failed { version, name, .. } => expect_eq!(
             (version, name),
             (4, BROKEN.name),
             "the failed migration is the fourth of the list (the third ran fine in the same call): \
@@ -174,7 +175,7 @@ fn a_failure_later_in_the_same_call_keeps_the_version_honest() {
 
     let ran = migrate(&mut conn, &[CREATE, SEED, ADD_COLUMN, LATER])
         .expect("after the fix, the remaining migrations should apply cleanly");
-    assert_eq!(
+    expect_eq!(
         (ran, version(&conn)),
         (4 - at as usize, 4),
         "after the fix, (migrations run, user_version)"
@@ -193,7 +194,7 @@ fn a_newer_database_is_refused() {
         matches!(error, MigrationError::NewerDatabase { found: 5, known: 3 }),
         "expected NewerDatabase {{ found: 5, known: 3 }}, got {error:?}"
     );
-    assert_eq!(
+    expect_eq!(
         version(&conn),
         5,
         "the refused database's version must not change"
@@ -218,7 +219,7 @@ fn reopening_a_file_keeps_the_data() {
     let result = reopened.map(|store| store.product(desk).map(|product| product.name));
     let _ = std::fs::remove_file(&path);
     match result {
-        Ok(Ok(name)) => assert_eq!(name, "Desk"),
+        Ok(Ok(name)) => expect_eq!(name, "Desk"),
         Ok(Err(error)) => panic!("the product added before reopening is gone: {error}"),
         Err(error) => {
             panic!("reopening an up-to-date database failed (migrations ran again?): {error}")
@@ -245,7 +246,7 @@ fn the_first_migration_is_unchanged() {
         "MIGRATIONS should hold the given migration plus your index migration, found {}",
         MIGRATIONS.len()
     );
-    assert_eq!(
+    expect_eq!(
         words(MIGRATIONS[0].sql),
         words(given),
         "MIGRATIONS[0] was edited: a migration that may have run somewhere must not change; add a new one"

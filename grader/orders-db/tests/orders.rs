@@ -2,18 +2,19 @@
 
 mod common;
 
+use expect::expect_eq;
 use common::{catalog, line, place, row_counts, stock, store};
 use orders_db::{OrderItem, ProductId, Store, StoreError};
 
 /// Asserts that the catalog's stock is back to (desk 5, chair 10, lamp 2) and no order exists.
 fn assert_unchanged(store: &Store, products: (ProductId, ProductId, ProductId), what: &str) {
     let (desk, chair, lamp) = products;
-    assert_eq!(
+    expect_eq!(
         (stock(store, desk), stock(store, chair), stock(store, lamp)),
         (5, 10, 2),
         "after {what}, the stock of (desk, chair, lamp) must be unchanged: nothing may be taken"
     );
-    assert_eq!(
+    expect_eq!(
         row_counts(store),
         (0, 0),
         "after {what}, no order and no order item may be stored (rows in orders, order_items)"
@@ -32,7 +33,7 @@ fn an_order_takes_stock_for_every_line() {
         &[line(desk, 1), line(chair, 4), line(lamp, 1)],
         100,
     );
-    assert_eq!(
+    expect_eq!(
         (
             stock(&store, desk),
             stock(&store, chair),
@@ -56,18 +57,18 @@ fn an_order_is_stored_with_its_items_and_total() {
         1_700_000_000,
     );
     let history = store.orders_with_items("ada").unwrap();
-    assert_eq!(history.len(), 1, "ada placed one order");
+    expect_eq!(history.len(), 1, "ada placed one order");
     let stored = &history[0];
-    assert_eq!(
+    expect_eq!(
         stored.order.id, id,
         "the listed order should have the id place_order returned"
     );
-    assert_eq!(stored.order.customer, "ada");
-    assert_eq!(
+    expect_eq!(stored.order.customer, "ada");
+    expect_eq!(
         stored.order.created_at, 1_700_000_000,
         "created_at must be the value passed in"
     );
-    assert_eq!(
+    expect_eq!(
         stored.order.total_cents,
         2 * 1_999 + 12_000 + 3 * 4_500,
         "the total is the sum of quantity × unit price"
@@ -77,7 +78,7 @@ fn an_order_is_stored_with_its_items_and_total() {
         quantity,
         unit_price_cents,
     };
-    assert_eq!(
+    expect_eq!(
         stored.items,
         vec![
             item(lamp, 2, 1_999),
@@ -109,7 +110,7 @@ fn later_price_changes_do_not_touch_placed_orders() {
             )
         })
         .collect();
-    assert_eq!(
+    expect_eq!(
         summary,
         vec![(200, 15_000, 15_000), (100, 24_000, 12_000)],
         "(created_at, total, unit price) per order: the first order keeps the old price"
@@ -125,7 +126,7 @@ fn the_last_unit_can_be_sold() {
     store
         .place_order("ada", &[line(lamp, 2)], 100)
         .expect("ordering exactly the 2 lamps in stock must succeed");
-    assert_eq!(stock(&store, lamp), 0, "both lamps are sold");
+    expect_eq!(stock(&store, lamp), 0, "both lamps are sold");
     let error = store
         .place_order("bob", &[line(lamp, 1)], 101)
         .expect_err("no lamp is left");
@@ -153,12 +154,12 @@ fn a_short_line_changes_nothing() {
             requested,
             available,
         } => {
-            assert_eq!(
+            expect_eq!(
                 *product, lamp,
                 "the error must name the lamp, the product that is short"
             );
-            assert_eq!(name, "Lamp", "the error must carry the product's name");
-            assert_eq!(
+            expect_eq!(name, "Lamp", "the error must carry the product's name");
+            expect_eq!(
                 (*requested, *available),
                 (3, 2),
                 "(requested, available) for the lamp"
@@ -190,13 +191,13 @@ fn two_lines_of_one_product_add_up() {
     );
 
     place(&mut store, "ada", &[line(desk, 3), line(desk, 2)], 100);
-    assert_eq!(stock(&store, desk), 0, "3 + 2 desks of 5 leave none");
+    expect_eq!(stock(&store, desk), 0, "3 + 2 desks of 5 leave none");
     let items: Vec<(ProductId, u32)> = store.orders_with_items("ada").unwrap()[0]
         .items
         .iter()
         .map(|item| (item.product, item.quantity))
         .collect();
-    assert_eq!(
+    expect_eq!(
         items,
         vec![(desk, 3), (desk, 2)],
         "(product, quantity) of the items of an order with the lines (desk, 3) and (desk, 2): each \
@@ -261,19 +262,19 @@ fn sql_looking_customers_are_stored_literally() {
     for customer in sneaky {
         let page = store.orders_page(customer, None, 10).unwrap();
         let customers: Vec<&str> = page.orders.iter().map(|o| o.customer.as_str()).collect();
-        assert_eq!(
+        expect_eq!(
             customers,
             vec![customer],
             "the page of {customer:?} should hold exactly its own order"
         );
         let history = store.orders_with_items(customer).unwrap();
-        assert_eq!(
+        expect_eq!(
             history.len(),
             1,
             "the history of {customer:?} should hold exactly its own order"
         );
     }
-    assert_eq!(
+    expect_eq!(
         row_counts(&store),
         (4, 4),
         "every order and item must still be there"
@@ -293,14 +294,14 @@ fn customers_are_matched_exactly() {
     for customer in customers {
         let page = store.orders_page(customer, None, 10).unwrap();
         let on_page: Vec<&str> = page.orders.iter().map(|o| o.customer.as_str()).collect();
-        assert_eq!(
+        expect_eq!(
             on_page,
             vec![customer],
             "the page of {customer:?} should hold exactly its own order, among the customers {customers:?}"
         );
         let history = store.orders_with_items(customer).unwrap();
         let in_history: Vec<&str> = history.iter().map(|o| o.order.customer.as_str()).collect();
-        assert_eq!(
+        expect_eq!(
             in_history,
             vec![customer],
             "the history of {customer:?} should hold exactly its own order, among the customers {customers:?} \

@@ -2,6 +2,7 @@
 
 mod common;
 
+use expect::expect_eq;
 use common::{clear_statements, keys, line, place, plan, statements, store, traced_store};
 use orders_db::{Cursor, Page, Store};
 
@@ -145,7 +146,7 @@ fn pages_come_newest_first_and_only_the_customers_own() {
     let a5 = place(&mut store, "ada", &[line(pen, 1)], 4_102_444_800);
 
     let page = store.orders_page("ada", None, 10).unwrap();
-    assert_eq!(
+    expect_eq!(
         keys(&page.orders),
         vec![
             (4_102_444_800, a5.0),
@@ -161,7 +162,7 @@ fn pages_come_newest_first_and_only_the_customers_own() {
         page.orders.iter().all(|o| o.customer == "ada"),
         "a page may hold only ada's orders"
     );
-    assert_eq!(page.next, None, "all of ada's orders fit on this page");
+    expect_eq!(page.next, None, "all of ada's orders fit on this page");
 }
 
 /// Walking the pages yields every order once, `limit` at a time, with `next` the last order's key while more follow.
@@ -175,10 +176,10 @@ fn walking_the_pages_yields_every_order_once() {
         .collect();
     let pages = walk(&store, "ada", 3);
     let sizes: Vec<usize> = pages.iter().map(|p| p.orders.len()).collect();
-    assert_eq!(sizes, vec![3, 3, 1], "7 orders, 3 per page: page sizes");
+    expect_eq!(sizes, vec![3, 3, 1], "7 orders, 3 per page: page sizes");
     for page in &pages[..2] {
         let last = page.orders.last().unwrap();
-        assert_eq!(
+        expect_eq!(
             page.next,
             Some(Cursor {
                 created_at: last.created_at,
@@ -187,13 +188,13 @@ fn walking_the_pages_yields_every_order_once() {
             "`next` should be the (created_at, id) of the page's last order"
         );
     }
-    assert_eq!(pages[2].next, None, "the last page's `next` should be None");
+    expect_eq!(pages[2].next, None, "the last page's `next` should be None");
     let seen: Vec<i64> = pages
         .iter()
         .flat_map(|p| p.orders.iter().map(|o| o.id.0))
         .collect();
     let expected: Vec<i64> = ids.iter().rev().map(|id| id.0).collect();
-    assert_eq!(
+    expect_eq!(
         seen, expected,
         "order ids over all pages, newest first, each exactly once"
     );
@@ -214,8 +215,8 @@ fn an_exactly_full_last_page_has_no_next() {
         "3 more orders follow the first page: `next` should be Some"
     );
     let second = store.orders_page("ada", first.next, 3).unwrap();
-    assert_eq!(second.orders.len(), 3);
-    assert_eq!(
+    expect_eq!(second.orders.len(), 3);
+    expect_eq!(
         second.next, None,
         "the second page holds ada's last order: `next` should be None"
     );
@@ -244,12 +245,12 @@ fn equal_timestamps_are_split_by_id() {
     expected.extend(keys(
         &store.orders_page("ada", None, 10).unwrap().orders[5..],
     ));
-    assert_eq!(
+    expect_eq!(
         seen.len(),
         7,
         "7 orders in 2-order pages, each once; got {seen:?}"
     );
-    assert_eq!(
+    expect_eq!(
         seen, expected,
         "5 orders share created_at 500: they must come by id, each once"
     );
@@ -265,7 +266,7 @@ fn pages_stay_stable_while_orders_are_inserted() {
         .map(|at| place(&mut store, "ada", &[line(pen, 1)], 100 + at).0)
         .collect();
     let first = store.orders_page("ada", None, 2).unwrap();
-    assert_eq!(keys(&first.orders), vec![(105, ids[5]), (104, ids[4])]);
+    expect_eq!(keys(&first.orders), vec![(105, ids[5]), (104, ids[4])]);
 
     // New orders arrive while ada reads page one: two newer, one at the cursor's own time.
     place(&mut store, "ada", &[line(pen, 1)], 200);
@@ -274,17 +275,17 @@ fn pages_stay_stable_while_orders_are_inserted() {
 
     let second = store.orders_page("ada", first.next, 2).unwrap();
     let third = store.orders_page("ada", second.next, 2).unwrap();
-    assert_eq!(
+    expect_eq!(
         keys(&second.orders),
         vec![(103, ids[3]), (102, ids[2])],
         "page two must continue right after page one's last order, whatever was inserted since"
     );
-    assert_eq!(
+    expect_eq!(
         keys(&third.orders),
         vec![(101, ids[1]), (100, ids[0])],
         "page three"
     );
-    assert_eq!(
+    expect_eq!(
         third.next, None,
         "page three holds the oldest order: `next` should be None"
     );

@@ -2,6 +2,7 @@
 
 mod common;
 
+use expect::{expect_eq, expect_ne};
 use common::{catalog, line, place, store};
 use orders_db::{Product, ProductId, StoreError};
 
@@ -12,8 +13,8 @@ fn products_are_stored_as_given() {
     let mut store = store();
     let desk = store.add_product("Standing desk", 34_900, 7).unwrap();
     let free = store.add_product("Sticker", 0, 0).unwrap();
-    assert_ne!(desk, free, "two products must get two different ids");
-    assert_eq!(
+    expect_ne!(desk, free, "two products must get two different ids");
+    expect_eq!(
         store.product(desk).unwrap(),
         Product {
             id: desk,
@@ -23,7 +24,7 @@ fn products_are_stored_as_given() {
             version: 1
         },
     );
-    assert_eq!(
+    expect_eq!(
         store.product(free).unwrap(),
         Product {
             id: free,
@@ -51,7 +52,7 @@ fn negative_prices_are_refused() {
         .connection()
         .query_row("SELECT count(*) FROM products", [], |row| row.get(0))
         .unwrap();
-    assert_eq!(products, 0, "a refused product must not be stored");
+    expect_eq!(products, 0, "a refused product must not be stored");
 
     let (desk, _, _) = catalog(&mut store);
     let error = store
@@ -62,12 +63,12 @@ fn negative_prices_are_refused() {
         "expected NegativePrice(-500), got {error:?}"
     );
     let after = store.product(desk).unwrap();
-    assert_eq!(
+    expect_eq!(
         (after.price_cents, after.version),
         (12_000, 1),
         "a refused update changed the product"
     );
-    assert_eq!(
+    expect_eq!(
         store.update_price(desk, 0, 1).ok(),
         Some(2),
         "a price of 0 cents is not negative: the update should succeed and return version 2"
@@ -99,30 +100,30 @@ fn unknown_products_are_reported() {
 fn an_update_with_the_current_version_succeeds() {
     let mut store = store();
     let (desk, chair, _) = catalog(&mut store);
-    assert_eq!(
+    expect_eq!(
         store.update_price(desk, 11_000, 1).unwrap(),
         2,
         "the new version should be 2"
     );
-    assert_eq!(
+    expect_eq!(
         store.update_price(desk, 10_500, 2).unwrap(),
         3,
         "the new version should be 3"
     );
     let after = store.product(desk).unwrap();
-    assert_eq!(
+    expect_eq!(
         (after.price_cents, after.version),
         (10_500, 3),
         "(price, version) after two updates"
     );
-    assert_eq!(
+    expect_eq!(
         store.update_price(desk, 10_500, 3).ok(),
         Some(4),
         "an update with the current version 3 succeeds and bumps the version to 4, even when the \
          price is the one the desk already has"
     );
     let other = store.product(chair).unwrap();
-    assert_eq!(
+    expect_eq!(
         (other.price_cents, other.version),
         (4_500, 1),
         "updating the desk changed the chair"
@@ -150,7 +151,7 @@ fn a_stale_update_is_a_conflict() {
         "expected Conflict {{ product: desk, expected: 1, actual: 2 }}, got {error:?}"
     );
     let after = store.product(desk).unwrap();
-    assert_eq!(
+    expect_eq!(
         (after.price_cents, after.version),
         (11_000, 2),
         "the stale update overwrote the first admin's price (a lost update)"
@@ -168,7 +169,7 @@ fn a_stale_update_is_a_conflict() {
         );
     }
     let after = store.product(desk).unwrap();
-    assert_eq!(
+    expect_eq!(
         (after.price_cents, after.version),
         (10_000, 3),
         "(price, version): updates based on versions 1 and 9 must change nothing while the desk is at version 3"
@@ -182,12 +183,12 @@ fn orders_do_not_change_the_version() {
     let mut store = store();
     let (desk, _, _) = catalog(&mut store);
     place(&mut store, "ada", &[line(desk, 2)], 100);
-    assert_eq!(
+    expect_eq!(
         store.product(desk).unwrap().version,
         1,
         "an order must not bump the product's version"
     );
-    assert_eq!(
+    expect_eq!(
         store.update_price(desk, 13_000, 1).unwrap(),
         2,
         "a price update read before an order should still succeed"
@@ -212,11 +213,11 @@ fn sql_looking_names_are_stored_literally() {
         let stored = store
             .product(id)
             .unwrap_or_else(|error| panic!("product({name:?}): {error}"));
-        assert_eq!(
+        expect_eq!(
             stored.name, *name,
             "the name must be stored exactly as given"
         );
-        assert_eq!(
+        expect_eq!(
             (stored.price_cents, stored.stock),
             (100, 1),
             "product {index} has wrong numbers"

@@ -5,6 +5,7 @@
 
 mod common;
 
+use expect::expect_eq;
 use std::cell::RefCell;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -157,7 +158,7 @@ fn a_rival_sale_is_not_overwritten() {
     let ada = store.place_order("ada", &[line(lamp, 2)], 101);
     let bob = rival_outcome("place_order");
     let (sold, stock) = units(&db, lamp);
-    assert_eq!(
+    expect_eq!(
         stock + sold,
         2,
         "2 lamps were in stock; bob's order (from a second connection: {bob}) and ada's (2 lamps: {ada:?}) \
@@ -211,7 +212,7 @@ fn a_rival_price_update_is_not_lost() {
     } else {
         (11_000, 2)
     };
-    assert_eq!(
+    expect_eq!(
         (after.price_cents, after.version),
         expected,
         "(price, version) after bob's update ({bob}) and ada's ({ada:?}), both based on version 1: \

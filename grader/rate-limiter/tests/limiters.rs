@@ -1,6 +1,7 @@
 //! Hidden tests for the two limiters: token bucket, sliding window, key
 //! isolation, concurrency and eviction. Time only moves through `ManualClock`.
 
+use expect::expect_eq;
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::Duration;
@@ -40,11 +41,11 @@ fn assert_allowed(decision: Decision, remaining: u32) {
         decision.allowed,
         "expected the request to be allowed: {decision:?}"
     );
-    assert_eq!(
+    expect_eq!(
         decision.remaining, remaining,
         "wrong remaining: {decision:?}"
     );
-    assert_eq!(
+    expect_eq!(
         decision.retry_after, ZERO,
         "an allowed request has no retry_after: {decision:?}"
     );
@@ -56,11 +57,11 @@ fn assert_denied(decision: Decision, retry_after: Duration) {
         !decision.allowed,
         "expected the request to be denied: {decision:?}"
     );
-    assert_eq!(
+    expect_eq!(
         decision.remaining, 0,
         "a denied request leaves nothing: {decision:?}"
     );
-    assert_eq!(
+    expect_eq!(
         decision.retry_after, retry_after,
         "wrong retry_after: {decision:?}"
     );
@@ -78,15 +79,15 @@ fn bucket_allows_a_burst_up_to_capacity() {
     for remaining in (0..5).rev() {
         let decision = limiter.check("client");
         assert_allowed(decision, remaining);
-        assert_eq!(decision.limit, 5);
+        expect_eq!(decision.limit, 5);
     }
     let decision = limiter.check("client");
     assert!(
         !decision.allowed,
         "the 6th request of a burst must be denied"
     );
-    assert_eq!(decision.limit, 5);
-    assert_eq!(decision.remaining, 0);
+    expect_eq!(decision.limit, 5);
+    expect_eq!(decision.remaining, 0);
 }
 
 /// After the bucket is empty, one token comes back per refill interval.
@@ -94,7 +95,7 @@ fn bucket_allows_a_burst_up_to_capacity() {
 #[test]
 fn bucket_refills_one_token_per_interval() {
     let (clock, limiter) = bucket(3, secs(1));
-    assert_eq!(admitted(&limiter, "client", 3), 3);
+    expect_eq!(admitted(&limiter, "client", 3), 3);
     assert!(!limiter.check("client").allowed);
 
     clock.advance(secs(1));
@@ -112,7 +113,7 @@ fn bucket_refills_one_token_per_interval() {
 #[test]
 fn bucket_refill_is_capped_at_capacity() {
     let (clock, limiter) = bucket(3, secs(1));
-    assert_eq!(admitted(&limiter, "client", 3), 3);
+    expect_eq!(admitted(&limiter, "client", 3), 3);
 
     clock.advance(secs(3600));
     assert_allowed(limiter.check("client"), 2);
@@ -141,7 +142,7 @@ fn bucket_keeps_fractional_refill_progress() {
     );
 
     let (clock, limiter) = bucket(2, secs(1));
-    assert_eq!(admitted(&limiter, "client", 2), 2);
+    expect_eq!(admitted(&limiter, "client", 2), 2);
     clock.advance(ms(1500));
     assert!(limiter.check("client").allowed, "1.5 s earned one token");
     clock.advance(ms(500));
@@ -172,13 +173,13 @@ fn bucket_retry_after_is_exact() {
 #[test]
 fn bucket_reset_after_is_time_until_full() {
     let (clock, limiter) = bucket(4, secs(1));
-    assert_eq!(limiter.check("client").reset_after, secs(1));
-    assert_eq!(limiter.check("client").reset_after, secs(2));
+    expect_eq!(limiter.check("client").reset_after, secs(1));
+    expect_eq!(limiter.check("client").reset_after, secs(2));
 
     clock.advance(ms(500));
     let decision = limiter.check("client");
     assert_allowed(decision, 1);
-    assert_eq!(decision.reset_after, ms(2500));
+    expect_eq!(decision.reset_after, ms(2500));
 }
 
 /// Time spent full earns nothing: the next token comes back one interval after the request that drew from the full bucket.
@@ -193,14 +194,14 @@ fn bucket_countdown_starts_when_a_full_bucket_is_drawn() {
     assert_allowed(limiter.check("client"), 1);
     let decision = limiter.check("client");
     assert_allowed(decision, 0);
-    assert_eq!(
+    expect_eq!(
         decision.reset_after,
         secs(3),
         "full again at t = 13 s: {decision:?}"
     );
     let decision = limiter.check("client");
     assert_denied(decision, secs(1));
-    assert_eq!(
+    expect_eq!(
         decision.reset_after,
         secs(3),
         "a denied request also reports the time until full: {decision:?}"
@@ -211,7 +212,7 @@ fn bucket_countdown_starts_when_a_full_bucket_is_drawn() {
     clock.advance(ms(2500)); // t = 13 s: full again
     let decision = limiter.check("client");
     assert_allowed(decision, 2);
-    assert_eq!(decision.reset_after, secs(1), "{decision:?}");
+    expect_eq!(decision.reset_after, secs(1), "{decision:?}");
 
     // A key that has been sitting full for a long time banks nothing either.
     let (clock, limiter) = bucket(2, secs(1));
@@ -219,14 +220,14 @@ fn bucket_countdown_starts_when_a_full_bucket_is_drawn() {
     clock.advance(ms(100_500)); // t = 100.5 s, full again since t = 1 s
     let decision = limiter.check("client");
     assert_allowed(decision, 1);
-    assert_eq!(
+    expect_eq!(
         decision.reset_after,
         secs(1),
         "the countdown starts now, not when the bucket filled up: {decision:?}"
     );
     let decision = limiter.check("client");
     assert_allowed(decision, 0);
-    assert_eq!(decision.reset_after, secs(2), "{decision:?}");
+    expect_eq!(decision.reset_after, secs(2), "{decision:?}");
     assert_denied(limiter.check("client"), secs(1));
     clock.advance(secs(1));
     assert_allowed(limiter.check("client"), 0);
@@ -267,11 +268,11 @@ fn window_allows_limit_requests_then_denies() {
     for remaining in (0..3).rev() {
         let decision = limiter.check("client");
         assert_allowed(decision, remaining);
-        assert_eq!(decision.limit, 3);
+        expect_eq!(decision.limit, 3);
     }
     let decision = limiter.check("client");
     assert_denied(decision, secs(10));
-    assert_eq!(decision.limit, 3);
+    expect_eq!(decision.limit, 3);
 }
 
 /// A request stops counting exactly one window after it was made, not a moment later.
@@ -279,7 +280,7 @@ fn window_allows_limit_requests_then_denies() {
 #[test]
 fn window_request_expires_exactly_at_the_window_edge() {
     let (clock, limiter) = window(2, secs(10));
-    assert_eq!(admitted(&limiter, "client", 2), 2);
+    expect_eq!(admitted(&limiter, "client", 2), 2);
 
     clock.advance(ms(9_999));
     assert_denied(limiter.check("client"), ms(1));
@@ -308,7 +309,7 @@ fn window_slides_instead_of_resetting() {
 #[test]
 fn window_old_requests_expire() {
     let (clock, limiter) = window(3, secs(1));
-    assert_eq!(admitted(&limiter, "client", 5), 3);
+    expect_eq!(admitted(&limiter, "client", 5), 3);
 
     clock.advance(secs(3600));
     assert_allowed(limiter.check("client"), 2);
@@ -334,13 +335,13 @@ fn window_does_not_count_denied_requests() {
 #[test]
 fn window_reset_after_is_time_until_full_quota() {
     let (clock, limiter) = window(2, secs(10));
-    assert_eq!(limiter.check("client").reset_after, secs(10)); // t = 0
+    expect_eq!(limiter.check("client").reset_after, secs(10)); // t = 0
     clock.advance(secs(4));
-    assert_eq!(limiter.check("client").reset_after, secs(10)); // t = 4
+    expect_eq!(limiter.check("client").reset_after, secs(10)); // t = 4
     clock.advance(secs(2));
     let decision = limiter.check("client"); // t = 6
     assert_denied(decision, secs(4));
-    assert_eq!(decision.reset_after, secs(8));
+    expect_eq!(decision.reset_after, secs(8));
 }
 
 /// A sliding window with a limit of 0 makes no sense: the constructor refuses it.
@@ -377,12 +378,12 @@ fn keys_are_limited_independently() {
     let (_clock, windows) = window(2, secs(60));
     let limiters: [&dyn RateLimiter; 2] = [&buckets, &windows];
     for limiter in limiters {
-        assert_eq!(admitted(limiter, "alice", 5), 2);
+        expect_eq!(admitted(limiter, "alice", 5), 2);
         assert_allowed(limiter.check("bob"), 1);
         assert_allowed(limiter.check("bob"), 0);
         assert!(!limiter.check("bob").allowed);
         assert!(!limiter.check("alice").allowed);
-        assert_eq!(limiter.tracked_keys(), 2);
+        expect_eq!(limiter.tracked_keys(), 2);
     }
 }
 
@@ -414,7 +415,7 @@ fn hammer(limiter: Arc<dyn RateLimiter>, key: &'static str, per_thread: usize) -
 fn bucket_never_over_admits_under_concurrency() {
     let clock = ManualClock::new();
     let limiter: Arc<dyn RateLimiter> = Arc::new(TokenBucket::new(100, secs(3600), clock));
-    assert_eq!(hammer(limiter, "shared", 200), 100);
+    expect_eq!(hammer(limiter, "shared", 200), 100);
 }
 
 /// Eight threads hammering one key of a sliding window are admitted exactly `limit` times in total.
@@ -423,7 +424,7 @@ fn bucket_never_over_admits_under_concurrency() {
 fn window_never_over_admits_under_concurrency() {
     let clock = ManualClock::new();
     let limiter: Arc<dyn RateLimiter> = Arc::new(SlidingWindow::new(100, secs(3600), clock));
-    assert_eq!(hammer(limiter, "shared", 200), 100);
+    expect_eq!(hammer(limiter, "shared", 200), 100);
 }
 
 /// When 8 threads race for the last token of each of 2,000 keys, every token is still spent exactly once.
@@ -452,7 +453,7 @@ fn racing_for_the_last_token_admits_exactly_one() {
             })
             .collect();
         let total: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
-        assert_eq!(
+        expect_eq!(
             total, KEYS,
             "each key has one token, so exactly {KEYS} requests may pass"
         );
@@ -479,13 +480,13 @@ fn sweep_forgets_100k_idle_keys() {
         assert!(limiter.tracked_keys() <= 100_000);
         clock.advance(secs(1));
         limiter.sweep();
-        assert_eq!(
+        expect_eq!(
             limiter.tracked_keys(),
             0,
             "every client is back to a full quota"
         );
         assert!(limiter.check("client-0").allowed);
-        assert_eq!(limiter.tracked_keys(), 1);
+        expect_eq!(limiter.tracked_keys(), 1);
     }
 }
 
@@ -494,11 +495,11 @@ fn sweep_forgets_100k_idle_keys() {
 #[test]
 fn sweep_keeps_keys_that_are_not_idle() {
     let (clock, limiter) = bucket(2, secs(10));
-    assert_eq!(admitted(&limiter, "busy", 2), 2);
+    expect_eq!(admitted(&limiter, "busy", 2), 2);
     assert!(limiter.check("idle").allowed);
     clock.advance(secs(10)); // "idle" is full again; "busy" has earned back one of two tokens
     limiter.sweep();
-    assert_eq!(limiter.tracked_keys(), 1);
+    expect_eq!(limiter.tracked_keys(), 1);
     assert_allowed(limiter.check("busy"), 0);
     assert!(!limiter.check("busy").allowed);
 
@@ -508,7 +509,7 @@ fn sweep_keeps_keys_that_are_not_idle() {
     assert!(limiter.check("busy").allowed); // t = 6
     clock.advance(secs(4)); // t = 10: "idle"'s request has expired, "busy"'s has not
     limiter.sweep();
-    assert_eq!(limiter.tracked_keys(), 1);
+    expect_eq!(limiter.tracked_keys(), 1);
     assert_denied(limiter.check("busy"), secs(6));
 }
 

@@ -1,6 +1,7 @@
 //! Hidden tests for the axum middleware, driven in-process with
 //! `tower::ServiceExt::oneshot`; time only moves through `ManualClock`.
 
+use expect::expect_eq;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -98,19 +99,19 @@ async fn allowed_responses_carry_rate_limit_headers() {
     let app = app(limiter);
 
     let response = send(&app, with_key("k")).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(header(&response, "ratelimit-limit"), "3");
-    assert_eq!(header(&response, "ratelimit-remaining"), "2");
-    assert_eq!(
+    expect_eq!(response.status(), StatusCode::OK);
+    expect_eq!(header(&response, "ratelimit-limit"), "3");
+    expect_eq!(header(&response, "ratelimit-remaining"), "2");
+    expect_eq!(
         header(&response, "ratelimit-reset"),
         "2",
         "1.5 s until full rounds up to 2"
     );
-    assert_eq!(body_bytes(response).await, b"hello");
+    expect_eq!(body_bytes(response).await, b"hello");
 
     let response = send(&app, with_key("k")).await;
-    assert_eq!(header(&response, "ratelimit-remaining"), "1");
-    assert_eq!(header(&response, "ratelimit-reset"), "3");
+    expect_eq!(header(&response, "ratelimit-remaining"), "1");
+    expect_eq!(header(&response, "ratelimit-reset"), "3");
 }
 
 /// A request over the limit is answered 429 with the JSON envelope {"error":{"code":"RATE_LIMITED","message":...}}.
@@ -119,17 +120,17 @@ async fn allowed_responses_carry_rate_limit_headers() {
 async fn limited_requests_get_429_with_json_error_envelope() {
     let (_clock, limiter) = bucket(1, secs(1));
     let app = app(limiter);
-    assert_eq!(status(&app, with_key("k")).await, StatusCode::OK);
+    expect_eq!(status(&app, with_key("k")).await, StatusCode::OK);
 
     let response = send(&app, with_key("k")).await;
-    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    expect_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(
         header(&response, "content-type").starts_with("application/json"),
         "the error body must be sent as application/json"
     );
     let body: serde_json::Value = serde_json::from_slice(&body_bytes(response).await)
         .expect("the 429 body must be valid JSON");
-    assert_eq!(body["error"]["code"], "RATE_LIMITED", "body was {body}");
+    expect_eq!(body["error"]["code"], "RATE_LIMITED", "body was {body}");
     let message = body["error"]["message"].as_str().unwrap_or_default();
     assert!(
         !message.trim().is_empty(),
@@ -143,15 +144,15 @@ async fn limited_requests_get_429_with_json_error_envelope() {
 async fn limited_responses_carry_rate_limit_headers() {
     let (clock, limiter) = bucket(2, secs(1));
     let app = app(limiter);
-    assert_eq!(status(&app, with_key("k")).await, StatusCode::OK);
-    assert_eq!(status(&app, with_key("k")).await, StatusCode::OK);
+    expect_eq!(status(&app, with_key("k")).await, StatusCode::OK);
+    expect_eq!(status(&app, with_key("k")).await, StatusCode::OK);
     clock.advance(ms(300));
 
     let response = send(&app, with_key("k")).await;
-    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(header(&response, "ratelimit-limit"), "2");
-    assert_eq!(header(&response, "ratelimit-remaining"), "0");
-    assert_eq!(
+    expect_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    expect_eq!(header(&response, "ratelimit-limit"), "2");
+    expect_eq!(header(&response, "ratelimit-remaining"), "0");
+    expect_eq!(
         header(&response, "ratelimit-reset"),
         "2",
         "1.7 s until full rounds up to 2"
@@ -164,11 +165,11 @@ async fn limited_responses_carry_rate_limit_headers() {
 async fn retry_after_rounds_up_to_whole_seconds() {
     let (clock, limiter) = bucket(1, ms(1500));
     let app = app(limiter);
-    assert_eq!(status(&app, with_key("k")).await, StatusCode::OK);
+    expect_eq!(status(&app, with_key("k")).await, StatusCode::OK);
 
     let response = send(&app, with_key("k")).await;
-    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(
+    expect_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    expect_eq!(
         header(&response, "retry-after"),
         "2",
         "1.5 s rounds up to 2"
@@ -176,8 +177,8 @@ async fn retry_after_rounds_up_to_whole_seconds() {
 
     clock.advance(ms(1200));
     let response = send(&app, with_key("k")).await;
-    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(
+    expect_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    expect_eq!(
         header(&response, "retry-after"),
         "1",
         "0.3 s rounds up to 1, never down to 0"
@@ -190,12 +191,12 @@ async fn retry_after_rounds_up_to_whole_seconds() {
 async fn retry_after_is_exact_for_whole_seconds() {
     let (_clock, limiter) = bucket(1, secs(2));
     let app = app(limiter);
-    assert_eq!(status(&app, with_key("k")).await, StatusCode::OK);
+    expect_eq!(status(&app, with_key("k")).await, StatusCode::OK);
 
     let response = send(&app, with_key("k")).await;
-    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(header(&response, "retry-after"), "2");
-    assert_eq!(header(&response, "ratelimit-reset"), "2");
+    expect_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    expect_eq!(header(&response, "retry-after"), "2");
+    expect_eq!(header(&response, "ratelimit-reset"), "2");
 }
 
 /// A limited request is answered by the middleware and never reaches the handler.
@@ -215,16 +216,16 @@ async fn limited_requests_never_reach_the_handler() {
         )
         .layer(from_fn_with_state(limiter, rate_limit));
 
-    assert_eq!(status(&app, with_key("k")).await, StatusCode::OK);
-    assert_eq!(
+    expect_eq!(status(&app, with_key("k")).await, StatusCode::OK);
+    expect_eq!(
         status(&app, with_key("k")).await,
         StatusCode::TOO_MANY_REQUESTS
     );
-    assert_eq!(
+    expect_eq!(
         status(&app, with_key("k")).await,
         StatusCode::TOO_MANY_REQUESTS
     );
-    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    expect_eq!(calls.load(Ordering::SeqCst), 1);
 }
 
 /// Each X-Api-Key value has its own budget.
@@ -233,13 +234,13 @@ async fn limited_requests_never_reach_the_handler() {
 async fn each_api_key_has_its_own_budget() {
     let (_clock, limiter) = bucket(1, secs(60));
     let app = app(limiter);
-    assert_eq!(status(&app, with_key("alice")).await, StatusCode::OK);
-    assert_eq!(
+    expect_eq!(status(&app, with_key("alice")).await, StatusCode::OK);
+    expect_eq!(
         status(&app, with_key("alice")).await,
         StatusCode::TOO_MANY_REQUESTS
     );
-    assert_eq!(status(&app, with_key("bob")).await, StatusCode::OK);
-    assert_eq!(
+    expect_eq!(status(&app, with_key("bob")).await, StatusCode::OK);
+    expect_eq!(
         status(&app, with_key("bob")).await,
         StatusCode::TOO_MANY_REQUESTS
     );
@@ -252,16 +253,16 @@ async fn api_key_takes_precedence_over_peer_address() {
     let (_clock, limiter) = bucket(1, secs(60));
     let app = app(limiter);
     let same_peer = "10.0.0.1:40000";
-    assert_eq!(
+    expect_eq!(
         status(&app, request(Some("alice"), Some(same_peer))).await,
         StatusCode::OK
     );
-    assert_eq!(
+    expect_eq!(
         status(&app, request(Some("bob"), Some(same_peer))).await,
         StatusCode::OK,
         "two API keys behind one address (say, a NAT) are two clients"
     );
-    assert_eq!(
+    expect_eq!(
         status(&app, request(Some("alice"), Some("10.0.0.2:40000"))).await,
         StatusCode::TOO_MANY_REQUESTS,
         "one API key used from two addresses is one client"
@@ -274,24 +275,24 @@ async fn api_key_takes_precedence_over_peer_address() {
 async fn requests_without_api_key_are_limited_by_peer_ip() {
     let (_clock, limiter) = bucket(1, secs(60));
     let app = app(limiter);
-    assert_eq!(
+    expect_eq!(
         status(&app, from_peer("10.0.0.1:1111")).await,
         StatusCode::OK
     );
-    assert_eq!(
+    expect_eq!(
         status(&app, from_peer("10.0.0.1:2222")).await,
         StatusCode::TOO_MANY_REQUESTS,
         "a new connection from the same IP gets a new port but not a new budget"
     );
-    assert_eq!(
+    expect_eq!(
         status(&app, from_peer("10.0.0.2:1111")).await,
         StatusCode::OK
     );
-    assert_eq!(
+    expect_eq!(
         status(&app, from_peer("[2001:db8::1]:443")).await,
         StatusCode::OK
     );
-    assert_eq!(
+    expect_eq!(
         status(&app, from_peer("[2001:db8::1]:8443")).await,
         StatusCode::TOO_MANY_REQUESTS
     );
@@ -303,16 +304,16 @@ async fn requests_without_api_key_are_limited_by_peer_ip() {
 async fn requests_without_key_or_peer_share_an_anonymous_budget() {
     let (_clock, limiter) = bucket(1, secs(60));
     let app = app(limiter);
-    assert_eq!(status(&app, anonymous()).await, StatusCode::OK);
-    assert_eq!(
+    expect_eq!(status(&app, anonymous()).await, StatusCode::OK);
+    expect_eq!(
         status(&app, anonymous()).await,
         StatusCode::TOO_MANY_REQUESTS
     );
-    assert_eq!(
+    expect_eq!(
         status(&app, from_peer("10.0.0.1:1111")).await,
         StatusCode::OK
     );
-    assert_eq!(status(&app, with_key("alice")).await, StatusCode::OK);
+    expect_eq!(status(&app, with_key("alice")).await, StatusCode::OK);
 }
 
 /// An API key never shares a budget with an IP address or the anonymous key, even when its value looks like one.
@@ -321,26 +322,26 @@ async fn requests_without_key_or_peer_share_an_anonymous_budget() {
 async fn api_keys_never_share_a_budget_with_ips_or_anonymous() {
     let (_clock, limiter) = bucket(1, secs(60));
     let app = app(limiter);
-    assert_eq!(
+    expect_eq!(
         status(&app, from_peer("10.0.0.1:1111")).await,
         StatusCode::OK
     );
-    assert_eq!(status(&app, anonymous()).await, StatusCode::OK);
-    assert_eq!(
+    expect_eq!(status(&app, anonymous()).await, StatusCode::OK);
+    expect_eq!(
         status(&app, with_key("10.0.0.1")).await,
         StatusCode::OK,
         "`X-Api-Key: 10.0.0.1` must not share the budget of the machine at 10.0.0.1"
     );
-    assert_eq!(
+    expect_eq!(
         status(&app, with_key("anonymous")).await,
         StatusCode::OK,
         "`X-Api-Key: anonymous` must not share the anonymous budget"
     );
-    assert_eq!(
+    expect_eq!(
         status(&app, from_peer("10.0.0.1:2222")).await,
         StatusCode::TOO_MANY_REQUESTS
     );
-    assert_eq!(
+    expect_eq!(
         status(&app, anonymous()).await,
         StatusCode::TOO_MANY_REQUESTS
     );
@@ -355,22 +356,22 @@ async fn middleware_works_with_a_sliding_window() {
     let app = app(limiter);
 
     let response = send(&app, with_key("k")).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(header(&response, "ratelimit-limit"), "2");
-    assert_eq!(header(&response, "ratelimit-remaining"), "1");
-    assert_eq!(header(&response, "ratelimit-reset"), "60");
+    expect_eq!(response.status(), StatusCode::OK);
+    expect_eq!(header(&response, "ratelimit-limit"), "2");
+    expect_eq!(header(&response, "ratelimit-remaining"), "1");
+    expect_eq!(header(&response, "ratelimit-reset"), "60");
 
     clock.advance(ms(20_500));
-    assert_eq!(status(&app, with_key("k")).await, StatusCode::OK);
+    expect_eq!(status(&app, with_key("k")).await, StatusCode::OK);
     let response = send(&app, with_key("k")).await;
-    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(
+    expect_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    expect_eq!(
         header(&response, "retry-after"),
         "40",
         "39.5 s rounds up to 40"
     );
-    assert_eq!(header(&response, "ratelimit-reset"), "60");
+    expect_eq!(header(&response, "ratelimit-reset"), "60");
 
     clock.advance(secs(40));
-    assert_eq!(status(&app, with_key("k")).await, StatusCode::OK);
+    expect_eq!(status(&app, with_key("k")).await, StatusCode::OK);
 }

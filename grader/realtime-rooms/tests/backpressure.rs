@@ -8,6 +8,7 @@
 
 mod common;
 
+use expect::expect_eq;
 use std::net::SocketAddr;
 
 use common::{Client, Read, start_with_small_buffers};
@@ -183,7 +184,7 @@ async fn a_dropped_client_has_its_connection_closed() {
         match silent.read().await {
             Read::Frame(frame) if frame.get("type") == Some(&json!("message")) => {
                 let expected = big_text(messages);
-                assert_eq!(
+                expect_eq!(
                     frame.get("text").and_then(Value::as_str),
                     Some(expected.as_str()),
                     "the silent client should receive the flood in order, with no gap, up to \
@@ -247,7 +248,7 @@ async fn a_dropped_client_is_ignored_from_then_on() {
     grace.expect_nothing_more(context).await;
     let mut hedy = Client::connect(addr, "hedy").await;
     let list = hedy.join("hall", "hedy").await;
-    assert_eq!(
+    expect_eq!(
         list,
         ["ada", "grace", "hedy"],
         "the silent client was dropped from the hall and then sent a join as \"ghost\", which \

@@ -3,6 +3,7 @@
 
 mod common;
 
+use expect::expect_eq;
 use common::{Client, start_default};
 use serde_json::json;
 
@@ -182,7 +183,7 @@ async fn joining_twice_is_refused() {
         .await;
     let mut linus = Client::connect(addr, "linus").await;
     let list = linus.join("lobby", "linus").await;
-    assert_eq!(
+    expect_eq!(
         list,
         ["ada", "grace", "linus"],
         "the refused joins must not change the member list"
@@ -270,7 +271,7 @@ async fn a_taken_name_is_refused() {
     )
     .await;
     let list = impostor.join("lobby", "ada").await;
-    assert_eq!(
+    expect_eq!(
         list,
         ["grace", "ada"],
         "ada had left, so the name \"ada\" was free again: got {list:?}"

@@ -3,6 +3,7 @@
 
 mod common;
 
+use expect::expect_eq;
 use common::{Client, start_default};
 use serde_json::json;
 
@@ -21,7 +22,7 @@ async fn first_joiner_sees_only_itself() {
     let addr = start_default().await;
     let mut ada = Client::connect(addr, "ada").await;
     let members = ada.join("lobby", "ada").await;
-    assert_eq!(
+    expect_eq!(
         members,
         ["ada"],
         "ada joined an empty room: the member list should be [\"ada\"], got {members:?}"
@@ -38,13 +39,13 @@ async fn members_are_listed_in_join_order() {
     let mut linus = Client::connect(addr, "linus").await;
     ada.join("lobby", "ada").await;
     let second = grace.join("lobby", "grace").await;
-    assert_eq!(
+    expect_eq!(
         second,
         ["ada", "grace"],
         "grace joined after ada: expected [\"ada\", \"grace\"], got {second:?}"
     );
     let third = linus.join("lobby", "linus").await;
-    assert_eq!(
+    expect_eq!(
         third,
         ["ada", "grace", "linus"],
         "linus joined after ada and grace: expected the list in join order, got {third:?}"
@@ -142,13 +143,13 @@ async fn member_list_forgets_who_left() {
         .expect(left("lobby", "grace"), "grace left the lobby")
         .await;
     let list = hedy.join("lobby", "hedy").await;
-    assert_eq!(
+    expect_eq!(
         list,
         ["ada", "linus", "hedy"],
         "grace had left the lobby before hedy joined: expected [\"ada\", \"linus\", \"hedy\"], got {list:?}"
     );
     let back = grace.join("lobby", "grace").await;
-    assert_eq!(
+    expect_eq!(
         back,
         ["ada", "linus", "hedy", "grace"],
         "grace joined the lobby again, so it is now its newest member: got {back:?}"
@@ -166,7 +167,7 @@ async fn an_emptied_room_starts_over() {
     ada.send(json!({"type": "leave", "room": "attic"})).await;
     ada.expect(left("attic", "ada"), "ada left the attic").await;
     let list = grace.join("attic", "grace").await;
-    assert_eq!(
+    expect_eq!(
         list,
         ["grace"],
         "ada had left the attic, so grace joined an empty room: got {list:?}"
@@ -220,7 +221,7 @@ async fn a_closed_client_leaves_every_room() {
         .await;
     let mut hedy = Client::connect(addr, "hedy").await;
     let list = hedy.join("lobby", "hedy").await;
-    assert_eq!(
+    expect_eq!(
         list,
         ["ada", "hedy"],
         "grace had disconnected before hedy joined: got {list:?}"
@@ -239,7 +240,7 @@ async fn names_are_per_room() {
     ada.join("lobby", "ada").await;
     ada.join("kitchen", "lovelace").await;
     let list = other_ada.join("attic", "ada").await;
-    assert_eq!(
+    expect_eq!(
         list,
         ["ada"],
         "the name \"ada\" is free in the attic, whoever uses it elsewhere"
@@ -270,7 +271,7 @@ async fn names_and_rooms_are_compared_exactly() {
         let list = other.join("lobby", name).await;
         others.push(other);
         expected.push(name);
-        assert_eq!(
+        expect_eq!(
             list, expected,
             "{name:?} is a different name from every name already in the lobby (names are \
              compared exactly, and a name of spaces is not empty): got {list:?}"
@@ -280,7 +281,7 @@ async fn names_and_rooms_are_compared_exactly() {
     }
     let mut upper = Client::connect(addr, "a client in \"Lobby\"").await;
     let list = upper.join("Lobby", "ada").await;
-    assert_eq!(
+    expect_eq!(
         list,
         ["ada"],
         "\"Lobby\" and \"lobby\" are two rooms, so the first to join \"Lobby\" is alone in it: \
@@ -342,7 +343,7 @@ async fn two_apps_share_no_rooms() {
     let mut grace = Client::connect(second, "grace (on the second server)").await;
     ada.join("lobby", "ada").await;
     let list = grace.join("lobby", "grace").await;
-    assert_eq!(
+    expect_eq!(
         list,
         ["grace"],
         "ada joined the lobby of another app(...), which shares nothing with this one: got {list:?}"

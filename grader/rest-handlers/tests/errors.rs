@@ -2,6 +2,7 @@
 //! listed, 400 for bodies that cannot be read, never axum's plain-text defaults.
 //! Driven in-process with `tower::ServiceExt::oneshot`.
 
+use expect::expect_eq;
 use std::collections::{BTreeSet, HashMap};
 
 use axum::Router;
@@ -86,7 +87,7 @@ impl Api {
     /// Creates a task and returns its URL and representation.
     async fn create(&self, body: Value) -> (String, Value) {
         let reply = self.post(body).await;
-        assert_eq!(reply.status, StatusCode::CREATED, "body: {}", reply.text);
+        expect_eq!(reply.status, StatusCode::CREATED, "body: {}", reply.text);
         let task = reply.json()["data"].clone();
         (format!("{TASKS}/{}", task["id"]), task)
     }
@@ -99,7 +100,7 @@ impl Api {
 /// Checks status, JSON content type and `error.code`, and returns the body.
 #[track_caller]
 fn assert_error(reply: &Reply, status: StatusCode, code: &str) -> Value {
-    assert_eq!(reply.status, status, "body: {:?}", reply.text);
+    expect_eq!(reply.status, status, "body: {:?}", reply.text);
     let content_type = reply
         .headers
         .get(header::CONTENT_TYPE)
@@ -111,7 +112,7 @@ fn assert_error(reply: &Reply, status: StatusCode, code: &str) -> Value {
         reply.text
     );
     let body = reply.json();
-    assert_eq!(body["error"]["code"], code, "body: {body}");
+    expect_eq!(body["error"]["code"], code, "body: {body}");
     let message = body["error"]["message"].as_str().unwrap_or_default();
     assert!(
         !message.trim().is_empty(),
@@ -139,7 +140,7 @@ fn assert_invalid(reply: &Reply, fields: &[&str]) {
         .filter_map(|detail| detail["field"].as_str())
         .collect();
     let expected: BTreeSet<&str> = fields.iter().copied().collect();
-    assert_eq!(
+    expect_eq!(
         named, expected,
         "`details` should name every bad field; body: {body}"
     );
@@ -165,7 +166,7 @@ async fn invalid_fields_are_all_listed_in_one_422() {
         .await;
     assert_invalid(&reply, &["title", "status", "due_date"]);
 
-    assert_eq!(
+    expect_eq!(
         api.total().await,
         0,
         "an invalid POST must not create anything"
@@ -180,17 +181,17 @@ async fn title_is_trimmed_and_counted_in_characters() {
 
     let padded = format!("  {}\t\n", "a".repeat(200));
     let reply = api.post(json!({ "title": padded })).await;
-    assert_eq!(
+    expect_eq!(
         reply.status,
         StatusCode::CREATED,
         "200 characters plus surrounding spaces is a valid title; body: {}",
         reply.text
     );
-    assert_eq!(reply.json()["data"]["title"], "a".repeat(200));
+    expect_eq!(reply.json()["data"]["title"], "a".repeat(200));
 
     let accented = "é".repeat(200); // 400 bytes, 200 characters
     let reply = api.post(json!({ "title": accented })).await;
-    assert_eq!(
+    expect_eq!(
         reply.status,
         StatusCode::CREATED,
         "200 characters are fine even when they take 400 bytes; body: {}",
@@ -221,13 +222,13 @@ async fn due_date_must_be_an_rfc3339_date_time() {
         "2025-06-30T17:00:00-07:00",
     ] {
         let reply = api.post(json!({"title": "t", "due_date": good})).await;
-        assert_eq!(
+        expect_eq!(
             reply.status,
             StatusCode::CREATED,
             "{good:?} is valid RFC 3339; body: {}",
             reply.text
         );
-        assert_eq!(
+        expect_eq!(
             reply.json()["data"]["due_date"],
             good,
             "the due date is echoed as sent"
@@ -244,7 +245,7 @@ async fn due_date_must_be_an_rfc3339_date_time() {
         "",
     ] {
         let reply = api.post(json!({"title": "t", "due_date": bad})).await;
-        assert_eq!(
+        expect_eq!(
             reply.status,
             StatusCode::UNPROCESSABLE_ENTITY,
             "{bad:?} is not an RFC 3339 date-time; body: {}",
@@ -262,7 +263,7 @@ async fn description_and_status_are_checked() {
     let reply = api
         .post(json!({"title": "t", "description": "é".repeat(2000)}))
         .await;
-    assert_eq!(reply.status, StatusCode::CREATED, "body: {}", reply.text);
+    expect_eq!(reply.status, StatusCode::CREATED, "body: {}", reply.text);
     assert_invalid(
         &api.post(json!({"title": "t", "description": "x".repeat(2001)}))
             .await,
@@ -271,8 +272,8 @@ async fn description_and_status_are_checked() {
 
     for status in ["todo", "in_progress", "done"] {
         let reply = api.post(json!({"title": "t", "status": status})).await;
-        assert_eq!(reply.status, StatusCode::CREATED, "body: {}", reply.text);
-        assert_eq!(reply.json()["data"]["status"], status);
+        expect_eq!(reply.status, StatusCode::CREATED, "body: {}", reply.text);
+        expect_eq!(reply.json()["data"]["status"], status);
     }
     for status in ["TODO", "in-progress", "finished", ""] {
         assert_invalid(
@@ -314,7 +315,7 @@ async fn put_and_patch_validate_like_post() {
         .await;
     assert_invalid(&reply, &["title", "description", "due_date"]);
 
-    assert_eq!(api.get(&uri).await.json()["data"], task);
+    expect_eq!(api.get(&uri).await.json()["data"], task);
 }
 
 /// A body that is not valid JSON is 400 BAD_REQUEST in the JSON error envelope, for POST, PUT and PATCH alike.
@@ -338,7 +339,7 @@ async fn malformed_json_is_400_in_the_envelope() {
             let reply = api
                 .raw(method.clone(), path, Some("application/json"), body)
                 .await;
-            assert_eq!(
+            expect_eq!(
                 reply.status,
                 StatusCode::BAD_REQUEST,
                 "{method} {path} with body {body:?}: body {:?}",
@@ -347,8 +348,8 @@ async fn malformed_json_is_400_in_the_envelope() {
             assert_error(&reply, StatusCode::BAD_REQUEST, "BAD_REQUEST");
         }
     }
-    assert_eq!(api.get(&uri).await.json()["data"], task);
-    assert_eq!(api.total().await, 1);
+    expect_eq!(api.get(&uri).await.json()["data"], task);
+    expect_eq!(api.total().await, 1);
 }
 
 /// A body sent without a JSON Content-Type is 400 BAD_REQUEST in the JSON error envelope, not axum's plain-text 415.
@@ -370,7 +371,7 @@ async fn wrong_content_type_is_400_in_the_envelope() {
             None,
         ] {
             let reply = api.raw(method.clone(), path, content_type, body).await;
-            assert_eq!(
+            expect_eq!(
                 reply.status,
                 StatusCode::BAD_REQUEST,
                 "{method} {path} with Content-Type {content_type:?}: body {:?}",
@@ -379,8 +380,8 @@ async fn wrong_content_type_is_400_in_the_envelope() {
             assert_error(&reply, StatusCode::BAD_REQUEST, "BAD_REQUEST");
         }
     }
-    assert_eq!(api.get(&uri).await.json()["data"], task);
-    assert_eq!(api.total().await, 1);
+    expect_eq!(api.get(&uri).await.json()["data"], task);
+    expect_eq!(api.total().await, 1);
 }
 
 /// Well-formed JSON of the wrong shape (a number for the title, an unknown field, not an object) is 422 VALIDATION_ERROR.
@@ -395,7 +396,7 @@ async fn json_of_the_wrong_shape_is_422() {
         json!({"title": ["a", "list"]}),
     ] {
         let reply = api.post(body.clone()).await;
-        assert_eq!(
+        expect_eq!(
             reply.status,
             StatusCode::UNPROCESSABLE_ENTITY,
             "{body} is valid JSON but not a task; body {:?}",
@@ -403,7 +404,7 @@ async fn json_of_the_wrong_shape_is_422() {
         );
         assert_error(&reply, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERROR");
     }
-    assert_eq!(api.total().await, 0);
+    expect_eq!(api.total().await, 0);
 }
 
 /// An update with some valid and some invalid fields, or with an unknown field, is rejected as a whole: no field of the task changes.
@@ -427,7 +428,7 @@ async fn a_partly_valid_update_changes_nothing() {
         )
         .await;
     assert_invalid(&reply, &["due_date"]);
-    assert_eq!(
+    expect_eq!(
         api.get(&uri).await.json()["data"],
         task,
         "a rejected PATCH must not apply its valid fields"
@@ -437,7 +438,7 @@ async fn a_partly_valid_update_changes_nothing() {
         .send_json(Method::PATCH, &uri, json!({"status": "done", "titel": "x"}))
         .await;
     assert_error(&reply, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERROR");
-    assert_eq!(api.get(&uri).await.json()["data"], task);
+    expect_eq!(api.get(&uri).await.json()["data"], task);
 
     let reply = api
         .send_json(
@@ -447,7 +448,7 @@ async fn a_partly_valid_update_changes_nothing() {
         )
         .await;
     assert_invalid(&reply, &["status"]);
-    assert_eq!(
+    expect_eq!(
         api.get(&uri).await.json()["data"],
         task,
         "a rejected PUT must not replace the task"
@@ -461,6 +462,6 @@ async fn a_partly_valid_update_changes_nothing() {
         )
         .await;
     assert_error(&reply, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERROR");
-    assert_eq!(api.get(&uri).await.json()["data"], task);
-    assert_eq!(api.total().await, 1);
+    expect_eq!(api.get(&uri).await.json()["data"], task);
+    expect_eq!(api.total().await, 1);
 }

@@ -2,6 +2,7 @@
 //! `status` and `sort`, the `pagination` block and the `links`. Driven
 //! in-process with `tower::ServiceExt::oneshot`, plus one test over a real socket.
 
+use expect::expect_eq;
 use std::collections::{BTreeMap, HashMap};
 
 use axum::Router;
@@ -49,7 +50,7 @@ impl Api {
     /// Creates a task for Alice and returns its id.
     async fn create(&self, body: Value) -> u64 {
         let (status, text) = self.call(Method::POST, TASKS, Some(body)).await;
-        assert_eq!(status, StatusCode::CREATED, "body: {text}");
+        expect_eq!(status, StatusCode::CREATED, "body: {text}");
         let body: Value = serde_json::from_str(&text).unwrap();
         body["data"]["id"].as_u64().expect("a numeric id")
     }
@@ -66,7 +67,7 @@ impl Api {
     /// GETs a listing that must succeed, and returns its body.
     async fn list(&self, uri: &str) -> Value {
         let (status, text) = self.call(Method::GET, uri, None).await;
-        assert_eq!(status, StatusCode::OK, "GET {uri}: body {text}");
+        expect_eq!(status, StatusCode::OK, "GET {uri}: body {text}");
         serde_json::from_str(&text)
             .unwrap_or_else(|_| panic!("GET {uri}: expected a JSON body, got {text:?}"))
     }
@@ -110,7 +111,7 @@ fn assert_link(body: &Value, name: &str, expected: Option<&str>) {
             let actual = actual
                 .as_str()
                 .unwrap_or_else(|| panic!("links.{name} should be a string; body: {body}"));
-            assert_eq!(
+            expect_eq!(
                 parse_link(actual),
                 parse_link(expected),
                 "links.{name}: expected {expected:?}, got {actual:?}"
@@ -127,8 +128,8 @@ async fn list_defaults_to_the_first_page_of_ten() {
     let all = api.create_many(25).await;
 
     let body = api.list(TASKS).await;
-    assert_eq!(ids(&body), all[..10], "the first 10 tasks, oldest first");
-    assert_eq!(
+    expect_eq!(ids(&body), all[..10], "the first 10 tasks, oldest first");
+    expect_eq!(
         body["pagination"],
         json!({
             "total": 25,
@@ -145,8 +146,8 @@ async fn list_defaults_to_the_first_page_of_ten() {
     assert_link(&body, "last", Some("/api/v1/tasks?page=3&limit=10"));
 
     let body = api.list("/api/v1/tasks?page=2").await;
-    assert_eq!(ids(&body), all[10..20]);
-    assert_eq!(body["pagination"]["has_previous"], true);
+    expect_eq!(ids(&body), all[10..20]);
+    expect_eq!(body["pagination"]["has_previous"], true);
     assert_link(&body, "previous", Some("/api/v1/tasks?page=1&limit=10"));
     assert_link(&body, "next", Some("/api/v1/tasks?page=3&limit=10"));
 }
@@ -159,8 +160,8 @@ async fn the_last_page_has_no_next() {
     let all = api.create_many(20).await;
 
     let body = api.list("/api/v1/tasks?page=2&limit=10").await;
-    assert_eq!(ids(&body), all[10..]);
-    assert_eq!(
+    expect_eq!(ids(&body), all[10..]);
+    expect_eq!(
         body["pagination"],
         json!({
             "total": 20,
@@ -177,19 +178,19 @@ async fn the_last_page_has_no_next() {
     assert_link(&body, "last", Some("/api/v1/tasks?page=2&limit=10"));
 
     let body = api.list("/api/v1/tasks?page=3&limit=7").await;
-    assert_eq!(ids(&body), all[14..], "the last page holds the remainder");
-    assert_eq!(body["pagination"]["total_pages"], 3);
-    assert_eq!(body["pagination"]["has_next"], false);
+    expect_eq!(ids(&body), all[14..], "the last page holds the remainder");
+    expect_eq!(body["pagination"]["total_pages"], 3);
+    expect_eq!(body["pagination"]["has_next"], false);
     assert_link(&body, "next", None);
 
     let body = api.list("/api/v1/tasks?page=9&limit=10").await;
-    assert_eq!(
+    expect_eq!(
         ids(&body),
         Vec::<u64>::new(),
         "a page past the end is empty, not an error"
     );
-    assert_eq!(body["pagination"]["has_next"], false);
-    assert_eq!(body["pagination"]["total"], 20);
+    expect_eq!(body["pagination"]["has_next"], false);
+    expect_eq!(body["pagination"]["total"], 20);
 }
 
 /// With no tasks, the listing is one empty page: total 0, total_pages 1, and first and last both point at page 1.
@@ -198,8 +199,8 @@ async fn the_last_page_has_no_next() {
 async fn an_empty_collection_is_one_empty_page() {
     let api = Api::new();
     let body = api.list(TASKS).await;
-    assert_eq!(body["data"], json!([]));
-    assert_eq!(
+    expect_eq!(body["data"], json!([]));
+    expect_eq!(
         body["pagination"],
         json!({
             "total": 0,
@@ -237,22 +238,22 @@ async fn page_and_limit_are_validated() {
     ] {
         let uri = format!("{TASKS}?{query}");
         let (status, text) = api.call(Method::GET, &uri, None).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "GET {uri}: body {text}");
+        expect_eq!(status, StatusCode::BAD_REQUEST, "GET {uri}: body {text}");
         let body: Value = serde_json::from_str(&text).unwrap_or_else(|_| {
             panic!("GET {uri}: expected the JSON error envelope, got {text:?}")
         });
-        assert_eq!(
+        expect_eq!(
             body["error"]["code"], "BAD_REQUEST",
             "GET {uri}: body {body}"
         );
     }
 
     let body = api.list("/api/v1/tasks?limit=100").await;
-    assert_eq!(ids(&body), all);
-    assert_eq!(body["pagination"]["limit"], 100);
+    expect_eq!(ids(&body), all);
+    expect_eq!(body["pagination"]["limit"], 100);
     let body = api.list("/api/v1/tasks?limit=1&page=3").await;
-    assert_eq!(ids(&body), all[2..]);
-    assert_eq!(body["pagination"]["total_pages"], 3);
+    expect_eq!(ids(&body), all[2..]);
+    expect_eq!(body["pagination"]["total_pages"], 3);
 }
 
 /// The status filter narrows data and total, an unknown status is 400, and every link keeps the filter and sort.
@@ -282,7 +283,7 @@ async fn status_filter_counts_and_links_keep_it() {
     }
 
     let body = api.list("/api/v1/tasks?status=done&limit=3").await;
-    assert_eq!(ids(&body), done[..3]);
+    expect_eq!(ids(&body), done[..3]);
     assert!(
         body["data"]
             .as_array()
@@ -290,11 +291,11 @@ async fn status_filter_counts_and_links_keep_it() {
             .iter()
             .all(|t| t["status"] == "done")
     );
-    assert_eq!(
+    expect_eq!(
         body["pagination"]["total"], 4,
         "total counts only matching tasks"
     );
-    assert_eq!(body["pagination"]["total_pages"], 2);
+    expect_eq!(body["pagination"]["total_pages"], 2);
     assert_link(
         &body,
         "next",
@@ -314,7 +315,7 @@ async fn status_filter_counts_and_links_keep_it() {
     let body = api
         .list("/api/v1/tasks?status=done&sort=-title&limit=3&page=2")
         .await;
-    assert_eq!(body["pagination"]["has_previous"], true);
+    expect_eq!(body["pagination"]["has_previous"], true);
     assert_link(
         &body,
         "previous",
@@ -327,15 +328,15 @@ async fn status_filter_counts_and_links_keep_it() {
     );
 
     let body = api.list("/api/v1/tasks?status=in_progress").await;
-    assert_eq!(body["pagination"]["total"], 1);
+    expect_eq!(body["pagination"]["total"], 1);
 
     let (status, text) = api
         .call(Method::GET, "/api/v1/tasks?status=paused", None)
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "body: {text}");
+    expect_eq!(status, StatusCode::BAD_REQUEST, "body: {text}");
     let body: Value = serde_json::from_str(&text)
         .unwrap_or_else(|_| panic!("expected the JSON error envelope, got {text:?}"));
-    assert_eq!(body["error"]["code"], "BAD_REQUEST");
+    expect_eq!(body["error"]["code"], "BAD_REQUEST");
 }
 
 /// Creates six tasks with due dates (some equal, two with offsets, two undated) and returns their ids in creation order.
@@ -364,7 +365,7 @@ async fn sort_by_due_date_puts_undated_tasks_last() {
     let [a, b, c, d, e, f] = dated_tasks(&api).await;
 
     let body = api.list("/api/v1/tasks?sort=due_date").await;
-    assert_eq!(
+    expect_eq!(
         ids(&body),
         [c, d, a, f, b, e],
         "earliest first, equal dates in creation order, tasks without a due date at the end"
@@ -384,7 +385,7 @@ async fn sort_by_due_date_descending_keeps_undated_tasks_last() {
     let [a, b, c, d, e, f] = dated_tasks(&api).await;
 
     let body = api.list("/api/v1/tasks?sort=-due_date").await;
-    assert_eq!(
+    expect_eq!(
         ids(&body),
         [a, f, d, c, b, e],
         "latest first, equal dates in creation order, tasks without a due date still at the end"
@@ -393,7 +394,7 @@ async fn sort_by_due_date_descending_keeps_undated_tasks_last() {
     let body = api
         .list("/api/v1/tasks?sort=-due_date&limit=4&page=2")
         .await;
-    assert_eq!(ids(&body), [b, e], "sorting happens before paging");
+    expect_eq!(ids(&body), [b, e], "sorting happens before paging");
 }
 
 /// sort=title and sort=-title order by title with ties in creation order, and an unknown sort key is 400.
@@ -407,20 +408,20 @@ async fn sort_by_title_and_reject_unknown_keys() {
     let apple_again = api.create(json!({"title": "apple"})).await;
 
     let body = api.list("/api/v1/tasks?sort=title").await;
-    assert_eq!(ids(&body), [apple, apple_again, banana, cherry]);
+    expect_eq!(ids(&body), [apple, apple_again, banana, cherry]);
     let body = api.list("/api/v1/tasks?sort=-title").await;
-    assert_eq!(ids(&body), [cherry, banana, apple, apple_again]);
+    expect_eq!(ids(&body), [cherry, banana, apple, apple_again]);
     let body = api.list("/api/v1/tasks?sort=title&limit=2&page=2").await;
-    assert_eq!(ids(&body), [banana, cherry]);
+    expect_eq!(ids(&body), [banana, cherry]);
 
     for sort in ["priority", "id;DROP%20TABLE%20tasks", "--title", "Title"] {
         let uri = format!("{TASKS}?sort={sort}");
         let (status, text) = api.call(Method::GET, &uri, None).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "GET {uri}: body {text}");
+        expect_eq!(status, StatusCode::BAD_REQUEST, "GET {uri}: body {text}");
         let body: Value = serde_json::from_str(&text).unwrap_or_else(|_| {
             panic!("GET {uri}: expected the JSON error envelope, got {text:?}")
         });
-        assert_eq!(body["error"]["code"], "BAD_REQUEST");
+        expect_eq!(body["error"]["code"], "BAD_REQUEST");
     }
 }
 
@@ -444,7 +445,7 @@ async fn following_next_links_over_a_real_socket_visits_every_task_once() {
             .send()
             .await
             .unwrap();
-        assert_eq!(response.status(), reqwest::StatusCode::CREATED);
+        expect_eq!(response.status(), reqwest::StatusCode::CREATED);
         let task: Value = response.json().await.unwrap();
         if status == "todo" {
             expected.push((title, task["data"]["id"].as_u64().unwrap()));
@@ -476,14 +477,14 @@ async fn following_next_links_over_a_real_socket_visits_every_task_once() {
             format!("{base}{link}")
         };
         let response = client.get(&url).bearer_auth(ALICE).send().await.unwrap();
-        assert_eq!(response.status(), reqwest::StatusCode::OK, "GET {url}");
+        expect_eq!(response.status(), reqwest::StatusCode::OK, "GET {url}");
         let body: Value = response.json().await.unwrap();
         for task in body["data"].as_array().unwrap() {
-            assert_eq!(task["status"], "todo");
+            expect_eq!(task["status"], "todo");
             seen.push(task["id"].as_u64().unwrap());
         }
         next = body["links"]["next"].as_str().map(str::to_owned);
     }
-    assert_eq!(pages, 3, "7 tasks in pages of 3 make 3 pages");
-    assert_eq!(seen, expected);
+    expect_eq!(pages, 3, "7 tasks in pages of 3 make 3 pages");
+    expect_eq!(seen, expected);
 }

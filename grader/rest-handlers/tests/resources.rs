@@ -2,6 +2,7 @@
 //! `/api/v1/tasks`, bearer-token authentication and per-user ownership. Driven
 //! in-process with `tower::ServiceExt::oneshot`, plus one test over a real socket.
 
+use expect::{expect_eq, expect_ne};
 use std::collections::HashMap;
 
 use axum::Router;
@@ -85,7 +86,7 @@ impl Api {
     /// Creates a task and returns its representation (the `data` member).
     async fn create(&self, token: &str, body: Value) -> Value {
         let reply = self.call(Method::POST, TASKS, token, Some(body)).await;
-        assert_eq!(
+        expect_eq!(
             reply.status,
             StatusCode::CREATED,
             "POST {TASKS} should create the task; body: {}",
@@ -105,7 +106,7 @@ fn task_uri(task: &Value) -> String {
 /// Checks status, JSON content type and `error.code`, and returns the body.
 #[track_caller]
 fn assert_error(reply: &Reply, status: StatusCode, code: &str) -> Value {
-    assert_eq!(reply.status, status, "body: {}", reply.text);
+    expect_eq!(reply.status, status, "body: {}", reply.text);
     let content_type = reply.header(header::CONTENT_TYPE).unwrap_or_default();
     assert!(
         content_type.starts_with("application/json"),
@@ -113,7 +114,7 @@ fn assert_error(reply: &Reply, status: StatusCode, code: &str) -> Value {
         reply.text
     );
     let body = reply.json();
-    assert_eq!(body["error"]["code"], code, "body: {body}");
+    expect_eq!(body["error"]["code"], code, "body: {body}");
     let message = body["error"]["message"].as_str().unwrap_or_default();
     assert!(
         !message.trim().is_empty(),
@@ -139,7 +140,7 @@ async fn post_creates_a_task_with_201_and_location() {
             })),
         )
         .await;
-    assert_eq!(reply.status, StatusCode::CREATED, "body: {}", reply.text);
+    expect_eq!(reply.status, StatusCode::CREATED, "body: {}", reply.text);
     let content_type = reply.header(header::CONTENT_TYPE).unwrap_or_default();
     assert!(content_type.starts_with("application/json"));
 
@@ -155,16 +156,16 @@ async fn post_creates_a_task_with_201_and_location() {
         location.ends_with(&format!("/api/v1/tasks/{id}")),
         "Location should name the new task, got {location:?}"
     );
-    assert_eq!(
+    expect_eq!(
         task["title"], "Renew passport",
         "the title is stored trimmed"
     );
-    assert_eq!(task["description"], "Photo booth first");
-    assert_eq!(task["status"], "todo", "a task without a status is `todo`");
-    assert_eq!(task["due_date"], "2025-03-01T09:30:00Z");
+    expect_eq!(task["description"], "Photo booth first");
+    expect_eq!(task["status"], "todo", "a task without a status is `todo`");
+    expect_eq!(task["due_date"], "2025-03-01T09:30:00Z");
 
     let second = api.create(ALICE, json!({"title": "Book flights"})).await;
-    assert_ne!(second["id"], task["id"], "every task gets its own id");
+    expect_ne!(second["id"], task["id"], "every task gets its own id");
     assert!(second["description"].is_null());
     assert!(second["due_date"].is_null());
 }
@@ -182,8 +183,8 @@ async fn get_returns_the_created_task() {
         .await;
 
     let reply = api.get(&task_uri(&created), ALICE).await;
-    assert_eq!(reply.status, StatusCode::OK, "body: {}", reply.text);
-    assert_eq!(reply.json(), json!({ "data": created }));
+    expect_eq!(reply.status, StatusCode::OK, "body: {}", reply.text);
+    expect_eq!(reply.json(), json!({ "data": created }));
 }
 
 /// PUT replaces the whole task: fields the body leaves out go back to their defaults (null, or `todo`).
@@ -212,7 +213,7 @@ async fn put_replaces_every_field() {
             Some(json!({"title": "Renew passport and ID"})),
         )
         .await;
-    assert_eq!(reply.status, StatusCode::OK, "body: {}", reply.text);
+    expect_eq!(reply.status, StatusCode::OK, "body: {}", reply.text);
     let expected = json!({"data": {
         "id": task["id"],
         "title": "Renew passport and ID",
@@ -220,12 +221,12 @@ async fn put_replaces_every_field() {
         "status": "todo",
         "due_date": null
     }});
-    assert_eq!(
+    expect_eq!(
         reply.json(),
         expected,
         "PUT is a full replacement, not a merge"
     );
-    assert_eq!(api.get(&uri, ALICE).await.json(), expected);
+    expect_eq!(api.get(&uri, ALICE).await.json(), expected);
 
     let reply = api
         .call(
@@ -240,8 +241,8 @@ async fn put_replaces_every_field() {
             })),
         )
         .await;
-    assert_eq!(reply.status, StatusCode::OK, "body: {}", reply.text);
-    assert_eq!(
+    expect_eq!(reply.status, StatusCode::OK, "body: {}", reply.text);
+    expect_eq!(
         reply.json()["data"],
         json!({
             "id": task["id"],
@@ -273,17 +274,17 @@ async fn patch_changes_only_the_fields_it_names() {
     let reply = api
         .call(Method::PATCH, &uri, ALICE, Some(json!({"status": "done"})))
         .await;
-    assert_eq!(reply.status, StatusCode::OK, "body: {}", reply.text);
+    expect_eq!(reply.status, StatusCode::OK, "body: {}", reply.text);
     let mut expected = task.clone();
     expected["status"] = json!("done");
-    assert_eq!(reply.json()["data"], expected, "only the status may change");
+    expect_eq!(reply.json()["data"], expected, "only the status may change");
 
     let reply = api
         .call(Method::PATCH, &uri, ALICE, Some(json!({"due_date": null})))
         .await;
-    assert_eq!(reply.status, StatusCode::OK, "body: {}", reply.text);
+    expect_eq!(reply.status, StatusCode::OK, "body: {}", reply.text);
     expected["due_date"] = Value::Null;
-    assert_eq!(
+    expect_eq!(
         reply.json()["data"],
         expected,
         "an explicit null clears the due date; nothing else changes"
@@ -297,19 +298,19 @@ async fn patch_changes_only_the_fields_it_names() {
             Some(json!({"title": "  Renew passport now ", "description": null})),
         )
         .await;
-    assert_eq!(reply.status, StatusCode::OK, "body: {}", reply.text);
+    expect_eq!(reply.status, StatusCode::OK, "body: {}", reply.text);
     expected["title"] = json!("Renew passport now");
     expected["description"] = Value::Null;
-    assert_eq!(reply.json()["data"], expected);
+    expect_eq!(reply.json()["data"], expected);
 
     let reply = api.call(Method::PATCH, &uri, ALICE, Some(json!({}))).await;
-    assert_eq!(
+    expect_eq!(
         reply.status,
         StatusCode::OK,
         "an empty patch changes nothing"
     );
-    assert_eq!(reply.json()["data"], expected);
-    assert_eq!(api.get(&uri, ALICE).await.json()["data"], expected);
+    expect_eq!(reply.json()["data"], expected);
+    expect_eq!(api.get(&uri, ALICE).await.json()["data"], expected);
 }
 
 /// PATCH answers 422 for a null title or status and for a misspelt field name, and leaves the task unchanged.
@@ -324,7 +325,7 @@ async fn patch_rejects_null_title_and_unknown_fields() {
         .call(Method::PATCH, &uri, ALICE, Some(json!({"title": null})))
         .await;
     let body = assert_error(&reply, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERROR");
-    assert_eq!(
+    expect_eq!(
         body["error"]["details"][0]["field"], "title",
         "a title can be changed but not removed; body: {body}"
     );
@@ -344,7 +345,7 @@ async fn patch_rejects_null_title_and_unknown_fields() {
         .await;
     assert_error(&reply, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERROR");
 
-    assert_eq!(
+    expect_eq!(
         api.get(&uri, ALICE).await.json()["data"],
         task,
         "a rejected PATCH must not change the task"
@@ -361,7 +362,7 @@ async fn delete_is_204_then_404() {
     let uri = task_uri(&task);
 
     let reply = api.call(Method::DELETE, &uri, ALICE, None).await;
-    assert_eq!(reply.status, StatusCode::NO_CONTENT, "body: {}", reply.text);
+    expect_eq!(reply.status, StatusCode::NO_CONTENT, "body: {}", reply.text);
     assert!(
         reply.text.is_empty(),
         "a 204 has no body, got {:?}",
@@ -376,7 +377,7 @@ async fn delete_is_204_then_404() {
     let again = api.call(Method::DELETE, &uri, ALICE, None).await;
     assert_error(&again, StatusCode::NOT_FOUND, "NOT_FOUND");
 
-    assert_eq!(
+    expect_eq!(
         api.get(&task_uri(&other), ALICE).await.status,
         StatusCode::OK,
         "deleting one task leaves the others"
@@ -428,7 +429,7 @@ async fn missing_or_unknown_token_is_401_with_www_authenticate() {
 
     for (what, request) in requests {
         let reply = api.send(request).await;
-        assert_eq!(
+        expect_eq!(
             reply.status,
             StatusCode::UNAUTHORIZED,
             "{what}: body {}",
@@ -444,7 +445,7 @@ async fn missing_or_unknown_token_is_401_with_www_authenticate() {
         assert_error(&reply, StatusCode::UNAUTHORIZED, "UNAUTHORIZED");
     }
 
-    assert_eq!(
+    expect_eq!(
         api.get(&uri, ALICE).await.json()["data"],
         task,
         "unauthenticated requests must not change anything"
@@ -472,7 +473,7 @@ async fn another_users_task_is_404_not_403() {
         (Method::DELETE, None),
     ] {
         let reply = api.call(method.clone(), &uri, BOB, body).await;
-        assert_ne!(
+        expect_ne!(
             reply.status,
             StatusCode::FORBIDDEN,
             "{method}: a 403 tells Bob that task exists; answer as if it did not"
@@ -480,17 +481,17 @@ async fn another_users_task_is_404_not_403() {
         assert_error(&reply, StatusCode::NOT_FOUND, "NOT_FOUND");
     }
 
-    assert_eq!(api.get(&uri, ALICE).await.json()["data"], task);
+    expect_eq!(api.get(&uri, ALICE).await.json()["data"], task);
     let list = api.get(TASKS, BOB).await;
-    assert_eq!(list.status, StatusCode::OK, "body: {}", list.text);
-    assert_eq!(
+    expect_eq!(list.status, StatusCode::OK, "body: {}", list.text);
+    expect_eq!(
         list.json()["data"],
         json!([bobs]),
         "Bob sees only his own tasks"
     );
-    assert_eq!(list.json()["pagination"]["total"], 1);
+    expect_eq!(list.json()["pagination"]["total"], 1);
     let list = api.get(TASKS, ALICE).await;
-    assert_eq!(list.json()["data"], json!([task]));
+    expect_eq!(list.json()["data"], json!([task]));
 }
 
 /// A task id that does not exist, or is not a number, gets a JSON error envelope rather than axum's plain-text default.
@@ -547,7 +548,7 @@ async fn lifecycle_over_a_real_socket() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), reqwest::StatusCode::CREATED);
+    expect_eq!(response.status(), reqwest::StatusCode::CREATED);
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     let url = if location.starts_with("http") {
         location
@@ -557,8 +558,8 @@ async fn lifecycle_over_a_real_socket() {
     let created: Value = response.json().await.unwrap();
 
     let response = client.get(&url).bearer_auth(ALICE).send().await.unwrap();
-    assert_eq!(response.status(), reqwest::StatusCode::OK);
-    assert_eq!(response.json::<Value>().await.unwrap(), created);
+    expect_eq!(response.status(), reqwest::StatusCode::OK);
+    expect_eq!(response.json::<Value>().await.unwrap(), created);
 
     let response = client
         .patch(&url)
@@ -567,21 +568,21 @@ async fn lifecycle_over_a_real_socket() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    expect_eq!(response.status(), reqwest::StatusCode::OK);
     let patched: Value = response.json().await.unwrap();
-    assert_eq!(patched["data"]["status"], "done");
-    assert_eq!(patched["data"]["due_date"], "2025-06-30T17:00:00-07:00");
+    expect_eq!(patched["data"]["status"], "done");
+    expect_eq!(patched["data"]["due_date"], "2025-06-30T17:00:00-07:00");
 
     let response = client.get(&url).send().await.unwrap();
-    assert_eq!(response.status(), reqwest::StatusCode::UNAUTHORIZED);
+    expect_eq!(response.status(), reqwest::StatusCode::UNAUTHORIZED);
     assert!(response.headers().contains_key("www-authenticate"));
 
     let response = client.delete(&url).bearer_auth(ALICE).send().await.unwrap();
-    assert_eq!(response.status(), reqwest::StatusCode::NO_CONTENT);
+    expect_eq!(response.status(), reqwest::StatusCode::NO_CONTENT);
     let response = client.get(&url).bearer_auth(ALICE).send().await.unwrap();
-    assert_eq!(response.status(), reqwest::StatusCode::NOT_FOUND);
+    expect_eq!(response.status(), reqwest::StatusCode::NOT_FOUND);
     let body: Value = response.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "NOT_FOUND");
+    expect_eq!(body["error"]["code"], "NOT_FOUND");
 }
 
 /// Ids are handed out as 1, 2, 3, ... across all users, and an id is never reused, not even after its task is deleted.
@@ -592,7 +593,7 @@ async fn ids_count_from_1_across_users_and_are_never_reused() {
     let first = api.create(ALICE, json!({"title": "one"})).await;
     let second = api.create(BOB, json!({"title": "two"})).await;
     let third = api.create(ALICE, json!({"title": "three"})).await;
-    assert_eq!(
+    expect_eq!(
         [&first["id"], &second["id"], &third["id"]],
         [&json!(1), &json!(2), &json!(3)],
         "ids are 1, 2, 3, ... in creation order, shared by all users"
@@ -600,11 +601,11 @@ async fn ids_count_from_1_across_users_and_are_never_reused() {
 
     for (task, token) in [(&third, ALICE), (&first, ALICE), (&second, BOB)] {
         let reply = api.call(Method::DELETE, &task_uri(task), token, None).await;
-        assert_eq!(reply.status, StatusCode::NO_CONTENT, "body: {}", reply.text);
+        expect_eq!(reply.status, StatusCode::NO_CONTENT, "body: {}", reply.text);
     }
     let fourth = api.create(BOB, json!({"title": "four"})).await;
     let fifth = api.create(ALICE, json!({"title": "five"})).await;
-    assert_eq!(
+    expect_eq!(
         [&fourth["id"], &fifth["id"]],
         [&json!(4), &json!(5)],
         "the ids of deleted tasks must not be handed out again"
@@ -627,7 +628,7 @@ async fn the_token_is_compared_exactly() {
         "alice-tokenbob-token",
     ] {
         let reply = api.get(&uri, token).await;
-        assert_eq!(
+        expect_eq!(
             reply.status,
             StatusCode::UNAUTHORIZED,
             "the token {token:?} is not in the table; body: {}",
@@ -635,7 +636,7 @@ async fn the_token_is_compared_exactly() {
         );
         assert_error(&reply, StatusCode::UNAUTHORIZED, "UNAUTHORIZED");
     }
-    assert_eq!(api.get(&uri, ALICE).await.status, StatusCode::OK);
+    expect_eq!(api.get(&uri, ALICE).await.status, StatusCode::OK);
 }
 
 /// PATCH accepts a JSON Merge Patch body sent as application/merge-patch+json.
@@ -659,7 +660,7 @@ async fn patch_accepts_merge_patch_json() {
         ))
         .unwrap();
     let reply = api.send(request).await;
-    assert_eq!(
+    expect_eq!(
         reply.status,
         StatusCode::OK,
         "application/merge-patch+json is a JSON content type; body: {}",
@@ -668,8 +669,8 @@ async fn patch_accepts_merge_patch_json() {
     let mut expected = task.clone();
     expected["status"] = json!("done");
     expected["description"] = Value::Null;
-    assert_eq!(reply.json()["data"], expected);
-    assert_eq!(api.get(&uri, ALICE).await.json()["data"], expected);
+    expect_eq!(reply.json()["data"], expected);
+    expect_eq!(api.get(&uri, ALICE).await.json()["data"], expected);
 }
 
 /// In a POST or PUT body, a null description or due date is the same as leaving it out, and a description is stored exactly as sent.
@@ -695,8 +696,8 @@ async fn null_is_the_same_as_absent_in_post_and_put() {
             Some(json!({"title": "Call mum", "description": "  before 8  ", "due_date": "2025-03-01T09:30:00Z"})),
         )
         .await;
-    assert_eq!(reply.status, StatusCode::OK, "body: {}", reply.text);
-    assert_eq!(
+    expect_eq!(reply.status, StatusCode::OK, "body: {}", reply.text);
+    expect_eq!(
         reply.json()["data"]["description"],
         "  before 8  ",
         "the description is stored as sent, not trimmed"
@@ -710,7 +711,7 @@ async fn null_is_the_same_as_absent_in_post_and_put() {
             Some(json!({"title": "Call mum", "description": null, "due_date": null})),
         )
         .await;
-    assert_eq!(reply.status, StatusCode::OK, "body: {}", reply.text);
+    expect_eq!(reply.status, StatusCode::OK, "body: {}", reply.text);
     let expected = json!({
         "id": task["id"],
         "title": "Call mum",
@@ -718,6 +719,6 @@ async fn null_is_the_same_as_absent_in_post_and_put() {
         "status": "todo",
         "due_date": null
     });
-    assert_eq!(reply.json()["data"], expected);
-    assert_eq!(api.get(&uri, ALICE).await.json()["data"], expected);
+    expect_eq!(reply.json()["data"], expected);
+    expect_eq!(api.get(&uri, ALICE).await.json()["data"], expected);
 }

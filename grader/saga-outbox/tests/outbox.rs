@@ -5,6 +5,7 @@
 
 mod common;
 
+use expect::expect_eq;
 use common::{
     Answer, Services, calls, drop_triggers, events, fail_event, fail_status, orchestrator, order,
     outbox, progress,
@@ -21,7 +22,7 @@ fn strings(list: &[&str]) -> Vec<String> {
 /// Rules: placed-event, confirmed-event, no-other-events.
 #[test]
 fn completed_saga_writes_placed_then_confirmed() {
-    assert_eq!(
+    expect_eq!(
         (ORDER_PLACED, ORDER_CONFIRMED, ORDER_CANCELLED),
         ("order.placed", "order.confirmed", "order.cancelled")
     );
@@ -29,7 +30,7 @@ fn completed_saga_writes_placed_then_confirmed() {
     let mut saga = orchestrator(&services);
     saga.place_order(order("A-1")).unwrap();
 
-    assert_eq!(
+    expect_eq!(
         events(saga.connection()),
         strings(&["order.placed A-1", "order.confirmed A-1"]),
         "expected these outbox rows (topic payload), oldest first"
@@ -62,7 +63,7 @@ fn cancelled_saga_writes_placed_then_cancelled() {
         "B-2's release fails three times, so its saga is stuck"
     );
 
-    assert_eq!(
+    expect_eq!(
         events(saga.connection()),
         strings(&[
             "order.placed A-1",
@@ -134,15 +135,15 @@ fn failed_confirmed_event_keeps_the_saga_unfinished() {
         matches!(result, Err(SagaError::Store(_))),
         "expected Err(SagaError::Store(..)), got {result:?}"
     );
-    assert_eq!(
+    expect_eq!(
         progress(&saga, "A-1").0,
         SagaStatus::Running,
         "the Completed status must be rolled back with its failed event"
     );
     drop_triggers(saga.connection());
     let resumed = saga.resume().unwrap();
-    assert_eq!(resumed[0].result.as_ref().unwrap(), &SagaOutcome::Completed);
-    assert_eq!(
+    expect_eq!(resumed[0].result.as_ref().unwrap(), &SagaOutcome::Completed);
+    expect_eq!(
         events(saga.connection()),
         strings(&["order.placed A-1", "order.confirmed A-1"])
     );
@@ -160,7 +161,7 @@ fn failed_completed_status_leaves_no_event() {
         saga.place_order(order("A-1")),
         Err(SagaError::Store(_))
     ));
-    assert_eq!(
+    expect_eq!(
         events(saga.connection()),
         strings(&["order.placed A-1"]),
         "order.confirmed must be rolled back with the failed status write"
@@ -180,7 +181,7 @@ fn failed_cancelled_event_keeps_the_saga_unfinished() {
         saga.place_order(order("A-1")),
         Err(SagaError::Store(_))
     ));
-    assert_eq!(
+    expect_eq!(
         progress(&saga, "A-1"),
         (SagaStatus::Compensating, 0),
         "the Cancelled status must be rolled back with its failed event, \
@@ -194,13 +195,13 @@ fn failed_cancelled_event_keeps_the_saga_unfinished() {
         "the release was stored as done, so resume only writes 'cancelled', got {:?}",
         services.calls()
     );
-    assert_eq!(
+    expect_eq!(
         resumed[0].result.as_ref().unwrap(),
         &SagaOutcome::Cancelled {
             reason: "card declined".to_string()
         }
     );
-    assert_eq!(
+    expect_eq!(
         events(saga.connection()),
         strings(&["order.placed A-1", "order.cancelled A-1"])
     );
@@ -219,5 +220,5 @@ fn failed_cancelled_status_leaves_no_event() {
         saga.place_order(order("A-1")),
         Err(SagaError::Store(_))
     ));
-    assert_eq!(events(saga.connection()), strings(&["order.placed A-1"]));
+    expect_eq!(events(saga.connection()), strings(&["order.placed A-1"]));
 }

@@ -4,6 +4,7 @@
 
 mod common;
 
+use expect::expect_eq;
 use common::{
     Answer, Saga, Services, calls, crash, drop_triggers, events, fail_event, fail_status,
     orchestrator, orchestrator_on, order, progress, restart, state,
@@ -44,18 +45,18 @@ fn crash_during_reserve_leaves_the_saga_stored() {
     let mut saga = orchestrator(&services);
     crash("reserve", || saga.place_order(order("A-1")));
 
-    assert_eq!(
+    expect_eq!(
         saga.state("A-1").unwrap().map(|s| (s.status, s.steps_done)),
         Some((SagaStatus::Running, 0)),
         "the saga row (and its order.placed event) must be committed before inventory.reserve is called"
     );
-    assert_eq!(events(saga.connection()), calls(&["order.placed A-1"]));
+    expect_eq!(events(saga.connection()), calls(&["order.placed A-1"]));
     let mut saga = restart(saga, &services);
     let resumed = saga.resume().unwrap();
 
-    assert_eq!(resumed.len(), 1, "the interrupted saga is resumed");
-    assert_eq!(resumed[0].result.as_ref().unwrap(), &SagaOutcome::Completed);
-    assert_eq!(
+    expect_eq!(resumed.len(), 1, "the interrupted saga is resumed");
+    expect_eq!(resumed[0].result.as_ref().unwrap(), &SagaOutcome::Completed);
+    expect_eq!(
         services.calls(),
         calls(&["reserve A-1", "reserve A-1", "charge A-1", "schedule A-1"])
     );
@@ -74,7 +75,7 @@ fn no_transaction_is_open_during_a_call() {
     services.answer("schedule", &[Answer::Rejected("no courier")]);
     saga.place_order(order("B-2")).unwrap();
 
-    assert_eq!(
+    expect_eq!(
         services.calls().len(),
         8,
         "A-1 completes (3 calls) and B-2 is compensated (5 calls), got {:?}",
@@ -105,12 +106,12 @@ fn interrupted_call_gets_fresh_attempts_on_resume() {
 
     let resumed = saga.resume().unwrap();
 
-    assert_eq!(
+    expect_eq!(
         services.calls(),
         calls(&["charge A-1", "charge A-1", "charge A-1", "schedule A-1"]),
         "after the restart the charge gets 3 new attempts: two timeouts, then success"
     );
-    assert_eq!(resumed[0].result.as_ref().unwrap(), &SagaOutcome::Completed);
+    expect_eq!(resumed[0].result.as_ref().unwrap(), &SagaOutcome::Completed);
 }
 
 /// If storing the new steps_done fails after a step, the saga stops: Store error, no further call, and resume continues from the stored state.
@@ -127,12 +128,12 @@ fn failed_progress_write_stops_the_saga() {
         matches!(result, Err(SagaError::Store(_))),
         "expected Err(SagaError::Store(..)) when steps_done cannot be stored, got {result:?}"
     );
-    assert_eq!(
+    expect_eq!(
         services.calls(),
         calls(&["reserve A-1", "charge A-1"]),
         "no service may be called after a failed write"
     );
-    assert_eq!(
+    expect_eq!(
         progress(&saga, "A-1"),
         (SagaStatus::Running, 1),
         "the row keeps its last committed state"
@@ -141,8 +142,8 @@ fn failed_progress_write_stops_the_saga() {
     services.forget_calls();
     let resumed = saga.resume().unwrap();
 
-    assert_eq!(resumed[0].result.as_ref().unwrap(), &SagaOutcome::Completed);
-    assert_eq!(
+    expect_eq!(resumed[0].result.as_ref().unwrap(), &SagaOutcome::Completed);
+    expect_eq!(
         services.calls(),
         calls(&["charge A-1", "schedule A-1"]),
         "resume repeats the charge whose success was not stored"
@@ -170,13 +171,13 @@ fn failed_compensating_write_stops_the_saga() {
         matches!(result, Err(SagaError::Store(_))),
         "expected Err(SagaError::Store(..)) when 'compensating' cannot be stored, got {result:?}"
     );
-    assert_eq!(
+    expect_eq!(
         services.calls(),
         calls(&["reserve A-1", "charge A-1"]),
         "no compensation may run while the failure is not stored"
     );
     let stored = state(&saga, "A-1");
-    assert_eq!(
+    expect_eq!(
         (stored.status, stored.steps_done, stored.reason),
         (SagaStatus::Running, 1, None),
         "the row keeps its last committed state"
@@ -185,13 +186,13 @@ fn failed_compensating_write_stops_the_saga() {
     services.forget_calls();
     let resumed = saga.resume().unwrap();
 
-    assert_eq!(
+    expect_eq!(
         resumed[0].result.as_ref().unwrap(),
         &SagaOutcome::Cancelled {
             reason: "card declined".to_string()
         }
     );
-    assert_eq!(
+    expect_eq!(
         services.calls(),
         calls(&["charge A-1", "release A-1"]),
         "resume repeats the charge (stored as not done yet), which is declined again, then releases"
@@ -213,23 +214,23 @@ fn failed_compensation_progress_write_stops_the_saga() {
         matches!(result, Err(SagaError::Store(_))),
         "expected Err(SagaError::Store(..)) when steps_done cannot be stored, got {result:?}"
     );
-    assert_eq!(
+    expect_eq!(
         services.calls(),
         calls(&["reserve A-1", "charge A-1", "schedule A-1", "refund A-1"]),
         "the release must not run while the refund is not stored"
     );
-    assert_eq!(progress(&saga, "A-1"), (SagaStatus::Compensating, 2));
+    expect_eq!(progress(&saga, "A-1"), (SagaStatus::Compensating, 2));
     drop_fail_progress(&saga);
     services.forget_calls();
     let resumed = saga.resume().unwrap();
 
-    assert_eq!(
+    expect_eq!(
         resumed[0].result.as_ref().unwrap(),
         &SagaOutcome::Cancelled {
             reason: "no courier".to_string()
         }
     );
-    assert_eq!(services.calls(), calls(&["refund A-1", "release A-1"]));
+    expect_eq!(services.calls(), calls(&["refund A-1", "release A-1"]));
 }
 
 /// A crash while charging leaves the saga Running with 1 step done; the next orchestrator resumes at the charge and does not reserve again.
@@ -241,7 +242,7 @@ fn crash_during_charge_resumes_at_the_charge() {
     let mut saga = orchestrator(&services);
     crash("charge", || saga.place_order(order("A-1")));
 
-    assert_eq!(
+    expect_eq!(
         progress(&saga, "A-1"),
         (SagaStatus::Running, 1),
         "after the reservation, 1 step is stored as done"
@@ -249,10 +250,10 @@ fn crash_during_charge_resumes_at_the_charge() {
     let mut saga = restart(saga, &services);
     let resumed = saga.resume().unwrap();
 
-    assert_eq!(resumed.len(), 1, "one saga was unfinished");
-    assert_eq!(resumed[0].order_id, "A-1");
-    assert_eq!(resumed[0].result.as_ref().unwrap(), &SagaOutcome::Completed);
-    assert_eq!(
+    expect_eq!(resumed.len(), 1, "one saga was unfinished");
+    expect_eq!(resumed[0].order_id, "A-1");
+    expect_eq!(resumed[0].result.as_ref().unwrap(), &SagaOutcome::Completed);
+    expect_eq!(
         services.calls(),
         calls(&["reserve A-1", "charge A-1", "charge A-1", "schedule A-1"]),
         "resume repeats only the interrupted charge (idempotent), never the finished reservation"
@@ -271,21 +272,21 @@ fn state_survives_in_a_database_file() {
     drop(saga);
 
     let mut saga = orchestrator_on(Connection::open(&path).unwrap(), &services);
-    assert_eq!(
+    expect_eq!(
         progress(&saga, "A-1"),
         (SagaStatus::Running, 2),
         "two steps were stored as done before the crash"
     );
     let resumed = saga.resume().unwrap();
 
-    assert_eq!(resumed.len(), 1);
-    assert_eq!(resumed[0].result.as_ref().unwrap(), &SagaOutcome::Completed);
-    assert_eq!(
+    expect_eq!(resumed.len(), 1);
+    expect_eq!(resumed[0].result.as_ref().unwrap(), &SagaOutcome::Completed);
+    expect_eq!(
         services.calls(),
         calls(&["reserve A-1", "charge A-1", "schedule A-1", "schedule A-1"]),
         "only the interrupted schedule call is repeated"
     );
-    assert_eq!(progress(&saga, "A-1"), (SagaStatus::Completed, 3));
+    expect_eq!(progress(&saga, "A-1"), (SagaStatus::Completed, 3));
     drop(saga);
     let _ = std::fs::remove_file(&path);
 }
@@ -301,7 +302,7 @@ fn crash_during_refund_resumes_compensating() {
     crash("refund", || saga.place_order(order("A-1")));
 
     let stored = state(&saga, "A-1");
-    assert_eq!(
+    expect_eq!(
         (stored.status, stored.steps_done, stored.reason.as_deref()),
         (SagaStatus::Compensating, 2, Some("no courier")),
         "the failure is stored before compensating starts"
@@ -310,14 +311,14 @@ fn crash_during_refund_resumes_compensating() {
     services.forget_calls();
     let resumed = saga.resume().unwrap();
 
-    assert_eq!(
+    expect_eq!(
         resumed[0].result.as_ref().unwrap(),
         &SagaOutcome::Cancelled {
             reason: "no courier".to_string()
         },
         "the reason comes from the stored state"
     );
-    assert_eq!(
+    expect_eq!(
         services.calls(),
         calls(&["refund A-1", "release A-1"]),
         "resume keeps compensating"
@@ -334,7 +335,7 @@ fn crash_during_release_does_not_refund_twice() {
     let mut saga = orchestrator(&services);
     crash("release", || saga.place_order(order("A-1")));
 
-    assert_eq!(
+    expect_eq!(
         progress(&saga, "A-1"),
         (SagaStatus::Compensating, 1),
         "after the refund, 1 step is left to undo"
@@ -343,12 +344,12 @@ fn crash_during_release_does_not_refund_twice() {
     services.forget_calls();
     saga.resume().unwrap();
 
-    assert_eq!(
+    expect_eq!(
         services.calls(),
         calls(&["release A-1"]),
         "the refund already succeeded; only the release is left"
     );
-    assert_eq!(progress(&saga, "A-1"), (SagaStatus::Cancelled, 0));
+    expect_eq!(progress(&saga, "A-1"), (SagaStatus::Cancelled, 0));
 }
 
 /// After a stuck compensation, a later resume tries it again, with 3 fresh attempts, and finishes the compensation.
@@ -365,14 +366,14 @@ fn resume_retries_a_stuck_compensation() {
 
     let resumed = saga.resume().unwrap();
 
-    assert_eq!(resumed.len(), 1);
-    assert_eq!(
+    expect_eq!(resumed.len(), 1);
+    expect_eq!(
         resumed[0].result.as_ref().unwrap(),
         &SagaOutcome::Cancelled {
             reason: "no courier".to_string()
         }
     );
-    assert_eq!(
+    expect_eq!(
         services.calls(),
         calls(&["refund A-1", "refund A-1", "refund A-1", "release A-1"]),
         "resume gives the refund 3 fresh attempts: two timeouts, then success, then the release"
@@ -404,15 +405,15 @@ fn resume_continues_unfinished_sagas_in_placed_order() {
         .iter()
         .map(|resumed| resumed.order_id.as_str())
         .collect();
-    assert_eq!(ids, ["M-2", "A-3"], "only unfinished sagas, oldest first");
-    assert_eq!(resumed[0].result.as_ref().unwrap(), &SagaOutcome::Completed);
-    assert_eq!(
+    expect_eq!(ids, ["M-2", "A-3"], "only unfinished sagas, oldest first");
+    expect_eq!(resumed[0].result.as_ref().unwrap(), &SagaOutcome::Completed);
+    expect_eq!(
         resumed[1].result.as_ref().unwrap(),
         &SagaOutcome::Cancelled {
             reason: "no courier".to_string()
         }
     );
-    assert_eq!(
+    expect_eq!(
         services.calls(),
         calls(&["charge M-2", "schedule M-2", "refund A-3", "release A-3"])
     );
@@ -445,13 +446,13 @@ fn a_stuck_saga_does_not_block_the_others() {
     let mut saga = restart(saga, &services);
     let resumed = saga.resume().unwrap();
 
-    assert_eq!(resumed.len(), 2, "both unfinished sagas are reported");
+    expect_eq!(resumed.len(), 2, "both unfinished sagas are reported");
     assert!(
         matches!(resumed[0].result, Err(SagaError::CompensationFailed { .. })),
         "A-1's refund still fails, so its result is CompensationFailed, got {:?}",
         resumed[0].result
     );
-    assert_eq!(
+    expect_eq!(
         resumed[1].result.as_ref().unwrap(),
         &SagaOutcome::Completed,
         "B-2 is still finished"
@@ -481,13 +482,13 @@ fn a_store_error_does_not_stop_resume() {
         .expect("resume returns Err only when it cannot list the unfinished sagas");
 
     let ids: Vec<&str> = resumed.iter().map(|r| r.order_id.as_str()).collect();
-    assert_eq!(ids, ["A-1", "B-2"], "both unfinished sagas are reported");
+    expect_eq!(ids, ["A-1", "B-2"], "both unfinished sagas are reported");
     assert!(
         matches!(resumed[0].result, Err(SagaError::Store(_))),
         "A-1's order.confirmed still cannot be written, so its result is Err(Store), got {:?}",
         resumed[0].result
     );
-    assert_eq!(
+    expect_eq!(
         resumed[1].result.as_ref().unwrap(),
         &SagaOutcome::Cancelled {
             reason: "card declined".to_string()
@@ -499,7 +500,7 @@ fn a_store_error_does_not_stop_resume() {
         .into_iter()
         .filter(|call| call.ends_with("B-2"))
         .collect();
-    assert_eq!(b2, calls(&["release B-2"]));
+    expect_eq!(b2, calls(&["release B-2"]));
 }
 
 /// Placing an order id that already has a finished saga calls no service, writes no event and returns the recorded outcome.
@@ -513,11 +514,11 @@ fn placing_a_finished_order_again_returns_its_outcome() {
     saga.place_order(order("B-2")).unwrap();
     services.forget_calls();
 
-    assert_eq!(
+    expect_eq!(
         saga.place_order(order("A-1")).unwrap(),
         SagaOutcome::Completed
     );
-    assert_eq!(
+    expect_eq!(
         saga.place_order(order("B-2")).unwrap(),
         SagaOutcome::Cancelled {
             reason: "out of stock".to_string()
@@ -528,7 +529,7 @@ fn placing_a_finished_order_again_returns_its_outcome() {
         "a finished saga must not call any service again, got {:?}",
         services.calls()
     );
-    assert_eq!(
+    expect_eq!(
         events(saga.connection()),
         calls(&[
             "order.placed A-1",
@@ -551,16 +552,16 @@ fn placing_an_unfinished_order_again_continues_it() {
     let mut saga = restart(saga, &services);
     services.forget_calls();
 
-    assert_eq!(
+    expect_eq!(
         saga.place_order(order("A-1")).unwrap(),
         SagaOutcome::Completed
     );
-    assert_eq!(
+    expect_eq!(
         services.calls(),
         calls(&["charge A-1", "schedule A-1"]),
         "continue at the charge, do not reserve again"
     );
-    assert_eq!(
+    expect_eq!(
         events(saga.connection()),
         calls(&["order.placed A-1", "order.confirmed A-1"]),
         "one order.placed, written when the saga row was inserted"
@@ -590,5 +591,5 @@ fn resume_uses_the_stored_order() {
         "every call should receive {placed:?}, got {:?}",
         services.orders()
     );
-    assert_eq!(state(&saga, "A-1").order, placed);
+    expect_eq!(state(&saga, "A-1").order, placed);
 }

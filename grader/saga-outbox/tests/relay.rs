@@ -3,6 +3,7 @@
 
 mod common;
 
+use expect::expect_eq;
 use common::{Broker, Delivery, Services, crash, orchestrator, order, outbox, refusal};
 use rusqlite::{Connection, params};
 use saga_outbox::{ConsumeError, Message, consume, create_schema, relay_once};
@@ -30,7 +31,7 @@ fn relay_publishes_rows_in_id_order() {
 
     let report = relay_once(saga.connection(), &broker).unwrap();
 
-    assert_eq!(
+    expect_eq!(
         (report.published, report.failure),
         (4, None),
         "4 rows published, no failure"
@@ -39,7 +40,7 @@ fn relay_publishes_rows_in_id_order() {
         .into_iter()
         .map(|(id, topic, payload, _)| Message { id, topic, payload })
         .collect();
-    assert_eq!(
+    expect_eq!(
         *broker.attempts.borrow(),
         expected,
         "each outbox row, as a Message, in id order"
@@ -61,7 +62,7 @@ fn relay_skips_rows_already_published() {
     saga.place_order(order("A-1")).unwrap();
     let broker = Broker::default();
     relay_once(saga.connection(), &broker).unwrap();
-    assert_eq!(
+    expect_eq!(
         relay_once(saga.connection(), &broker).unwrap().published,
         0,
         "nothing new to publish"
@@ -70,14 +71,14 @@ fn relay_skips_rows_already_published() {
     saga.place_order(order("B-2")).unwrap();
     let report = relay_once(saga.connection(), &broker).unwrap();
 
-    assert_eq!(report.published, 2);
+    expect_eq!(report.published, 2);
     let payloads: Vec<String> = broker
         .attempts
         .borrow()
         .iter()
         .map(|m| m.payload.clone())
         .collect();
-    assert_eq!(
+    expect_eq!(
         payloads,
         ["A-1", "A-1", "B-2", "B-2"],
         "each row is published once"
@@ -94,21 +95,21 @@ fn relay_stops_at_a_failure_and_retries_from_there() {
 
     let first = relay_once(saga.connection(), &broker).unwrap();
 
-    assert_eq!(first.published, 2, "two rows went out before the failure");
-    assert_eq!(
+    expect_eq!(first.published, 2, "two rows went out before the failure");
+    expect_eq!(
         first.failure,
         Some(refusal(ids[2])),
         "the report carries the broker's own error for the refused row"
     );
-    assert_eq!(
+    expect_eq!(
         broker.attempted_ids(),
         ids[..3],
         "the pass stops at the refused row: no skipping ahead"
     );
 
     let second = relay_once(saga.connection(), &broker).unwrap();
-    assert_eq!((second.published, second.failure), (4, None));
-    assert_eq!(
+    expect_eq!((second.published, second.failure), (4, None));
+    expect_eq!(
         broker.accepted_ids(),
         ids,
         "every row reaches the broker once, in id order, the refused one on the next pass"
@@ -127,7 +128,7 @@ fn relay_crash_after_publish_republishes_the_row() {
     relay_once(saga.connection(), &broker).unwrap();
 
     let expected = vec![ids[0], ids[1], ids[1], ids[2], ids[3]];
-    assert_eq!(
+    expect_eq!(
         broker.accepted_ids(),
         expected,
         "the row being published during the crash goes out again; the one before it does not"
@@ -144,7 +145,7 @@ fn relay_with_an_empty_outbox_publishes_nothing() {
 
     let report = relay_once(saga.connection(), &broker).unwrap();
 
-    assert_eq!((report.published, report.failure), (0, None));
+    expect_eq!((report.published, report.failure), (0, None));
     assert!(broker.attempts.borrow().is_empty());
 }
 
@@ -207,8 +208,8 @@ fn duplicate_message_is_applied_once() {
         !again.unwrap(),
         "a redelivery of message 7 returns Ok(false)"
     );
-    assert_eq!(handler_calls, 1, "the handler must not run for a duplicate");
-    assert_eq!(shipments(&conn), ["A-1"]);
+    expect_eq!(handler_calls, 1, "the handler must not run for a duplicate");
+    expect_eq!(shipments(&conn), ["A-1"]);
 }
 
 /// Messages with different ids are each applied, whatever their order; only repeated ids are skipped.
@@ -222,8 +223,8 @@ fn distinct_messages_are_each_applied() {
         .map(|(id, order)| consume(&mut conn, &message(*id, order), ship).unwrap())
         .collect();
 
-    assert_eq!(results, [true, true, true, false, false]);
-    assert_eq!(shipments(&conn), ["C", "A", "B"]);
+    expect_eq!(results, [true, true, true, false, false]);
+    expect_eq!(shipments(&conn), ["C", "A", "B"]);
 }
 
 /// A handler that fails leaves nothing behind: its writes are rolled back, the id is not recorded, and a redelivery is applied.
@@ -250,7 +251,7 @@ fn failed_handler_is_rolled_back_and_retried() {
         consume(&mut conn, &message(5, "A-1"), ship).unwrap(),
         "the redelivery must be applied"
     );
-    assert_eq!(shipments(&conn), ["A-1"]);
+    expect_eq!(shipments(&conn), ["A-1"]);
 }
 
 /// If the message id cannot be recorded, the handler's effect is rolled back too: both commit or neither.
@@ -284,7 +285,7 @@ fn relay_duplicates_are_absorbed_by_the_consumer() {
     let broker = Broker::scripted(&[Delivery::CrashAfter]);
     crash("publish", || relay_once(saga.connection(), &broker));
     relay_once(saga.connection(), &broker).unwrap();
-    assert_eq!(
+    expect_eq!(
         broker.accepted.borrow().len(),
         3,
         "the first message was delivered twice"
@@ -295,7 +296,7 @@ fn relay_duplicates_are_absorbed_by_the_consumer() {
         consume(&mut conn, delivered, ship).unwrap();
     }
 
-    assert_eq!(
+    expect_eq!(
         shipments(&conn),
         ["A-1", "A-1"],
         "one write per distinct message (placed and confirmed), not three"

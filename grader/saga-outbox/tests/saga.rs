@@ -3,6 +3,7 @@
 
 mod common;
 
+use expect::expect_eq;
 use common::{Answer, Services, calls, orchestrator, order, progress, state};
 use saga_outbox::{MAX_ATTEMPTS, SagaError, SagaOutcome, SagaStatus, StepError};
 
@@ -21,23 +22,23 @@ fn happy_path_runs_each_step_once_in_order() {
 
     let outcome = saga.place_order(order("A-1")).unwrap();
 
-    assert_eq!(
+    expect_eq!(
         outcome,
         SagaOutcome::Completed,
         "every step succeeded, so the saga should complete"
     );
-    assert_eq!(
+    expect_eq!(
         services.calls(),
         calls(&["reserve A-1", "charge A-1", "schedule A-1"]),
         "expected exactly these calls, in this order"
     );
     let stored = state(&saga, "A-1");
-    assert_eq!(
+    expect_eq!(
         stored.order,
         order("A-1"),
         "state() should return the order as it was placed"
     );
-    assert_eq!(
+    expect_eq!(
         (stored.status, stored.steps_done, stored.reason),
         (SagaStatus::Completed, 3, None),
         "a completed saga is stored as Completed with 3 steps done and no reason"
@@ -58,14 +59,14 @@ fn first_step_rejected_compensates_nothing() {
 
     let outcome = saga.place_order(order("A-1")).unwrap();
 
-    assert_eq!(outcome, cancelled("out of stock"));
-    assert_eq!(
+    expect_eq!(outcome, cancelled("out of stock"));
+    expect_eq!(
         services.calls(),
         calls(&["reserve A-1"]),
         "the failed reservation must not be released, and no later step may run"
     );
     let stored = state(&saga, "A-1");
-    assert_eq!(
+    expect_eq!(
         (stored.status, stored.steps_done, stored.reason.as_deref()),
         (SagaStatus::Cancelled, 0, Some("out of stock")),
         "a cancelled saga is stored as Cancelled, 0 steps done, with the failed step's message as reason"
@@ -80,11 +81,11 @@ fn declined_charge_releases_the_reservation() {
     services.answer("charge", &[Answer::Rejected("card declined")]);
     let mut saga = orchestrator(&services);
 
-    assert_eq!(
+    expect_eq!(
         saga.place_order(order("A-1")).unwrap(),
         cancelled("card declined")
     );
-    assert_eq!(
+    expect_eq!(
         services.calls(),
         calls(&["reserve A-1", "charge A-1", "release A-1"])
     );
@@ -98,11 +99,11 @@ fn failed_shipping_refunds_then_releases() {
     services.answer("schedule", &[Answer::Rejected("address not served")]);
     let mut saga = orchestrator(&services);
 
-    assert_eq!(
+    expect_eq!(
         saga.place_order(order("A-1")).unwrap(),
         cancelled("address not served")
     );
-    assert_eq!(
+    expect_eq!(
         services.calls(),
         calls(&[
             "reserve A-1",
@@ -126,11 +127,11 @@ fn transient_errors_are_retried_until_success() {
     );
     let mut saga = orchestrator(&services);
 
-    assert_eq!(
+    expect_eq!(
         saga.place_order(order("A-1")).unwrap(),
         SagaOutcome::Completed
     );
-    assert_eq!(
+    expect_eq!(
         services.calls(),
         calls(&[
             "reserve A-1",
@@ -147,7 +148,7 @@ fn transient_errors_are_retried_until_success() {
 /// Rules: attempts-limit, transient-exhausted-fails-step, reason-is-message.
 #[test]
 fn transient_errors_give_up_after_three_attempts() {
-    assert_eq!(
+    expect_eq!(
         MAX_ATTEMPTS, 3,
         "MAX_ATTEMPTS is given as 3; leave it as it is"
     );
@@ -164,7 +165,7 @@ fn transient_errors_give_up_after_three_attempts() {
 
     let outcome = saga.place_order(order("A-1")).unwrap();
 
-    assert_eq!(
+    expect_eq!(
         services.calls(),
         calls(&[
             "reserve A-1",
@@ -175,7 +176,7 @@ fn transient_errors_give_up_after_three_attempts() {
         ]),
         "three attempts in all (not a fourth), then the reservation is released"
     );
-    assert_eq!(
+    expect_eq!(
         outcome,
         cancelled("timeout 3"),
         "the reason is the message of the last attempt's error"
@@ -199,12 +200,12 @@ fn a_rejection_after_a_timeout_is_not_retried() {
 
     let outcome = saga.place_order(order("A-1")).unwrap();
 
-    assert_eq!(
+    expect_eq!(
         services.calls(),
         calls(&["reserve A-1", "charge A-1", "charge A-1", "release A-1"]),
         "each error decides on its own: the timeout is retried, the rejection that follows is not"
     );
-    assert_eq!(outcome, cancelled("card declined"));
+    expect_eq!(outcome, cancelled("card declined"));
 }
 
 /// A business rejection is final: the step is not called again, even though the service would now accept.
@@ -215,11 +216,11 @@ fn rejections_are_not_retried() {
     services.answer("reserve", &[Answer::Rejected("out of stock"), Answer::Ok]);
     let mut saga = orchestrator(&services);
 
-    assert_eq!(
+    expect_eq!(
         saga.place_order(order("A-1")).unwrap(),
         cancelled("out of stock")
     );
-    assert_eq!(
+    expect_eq!(
         services.calls(),
         calls(&["reserve A-1"]),
         "a Rejected error must not be retried"
@@ -238,12 +239,12 @@ fn attempts_are_counted_per_call() {
         .answer("schedule", &two_timeouts);
     let mut saga = orchestrator(&services);
 
-    assert_eq!(
+    expect_eq!(
         saga.place_order(order("A-1")).unwrap(),
         SagaOutcome::Completed,
         "each call gets its own 3 attempts, so 2 timeouts per step still succeed"
     );
-    assert_eq!(
+    expect_eq!(
         services.calls().len(),
         9,
         "expected 3 calls per step, 9 in all, got {:?}",
@@ -269,7 +270,7 @@ fn compensation_after_an_exhausted_step_gets_its_own_attempts() {
 
     let outcome = saga.place_order(order("A-1"));
 
-    assert_eq!(
+    expect_eq!(
         services.calls(),
         calls(&[
             "reserve A-1",
@@ -282,7 +283,7 @@ fn compensation_after_an_exhausted_step_gets_its_own_attempts() {
         ]),
         "the count starts again for the release: two timeouts, then a third, successful, call"
     );
-    assert_eq!(
+    expect_eq!(
         outcome.unwrap(),
         cancelled("timeout"),
         "the release succeeded on its third attempt, so the saga is cancelled"
@@ -304,11 +305,11 @@ fn compensations_are_retried() {
     );
     let mut saga = orchestrator(&services);
 
-    assert_eq!(
+    expect_eq!(
         saga.place_order(order("A-1")).unwrap(),
         cancelled("no courier")
     );
-    assert_eq!(
+    expect_eq!(
         services.calls(),
         calls(&[
             "reserve A-1",
@@ -342,8 +343,8 @@ fn stuck_compensation_stops_and_reports() {
 
     match result {
         Err(SagaError::CompensationFailed { order_id, error }) => {
-            assert_eq!(order_id, "A-1");
-            assert_eq!(
+            expect_eq!(order_id, "A-1");
+            expect_eq!(
                 error,
                 StepError::Transient("bank down 3".to_string()),
                 "the error is the last (third) attempt's"
@@ -351,7 +352,7 @@ fn stuck_compensation_stops_and_reports() {
         }
         other => panic!("expected Err(CompensationFailed), got {other:?}"),
     }
-    assert_eq!(
+    expect_eq!(
         services.calls(),
         calls(&[
             "reserve A-1",
@@ -364,7 +365,7 @@ fn stuck_compensation_stops_and_reports() {
         "three refund attempts and then stop: releasing before the refund succeeded would undo out of order"
     );
     let stored = state(&saga, "A-1");
-    assert_eq!(
+    expect_eq!(
         (stored.status, stored.steps_done, stored.reason.as_deref()),
         (SagaStatus::Compensating, 2, Some("no courier")),
         "the saga stays Compensating with both steps still to undo"
@@ -395,11 +396,11 @@ fn rejected_compensation_is_not_retried() {
         ),
         "expected Err(CompensationFailed) with the Rejected error, got {result:?}"
     );
-    assert_eq!(
+    expect_eq!(
         services.calls(),
         calls(&["reserve A-1", "charge A-1", "release A-1"])
     );
-    assert_eq!(progress(&saga, "A-1"), (SagaStatus::Compensating, 1));
+    expect_eq!(progress(&saga, "A-1"), (SagaStatus::Compensating, 1));
 }
 
 /// Each order gets its own saga: a failure of one order does not affect the next one.
@@ -410,15 +411,15 @@ fn sagas_of_different_orders_are_independent() {
     services.answer("charge", &[Answer::Rejected("card declined")]);
     let mut saga = orchestrator(&services);
 
-    assert_eq!(
+    expect_eq!(
         saga.place_order(order("A-1")).unwrap(),
         cancelled("card declined")
     );
-    assert_eq!(
+    expect_eq!(
         saga.place_order(order("B-2")).unwrap(),
         SagaOutcome::Completed
     );
-    assert_eq!(
+    expect_eq!(
         services.calls(),
         calls(&[
             "reserve A-1",
@@ -429,6 +430,6 @@ fn sagas_of_different_orders_are_independent() {
             "schedule B-2"
         ])
     );
-    assert_eq!(progress(&saga, "A-1"), (SagaStatus::Cancelled, 0));
-    assert_eq!(progress(&saga, "B-2"), (SagaStatus::Completed, 3));
+    expect_eq!(progress(&saga, "A-1"), (SagaStatus::Cancelled, 0));
+    expect_eq!(progress(&saga, "B-2"), (SagaStatus::Completed, 3));
 }

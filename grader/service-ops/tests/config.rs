@@ -2,6 +2,7 @@
 //! error that lists every problem. The environment is a map the test passes
 //! in; the process environment is never read or changed.
 
+use expect::expect_eq;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -41,7 +42,7 @@ fn refused(name: &str, value: &str) -> ConfigProblem {
         Ok(config) => panic!("expected {name}={value:?} to be refused, but got {config:?}"),
         Err(err) => err,
     };
-    assert_eq!(
+    expect_eq!(
         err.problems.len(),
         1,
         "expected exactly one problem (about {name}) for {name}={value:?}, got {:?}",
@@ -59,7 +60,7 @@ fn refused(name: &str, value: &str) -> ConfigProblem {
 #[track_caller]
 fn refused_showing_value(name: &str, value: &str) {
     match refused(name, value) {
-        ConfigProblem::Invalid { value: shown, .. } => assert_eq!(
+        ConfigProblem::Invalid { value: shown, .. } => expect_eq!(
             shown.as_deref(),
             Some(value),
             "the problem for {name}={value:?} should carry the value as found, Some({value:?})"
@@ -73,14 +74,14 @@ fn refused_showing_value(name: &str, value: &str) {
 #[test]
 fn defaults_apply_when_only_the_database_url_is_set() {
     let config = read(&[("DATABASE_URL", URL)]).expect("only DATABASE_URL is required");
-    assert_eq!(config.port, 8080, "PORT unset: expected the default port 8080");
-    assert_eq!(
+    expect_eq!(config.port, 8080, "PORT unset: expected the default port 8080");
+    expect_eq!(
         config.shutdown_deadline,
         Duration::from_secs(30),
         "SHUTDOWN_DEADLINE_SECS unset: expected the default of 30 seconds"
     );
-    assert_eq!(config.log_level, LogLevel::Info, "LOG_LEVEL unset: expected info");
-    assert_eq!(
+    expect_eq!(config.log_level, LogLevel::Info, "LOG_LEVEL unset: expected info");
+    expect_eq!(
         config.database_url.expose(),
         URL,
         "the database URL should be kept exactly as given"
@@ -98,14 +99,14 @@ fn set_values_are_parsed_into_their_types() {
         ("LOG_LEVEL", "debug"),
     ])
     .expect("every value here is valid");
-    assert_eq!(config.port, 3000, "PORT=3000 should give port 3000");
-    assert_eq!(
+    expect_eq!(config.port, 3000, "PORT=3000 should give port 3000");
+    expect_eq!(
         config.shutdown_deadline,
         Duration::from_secs(12),
         "SHUTDOWN_DEADLINE_SECS=12 means twelve seconds"
     );
-    assert_eq!(config.log_level, LogLevel::Debug, "LOG_LEVEL=debug");
-    assert_eq!(config.database_url.expose(), "postgresql://orders@db/orders");
+    expect_eq!(config.log_level, LogLevel::Debug, "LOG_LEVEL=debug");
+    expect_eq!(config.database_url.expose(), "postgresql://orders@db/orders");
 }
 
 /// Without DATABASE_URL the config is refused with a Missing problem naming it.
@@ -113,7 +114,7 @@ fn set_values_are_parsed_into_their_types() {
 #[test]
 fn missing_database_url_is_reported_as_missing() {
     let err = read(&[("PORT", "3000")]).expect_err("DATABASE_URL is required");
-    assert_eq!(
+    expect_eq!(
         err.problems,
         vec![ConfigProblem::Missing { name: "DATABASE_URL" }],
         "expected exactly one problem: DATABASE_URL missing"
@@ -124,9 +125,9 @@ fn missing_database_url_is_reported_as_missing() {
 /// Rules: port-range, invalid-shows-value.
 #[test]
 fn port_must_be_a_number_from_1_to_65535() {
-    assert_eq!(accepted("PORT", "1").port, 1, "PORT=1 is the lowest valid port");
-    assert_eq!(accepted("PORT", "65535").port, 65535, "PORT=65535 is the highest valid port");
-    assert_eq!(accepted("PORT", "0080").port, 80, "PORT=0080 is port 80: leading zeros are fine");
+    expect_eq!(accepted("PORT", "1").port, 1, "PORT=1 is the lowest valid port");
+    expect_eq!(accepted("PORT", "65535").port, 65535, "PORT=65535 is the highest valid port");
+    expect_eq!(accepted("PORT", "0080").port, 80, "PORT=0080 is port 80: leading zeros are fine");
     for bad in ["0", "000", "65536", "-1", "http", "80.5", "80.0", "1e3", "0x50", "99999999999"] {
         refused_showing_value("PORT", bad);
     }
@@ -137,11 +138,11 @@ fn port_must_be_a_number_from_1_to_65535() {
 #[test]
 fn shutdown_deadline_must_be_whole_seconds_from_1_to_300() {
     let shortest = accepted("SHUTDOWN_DEADLINE_SECS", "1");
-    assert_eq!(shortest.shutdown_deadline, Duration::from_secs(1));
+    expect_eq!(shortest.shutdown_deadline, Duration::from_secs(1));
     let longest = accepted("SHUTDOWN_DEADLINE_SECS", "300");
-    assert_eq!(longest.shutdown_deadline, Duration::from_secs(300));
+    expect_eq!(longest.shutdown_deadline, Duration::from_secs(300));
     let padded = accepted("SHUTDOWN_DEADLINE_SECS", "007");
-    assert_eq!(padded.shutdown_deadline, Duration::from_secs(7), "007 is seven seconds");
+    expect_eq!(padded.shutdown_deadline, Duration::from_secs(7), "007 is seven seconds");
     for bad in ["0", "301", "1.5", "30.0", "1e2", "30s", "-3", "soon"] {
         refused_showing_value("SHUTDOWN_DEADLINE_SECS", bad);
     }
@@ -162,7 +163,7 @@ fn log_level_is_one_of_five_names_in_any_case() {
         ("dEbUg", LogLevel::Debug),
     ];
     for (raw, level) in cases {
-        assert_eq!(accepted("LOG_LEVEL", raw).log_level, level, "LOG_LEVEL={raw:?}");
+        expect_eq!(accepted("LOG_LEVEL", raw).log_level, level, "LOG_LEVEL={raw:?}");
     }
     // Abbreviations are not level names, and a refused value is repeated as found, capitals and all.
     for bad in ["warning", "Warning", "LOUD", "verbose", "inf", "deb", "info,axum=debug", "3"] {
@@ -186,7 +187,7 @@ fn database_url_needs_a_postgres_scheme_and_is_never_shown() {
     ];
     for url in refused_urls {
         match refused("DATABASE_URL", url) {
-            ConfigProblem::Invalid { value, .. } => assert_eq!(
+            ConfigProblem::Invalid { value, .. } => expect_eq!(
                 value, None,
                 "the problem for DATABASE_URL={url:?} must carry value None: a database URL \
                  usually holds the password, so it is never repeated, whatever it looks like"
@@ -209,7 +210,7 @@ fn database_url_needs_a_postgres_scheme_and_is_never_shown() {
 fn database_url_is_kept_exactly_as_given() {
     let url = "postgres://Orders_App:HunTer2-X@DB.internal:5432/Orders?sslmode=require";
     let config = accepted("DATABASE_URL", url);
-    assert_eq!(
+    expect_eq!(
         config.database_url.expose(),
         url,
         "DATABASE_URL should be kept unchanged (not lower-cased, trimmed or rewritten)"
@@ -258,7 +259,7 @@ fn the_process_environment_is_never_read() {
         std::env::set_var("LOG_LEVEL", "trace");
     }
     let config = read(&[("DATABASE_URL", URL)]).expect("only DATABASE_URL is needed");
-    assert_eq!(
+    expect_eq!(
         (config.port, config.shutdown_deadline, config.log_level),
         (8080, Duration::from_secs(30), LogLevel::Info),
         "the lookup has no PORT, SHUTDOWN_DEADLINE_SECS or LOG_LEVEL, so the defaults apply; \
@@ -266,13 +267,13 @@ fn the_process_environment_is_never_read() {
     );
     let config = read(&[("DATABASE_URL", URL), ("PORT", "3000"), ("LOG_LEVEL", "warn")])
         .expect("valid values");
-    assert_eq!(
+    expect_eq!(
         (config.port, config.log_level),
         (3000, LogLevel::Warn),
         "the lookup's own values must be used, not the process environment's"
     );
     let err = read(&[]).expect_err("the lookup has no DATABASE_URL");
-    assert_eq!(
+    expect_eq!(
         err.problems,
         vec![ConfigProblem::Missing { name: "DATABASE_URL" }],
         "the lookup has no DATABASE_URL, so it is Missing, whatever the process environment holds"
@@ -290,20 +291,20 @@ fn every_problem_is_reported_at_once_in_order() {
     ])
     .expect_err("all four variables are wrong");
     let names: Vec<&str> = err.problems.iter().map(ConfigProblem::name).collect();
-    assert_eq!(
+    expect_eq!(
         names,
         ["PORT", "DATABASE_URL", "SHUTDOWN_DEADLINE_SECS", "LOG_LEVEL"],
         "expected one problem per bad variable, in README order; got {:?}",
         err.problems
     );
-    assert_eq!(
+    expect_eq!(
         err.problems[1],
         ConfigProblem::Missing { name: "DATABASE_URL" },
         "DATABASE_URL is unset, so its problem is Missing"
     );
     let valid_others = read(&[("PORT", "70000"), ("DATABASE_URL", URL), ("LOG_LEVEL", "info")])
         .expect_err("PORT is out of range");
-    assert_eq!(
+    expect_eq!(
         valid_others.problems.len(),
         1,
         "only PORT is wrong here, so only PORT is reported: {:?}",
@@ -323,7 +324,7 @@ fn problems_after_valid_variables_are_all_reported() {
     ])
     .expect_err("two variables are wrong");
     let names: Vec<&str> = err.problems.iter().map(ConfigProblem::name).collect();
-    assert_eq!(
+    expect_eq!(
         names,
         ["SHUTDOWN_DEADLINE_SECS", "LOG_LEVEL"],
         "expected both bad variables, in order; got {:?}",
@@ -342,12 +343,12 @@ fn an_empty_value_counts_as_unset() {
         ("LOG_LEVEL", ""),
     ])
     .expect("empty values mean unset, so the defaults apply");
-    assert_eq!(config.port, 8080, "PORT= (empty) should give the default 8080");
-    assert_eq!(config.shutdown_deadline, Duration::from_secs(30));
-    assert_eq!(config.log_level, LogLevel::Info);
+    expect_eq!(config.port, 8080, "PORT= (empty) should give the default 8080");
+    expect_eq!(config.shutdown_deadline, Duration::from_secs(30));
+    expect_eq!(config.log_level, LogLevel::Info);
 
     let err = read(&[("DATABASE_URL", "")]).expect_err("an empty DATABASE_URL is missing");
-    assert_eq!(
+    expect_eq!(
         err.problems,
         vec![ConfigProblem::Missing { name: "DATABASE_URL" }],
         "DATABASE_URL= (empty) should be reported as Missing, not Invalid"

@@ -3,6 +3,7 @@
 
 mod common;
 
+use expect::expect_eq;
 use axum::Router;
 use serde_json::json;
 use service_ops::{Health, Readiness, health_routes};
@@ -18,12 +19,12 @@ async fn not_ready_until_dependencies_are_ready_but_alive() {
     let client = client();
 
     let (status, body) = get_json(&client, &server.url("/livez")).await;
-    assert_eq!(status, 200, "/livez must answer 200 while the process serves, ready or not");
-    assert_eq!(body, json!({"status": "alive"}), "the body of /livez");
+    expect_eq!(status, 200, "/livez must answer 200 while the process serves, ready or not");
+    expect_eq!(body, json!({"status": "alive"}), "the body of /livez");
 
     let (status, body) = get_json(&client, &server.url("/readyz")).await;
-    assert_eq!(status, 503, "/readyz must answer 503 while a dependency is not ready");
-    assert_eq!(
+    expect_eq!(status, 503, "/readyz must answer 503 while a dependency is not ready");
+    expect_eq!(
         body,
         json!({"status": "waiting", "waiting_for": ["database"]}),
         "/readyz should say which dependencies it is waiting for"
@@ -40,21 +41,21 @@ async fn ready_once_every_dependency_is_ready() {
 
     health.set_ready("cache", true);
     let waiting = vec!["database".to_string(), "queue".to_string()];
-    assert_eq!(
+    expect_eq!(
         health.readiness(),
         Readiness::Waiting(waiting),
         "with only the cache ready, readiness should wait for database and queue, in the order given to Health::new"
     );
     let (status, body) = get_json(&client, &server.url("/readyz")).await;
-    assert_eq!(status, 503);
-    assert_eq!(body, json!({"status": "waiting", "waiting_for": ["database", "queue"]}));
+    expect_eq!(status, 503);
+    expect_eq!(body, json!({"status": "waiting", "waiting_for": ["database", "queue"]}));
 
     health.set_ready("queue", true);
     health.set_ready("database", true);
-    assert_eq!(health.readiness(), Readiness::Ready, "every dependency is ready");
+    expect_eq!(health.readiness(), Readiness::Ready, "every dependency is ready");
     let (status, body) = get_json(&client, &server.url("/readyz")).await;
-    assert_eq!(status, 200, "/readyz must answer 200 once every dependency is ready");
-    assert_eq!(body, json!({"status": "ready"}));
+    expect_eq!(status, 200, "/readyz must answer 200 once every dependency is ready");
+    expect_eq!(body, json!({"status": "ready"}));
 }
 
 /// A dependency that becomes unavailable again makes /readyz answer 503 again.
@@ -67,14 +68,14 @@ async fn readiness_follows_a_dependency_that_goes_down() {
 
     health.set_ready("database", true);
     let (status, _) = get_json(&client, &server.url("/readyz")).await;
-    assert_eq!(status, 200, "the database is ready");
+    expect_eq!(status, 200, "the database is ready");
 
     health.set_ready("database", false);
     let (status, body) = get_json(&client, &server.url("/readyz")).await;
-    assert_eq!(status, 503, "the database went away: /readyz must answer 503 again");
-    assert_eq!(body, json!({"status": "waiting", "waiting_for": ["database"]}));
+    expect_eq!(status, 503, "the database went away: /readyz must answer 503 again");
+    expect_eq!(body, json!({"status": "waiting", "waiting_for": ["database"]}));
     let (status, _) = get_json(&client, &server.url("/livez")).await;
-    assert_eq!(status, 200, "a dependency outage must not fail liveness");
+    expect_eq!(status, 200, "a dependency outage must not fail liveness");
 }
 
 /// A service with no dependencies is ready at once.
@@ -82,11 +83,11 @@ async fn readiness_follows_a_dependency_that_goes_down() {
 #[tokio::test]
 async fn no_dependencies_means_ready_at_once() {
     let health = Health::new(Vec::<String>::new());
-    assert_eq!(health.readiness(), Readiness::Ready, "nothing to wait for");
+    expect_eq!(health.readiness(), Readiness::Ready, "nothing to wait for");
     let server = Server::start(Router::new(), health, LONG_DEADLINE).await;
     let (status, body) = get_json(&client(), &server.url("/readyz")).await;
-    assert_eq!(status, 200, "with no dependencies, /readyz answers 200 at once");
-    assert_eq!(body, json!({"status": "ready"}));
+    expect_eq!(status, 200, "with no dependencies, /readyz answers 200 at once");
+    expect_eq!(body, json!({"status": "ready"}));
 }
 
 /// Once shutdown has begun, /readyz answers 503 shutting_down, for good, while /livez still answers 200.
@@ -100,16 +101,16 @@ async fn shutting_down_is_not_ready_and_stays_so() {
 
     health.begin_shutdown();
     health.set_ready("database", true);
-    assert_eq!(
+    expect_eq!(
         health.readiness(),
         Readiness::ShuttingDown,
         "after begin_shutdown, readiness stays ShuttingDown even if a dependency reports ready"
     );
     let (status, body) = get_json(&client, &server.url("/readyz")).await;
-    assert_eq!(status, 503, "/readyz must answer 503 once shutdown has begun");
-    assert_eq!(body, json!({"status": "shutting_down"}));
+    expect_eq!(status, 503, "/readyz must answer 503 once shutdown has begun");
+    expect_eq!(body, json!({"status": "shutting_down"}));
     let (status, _) = get_json(&client, &server.url("/livez")).await;
-    assert_eq!(status, 200, "/livez still answers 200 during shutdown: the process is alive");
+    expect_eq!(status, 200, "/livez still answers 200 during shutdown: the process is alive");
 }
 
 /// Shutting down wins over waiting: a service that never got ready reports shutting_down.
@@ -119,10 +120,10 @@ async fn shutting_down_wins_over_waiting() {
     let health = Health::new(["database"]);
     let server = Server::start(Router::new(), health.clone(), LONG_DEADLINE).await;
     health.begin_shutdown();
-    assert_eq!(health.readiness(), Readiness::ShuttingDown);
+    expect_eq!(health.readiness(), Readiness::ShuttingDown);
     let (status, body) = get_json(&client(), &server.url("/readyz")).await;
-    assert_eq!(status, 503);
-    assert_eq!(
+    expect_eq!(status, 503);
+    expect_eq!(
         body,
         json!({"status": "shutting_down"}),
         "a service shutting down reports shutting_down, not the dependencies it still waits for"
@@ -167,15 +168,15 @@ async fn waiting_lists_dependencies_in_registration_order() {
     let server = Server::start(Router::new(), health.clone(), LONG_DEADLINE).await;
     health.set_ready("cache", true);
     let waiting: Vec<String> = ["queue", "database", "search"].map(String::from).to_vec();
-    assert_eq!(
+    expect_eq!(
         health.readiness(),
         Readiness::Waiting(waiting),
         "registered as queue, cache, database, search with only the cache ready: \
          readiness should wait for queue, database, search, in that order (the order given to Health::new)"
     );
     let (status, body) = get_json(&client(), &server.url("/readyz")).await;
-    assert_eq!(status, 503);
-    assert_eq!(
+    expect_eq!(status, 503);
+    expect_eq!(
         body,
         json!({"status": "waiting", "waiting_for": ["queue", "database", "search"]}),
         "waiting_for lists the dependencies in the order given to Health::new"
@@ -194,20 +195,20 @@ async fn health_routes_alone_serves_both_probes() {
     let client = client();
 
     let (status, body) = get_json(&client, &format!("{base}/livez")).await;
-    assert_eq!(
+    expect_eq!(
         (status, body),
         (200, json!({"status": "alive"})),
         "axum::serve(listener, health_routes(health)) should answer GET /livez itself"
     );
     let (status, body) = get_json(&client, &format!("{base}/readyz")).await;
-    assert_eq!(
+    expect_eq!(
         (status, body),
         (503, json!({"status": "waiting", "waiting_for": ["database"]})),
         "axum::serve(listener, health_routes(health)) should answer GET /readyz itself"
     );
     health.set_ready("database", true);
     let (status, body) = get_json(&client, &format!("{base}/readyz")).await;
-    assert_eq!((status, body), (200, json!({"status": "ready"})), "GET /readyz once ready");
+    expect_eq!((status, body), (200, json!({"status": "ready"})), "GET /readyz once ready");
 }
 
 /// Both probes answer with JSON: a `Content-Type` of `application/json`.
@@ -252,7 +253,7 @@ fn clones_share_one_state() {
     let health = Health::new(["database"]);
     let clone = health.clone();
     clone.set_ready("database", true);
-    assert_eq!(health.readiness(), Readiness::Ready, "a clone's set_ready is seen by the original");
+    expect_eq!(health.readiness(), Readiness::Ready, "a clone's set_ready is seen by the original");
     health.begin_shutdown();
-    assert_eq!(clone.readiness(), Readiness::ShuttingDown, "begin_shutdown is seen by every clone");
+    expect_eq!(clone.readiness(), Readiness::ShuttingDown, "begin_shutdown is seen by every clone");
 }

@@ -5,6 +5,7 @@
 
 mod common;
 
+use expect::expect_eq;
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -35,9 +36,9 @@ async fn serves_until_the_signal_however_long_that_takes() {
         "run returned after an hour without any shutdown signal; it must serve until the signal \
          (the deadline counts from the signal, not from the start)"
     );
-    assert_eq!(server.health.readiness(), Readiness::Ready, "no signal yet: still ready");
+    expect_eq!(server.health.readiness(), Readiness::Ready, "no signal yet: still ready");
     server.signal_shutdown();
-    assert_eq!(
+    expect_eq!(
         server.outcome().await,
         ShutdownOutcome::Drained,
         "nothing was in flight, so the drain should finish at once"
@@ -61,12 +62,12 @@ async fn a_request_in_flight_finishes_and_run_reports_drained() {
 
     let answer = tokio::time::timeout(BOUND, request).await.expect("the held request never got its answer");
     let answer = answer.unwrap().expect("the request in flight should complete normally during the drain");
-    assert_eq!(
+    expect_eq!(
         answer,
         (200, "finished".to_string()),
         "a request in flight when shutdown began must get its normal response"
     );
-    assert_eq!(server.outcome().await, ShutdownOutcome::Drained);
+    expect_eq!(server.outcome().await, ShutdownOutcome::Drained);
 }
 
 /// When the signal fires, readiness turns to shutting down no later than the listener stops accepting.
@@ -77,20 +78,20 @@ async fn the_signal_fails_readiness_and_closes_the_listener() {
     let mut server = Server::start(app, ready_health(), LONG_DEADLINE).await;
     let client = client();
     let (status, _) = get_text(&client, &server.url("/readyz")).await;
-    assert_eq!(status, 200, "ready before the signal");
+    expect_eq!(status, 200, "ready before the signal");
     let _request = spawn_held_request(&client, &server);
     held.entered().await;
 
     server.signal_shutdown();
     server.wait_until_refused().await;
-    assert_eq!(
+    expect_eq!(
         server.health.readiness(),
         Readiness::ShuttingDown,
         "by the time the listener stops accepting, readiness must already be ShuttingDown \
          (so /readyz answers 503 during the drain)"
     );
     held.release_one();
-    assert_eq!(server.outcome().await, ShutdownOutcome::Drained);
+    expect_eq!(server.outcome().await, ShutdownOutcome::Drained);
 }
 
 /// An idle keep-alive connection does not hold up the drain: run reports Drained promptly.
@@ -101,10 +102,10 @@ async fn an_idle_keep_alive_connection_does_not_delay_the_drain() {
     let mut server = Server::start(app, ready_health(), LONG_DEADLINE).await;
     let client = client(); // kept alive: its pooled connection stays open and idle
     let (status, body) = get_text(&client, &server.url("/quick")).await;
-    assert_eq!((status, body.as_str()), (200, "quick"), "the app's own route is served");
+    expect_eq!((status, body.as_str()), (200, "quick"), "the app's own route is served");
 
     server.signal_shutdown();
-    assert_eq!(
+    expect_eq!(
         server.outcome().await,
         ShutdownOutcome::Drained,
         "an idle connection has nothing in flight; run should close it and report Drained"
@@ -121,7 +122,7 @@ async fn a_stuck_request_makes_run_return_at_the_deadline() {
     let client = client();
     for _ in 0..3 {
         let (status, _) = get_text(&client, &server.url("/quick")).await;
-        assert_eq!(status, 200);
+        expect_eq!(status, 200);
     }
     // An open connection that has sent only half a request: no handler runs for it.
     let mut half_sent = TcpStream::connect(server.addr).await.unwrap();
@@ -133,7 +134,7 @@ async fn a_stuck_request_makes_run_return_at_the_deadline() {
     server.signal_shutdown();
     let outcome = server.outcome().await;
     let waited = signalled_at.elapsed();
-    assert_eq!(
+    expect_eq!(
         outcome,
         ShutdownOutcome::DeadlineHit { in_flight: 1 },
         "one request was still running at the deadline: three finished ones, and a connection \
@@ -164,13 +165,13 @@ async fn only_requests_still_running_are_counted_at_the_deadline() {
     held.release_one();
     held.ended().await;
     let outcome = server.outcome().await;
-    assert_eq!(
+    expect_eq!(
         outcome,
         ShutdownOutcome::DeadlineHit { in_flight: 1 },
         "one of the two held requests finished during the drain, one was still running"
     );
     let answer = tokio::time::timeout(BOUND, first).await.expect("the released request never got its answer");
-    assert_eq!(answer.unwrap().unwrap(), (200, "finished".to_string()));
+    expect_eq!(answer.unwrap().unwrap(), (200, "finished".to_string()));
 }
 
 /// A request whose client disconnected is cancelled and no longer counted as in flight.
@@ -191,7 +192,7 @@ async fn a_request_whose_client_left_is_not_counted() {
     let _stuck = spawn_held_request(&client, &server);
     held.entered().await;
     server.signal_shutdown();
-    assert_eq!(
+    expect_eq!(
         server.outcome().await,
         ShutdownOutcome::DeadlineHit { in_flight: 1 },
         "the request whose client disconnected was cancelled, so only the other one is in flight"
@@ -205,11 +206,11 @@ async fn readiness_is_shutting_down_after_run_returns() {
     let mut server = Server::start(Router::new(), ready_health(), LONG_DEADLINE).await;
     let client = client();
     let (status, _) = get_text(&client, &server.url("/livez")).await;
-    assert_eq!(status, 200);
+    expect_eq!(status, 200);
     let health = server.health.clone();
     server.signal_shutdown();
-    assert_eq!(server.outcome().await, ShutdownOutcome::Drained);
-    assert_eq!(
+    expect_eq!(server.outcome().await, ShutdownOutcome::Drained);
+    expect_eq!(
         health.readiness(),
         Readiness::ShuttingDown,
         "after run returns, readiness stays ShuttingDown"
@@ -224,7 +225,7 @@ async fn open_half_sent_connection(server: &Server, client: &reqwest::Client) ->
     let mut half_sent = TcpStream::connect(server.addr).await.unwrap();
     half_sent.write_all(b"GET /quick HTTP/1.1\r\nhost: localhost\r\n").await.unwrap();
     let (status, _) = get_text(client, &server.url("/quick")).await;
-    assert_eq!(status, 200);
+    expect_eq!(status, 200);
     half_sent
 }
 
@@ -250,7 +251,7 @@ async fn run_gives_up_exactly_at_the_deadline_counting_every_stuck_request() {
     server.signal_shutdown();
     let outcome = server.outcome().await;
     let waited = signalled_at.elapsed();
-    assert_eq!(
+    expect_eq!(
         outcome,
         ShutdownOutcome::DeadlineHit { in_flight: 3 },
         "three requests were still running at the deadline (a finished one and a connection \
@@ -279,7 +280,7 @@ async fn a_connection_with_half_a_request_keeps_run_from_draining() {
     server.signal_shutdown();
     let outcome = server.outcome().await;
     let waited = signalled_at.elapsed();
-    assert_eq!(
+    expect_eq!(
         outcome,
         ShutdownOutcome::DeadlineHit { in_flight: 0 },
         "a connection that sent half a request was still open at the deadline, so the drain \

@@ -3,6 +3,7 @@
 
 mod common;
 
+use expect::expect_eq;
 use std::time::Duration;
 
 use common::{
@@ -21,7 +22,7 @@ fn secs(list: &[u64]) -> Vec<Duration> {
 fn ceiling_doubles_then_caps() {
     let policy = policy(10, 1, 60);
     let ceilings: Vec<Duration> = (0..9).map(|n| policy.ceiling(n)).collect();
-    assert_eq!(
+    expect_eq!(
         ceilings,
         secs(&[1, 2, 4, 8, 16, 32, 60, 60, 60]),
         "ceiling(0..9) with base 1 s and cap 60 s"
@@ -33,13 +34,13 @@ fn ceiling_doubles_then_caps() {
     };
     let ceilings: Vec<Duration> = (0..4).map(|n| fine.ceiling(n)).collect();
     let expected = [250, 500, 900, 900].map(Duration::from_millis);
-    assert_eq!(ceilings, expected, "ceiling(0..4) with base 250 ms and cap 900 ms");
+    expect_eq!(ceilings, expected, "ceiling(0..4) with base 250 ms and cap 900 ms");
     let small_cap = RetryPolicy { max_attempts: 3, base: Duration::from_secs(10), cap: Duration::from_secs(4) };
-    assert_eq!(small_cap.ceiling(0), Duration::from_secs(4), "a base above the cap is capped too");
+    expect_eq!(small_cap.ceiling(0), Duration::from_secs(4), "a base above the cap is capped too");
     let odd = RetryPolicy { max_attempts: 3, base: Duration::from_micros(1_500_700), cap: Duration::from_secs(60) };
     let ceilings: Vec<Duration> = (0..3).map(|n| odd.ceiling(n)).collect();
     let expected = [1_500_700, 3_001_400, 6_002_800].map(Duration::from_micros);
-    assert_eq!(
+    expect_eq!(
         ceilings, expected,
         "ceiling(0..3) with base 1.5007 s: base * 2^n exactly, not rounded to whole milliseconds first"
     );
@@ -51,21 +52,21 @@ fn ceiling_doubles_then_caps() {
 fn ceiling_survives_huge_attempts() {
     let hourly = policy(10, 3600, 86_400);
     for n in [31, 32, 33, 63, 64, 65, 127, 128, 1000, u32::MAX] {
-        assert_eq!(hourly.ceiling(n), Duration::from_secs(86_400), "ceiling({n}) with base 1 h, cap 1 day");
+        expect_eq!(hourly.ceiling(n), Duration::from_secs(86_400), "ceiling({n}) with base 1 h, cap 1 day");
     }
     let fine = RetryPolicy { max_attempts: 3, base: Duration::from_millis(1), cap: Duration::from_secs(86_400) };
-    assert_eq!(fine.ceiling(26), Duration::from_millis(1 << 26), "ceiling(26) with base 1 ms: 2^26 ms, under the cap");
-    assert_eq!(fine.ceiling(27), Duration::from_secs(86_400), "ceiling(27) with base 1 ms: 2^27 ms is over a day");
-    assert_eq!(fine.ceiling(u32::MAX), Duration::from_secs(86_400));
+    expect_eq!(fine.ceiling(26), Duration::from_millis(1 << 26), "ceiling(26) with base 1 ms: 2^26 ms, under the cap");
+    expect_eq!(fine.ceiling(27), Duration::from_secs(86_400), "ceiling(27) with base 1 ms: 2^27 ms is over a day");
+    expect_eq!(fine.ceiling(u32::MAX), Duration::from_secs(86_400));
     let nano = RetryPolicy { max_attempts: 3, base: Duration::from_nanos(1), cap: Duration::from_secs(86_400) };
     for n in [31, 32, 40, 46] {
-        assert_eq!(
+        expect_eq!(
             nano.ceiling(n),
             Duration::from_nanos(1 << n),
             "ceiling({n}) with base 1 ns and cap 1 day: 2^{n} ns is under the cap (2^{n} does not fit a u32, but the product fits a Duration)"
         );
     }
-    assert_eq!(nano.ceiling(47), Duration::from_secs(86_400), "ceiling(47) with base 1 ns: 2^47 ns is over a day");
+    expect_eq!(nano.ceiling(47), Duration::from_secs(86_400), "ceiling(47) with base 1 ns: 2^47 ns is over a day");
 }
 
 /// A base of 0 gives a ceiling of 0 for every attempt, at once, even for u32::MAX.
@@ -74,7 +75,7 @@ fn ceiling_survives_huge_attempts() {
 fn zero_base_gives_zero() {
     let zero = RetryPolicy { max_attempts: 3, base: Duration::ZERO, cap: Duration::from_secs(60) };
     for n in [0, 1, 64, u32::MAX] {
-        assert_eq!(
+        expect_eq!(
             zero.ceiling(n),
             Duration::ZERO,
             "ceiling({n}) with base 0: 0 doubled is still 0 (stop doubling, or this loops four billion times)"
@@ -89,17 +90,17 @@ fn schedule_with_the_whole_ceiling() {
     let (mut queue, asked) = queue(policy(6, 1, 8), vec![status(503); 6]);
     queue.enqueue("evt_1", body("evt_1"), at(0));
     let steps = run_to_end(&mut queue);
-    assert_eq!(
+    expect_eq!(
         *asked.borrow(),
         [1000, 2000, 4000, 8000, 8000],
         "up_to must be asked for ceiling(n) in ms after attempts 0 to 4 fail (none after the last)"
     );
-    assert_eq!(
+    expect_eq!(
         steps,
         [0, 1000, 3000, 7000, 15_000, 23_000],
         "attempt times (ms after the first) when the random source answers the whole ceiling"
     );
-    assert_eq!(queue.dead_letters().len(), 1, "after 6 failed attempts the delivery is dead-lettered");
+    expect_eq!(queue.dead_letters().len(), 1, "after 6 failed attempts the delivery is dead-lettered");
 }
 
 /// Whatever the random source answers is the wait, as it is (full jitter, not half a ceiling plus a random half).
@@ -111,18 +112,18 @@ fn the_random_answer_is_the_wait() {
     let mut queue = DeliveryQueue::new(&[SECRET], policy(5, 2, 60), transport, random);
     queue.enqueue("evt_1", body("evt_1"), at(0));
     queue.deliver_due(at(0));
-    assert_eq!(*asked.borrow(), [2000], "asked for ceiling(0) = base = 2000 ms");
+    expect_eq!(*asked.borrow(), [2000], "asked for ceiling(0) = base = 2000 ms");
     let due = queue.due_at("evt_1").expect("the delivery should still be pending");
-    assert_eq!(ms_after_t0(due), 507, "the random source answered 507 ms: the retry is due 507 ms later");
+    expect_eq!(ms_after_t0(due), 507, "the random source answered 507 ms: the retry is due 507 ms later");
     queue.deliver_due(due);
-    assert_eq!(asked.borrow()[1], 4000, "asked for ceiling(1) = 4000 ms");
-    assert_eq!(ms_after_t0(queue.due_at("evt_1").unwrap()), 507 + 1007);
+    expect_eq!(asked.borrow()[1], 4000, "asked for ceiling(1) = 4000 ms");
+    expect_eq!(ms_after_t0(queue.due_at("evt_1").unwrap()), 507 + 1007);
 
     let (zero, _) = RuleRandom::with(|_| 0);
     let mut queue = DeliveryQueue::new(&[SECRET], policy(5, 2, 60), ScriptedTransport::always(status(500)), zero);
     queue.enqueue("evt_1", body("evt_1"), at(0));
     queue.deliver_due(at(0));
-    assert_eq!(queue.due_at("evt_1"), Some(at(0)), "an answer of 0 means no wait at all");
+    expect_eq!(queue.due_at("evt_1"), Some(at(0)), "an answer of 0 means no wait at all");
 }
 
 /// The ceiling handed to the random source is truncated to whole milliseconds.
@@ -138,9 +139,9 @@ fn ceiling_is_truncated_to_milliseconds() {
     let mut queue = DeliveryQueue::new(&[SECRET], odd, ScriptedTransport::always(status(500)), random);
     queue.enqueue("evt_1", body("evt_1"), at(0));
     queue.deliver_due(at(0));
-    assert_eq!(*asked.borrow(), [1500], "a ceiling of 1.5007 s is 1500 whole ms");
+    expect_eq!(*asked.borrow(), [1500], "a ceiling of 1.5007 s is 1500 whole ms");
     queue.deliver_due(at_ms(1500));
-    assert_eq!(
+    expect_eq!(
         *asked.borrow(),
         [1500, 3001],
         "ceiling(1) is 3.0014 s, which is 3001 whole ms: truncate the ceiling, not the base"
@@ -174,13 +175,13 @@ fn a_ceiling_beyond_u64_milliseconds_asks_for_u64_max() {
             DeliveryQueue::new(&[SECRET], policy, ScriptedTransport::always(status(503)), random);
         queue.enqueue("evt_1", body("evt_1"), at(0));
         queue.deliver_due(at(0));
-        assert_eq!(
+        expect_eq!(
             *asked.borrow(),
             [u64::MAX],
             "ceiling(0) is {ceiling:?}, more milliseconds than a u64 holds: up_to must be asked for \
              u64::MAX (saturate, do not wrap with `as u64` or panic)"
         );
-        assert_eq!(
+        expect_eq!(
             queue.due_at("evt_1"),
             Some(at_ms(250)),
             "the random source answered 250 ms: the retry is due 250 ms later"
@@ -199,7 +200,7 @@ fn each_failure_draws_its_own_delay() {
         queue.enqueue(id, body(id), at(0));
     }
     queue.deliver_due(at(0));
-    assert_eq!(
+    expect_eq!(
         *asked.borrow(),
         [1000, 1000, 1000],
         "three deliveries failed in one call: up_to(ceiling(0)) is asked once for each"
@@ -208,7 +209,7 @@ fn each_failure_draws_its_own_delay() {
         .iter()
         .map(|id| ms_after_t0(queue.due_at(id).expect("each delivery should still be pending")))
         .collect();
-    assert_eq!(dues, [100, 200, 300], "the random source answered 100, 200, 300 ms: each retry waits its own draw");
+    expect_eq!(dues, [100, 200, 300], "the random source answered 100, 200, 300 ms: each retry waits its own draw");
 }
 
 /// The wait counts from the `now` of the failed attempt, not from when it was due.
@@ -218,7 +219,7 @@ fn wait_counts_from_the_attempt() {
     let (mut queue, _) = queue(policy(5, 1, 60), vec![status(500)]);
     queue.enqueue("evt_1", body("evt_1"), at(0));
     queue.deliver_due(at(100));
-    assert_eq!(
+    expect_eq!(
         queue.due_at("evt_1"),
         Some(at(101)),
         "due at T0, attempted (late) at T0+100 s, failed: the retry is due 1 s after T0+100 s"
@@ -235,7 +236,7 @@ fn retry_after_seconds_are_obeyed() {
         let (mut queue, _) = queue(policy(5, 1, 60), vec![answer]);
         queue.enqueue("evt_1", body("evt_1"), at(0));
         queue.deliver_due(at_ms(500));
-        assert_eq!(
+        expect_eq!(
             queue.due_at("evt_1"),
             Some(at_ms(500) + Duration::from_secs(wait)),
             "{code} with Retry-After: {value} (cap 60 s): the retry is due exactly {wait} s after the attempt"
@@ -251,26 +252,26 @@ fn retry_after_does_not_buy_extra_attempts() {
     let (mut queue, _) = queue(policy(3, 1, 60), vec![busy(), busy(), busy(), busy(), busy()]);
     queue.enqueue("evt_1", body("evt_1"), at(0));
     let steps = run_to_end(&mut queue);
-    assert_eq!(
+    expect_eq!(
         steps,
         [0, 5000, 10_000],
         "max_attempts 3, every answer 429 with Retry-After: 5: three attempts, 5 s apart, then none"
     );
     let dead = queue.dead_letters();
-    assert_eq!(dead.len(), 1, "the third 429 is the last allowed attempt: the delivery is dead-lettered");
-    assert_eq!(dead[0].attempts, 3, "three attempts were made, each answered with Retry-After");
-    assert_eq!(dead[0].last_failure, Failure::Status(429));
+    expect_eq!(dead.len(), 1, "the third 429 is the last allowed attempt: the delivery is dead-lettered");
+    expect_eq!(dead[0].attempts, 3, "three attempts were made, each answered with Retry-After");
+    expect_eq!(dead[0].last_failure, Failure::Status(429));
 
     let (mut mixed, _) = common::queue(policy(3, 1, 60), vec![busy(), status(503), status(503)]);
     mixed.enqueue("evt_2", body("evt_2"), at(0));
     let steps = run_to_end(&mut mixed);
-    assert_eq!(
+    expect_eq!(
         steps,
         [0, 5000, 7000],
         "429 with Retry-After: 5, then 503 (attempt 1: ceiling 2 s), then 503 on the last attempt"
     );
-    assert_eq!(mixed.dead_letters().len(), 1, "the last allowed attempt failed: dead-lettered");
-    assert_eq!(mixed.dead_letters()[0].attempts, 3);
+    expect_eq!(mixed.dead_letters().len(), 1, "the last allowed attempt failed: dead-lettered");
+    expect_eq!(mixed.dead_letters()[0].attempts, 3);
 }
 
 /// A `Retry-After` of u64::MAX seconds does not overflow: the delivery stays pending, due at `Duration::MAX`.
@@ -282,14 +283,14 @@ fn huge_retry_after_does_not_overflow() {
     queue.enqueue("evt_1", body("evt_1"), at(0));
     queue.deliver_due(at(0));
     let due = queue.due_at("evt_1").expect("the 503 is retryable: the delivery must still be pending");
-    assert_eq!(
+    expect_eq!(
         due,
         Duration::MAX,
         "Retry-After: {} seconds: now + delay does not fit a Duration, so the due time saturates to \
          Duration::MAX (`now.saturating_add(delay)`)",
         u64::MAX
     );
-    assert_eq!(queue.deliver_due(at(86_400 * 365 * 100)), 0, "a century later it is still not due");
+    expect_eq!(queue.deliver_due(at(86_400 * 365 * 100)), 0, "a century later it is still not due");
 }
 
 /// A delivery given up on after retries counts every attempt made, the retried ones included.
@@ -299,11 +300,11 @@ fn dead_letter_counts_earlier_attempts() {
     let (mut queue, _) = queue(policy(5, 1, 60), vec![status(500), network("reset"), status(404)]);
     queue.enqueue("evt_1", body("evt_1"), at(0));
     let steps = run_to_end(&mut queue);
-    assert_eq!(steps.len(), 3, "500, a network error, then 404, which is final");
+    expect_eq!(steps.len(), 3, "500, a network error, then 404, which is final");
     let dead = queue.dead_letters();
-    assert_eq!(dead.len(), 1, "the 404 dead-letters the delivery at once");
-    assert_eq!(dead[0].attempts, 3, "two retried failures, then the 404: three attempts in all");
-    assert_eq!(dead[0].last_failure, Failure::Status(404));
+    expect_eq!(dead.len(), 1, "the 404 dead-letters the delivery at once");
+    expect_eq!(dead[0].attempts, 3, "two retried failures, then the 404: three attempts in all");
+    expect_eq!(dead[0].last_failure, Failure::Status(404));
 }
 
 /// A `Retry-After` that is not whole seconds is ignored, and the ordinary backoff applies.
@@ -315,7 +316,7 @@ fn unusable_retry_after_is_ignored() {
         let (mut queue, _) = queue(policy(5, 4, 60), vec![answer]);
         queue.enqueue("evt_1", body("evt_1"), at(0));
         queue.deliver_due(at(0));
-        assert_eq!(
+        expect_eq!(
             queue.due_at("evt_1"),
             Some(at(4)),
             "Retry-After: {value:?} is not whole seconds: expected the backoff (base 4 s, whole ceiling drawn)"
@@ -332,19 +333,19 @@ fn last_attempt_dead_letters() {
     let payload = body("evt_9");
     queue.enqueue("evt_9", payload.clone(), at(0));
     let steps = run_to_end(&mut queue);
-    assert_eq!(steps.len(), 3, "max_attempts 3 means exactly 3 attempts");
+    expect_eq!(steps.len(), 3, "max_attempts 3 means exactly 3 attempts");
     let dead = queue.dead_letters();
-    assert_eq!(dead.len(), 1, "the delivery must be dead-lettered after its third failure");
-    assert_eq!(dead[0].event_id, "evt_9");
-    assert_eq!(dead[0].body, payload);
-    assert_eq!(dead[0].attempts, 3);
-    assert_eq!(
+    expect_eq!(dead.len(), 1, "the delivery must be dead-lettered after its third failure");
+    expect_eq!(dead[0].event_id, "evt_9");
+    expect_eq!(dead[0].body, payload);
+    expect_eq!(dead[0].attempts, 3);
+    expect_eq!(
         dead[0].last_failure,
         Failure::Network("timed out".to_string()),
         "the last failure is the third attempt's network error, with its message"
     );
-    assert_eq!(queue.pending_count(), 0);
-    assert_eq!(queue.deliver_due(at(86_400)), 0, "a dead letter is never attempted again");
+    expect_eq!(queue.pending_count(), 0);
+    expect_eq!(queue.deliver_due(at(86_400)), 0, "a dead letter is never attempted again");
 }
 
 /// With `max_attempts` of 1 a failure dead-letters at once, without drawing a backoff.
@@ -354,9 +355,9 @@ fn single_attempt_policy() {
     let (mut queue, asked) = queue(policy(1, 1, 60), vec![status(503)]);
     queue.enqueue("evt_1", body("evt_1"), at(0));
     queue.deliver_due(at(0));
-    assert_eq!(queue.dead_letters().len(), 1, "one attempt allowed, and it failed");
-    assert_eq!(queue.dead_letters()[0].last_failure, Failure::Status(503));
-    assert_eq!(queue.dead_letters()[0].attempts, 1);
+    expect_eq!(queue.dead_letters().len(), 1, "one attempt allowed, and it failed");
+    expect_eq!(queue.dead_letters()[0].last_failure, Failure::Status(503));
+    expect_eq!(queue.dead_letters()[0].attempts, 1);
     assert!(asked.borrow().is_empty(), "no retry is scheduled, so no backoff is drawn");
 }
 
@@ -367,7 +368,7 @@ fn success_on_the_last_attempt() {
     let (mut queue, _) = queue(policy(3, 1, 60), vec![status(500), status(500), status(200)]);
     queue.enqueue("evt_1", body("evt_1"), at(0));
     run_to_end(&mut queue);
-    assert_eq!(queue.delivered(), ["evt_1"], "the third of three attempts succeeded");
+    expect_eq!(queue.delivered(), ["evt_1"], "the third of three attempts succeeded");
     assert!(queue.dead_letters().is_empty());
 }
 
@@ -381,13 +382,13 @@ fn outcomes_are_listed_in_order() {
     for id in ["evt_a", "evt_b", "evt_c"] {
         queue.enqueue(id, body(id), at(0));
     }
-    assert_eq!(queue.pending_count(), 3);
+    expect_eq!(queue.pending_count(), 3);
     queue.deliver_due(at(0));
-    assert_eq!(queue.pending_count(), 1, "only evt_b is still pending");
-    assert_eq!(queue.next_due(), Some(at(1)));
+    expect_eq!(queue.pending_count(), 1, "only evt_b is still pending");
+    expect_eq!(queue.next_due(), Some(at(1)));
     queue.deliver_due(at(1));
     let dead: Vec<&str> = queue.dead_letters().iter().map(|d| d.event_id.as_str()).collect();
-    assert_eq!(dead, ["evt_a", "evt_c"], "dead letters in the order they were given up");
-    assert_eq!(queue.delivered(), ["evt_b"]);
-    assert_eq!(queue.next_due(), None);
+    expect_eq!(dead, ["evt_a", "evt_c"], "dead letters in the order they were given up");
+    expect_eq!(queue.delivered(), ["evt_b"]);
+    expect_eq!(queue.next_due(), None);
 }

@@ -3,6 +3,7 @@
 
 mod common;
 
+use expect::expect_eq;
 use common::{
     NEW_SECRET, RuleRandom, SECRET, ScriptedTransport, at, at_ms, body, network, policy, queue,
     status,
@@ -15,11 +16,11 @@ use webhooks::{DeliveryQueue, Failure, RetryPolicy, sign_header};
 fn first_attempt_is_due_at_enqueue_time() {
     let (mut queue, _) = queue(policy(5, 1, 60), vec![]);
     queue.enqueue("evt_1", body("evt_1"), at(10));
-    assert_eq!(queue.due_at("evt_1"), Some(at(10)), "due_at right after enqueue at T0+10 s");
-    assert_eq!(queue.deliver_due(at(9)), 0, "deliver_due one second early must attempt nothing");
+    expect_eq!(queue.due_at("evt_1"), Some(at(10)), "due_at right after enqueue at T0+10 s");
+    expect_eq!(queue.deliver_due(at(9)), 0, "deliver_due one second early must attempt nothing");
     assert!(queue.transport().sent.is_empty(), "nothing may be sent before the due time");
-    assert_eq!(queue.deliver_due(at(10)), 1, "deliver_due at the due time makes one attempt");
-    assert_eq!(queue.transport().sent.len(), 1);
+    expect_eq!(queue.deliver_due(at(10)), 1, "deliver_due at the due time makes one attempt");
+    expect_eq!(queue.transport().sent.len(), 1);
 }
 
 /// A 2xx answer marks the event delivered; it is never attempted again.
@@ -30,13 +31,13 @@ fn success_is_final() {
     for id in ["evt_a", "evt_b", "evt_c"] {
         queue.enqueue(id, body(id), at(0));
     }
-    assert_eq!(queue.deliver_due(at(0)), 3);
-    assert_eq!(queue.delivered(), ["evt_a", "evt_b", "evt_c"], "200, 204 and 299 all mean delivered");
-    assert_eq!(queue.pending_count(), 0, "nothing is pending after three successes");
-    assert_eq!(queue.next_due(), None);
-    assert_eq!(queue.due_at("evt_a"), None, "a delivered event has no next attempt");
+    expect_eq!(queue.deliver_due(at(0)), 3);
+    expect_eq!(queue.delivered(), ["evt_a", "evt_b", "evt_c"], "200, 204 and 299 all mean delivered");
+    expect_eq!(queue.pending_count(), 0, "nothing is pending after three successes");
+    expect_eq!(queue.next_due(), None);
+    expect_eq!(queue.due_at("evt_a"), None, "a delivered event has no next attempt");
     assert!(queue.dead_letters().is_empty());
-    assert_eq!(queue.deliver_due(at(3600)), 0, "a delivered event is never sent again");
+    expect_eq!(queue.deliver_due(at(3600)), 0, "a delivered event is never sent again");
 }
 
 /// Each request carries the event id, the body as enqueued, and a header signed with every secret at this attempt's second.
@@ -50,9 +51,9 @@ fn request_is_signed_with_all_secrets() {
     queue.enqueue("evt_7", payload.clone(), at(0));
     queue.deliver_due(at_ms(5_999));
     let request = &queue.transport().sent[0];
-    assert_eq!(request.event_id, "evt_7");
-    assert_eq!(request.body, payload, "the body must be sent exactly as enqueued");
-    assert_eq!(
+    expect_eq!(request.event_id, "evt_7");
+    expect_eq!(request.body, payload, "the body must be sent exactly as enqueued");
+    expect_eq!(
         request.signature,
         sign_header(&[SECRET, NEW_SECRET], common::T0 + 5, &payload),
         "sent at T0+5.999 s: expected t=T0+5 (whole seconds of `now`) and one v1 per secret"
@@ -69,9 +70,9 @@ fn every_attempt_is_signed_afresh() {
     queue.deliver_due(at(0));
     queue.deliver_due(at(7200));
     let sent = &queue.transport().sent;
-    assert_eq!(sent.len(), 2, "one attempt, then one retry two hours later");
-    assert_eq!(sent[0].signature, sign_header(&[SECRET], common::T0, &payload));
-    assert_eq!(
+    expect_eq!(sent.len(), 2, "one attempt, then one retry two hours later");
+    expect_eq!(sent[0].signature, sign_header(&[SECRET], common::T0, &payload));
+    expect_eq!(
         sent[1].signature,
         sign_header(&[SECRET], common::T0 + 7200, &payload),
         "the retry two hours later must be signed with its own time, or receivers refuse it as a replay"
@@ -88,15 +89,15 @@ fn due_deliveries_go_in_due_order() {
     queue.enqueue("evt_early", body("evt_early"), at(0));
     queue.enqueue("evt_late_a", body("evt_late_a"), at(5));
     queue.enqueue("evt_future", body("evt_future"), at(20));
-    assert_eq!(queue.next_due(), Some(at(0)), "next_due is the earliest due time");
-    assert_eq!(queue.deliver_due(at(10)), 3, "three deliveries are due at T0+10 s");
-    assert_eq!(
+    expect_eq!(queue.next_due(), Some(at(0)), "next_due is the earliest due time");
+    expect_eq!(queue.deliver_due(at(10)), 3, "three deliveries are due at T0+10 s");
+    expect_eq!(
         queue.transport().ids(),
         ["evt_early", "evt_late_b", "evt_late_a"],
         "expected earliest due first, ties in enqueue order (not id order), and nothing not yet due"
     );
-    assert_eq!(queue.pending_count(), 1, "evt_future is still pending");
-    assert_eq!(queue.due_at("evt_future"), Some(at(20)));
+    expect_eq!(queue.pending_count(), 1, "evt_future is still pending");
+    expect_eq!(queue.due_at("evt_future"), Some(at(20)));
 }
 
 /// A retry that falls due at the same time as a later-enqueued delivery still goes first: ties follow enqueue order.
@@ -108,9 +109,9 @@ fn retry_keeps_its_place_among_equal_due_times() {
     queue.enqueue("evt_retried", body("evt_retried"), at(0));
     queue.enqueue("evt_fresh", body("evt_fresh"), at(1));
     queue.deliver_due(at(0));
-    assert_eq!(queue.due_at("evt_retried"), Some(at(1)), "evt_retried failed at T0: its retry is due at T0+1 s");
+    expect_eq!(queue.due_at("evt_retried"), Some(at(1)), "evt_retried failed at T0: its retry is due at T0+1 s");
     queue.deliver_due(at(1));
-    assert_eq!(
+    expect_eq!(
         queue.transport().ids(),
         ["evt_retried", "evt_retried", "evt_fresh"],
         "both are due at T0+1 s: evt_retried was enqueued first, so its retry goes before evt_fresh"
@@ -125,11 +126,11 @@ fn at_most_one_attempt_per_call() {
     let transport = ScriptedTransport::always(status(500));
     let mut queue = DeliveryQueue::new(&[SECRET], policy(5, 1, 60), transport, random);
     queue.enqueue("evt_1", body("evt_1"), at(0));
-    assert_eq!(queue.deliver_due(at(0)), 1, "one attempt in the first call");
-    assert_eq!(queue.transport().sent.len(), 1, "a zero wait must not cause a second attempt in the same call");
-    assert_eq!(queue.due_at("evt_1"), Some(at(0)), "the retry is due at once");
-    assert_eq!(queue.deliver_due(at(0)), 1, "the next call picks the retry up");
-    assert_eq!(queue.transport().sent.len(), 2);
+    expect_eq!(queue.deliver_due(at(0)), 1, "one attempt in the first call");
+    expect_eq!(queue.transport().sent.len(), 1, "a zero wait must not cause a second attempt in the same call");
+    expect_eq!(queue.due_at("evt_1"), Some(at(0)), "the retry is due at once");
+    expect_eq!(queue.deliver_due(at(0)), 1, "the next call picks the retry up");
+    expect_eq!(queue.transport().sent.len(), 2);
 }
 
 /// 408 and 429 are retried, not dead-lettered.
@@ -141,9 +142,9 @@ fn timeouts_and_rate_limits_are_retried() {
         queue.enqueue("evt_1", body("evt_1"), at(0));
         queue.deliver_due(at(0));
         assert!(queue.dead_letters().is_empty(), "{code} must be retried, not dead-lettered");
-        assert_eq!(queue.due_at("evt_1"), Some(at(1)), "after a {code}, the retry is due base (1 s) later");
+        expect_eq!(queue.due_at("evt_1"), Some(at(1)), "after a {code}, the retry is due base (1 s) later");
         queue.deliver_due(at(1));
-        assert_eq!(queue.delivered(), ["evt_1"], "the retry after a {code} succeeds");
+        expect_eq!(queue.delivered(), ["evt_1"], "the retry after a {code} succeeds");
     }
 }
 
@@ -156,7 +157,7 @@ fn server_errors_are_retried() {
         queue.enqueue("evt_1", body("evt_1"), at(0));
         queue.deliver_due(at(0));
         assert!(queue.dead_letters().is_empty(), "{code} must be retried, not dead-lettered");
-        assert_eq!(queue.due_at("evt_1"), Some(at(1)), "after a {code}, the retry is due base (1 s) later");
+        expect_eq!(queue.due_at("evt_1"), Some(at(1)), "after a {code}, the retry is due base (1 s) later");
     }
 }
 
@@ -168,9 +169,9 @@ fn network_errors_are_retried() {
     queue.enqueue("evt_1", body("evt_1"), at(0));
     queue.deliver_due(at(0));
     assert!(queue.dead_letters().is_empty(), "a network error must be retried");
-    assert_eq!(queue.due_at("evt_1"), Some(at(1)));
+    expect_eq!(queue.due_at("evt_1"), Some(at(1)));
     queue.deliver_due(at(1));
-    assert_eq!(queue.delivered(), ["evt_1"]);
+    expect_eq!(queue.delivered(), ["evt_1"]);
 }
 
 /// Any other status (other 4xx, 1xx, 3xx, above 599) dead-letters the delivery after one attempt.
@@ -181,13 +182,13 @@ fn other_answers_dead_letter_at_once() {
         let (mut queue, asked) = queue(policy(5, 1, 60), vec![status(code)]);
         queue.enqueue("evt_1", body("evt_1"), at(0));
         queue.deliver_due(at(0));
-        assert_eq!(queue.due_at("evt_1"), None, "{code} must not be retried");
+        expect_eq!(queue.due_at("evt_1"), None, "{code} must not be retried");
         let dead = queue.dead_letters();
-        assert_eq!(dead.len(), 1, "{code} must dead-letter the delivery at once");
-        assert_eq!(dead[0].attempts, 1, "one attempt was made before the {code}");
-        assert_eq!(dead[0].last_failure, Failure::Status(code));
+        expect_eq!(dead.len(), 1, "{code} must dead-letter the delivery at once");
+        expect_eq!(dead[0].attempts, 1, "one attempt was made before the {code}");
+        expect_eq!(dead[0].last_failure, Failure::Status(code));
         assert!(asked.borrow().is_empty(), "no backoff is drawn for a delivery that is given up");
-        assert_eq!(queue.deliver_due(at(3600)), 0, "a dead letter is never attempted again");
+        expect_eq!(queue.deliver_due(at(3600)), 0, "a dead letter is never attempted again");
     }
 }
 
@@ -199,7 +200,7 @@ fn retry_after_does_not_make_a_400_retryable() {
     let (mut queue, _) = queue(policy(5, 1, 60), vec![answer]);
     queue.enqueue("evt_1", body("evt_1"), at(0));
     queue.deliver_due(at(0));
-    assert_eq!(queue.dead_letters().len(), 1, "a 400 is final, Retry-After or not");
+    expect_eq!(queue.dead_letters().len(), 1, "a 400 is final, Retry-After or not");
 }
 
 /// `new` panics without secrets, with an empty secret, or with `max_attempts` of 0.

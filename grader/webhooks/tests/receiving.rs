@@ -2,6 +2,7 @@
 
 mod common;
 
+use expect::expect_eq;
 use common::{
     RuleRandom, Recorder, SECRET, T0, at, body, policy, run_to_end,
 };
@@ -24,9 +25,9 @@ fn signed(body: &[u8], t: u64) -> String {
 fn first_delivery_is_processed() {
     let mut receiver = receiver();
     let payload = body("evt_1");
-    assert_eq!(receiver.receive(&signed(&payload, T0), &payload, T0), Ok(Receipt::Processed));
-    assert_eq!(receiver.handler().calls, ["evt_1"], "the handler is called once, with the body's id");
-    assert_eq!(receiver.handler().bodies, [payload], "the handler gets the body as received");
+    expect_eq!(receiver.receive(&signed(&payload, T0), &payload, T0), Ok(Receipt::Processed));
+    expect_eq!(receiver.handler().calls, ["evt_1"], "the handler is called once, with the body's id");
+    expect_eq!(receiver.handler().bodies, [payload], "the handler gets the body as received");
     assert!(receiver.has_processed("evt_1"));
     assert!(!receiver.has_processed("evt_2"), "an id never received is not processed");
 }
@@ -39,22 +40,22 @@ fn duplicate_is_acknowledged_not_reprocessed() {
     let payload = body("evt_1");
     receiver.receive(&signed(&payload, T0), &payload, T0).unwrap();
     for later in [T0 + 60, T0 + 120] {
-        assert_eq!(
+        expect_eq!(
             receiver.receive(&signed(&payload, later), &payload, later),
             Ok(Receipt::Duplicate),
             "a redelivery of evt_1 must be acknowledged as a duplicate"
         );
     }
-    assert_eq!(receiver.handler().calls, ["evt_1"], "the handler must run once, however often evt_1 arrives");
+    expect_eq!(receiver.handler().calls, ["evt_1"], "the handler must run once, however often evt_1 arrives");
     let changed = br#"{"id":"evt_1","type":"task.completed","attempt":2}"#;
-    assert_eq!(
+    expect_eq!(
         receiver.receive(&signed(changed, T0 + 180), changed, T0 + 180),
         Ok(Receipt::Duplicate),
         "evt_1 again with a different body: the event id decides what is a duplicate, not the bytes"
     );
-    assert_eq!(receiver.handler().calls, ["evt_1"], "evt_1 with another body must not be handled again");
+    expect_eq!(receiver.handler().calls, ["evt_1"], "evt_1 with another body must not be handled again");
     let other = body("evt_2");
-    assert_eq!(receiver.receive(&signed(&other, T0), &other, T0), Ok(Receipt::Processed), "a new id is processed");
+    expect_eq!(receiver.receive(&signed(&other, T0), &other, T0), Ok(Receipt::Processed), "a new id is processed");
 }
 
 /// A delivery whose signature fails is refused with that error, and the handler is not called.
@@ -65,14 +66,14 @@ fn bad_signature_is_refused_before_anything() {
     let payload = body("evt_1");
     let forged = sign_header(&["whsec_guessed"], T0, &payload);
     let result = receiver.receive(&forged, &payload, T0);
-    assert_eq!(result, Err(ReceiveError::Signature(SignatureError::NoMatchingSignature)));
+    expect_eq!(result, Err(ReceiveError::Signature(SignatureError::NoMatchingSignature)));
     assert!(receiver.handler().calls.is_empty(), "the handler must not see a forged delivery");
     let stale = receiver.receive(&signed(&payload, T0), &payload, T0 + 3600);
-    assert_eq!(stale, Err(ReceiveError::Signature(SignatureError::TimestampOutsideTolerance)));
+    expect_eq!(stale, Err(ReceiveError::Signature(SignatureError::TimestampOutsideTolerance)));
     assert!(receiver.handler().calls.is_empty(), "the handler must not see a replayed delivery");
     let junk = b"not json";
     let forged_junk = sign_header(&["whsec_guessed"], T0, junk);
-    assert_eq!(
+    expect_eq!(
         receiver.receive(&forged_junk, junk, T0),
         Err(ReceiveError::Signature(SignatureError::NoMatchingSignature)),
         "a forged delivery whose body has no id: the signature is checked before the body is read"
@@ -88,7 +89,7 @@ fn refused_delivery_does_not_block_the_genuine_one() {
     let forged = sign_header(&["whsec_guessed"], T0, &payload);
     assert!(receiver.receive(&forged, &payload, T0).is_err());
     assert!(!receiver.has_processed("evt_1"), "a forged delivery must not mark evt_1 as processed");
-    assert_eq!(
+    expect_eq!(
         receiver.receive(&signed(&payload, T0), &payload, T0),
         Ok(Receipt::Processed),
         "the genuine evt_1 after a forged one must be processed, not called a duplicate"
@@ -103,7 +104,7 @@ fn forged_duplicate_is_still_refused() {
     let payload = body("evt_1");
     receiver.receive(&signed(&payload, T0), &payload, T0).unwrap();
     let forged = format!("t={T0},v1={}", "0".repeat(64));
-    assert_eq!(
+    expect_eq!(
         receiver.receive(&forged, &payload, T0),
         Err(ReceiveError::Signature(SignatureError::NoMatchingSignature)),
         "the signature is checked before the duplicate check"
@@ -124,7 +125,7 @@ fn body_without_a_usable_id_is_invalid() {
         br#"{"id":null}"#,
     ];
     for payload in bodies {
-        assert_eq!(
+        expect_eq!(
             receiver.receive(&signed(payload, T0), payload, T0),
             Err(ReceiveError::InvalidPayload),
             "body {:?}",
@@ -144,14 +145,14 @@ fn failed_event_is_processed_on_retry() {
     );
     let payload = body("evt_1");
     let first = receiver.receive(&signed(&payload, T0), &payload, T0);
-    assert_eq!(first, Err(ReceiveError::Handler("database is locked".to_string())));
+    expect_eq!(first, Err(ReceiveError::Handler("database is locked".to_string())));
     assert!(!receiver.has_processed("evt_1"), "a failed event must not be recorded as processed");
-    assert_eq!(
+    expect_eq!(
         receiver.receive(&signed(&payload, T0 + 1), &payload, T0 + 1),
         Ok(Receipt::Processed),
         "the retry of a failed event must run the handler again"
     );
-    assert_eq!(receiver.handler().calls, ["evt_1", "evt_1"]);
+    expect_eq!(receiver.handler().calls, ["evt_1", "evt_1"]);
     assert!(receiver.has_processed("evt_1"));
 }
 
@@ -187,12 +188,12 @@ fn lost_answer_is_resent_and_deduplicated() {
     let mut queue = DeliveryQueue::new(&[SECRET], policy(5, 3600, 3600), wire, random);
     queue.enqueue("evt_1", body("evt_1"), at(0));
     queue.deliver_due(at(0));
-    assert_eq!(queue.due_at("evt_1"), Some(at(600)), "the answer was lost: retry in 600 s");
+    expect_eq!(queue.due_at("evt_1"), Some(at(600)), "the answer was lost: retry in 600 s");
     queue.transport_mut().now = T0 + 600;
     queue.deliver_due(at(600));
-    assert_eq!(queue.delivered(), ["evt_1"], "the resend is acknowledged (200) and delivered");
+    expect_eq!(queue.delivered(), ["evt_1"], "the resend is acknowledged (200) and delivered");
     let calls = &queue.transport().receiver.handler().calls;
-    assert_eq!(calls, &["evt_1"], "the receiver processed evt_1 once, not once per delivery");
+    expect_eq!(calls, &["evt_1"], "the receiver processed evt_1 once, not once per delivery");
 }
 
 /// End to end: a failing handler (500) is retried by the queue until it succeeds.
@@ -206,9 +207,9 @@ fn failing_handler_is_retried_until_it_succeeds() {
     let mut queue = DeliveryQueue::new(&[SECRET], policy(5, 1, 60), wire, random);
     queue.enqueue("evt_1", body("evt_1"), at(0));
     let steps = run_to_end(&mut queue);
-    assert_eq!(steps, [0, 1000, 3000], "two 500s, then success on the third attempt");
-    assert_eq!(queue.delivered(), ["evt_1"]);
-    assert_eq!(queue.transport().receiver.handler().calls.len(), 3, "the handler ran on every attempt until it worked");
+    expect_eq!(steps, [0, 1000, 3000], "two 500s, then success on the third attempt");
+    expect_eq!(queue.delivered(), ["evt_1"]);
+    expect_eq!(queue.transport().receiver.handler().calls.len(), 3, "the handler ran on every attempt until it worked");
 }
 
 /// Two receivers keep separate sets: one has processed an id, a new one has not.
@@ -217,15 +218,15 @@ fn failing_handler_is_retried_until_it_succeeds() {
 fn receivers_do_not_share_their_sets() {
     let payload = body("evt_1");
     let mut first = receiver();
-    assert_eq!(first.receive(&signed(&payload, T0), &payload, T0), Ok(Receipt::Processed));
+    expect_eq!(first.receive(&signed(&payload, T0), &payload, T0), Ok(Receipt::Processed));
     let mut second = receiver();
     assert!(!second.has_processed("evt_1"), "a new receiver starts with no event processed");
-    assert_eq!(
+    expect_eq!(
         second.receive(&signed(&payload, T0), &payload, T0),
         Ok(Receipt::Processed),
         "evt_1 was processed by another receiver: this one must process it too, not call it a duplicate"
     );
-    assert_eq!(second.handler().calls, ["evt_1"], "the second receiver's handler runs for evt_1");
+    expect_eq!(second.handler().calls, ["evt_1"], "the second receiver's handler runs for evt_1");
     assert!(first.has_processed("evt_1") && second.has_processed("evt_1"));
 }
 
@@ -238,5 +239,5 @@ fn receiver_handles_several_events() {
         let payload = body(id);
         receiver.receive(&signed(&payload, T0), &payload, T0).unwrap();
     }
-    assert_eq!(receiver.handler().calls, ["evt_a", "evt_b", "evt_c"], "each id handled once, in arrival order");
+    expect_eq!(receiver.handler().calls, ["evt_a", "evt_b", "evt_c"], "each id handled once, in arrival order");
 }

@@ -3,6 +3,7 @@
 
 mod common;
 
+use expect::expect_eq;
 use common::{BODY, NEW_SECRET, SECRET, T0};
 use webhooks::{sign_header, signature_hex};
 
@@ -13,12 +14,12 @@ const SIG_NEW_SECRET: &str = "ac61d0b0e9211ecf5b452a7a0a8f8dc18f3d4898ffbff8fdc3
 /// Rules: signature-hmac-sha256, signature-lowercase-hex.
 #[test]
 fn signature_matches_known_values() {
-    assert_eq!(
+    expect_eq!(
         signature_hex(SECRET.as_bytes(), T0, BODY),
         SIG_SECRET,
         "HMAC-SHA256(\"{SECRET}\", \"{T0}.<body>\") as lowercase hex"
     );
-    assert_eq!(
+    expect_eq!(
         signature_hex(b"k", 0, b""),
         "6b4a4b8b3c40f1e8f53a3d36682e5f99f7ad2ac1df1c93dfe336f329167641e7",
         "HMAC-SHA256(\"k\", \"0.\"): timestamp 0 and an empty body still sign \"0.\""
@@ -31,7 +32,7 @@ fn signature_matches_known_values() {
 fn body_is_signed_byte_for_byte() {
     let mut spaced = BODY.to_vec();
     spaced.push(b' ');
-    assert_eq!(
+    expect_eq!(
         signature_hex(SECRET.as_bytes(), T0, &spaced),
         "ee0fffda6a3cfd2bc2137b0fe1b200afd47d64d804cea824399b1ea919485f66",
         "the body with a trailing space must be signed with its trailing space"
@@ -42,7 +43,7 @@ fn body_is_signed_byte_for_byte() {
 /// Rules: header-shape.
 #[test]
 fn header_with_one_secret() {
-    assert_eq!(
+    expect_eq!(
         sign_header(&[SECRET], T0, BODY),
         format!("t={T0},v1={SIG_SECRET}"),
         "expected `t=<timestamp>,v1=<signature>`, no spaces"
@@ -53,12 +54,12 @@ fn header_with_one_secret() {
 /// Rules: header-v1-per-secret, header-shape.
 #[test]
 fn header_with_two_secrets_in_order() {
-    assert_eq!(
+    expect_eq!(
         sign_header(&[SECRET, NEW_SECRET], T0, BODY),
         format!("t={T0},v1={SIG_SECRET},v1={SIG_NEW_SECRET}"),
         "expected the old secret's v1 first, then the new one's"
     );
-    assert_eq!(
+    expect_eq!(
         sign_header(&[NEW_SECRET, SECRET], T0, BODY),
         format!("t={T0},v1={SIG_NEW_SECRET},v1={SIG_SECRET}"),
         "the v1 values follow the order of the secrets given"
@@ -70,7 +71,7 @@ fn header_with_two_secrets_in_order() {
 #[test]
 fn byte_secrets_work_too() {
     let secrets: [&[u8]; 1] = [SECRET.as_bytes()];
-    assert_eq!(sign_header(&secrets, T0, BODY), format!("t={T0},v1={SIG_SECRET}"));
+    expect_eq!(sign_header(&secrets, T0, BODY), format!("t={T0},v1={SIG_SECRET}"));
 }
 
 /// `sign_header` with no secret at all panics instead of sending an unsigned header.

@@ -4,6 +4,7 @@
 
 mod common;
 
+use expect::expect_eq;
 use common::{BODY, NEW_SECRET, SECRET, T0};
 use webhooks::{SignatureError, Verifier, sign_header, signature_hex};
 
@@ -19,7 +20,7 @@ fn sig(secret: &str) -> String {
 
 /// Checks that `header` is refused with `expected`, at `T0`, for `BODY`.
 fn refused(header: &str, expected: SignatureError, why: &str) {
-    assert_eq!(
+    expect_eq!(
         verifier().verify(header, BODY, T0),
         Err(expected),
         "header {header:?} ({why}): expected {expected:?}"
@@ -31,7 +32,7 @@ fn refused(header: &str, expected: SignatureError, why: &str) {
 #[test]
 fn genuine_header_verifies() {
     let header = sign_header(&[SECRET], T0, BODY);
-    assert_eq!(verifier().verify(&header, BODY, T0 + 30), Ok(T0), "a genuine header, 30 s later");
+    expect_eq!(verifier().verify(&header, BODY, T0 + 30), Ok(T0), "a genuine header, 30 s later");
 }
 
 /// A changed body, or a signature made with another secret, is `NoMatchingSignature`.
@@ -40,13 +41,13 @@ fn genuine_header_verifies() {
 fn forgeries_are_refused() {
     let header = sign_header(&[SECRET], T0, BODY);
     let tampered = br#"{"id":"evt_1","type":"task.deleted"}"#;
-    assert_eq!(
+    expect_eq!(
         verifier().verify(&header, tampered, T0),
         Err(SignatureError::NoMatchingSignature),
         "the body was changed after signing"
     );
     let guessed = sign_header(&["whsec_guessed"], T0, BODY);
-    assert_eq!(
+    expect_eq!(
         verifier().verify(&guessed, BODY, T0),
         Err(SignatureError::NoMatchingSignature),
         "signed with a secret the verifier does not hold"
@@ -62,7 +63,7 @@ fn verifier_accepts_any_of_its_secrets() {
     let rotating = Verifier::new(&[SECRET, NEW_SECRET], TOLERANCE);
     for secret in [SECRET, NEW_SECRET] {
         let header = sign_header(&[secret], T0, BODY);
-        assert_eq!(
+        expect_eq!(
             rotating.verify(&header, BODY, T0),
             Ok(T0),
             "a verifier with two secrets must accept a header signed with {secret:?} alone"
@@ -76,10 +77,10 @@ fn verifier_accepts_any_of_its_secrets() {
 fn any_v1_may_match() {
     let only_new = Verifier::new(&[NEW_SECRET], TOLERANCE);
     let both = sign_header(&[SECRET, NEW_SECRET], T0, BODY);
-    assert_eq!(only_new.verify(&both, BODY, T0), Ok(T0), "the matching v1 is the second one");
+    expect_eq!(only_new.verify(&both, BODY, T0), Ok(T0), "the matching v1 is the second one");
     let other = "ab".repeat(32);
     let first = format!("t={T0},v1={},v1={other}", sig(SECRET));
-    assert_eq!(verifier().verify(&first, BODY, T0), Ok(T0), "the matching v1 is the first one");
+    expect_eq!(verifier().verify(&first, BODY, T0), Ok(T0), "the matching v1 is the first one");
 }
 
 /// A `v1` written in uppercase hex digits is the same signature and verifies.
@@ -87,7 +88,7 @@ fn any_v1_may_match() {
 #[test]
 fn uppercase_hex_verifies() {
     let header = format!("t={T0},v1={}", sig(SECRET).to_uppercase());
-    assert_eq!(verifier().verify(&header, BODY, T0), Ok(T0), "uppercase hex digits must be accepted");
+    expect_eq!(verifier().verify(&header, BODY, T0), Ok(T0), "uppercase hex digits must be accepted");
 }
 
 /// A `v1` that mixes lowercase and uppercase hex digits is well-formed: it verifies when its bytes match, and is a mismatch when they do not.
@@ -107,7 +108,7 @@ fn mixed_case_hex_is_well_formed() {
         "test fixture: {genuine} should mix both cases"
     );
     let header = format!("t={T0},v1={genuine}");
-    assert_eq!(
+    expect_eq!(
         verifier().verify(&header, BODY, T0),
         Ok(T0),
         "v1={genuine} mixes upper- and lowercase hex digits of the genuine signature: it must verify"
@@ -125,7 +126,7 @@ fn mixed_case_hex_is_well_formed() {
 #[test]
 fn unknown_keys_are_ignored() {
     let header = format!("t={T0},v0=not-hex-at-all,v1={},v2=xyz", sig(SECRET));
-    assert_eq!(verifier().verify(&header, BODY, T0), Ok(T0), "v0 and v2 must be ignored");
+    expect_eq!(verifier().verify(&header, BODY, T0), Ok(T0), "v0 and v2 must be ignored");
 }
 
 /// A part without `=`, an empty header and a trailing comma are `Malformed`.
@@ -222,18 +223,18 @@ fn invalid_signatures() {
 #[test]
 fn tolerance_edge_in_the_past() {
     let header = sign_header(&[SECRET], T0, BODY);
-    assert_eq!(
+    expect_eq!(
         verifier().verify(&header, BODY, T0 + TOLERANCE),
         Ok(T0),
         "signed exactly {TOLERANCE} s before now: the edge is inclusive"
     );
-    assert_eq!(
+    expect_eq!(
         verifier().verify(&header, BODY, T0 + TOLERANCE + 1),
         Err(SignatureError::TimestampOutsideTolerance),
         "signed {} s before now, tolerance {TOLERANCE} s",
         TOLERANCE + 1
     );
-    assert_eq!(
+    expect_eq!(
         verifier().verify(&header, BODY, T0 + 3600),
         Err(SignatureError::TimestampOutsideTolerance),
         "a genuine delivery replayed an hour later"
@@ -245,12 +246,12 @@ fn tolerance_edge_in_the_past() {
 #[test]
 fn tolerance_edge_in_the_future() {
     let header = sign_header(&[SECRET], T0, BODY);
-    assert_eq!(
+    expect_eq!(
         verifier().verify(&header, BODY, T0 - TOLERANCE),
         Ok(T0),
         "signed exactly {TOLERANCE} s after now: the edge is inclusive"
     );
-    assert_eq!(
+    expect_eq!(
         verifier().verify(&header, BODY, T0 - TOLERANCE - 1),
         Err(SignatureError::TimestampOutsideTolerance),
         "signed {} s in the future, tolerance {TOLERANCE} s",
@@ -264,8 +265,8 @@ fn tolerance_edge_in_the_future() {
 fn zero_tolerance() {
     let strict = Verifier::new(&[SECRET], 0);
     let header = sign_header(&[SECRET], T0, BODY);
-    assert_eq!(strict.verify(&header, BODY, T0), Ok(T0), "same second, tolerance 0");
-    assert_eq!(strict.verify(&header, BODY, T0 + 1), Err(SignatureError::TimestampOutsideTolerance));
+    expect_eq!(strict.verify(&header, BODY, T0), Ok(T0), "same second, tolerance 0");
+    expect_eq!(strict.verify(&header, BODY, T0 + 1), Err(SignatureError::TimestampOutsideTolerance));
 }
 
 /// Outside the window, a forged signature is reported as `TimestampOutsideTolerance`: time is checked first.
@@ -273,7 +274,7 @@ fn zero_tolerance() {
 #[test]
 fn timestamp_is_checked_before_the_signature() {
     let forged = sign_header(&["whsec_guessed"], T0, BODY);
-    assert_eq!(
+    expect_eq!(
         verifier().verify(&forged, BODY, T0 + 3600),
         Err(SignatureError::TimestampOutsideTolerance),
         "an hour-old header with a wrong signature: the timestamp is checked before any signature"
@@ -293,7 +294,7 @@ fn header_is_parsed_before_the_timestamp_is_checked() {
         (format!("t={T0},t={T0},v1={good}"), SignatureError::DuplicateTimestamp, "with two t parts"),
     ];
     for (header, expected, why) in cases {
-        assert_eq!(
+        expect_eq!(
             verifier().verify(&header, BODY, T0 + 3600),
             Err(expected),
             "an hour-old header {why} ({header:?}): the whole header is parsed before the time is checked"
@@ -307,13 +308,13 @@ fn header_is_parsed_before_the_timestamp_is_checked() {
 fn tolerance_check_never_overflows() {
     let good = sig(SECRET);
     let far = format!("t={},v1={good}", u64::MAX);
-    assert_eq!(
+    expect_eq!(
         verifier().verify(&far, BODY, T0),
         Err(SignatureError::TimestampOutsideTolerance),
         "t = u64::MAX is a valid timestamp, far in the future: expected TimestampOutsideTolerance (use now.abs_diff(t), `t + tolerance` overflows)"
     );
     let zero = format!("t=0,v1={good}");
-    assert_eq!(
+    expect_eq!(
         verifier().verify(&zero, BODY, T0),
         Err(SignatureError::TimestampOutsideTolerance),
         "t = 0 is 1970, far in the past: expected TimestampOutsideTolerance"
@@ -321,7 +322,7 @@ fn tolerance_check_never_overflows() {
     let forever = Verifier::new(&[SECRET], u64::MAX);
     let header = sign_header(&[SECRET], T0, BODY);
     for now in [0, T0 - 86_400, T0 + 86_400, u64::MAX] {
-        assert_eq!(
+        expect_eq!(
             forever.verify(&header, BODY, now),
             Ok(T0),
             "a tolerance of u64::MAX accepts a header signed at T0 when now is {now} (`now - tolerance` underflows)"

@@ -2,6 +2,7 @@
 //! manual clock set in 2001, hand-made tokens, and a small router.
 #![allow(dead_code)]
 
+use expect::expect_eq;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -128,7 +129,7 @@ pub fn b64url_decode(text: &str) -> Vec<u8> {
 /// The JSON of one part of a JWT (0 = header, 1 = payload).
 pub fn token_part(token: &str, index: usize) -> Value {
     let parts: Vec<&str> = token.split('.').collect();
-    assert_eq!(
+    expect_eq!(
         parts.len(),
         3,
         "a JWT has three dot-separated parts, got {token:?}"
@@ -252,7 +253,7 @@ pub async fn assert_error_envelope(response: Response<Body>, code: &str) {
     let text = body_text(response).await;
     let body: Value = serde_json::from_str(&text)
         .unwrap_or_else(|_| panic!("the {status} body should be JSON, got {text:?}"));
-    assert_eq!(
+    expect_eq!(
         body["error"]["code"], code,
         "a {status} body should be {{\"error\":{{\"code\":\"{code}\",...}}}}, got {text}"
     );

@@ -3,6 +3,7 @@
 //! `tracing` layer that captures spans and events.
 #![allow(dead_code)]
 
+use expect::expect_eq;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -69,7 +70,7 @@ pub async fn body_text(response: Response<Body>) -> String {
 /// `GET /metrics` through the router, as text.
 pub async fn scrape_text(app: &Router) -> MetricsText {
     let response = fetch(app, "/metrics").await;
-    assert_eq!(response.status(), StatusCode::OK, "GET /metrics should answer 200 OK");
+    expect_eq!(response.status(), StatusCode::OK, "GET /metrics should answer 200 OK");
     MetricsText(body_text(response).await)
 }
 
@@ -199,7 +200,7 @@ pub fn in_flight(expo: &Exposition, text: &str) -> f64 {
             _ => None,
         })
         .collect();
-    assert_eq!(
+    expect_eq!(
         values.len(),
         1,
         "http_requests_in_flight should be one gauge sample, always present; /metrics was:\n{text}"
