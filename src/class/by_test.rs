@@ -1,6 +1,7 @@
 //! Which hidden tests a class struggles with: for each exercise and test, how many learners'
-//! reports ran it and how many passed, hardest first. With the course at hand, each test
-//! also names the rules of `grader/<slug>/rules.toml` it checks.
+//! reports ran it and how many passed, hardest first; for a staged exercise, how far the
+//! class got (each stage's reach). With the course at hand, each test also names the rules
+//! of `grader/<slug>/rules.toml` it checks.
 
 use std::collections::BTreeMap;
 
@@ -35,6 +36,23 @@ pub struct TestStats {
     pub passed: usize,
     /// `passed / reports`, 0 to 1.
     pub pass_rate: f64,
+    /// The id of its stage, in a staged exercise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+}
+
+/// How many learners passed one stage of a staged exercise.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StageReach {
+    /// The exercise's slug.
+    pub exercise: String,
+    /// The stage's id, in the order the stages run.
+    pub stage: String,
+    /// Learners with a report of the exercise.
+    pub learners: usize,
+    /// Of those, how many passed every test of this stage (a stage after a failed one does
+    /// not run, so it is not reached).
+    pub reached: usize,
 }
 
 /// Every hidden test across the class, the hardest first within each exercise.
@@ -44,6 +62,9 @@ pub struct ByTest {
     pub version: u32,
     /// Sorted by exercise, then pass rate (lowest first), then test name.
     pub tests: Vec<TestStats>,
+    /// Each stage's reach, by exercise, stages in order; absent without staged exercises.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<StageReach>,
 }
 
 /// Counts each test's reports and passes over every learner; `rules` adds rule ids.
@@ -61,6 +82,7 @@ pub fn by_test(merged: &Merged, rules: Option<&RuleIndex>) -> ByTest {
                     reports: 0,
                     passed: 0,
                     pass_rate: 0.0,
+                    stage: mark.stage.clone(),
                 });
                 stats.reports += 1;
                 stats.passed += usize::from(mark.status == TestStatus::Passed);
@@ -81,7 +103,52 @@ pub fn by_test(merged: &Merged, rules: Option<&RuleIndex>) -> ByTest {
     ByTest {
         version: REPORT_VERSION,
         tests,
+        stages: stage_reach(merged),
     }
+}
+
+/// Each stage's reach: stages in the order the reports ran them, learners who passed all
+/// of a stage's tests.
+fn stage_reach(merged: &Merged) -> Vec<StageReach> {
+    // exercise -> stage ids in order, and per stage the learners who passed it.
+    let mut order: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut learners: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut reached: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for marks in merged.tests.values() {
+        for (exercise, tests) in marks {
+            let mut passed: BTreeMap<&str, bool> = BTreeMap::new();
+            for mark in tests {
+                let Some(stage) = mark.stage.as_deref() else {
+                    continue;
+                };
+                let stages = order.entry(exercise.as_str()).or_default();
+                if !stages.contains(&stage) {
+                    stages.push(stage);
+                }
+                let ok = passed.entry(stage).or_insert(true);
+                *ok &= mark.status == TestStatus::Passed;
+            }
+            if passed.is_empty() {
+                continue;
+            }
+            *learners.entry(exercise.as_str()).or_default() += 1;
+            for (stage, ok) in passed {
+                *reached.entry((exercise.as_str(), stage)).or_default() += usize::from(ok);
+            }
+        }
+    }
+    let mut reach = Vec::new();
+    for (exercise, stages) in order {
+        for stage in stages {
+            reach.push(StageReach {
+                exercise: exercise.to_string(),
+                stage: stage.to_string(),
+                learners: learners.get(exercise).copied().unwrap_or(0),
+                reached: reached.get(&(exercise, stage)).copied().unwrap_or(0),
+            });
+        }
+    }
+    reach
 }
 
 /// The rules the course's hidden tests name, for every exercise with a rule map.
@@ -126,11 +193,16 @@ fn rules_of(index: &RuleIndex, exercise: &str, name: &str) -> Vec<String> {
 }
 
 impl ByTest {
-    /// The tests as CSV: `exercise,test,description,[rules,]reports,passed,pass_rate`; the
-    /// `rules` column (ids separated by spaces) only when a course gave them.
+    /// The tests as CSV: `exercise,test,description,[stage,][rules,]reports,passed,pass_rate`;
+    /// the `stage` column only when a staged exercise is in it, the `rules` column (ids
+    /// separated by spaces) only when a course gave them.
     pub fn to_csv(&self) -> Result<String, IoError> {
         let with_rules = self.tests.iter().any(|t| t.rules.is_some());
+        let with_stages = self.tests.iter().any(|t| t.stage.is_some());
         let mut header = vec!["exercise", "test", "description"];
+        if with_stages {
+            header.push("stage");
+        }
         if with_rules {
             header.push("rules");
         }
@@ -142,6 +214,9 @@ impl ByTest {
                 neutralise(&t.test),
                 neutralise(&t.description),
             ];
+            if with_stages {
+                cells.push(neutralise(t.stage.as_deref().unwrap_or("")));
+            }
             if with_rules {
                 cells.push(neutralise(&t.rules.clone().unwrap_or_default().join(" ")));
             }

@@ -1,11 +1,11 @@
-//! The class on one page (`workbook gradebook --html FILE`): the learners × exercises table
-//! and a heatmap of every hidden test × learner. The page is self-contained (inline CSS, no
+//! The class on one page (`workbook gradebook --html FILE`): the learners × exercises table,
+//! each stage's reach in a staged exercise, and a heatmap of every hidden test × learner. The page is self-contained (inline CSS, no
 //! script, nothing fetched) so it can be mailed or uploaded as a CI artifact; its template
 //! is `templates/gradebook.html`, which escapes every learner-supplied text.
 
 use askama::Template;
 
-use super::by_test::ByTest;
+use super::by_test::{ByTest, StageReach};
 use super::gradebook::Merged;
 use crate::grade::TestStatus;
 
@@ -22,6 +22,8 @@ struct GradebookPage {
     tests: Vec<HeatRow>,
     /// Whether rule ids are known (a course was given).
     rules_known: bool,
+    /// How far the class got in each staged exercise.
+    stages: Vec<StageReach>,
 }
 
 struct LearnerRow {
@@ -82,6 +84,7 @@ pub fn render(merged: &Merged, by_test: &ByTest) -> Result<String, askama::Error
         tests: heat_rows(merged, by_test, &learner_ids),
         learner_ids,
         rules_known: by_test.tests.iter().any(|t| t.rules.is_some()),
+        stages: by_test.stages.clone(),
     };
     page.render()
 }

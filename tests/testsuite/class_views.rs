@@ -153,3 +153,80 @@ async fn page_layout(client: &fantoccini::Client) -> serde_json::Value {
         .await
         .unwrap()
 }
+
+/// A staged exercise's reach: how many learners passed each stage, stages in order (a stage
+/// after a failed one does not run, so it is not reached), in the JSON, the CSV's `stage`
+/// column and the class page.
+#[test]
+fn gradebook_by_test_shows_how_far_the_class_got_in_a_staged_exercise() {
+    let dir = tempfile::tempdir().unwrap();
+    // (learner, outcome of boot's two tests, of accounts' test if it ran)
+    let class: [(&str, [bool; 2], Option<bool>); 3] = [
+        ("dana", [true, true], Some(true)),
+        ("eli", [true, true], Some(false)),
+        ("fay", [true, false], None),
+    ];
+    let mut files = Vec::new();
+    for (learner, boot, accounts) in class {
+        let status = |ok: bool| if ok { "passed" } else { "failed" };
+        let test = |name: &str, stage: &str, ok: bool| {
+            serde_json::json!({
+                "name": name, "description": name, "status": status(ok), "message": null,
+                "duration_ms": 1, "output": "", "output_truncated": false, "stage": stage,
+            })
+        };
+        let mut tests = vec![
+            test("boot::listens_on_port", "boot", boot[0]),
+            test("boot::answers_health", "boot", boot[1]),
+        ];
+        if let Some(ok) = accounts {
+            tests.push(test("accounts::signs_up", "accounts", ok));
+        }
+        let passed = tests.iter().filter(|t| t["status"] == "passed").count();
+        let report = serde_json::json!({
+            "version": 2, "exercise": "hello-server",
+            "status": if passed == tests.len() && accounts.is_some() { "pass" } else { "fail" },
+            "score": {"passed": passed, "total": tests.len()},
+            "compile_ms": 1, "test_ms": 1, "compile_errors": [], "tests": tests,
+        });
+        let file =
+            serde_json::json!({"version": 2, "kind": "workbook-grades", "exercises": [report]});
+        let path = dir.path().join(format!("{learner}.json"));
+        std::fs::write(&path, file.to_string()).unwrap();
+        files.push(path);
+    }
+    let (code, json, err) = run(workbook()
+        .args(["gradebook", "--by-test", "--format", "json"])
+        .args(&files));
+    assert_eq!(code, Some(0), "{err}");
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        json["stages"],
+        serde_json::json!([
+            {"exercise": "hello-server", "stage": "boot", "learners": 3, "reached": 2},
+            {"exercise": "hello-server", "stage": "accounts", "learners": 3, "reached": 1},
+        ]),
+        "{json}"
+    );
+    let (_, csv, _) = run(workbook().args(["gradebook", "--by-test"]).args(&files));
+    assert!(
+        csv.starts_with("exercise,test,description,stage,reports,passed,pass_rate\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("hello-server,boot::answers_health,boot::answers_health,boot,3,2,0.67"),
+        "{csv}"
+    );
+    let page = dir.path().join("class.html");
+    let (code, _, err) = run(workbook()
+        .args(["gradebook", "--html"])
+        .arg(&page)
+        .args(&files));
+    assert_eq!(code, Some(0), "{err}");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("How far the class got"), "{html}");
+    assert!(
+        html.contains("<th scope=\"row\">hello-server</th><td>accounts</td><td class=\"num\">1</td><td class=\"num\">3</td>"),
+        "{html}"
+    );
+}

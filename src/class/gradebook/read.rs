@@ -19,6 +19,9 @@ pub struct TestMark {
     pub description: String,
     /// Passed, failed or timed out.
     pub status: TestStatus,
+    /// The id of its stage, in a staged exercise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
 }
 
 /// Each test's mark in a report, by exercise.
@@ -182,6 +185,7 @@ fn marks(report: &Report) -> (String, Vec<TestMark>) {
             name: t.name.clone(),
             description: t.description.clone(),
             status: t.status,
+            stage: t.stage.clone(),
         })
         .collect();
     (report.exercise.to_string(), marks)
