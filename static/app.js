@@ -144,6 +144,28 @@
     });
   }
 
+  // Style notes: run clippy without leaving the review, and swap in the answer's section.
+  var styleForm = document.querySelector(".style-form");
+  if (styleForm && window.fetch && window.DOMParser) {
+    styleForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var section = document.getElementById("style-notes");
+      var button = styleForm.querySelector("button");
+      button.disabled = true;
+      section.setAttribute("aria-busy", "true");
+      button.textContent = "Clippy is checking your code…";
+      fetch(styleForm.action, { method: "POST", headers: { "Accept": "text/html" }, credentials: "same-origin" })
+        .then(function (response) { return response.text(); })
+        .then(function (text) {
+          var answer = new DOMParser().parseFromString(text, "text/html").getElementById("style-notes");
+          section.removeAttribute("aria-busy");
+          if (answer) { section.replaceWith(answer); answer.querySelector("h2").focus(); }
+          else { button.disabled = false; button.textContent = "The check failed; try again"; }
+        })
+        .catch(function () { button.disabled = false; button.textContent = "The server could not be reached; try again"; });
+    });
+  }
+
   // The background build: say how far it is, so a learner knows why a first grade may wait.
   var graderStatus = document.querySelector(".grader-status");
   if (graderStatus && window.fetch) {

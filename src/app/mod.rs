@@ -25,6 +25,7 @@ pub mod progress;
 pub mod quizzes;
 pub mod reset;
 pub mod review;
+pub mod style;
 pub mod verify;
 mod workbook;
 

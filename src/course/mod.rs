@@ -17,6 +17,7 @@ pub mod quiz;
 pub mod rules;
 pub mod side_files;
 pub mod source;
+pub mod style_links;
 mod validate;
 
 use std::collections::BTreeMap;

@@ -25,6 +25,7 @@ pub fn course(course: &Course, every_lesson_loaded: bool, problems: &mut Vec<Dia
     lesson_references(course, every_lesson_loaded, problems);
     exercise_lessons(course, problems);
     rule_sections(course, problems);
+    style_sections(course, problems);
     grader_folders(course, problems);
     shared_dependencies(course, problems);
     for quiz in course.quizzes.values() {
@@ -288,6 +289,36 @@ fn check_link(
         }
     };
     problems.push(Diagnostic::at(from, link.line, Code::BrokenLink, message));
+}
+
+/// Every entry of `grader/style.toml` names a lesson and one of its headings.
+fn style_sections(course: &Course, problems: &mut Vec<Diagnostic>) {
+    // Diagnostics name files relative to the course root.
+    let path = course.grader_root.join(super::style_links::STYLE_FILE);
+    let links = match super::style_links::read(&course.root.join(&path)) {
+        Ok(links) => links,
+        Err(message) => {
+            problems.push(Diagnostic::file(&path, Code::TomlSyntax, message));
+            return;
+        }
+    };
+    for (lint, link) in links {
+        let found = course
+            .lesson(&link.lesson)
+            .map(|lesson| lesson.outline.has_anchor(&link.anchor));
+        let message = match found {
+            Some(true) => continue,
+            Some(false) => format!(
+                "`{lint}` points at section `#{}`, which lesson `{}` has no heading for",
+                link.anchor, link.lesson
+            ),
+            None => format!(
+                "`{lint}` points at lesson `{}`, which does not exist",
+                link.lesson
+            ),
+        };
+        problems.push(Diagnostic::at(&path, link.line, Code::BrokenLink, message));
+    }
 }
 
 /// Every `[sections]` entry of a rule map names a heading of the exercise's lesson.

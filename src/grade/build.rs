@@ -40,9 +40,10 @@ const MAX_LINE: usize = 1024 * 1024;
 /// Kept from the start, and from the end, of cargo's standard error.
 const STDERR_END: usize = 16 * 1024;
 
+/// One line of cargo's `--message-format=json` output (the fields the grader reads).
 #[derive(Deserialize)]
-struct Message {
-    reason: String,
+pub(super) struct Message {
+    pub(super) reason: String,
     #[serde(default)]
     manifest_path: Option<PathBuf>,
     #[serde(default)]
@@ -52,7 +53,7 @@ struct Message {
     #[serde(default)]
     executable: Option<PathBuf>,
     #[serde(default)]
-    message: Option<CompilerMessage>,
+    pub(super) message: Option<CompilerMessage>,
     #[serde(default)]
     success: Option<bool>,
 }
@@ -66,20 +67,31 @@ struct Target {
     kind: Vec<String>,
 }
 
+/// A diagnostic of rustc (or clippy) inside a cargo message.
 #[derive(Deserialize)]
-struct CompilerMessage {
-    level: String,
-    message: String,
-    rendered: Option<String>,
+pub(super) struct CompilerMessage {
+    pub(super) level: String,
+    pub(super) message: String,
+    pub(super) rendered: Option<String>,
+    /// The lint or error code: `clippy::needless_range_loop`, `unused_variables`, `E0308`.
     #[serde(default)]
-    spans: Vec<Span>,
+    pub(super) code: Option<Code>,
+    #[serde(default)]
+    pub(super) spans: Vec<Span>,
 }
 
+/// A diagnostic's code.
 #[derive(Deserialize)]
-struct Span {
-    file_name: String,
-    line_start: u32,
-    is_primary: bool,
+pub(super) struct Code {
+    pub(super) code: String,
+}
+
+/// Where a diagnostic points.
+#[derive(Deserialize)]
+pub(super) struct Span {
+    pub(super) file_name: String,
+    pub(super) line_start: u32,
+    pub(super) is_primary: bool,
 }
 
 /// Runs `cargo test --no-run` on the harness, supervised: `limits.timeout` bounds the whole
@@ -323,7 +335,7 @@ fn timed_out_error(timeout: Duration) -> CompileError {
 
 /// Parses cargo's JSON lines on their own thread, skipping lines that are not messages or
 /// that are longer than [`MAX_LINE`], so no single line can fill the grader's memory.
-fn read_messages(stdout: Option<std::process::ChildStdout>) -> Receiver<Message> {
+pub(super) fn read_messages(stdout: Option<std::process::ChildStdout>) -> Receiver<Message> {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let Some(stdout) = stdout else { return };

@@ -21,6 +21,7 @@ pub mod sandbox;
 mod schedule;
 pub mod scoring;
 mod stages;
+pub mod style;
 mod verdict;
 pub mod warmup;
 
@@ -66,6 +67,14 @@ pub enum GradeError {
     /// The grade was cancelled (a file changed during `watch`, or the page went away).
     #[error("cancelled")]
     Cancelled,
+    /// A course file the grader reads is not valid (`grader/style.toml`).
+    #[error("{}: {message}", .path.display())]
+    BadFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, from the parser.
+        message: String,
+    },
     /// A hidden test binary was replaced after the grader built it (see `integrity`).
     #[error("{0}")]
     Tampered(String),

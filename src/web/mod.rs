@@ -221,6 +221,7 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/lessons/{slug}", get(pages::lesson))
         .route("/exercises/{slug}", get(pages::exercise))
         .route("/exercises/{slug}/review", get(pages::compare))
+        .route("/exercises/{slug}/style", post(pages::check_style))
         .route("/exercises/{slug}/hints", post(api::reveal_hint))
         .route("/exercises/{slug}/grade", post(api::grade_exercise))
         .route("/grader", get(api::grader_status))

@@ -234,3 +234,92 @@ fn review_opens_after_the_first_pass_and_names_the_function_of_each_difference()
     assert!(at < mine && mine < theirs, "{review}");
     assert_eq!(review.matches("@@").count(), 1, "one difference: {review}");
 }
+
+/// After a pass, `workbook review` ends with clippy's notes on the learner's code, grouped by
+/// lint, in a learner's words, with clippy's page and the lesson section from
+/// `grader/style.toml`; before a pass there are none.
+#[test]
+fn style_notes_open_after_a_pass_in_a_learners_words() {
+    let course = grading_course_with(None);
+    let dir = course.path();
+    std::fs::write(
+        dir.join("grader/style.toml"),
+        "[read]\nlet_and_return = \"basics#basics\"\n",
+    )
+    .unwrap();
+    let reference =
+        std::fs::read_to_string(dir.join("grader/counter/solution/src/lib.rs")).unwrap();
+    // Works, but binds the sum only to return it: clippy's `let_and_return`.
+    let yours = reference.replace("    a + b\n", "    let sum = a + b;\n    sum\n");
+    assert_ne!(
+        yours, reference,
+        "the reference's add changed: update this test"
+    );
+    std::fs::write(dir.join("exercises/counter/src/lib.rs"), yours).unwrap();
+    let (_, before, _) = run(workbook_in(dir).args(["review", "counter"]));
+    assert!(
+        !before.contains("Style notes"),
+        "not before a pass: {before}"
+    );
+
+    let (code, graded, _) = run(workbook_in(dir).args(["grade", "counter"]));
+    assert_eq!(code, Some(0), "{graded}");
+    assert!(graded.contains("clippy's style notes"), "{graded}");
+    let (code, review, stderr) = run(workbook_in(dir).args(["review", "counter"]));
+    assert_eq!(code, Some(0), "{review}{stderr}");
+    let notes = review
+        .split("Style notes from clippy (never part of the grade):")
+        .nth(1)
+        .unwrap_or_else(|| panic!("the notes follow the comparison: {review}"));
+    assert!(
+        notes.contains(
+            "* Return the expression itself instead of binding it to a variable first. (let_and_return)"
+        ),
+        "{notes}"
+    );
+    assert!(notes.contains("    src/lib.rs:"), "where: {notes}");
+    assert!(
+        notes.contains("    read: /lessons/basics#basics (in `workbook serve`)"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains(
+            "    more: https://rust-lang.github.io/rust-clippy/master/index.html#let_and_return"
+        ),
+        "{notes}"
+    );
+    assert!(
+        !dir.join("exercises/counter/target").exists(),
+        "clippy builds into the grader's target folder"
+    );
+}
+
+/// `workbook check` reports a style note's lesson section that no heading has, at its line,
+/// and a value that is not `<lesson>#<anchor>`.
+#[test]
+fn check_reports_a_style_link_to_a_missing_section() {
+    let course = grading_course_with(None);
+    let style = course.path().join("grader/style.toml");
+    std::fs::write(
+        &style,
+        "[read]\nlet_and_return = \"basics#basics\"\nneedless_return = \"basics#nowhere\"\n",
+    )
+    .unwrap();
+    let (code, check, _) = run(workbook_in(course.path()).args(["check"]));
+    assert_eq!(code, Some(1), "{check}");
+    assert!(
+        check.contains("grader/style.toml:3")
+            && check.contains(
+                "`needless_return` points at section `#nowhere`, which lesson `basics` has no heading for"
+            ),
+        "{check}"
+    );
+    assert!(!check.contains("let_and_return"), "a sound link: {check}");
+    std::fs::write(&style, "[read]\nlen_zero = \"basics\"\n").unwrap();
+    let (code, check, _) = run(workbook_in(course.path()).args(["check"]));
+    assert_eq!(code, Some(1), "{check}");
+    assert!(
+        check.contains("`len_zero` must name `<lesson slug>#<anchor>`"),
+        "{check}"
+    );
+}

@@ -63,7 +63,7 @@ pub fn human(
         writeln!(out, "All hidden tests pass. Well done!")?;
         writeln!(
             out,
-            "Compare your code with the reference solution: `workbook review {}`.",
+            "Compare your code with the reference solution, and read clippy's style notes: `workbook review {}`.",
             exercise.slug
         )?;
     } else {

@@ -14,7 +14,7 @@ mod search;
 mod stages;
 
 pub use asset::asset;
-pub use compare::compare;
+pub use compare::{check_style, compare};
 pub use exercise::exercise;
 pub(crate) use exercise::{RuleView, rule_views};
 pub use home::home;

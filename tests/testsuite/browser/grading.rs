@@ -1,6 +1,6 @@
 //! The exercise page in a real browser: a streamed grade puts the failure first with its
 //! card and folds the passing tests; once the exercise passes, the review shows the
-//! learner's code beside the reference. Screenshots at desktop and phone width.
+//! learner's code beside the reference, and clippy's style notes on request. Screenshots at desktop and phone width.
 
 use std::time::{Duration, Instant};
 
@@ -65,6 +65,14 @@ async fn a_grade_shows_failures_first_and_a_pass_opens_the_review() {
     assert_eq!(theirs, ["    a + b"], "{theirs:?}");
     let caption = texts(client, "table.diff caption").await;
     assert_eq!(caption, ["in fn add"]);
+    // Clippy's style notes come into the page without leaving it.
+    click(client, ".style-form button").await;
+    wait_for_text(
+        client,
+        "#style-notes p",
+        "Clippy has nothing to say about your code.",
+    )
+    .await;
     screenshot(client, "review-desktop.png").await;
     client.set_window_size(390, 844).await.unwrap();
     let overflow = client

@@ -255,3 +255,48 @@ async fn the_page_puts_failures_first_and_folds_the_passing_tests() {
         "the passing tests are inside the fold"
     );
 }
+
+/// The review page's style check runs clippy only for a signed-in page of this server, and
+/// answers with the notes in the page's style section.
+#[tokio::test]
+async fn the_review_page_checks_style_with_clippy_for_a_signed_in_page_only() {
+    let dir = grading_course_with(None);
+    let reference =
+        std::fs::read_to_string(dir.path().join("grader/counter/solution/src/lib.rs")).unwrap();
+    let yours = reference.replace("    a + b\n", "    let sum = a + b;\n    sum\n");
+    std::fs::write(dir.path().join("exercises/counter/src/lib.rs"), yours).unwrap();
+    let server = Server::start(dir.path()).await;
+    // Without a session, nothing runs.
+    let refused = server
+        .client
+        .post(server.url("/exercises/counter/style"))
+        .header("Origin", server.origin())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    server.sign_in().await;
+    let (_, page) = server.get("/exercises/counter/review").await;
+    assert!(page.contains("style with clippy</button>"), "{page}");
+    let post = |server: &Server| {
+        server
+            .client
+            .post(server.url("/exercises/counter/style"))
+            .header("Origin", server.origin())
+            .header("Accept", "text/html")
+            .send()
+    };
+    let before = post(&server).await.unwrap().text().await.unwrap();
+    assert!(
+        before.contains("Style notes open once the exercise passes"),
+        "{before}"
+    );
+
+    let graded = streamed_grade(&server).await;
+    assert!(graded.contains("\"status\":\"pass\""), "{graded}");
+    let after = post(&server).await.unwrap();
+    assert_eq!(after.status(), StatusCode::OK);
+    let after = after.text().await.unwrap();
+    assert!(after.contains("<code>let_and_return</code>"), "{after}");
+    assert!(after.contains("<code>src/lib.rs:"), "{after}");
+}
