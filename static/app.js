@@ -2,21 +2,34 @@
 (function () {
   "use strict";
 
-  // Theme toggle: remembers the reader's choice over the system setting.
+  // Theme toggle: remembers the reader's choice over the system setting. It is a toggle
+  // button named "Dark theme", pressed while the dark theme shows.
   var toggle = document.querySelector(".theme-toggle");
   if (toggle) {
-    toggle.addEventListener("click", function () {
+    var isDark = function () {
       var root = document.documentElement;
-      var dark = root.dataset.theme
+      return root.dataset.theme
         ? root.dataset.theme === "dark"
         : window.matchMedia("(prefers-color-scheme: dark)").matches;
-      root.dataset.theme = dark ? "light" : "dark";
+    };
+    toggle.setAttribute("aria-pressed", isDark() ? "true" : "false");
+    toggle.addEventListener("click", function () {
+      var root = document.documentElement;
+      root.dataset.theme = isDark() ? "light" : "dark";
+      toggle.setAttribute("aria-pressed", isDark() ? "true" : "false");
       try { localStorage.setItem("theme", root.dataset.theme); } catch (e) {}
     });
   }
 
-  // Phone width: the lesson list opens from the menu button.
+  // Phone width: the lesson list opens from the menu button; Escape closes it.
   var menu = document.querySelector(".menu");
+  var closeMenu = function () {
+    if (!document.body.classList.contains("menu-open")) return false;
+    document.body.classList.remove("menu-open");
+    menu.setAttribute("aria-expanded", "false");
+    menu.focus();
+    return true;
+  };
   if (menu) {
     menu.addEventListener("click", function () {
       var open = document.body.classList.toggle("menu-open");
@@ -24,20 +37,61 @@
     });
   }
 
-  // Left and right arrows move between lessons, unless the reader is typing.
+  // Keyboard shortcuts, listed in the help that `?` opens: left and right arrows turn
+  // lessons. Never while the reader types, while something that scrolls sideways has focus
+  // (the arrows scroll it), or while text is selected; and a reader can turn them off.
+  var help = document.querySelector(".shortcuts");
+  var arrowBox = help && help.querySelector(".arrow-toggle");
+  var arrowsOn = function () {
+    try { return localStorage.getItem("arrowKeys") !== "off"; } catch (e) { return true; }
+  };
+  if (arrowBox) {
+    arrowBox.checked = arrowsOn();
+    arrowBox.addEventListener("change", function () {
+      try { localStorage.setItem("arrowKeys", arrowBox.checked ? "on" : "off"); } catch (e) {}
+    });
+  }
+  var scrollsSideways = function (node) {
+    for (; node && node.nodeType === 1 && node !== document.body; node = node.parentElement) {
+      var overflow = window.getComputedStyle(node).overflowX;
+      if ((overflow === "auto" || overflow === "scroll") && node.scrollWidth > node.clientWidth) return true;
+    }
+    return false;
+  };
+  document.querySelectorAll(".help-button").forEach(function (button) {
+    button.addEventListener("click", function () { if (help) help.showModal(); });
+  });
   document.addEventListener("keydown", function (event) {
-    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
     var target = event.target;
     if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
+    if (event.key === "Escape" && menu && closeMenu()) return;
+    if (event.key === "?" && help && !help.open) { event.preventDefault(); help.showModal(); return; }
+    if (event.shiftKey || !arrowsOn()) return;
     var rel = event.key === "ArrowLeft" ? "prev" : event.key === "ArrowRight" ? "next" : null;
-    var link = rel && document.querySelector('.pager a[rel="' + rel + '"]');
+    if (!rel || scrollsSideways(document.activeElement)) return;
+    if (String(window.getSelection ? window.getSelection() : "").length) return;
+    var link = document.querySelector('.pager a[rel="' + rel + '"]');
     if (link) { window.location.href = link.href; }
   });
 
-  // Live reload: the server says when the course files changed.
+  // Live reload: the server says when the course files changed. The stream is closed when
+  // the page is left: a page kept in the back-forward cache would otherwise hold one of the
+  // browser's six connections to the server, and a few quick page turns would stall the
+  // next page until one freed up. It reopens if the page comes back from that cache.
   if (window.EventSource && document.body.dataset.liveReload) {
-    var events = new EventSource(document.body.dataset.liveReload);
-    events.addEventListener("reload", function () { window.location.reload(); });
+    var events = null;
+    var listen = function () {
+      events = new EventSource(document.body.dataset.liveReload);
+      events.addEventListener("reload", function () { window.location.reload(); });
+    };
+    listen();
+    window.addEventListener("pagehide", function () {
+      if (events) { events.close(); events = null; }
+    });
+    window.addEventListener("pageshow", function (event) {
+      if (event.persisted && !events) listen();
+    });
   }
 
   function el(tag, className, text) {
@@ -144,6 +198,18 @@
     });
   }
 
+  // Code blocks and tables are focusable so a keyboard can scroll them; one that fits
+  // needs no tab stop. Checked again when the window changes size.
+  var scrollers = document.querySelectorAll("pre.code, .prose table");
+  var fitTabStops = function () {
+    Array.prototype.forEach.call(scrollers, function (node) {
+      if (node.scrollWidth > node.clientWidth + 1) node.setAttribute("tabindex", "0");
+      else if (node !== document.activeElement) node.removeAttribute("tabindex");
+    });
+  };
+  fitTabStops();
+  window.addEventListener("resize", fitTabStops);
+
   // Style notes: run clippy without leaving the review, and swap in the answer's section.
   var styleForm = document.querySelector(".style-form");
   if (styleForm && window.fetch && window.DOMParser) {
@@ -206,6 +272,9 @@
     gradeForm.addEventListener("submit", function (event) {
       event.preventDefault();
       var output = document.querySelector(".grade-output");
+      // Screen readers hear the start and the verdict, not every test as it streams in.
+      var announce = document.querySelector(".grade-announce") || el("p");
+      announce.textContent = "Grading started.";
       var button = gradeForm.querySelector("button");
       button.disabled = true;
       output.textContent = "";
@@ -275,10 +344,12 @@
               var summary = body.status === "error" ? "compile error" : body.score.passed + "/" + body.score.total + " passed";
               status.className = "grade-summary " + body.status;
               status.textContent = "Grade: " + body.status + " — " + summary;
+              var first = failures.querySelector(".description");
+              announce.textContent = status.textContent + "." + (first ? " First failure: " + first.textContent : "");
               if (body.compile_errors.length) {
                 output.appendChild(el("pre", "compile-errors", body.compile_errors.map(function (e) { return e.rendered; }).join("\n\n")));
               }
-            } else if (name === "error") { status.textContent = body.message; }
+            } else if (name === "error") { status.textContent = body.message; announce.textContent = body.message; }
           }
           function pump() {
             return reader.read().then(function (chunk) {

@@ -246,13 +246,19 @@ impl<'r, 'm> DocumentWriter<'r, 'm> {
             };
             self.section.text.push_str(&shown);
             self.section.text.push('\n');
-            let class = if language.is_empty() {
-                String::new()
+            let (class, label) = if language.is_empty() {
+                (String::new(), "Code example".to_string())
             } else {
-                format!(" class=\"language-{}\"", escape(language))
+                let language = escape(language);
+                (
+                    format!(" class=\"language-{language}\""),
+                    format!("Code example ({language})"),
+                )
             };
+            // Focusable, so a keyboard can scroll a block wider than the page; the page's
+            // script takes the tab stop away again from a block that fits.
             self.events.push(Event::Html(CowStr::from(format!(
-                "<pre class=\"code\"><code{class}>{}</code></pre>\n",
+                "<pre class=\"code\" tabindex=\"0\" role=\"group\" aria-label=\"{label}\"><code{class}>{}</code></pre>\n",
                 self.highlighter.html(&shown, language)
             ))));
         }
@@ -286,7 +292,10 @@ impl<'r, 'm> DocumentWriter<'r, 'm> {
         self.rendered
             .sections
             .retain(|s| !s.text.trim().is_empty() || !s.heading.is_empty());
-        html::push_html(&mut self.rendered.html, self.events.into_iter());
+        let mut html = String::new();
+        html::push_html(&mut html, self.events.into_iter());
+        // A table scrolls sideways on a narrow screen: focusable, like a code block.
+        self.rendered.html = html.replace("<table>", "<table tabindex=\"0\">");
         self.rendered
     }
 }

@@ -5,6 +5,8 @@
 //! CI installs Debian's chromium and chromium-driver and this test must run there. Outside
 //! CI it is skipped, with a note, only when chromedriver is not installed.
 
+// Every page kind through axe-core, both themes, both widths.
+mod accessibility;
 // The exercise page: streamed grades, folded passes, the review.
 mod grading;
 mod stages;
