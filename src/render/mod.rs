@@ -349,7 +349,8 @@ mod tests {
             "| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ and a note[^1]\n\n- [x] done\n\n[^1]: The note.\n",
         );
         for needle in [
-            "<table>",
+            // Focusable, so a keyboard can scroll a wide table on a phone.
+            "<table tabindex=\"0\">",
             "<del>old</del>",
             "footnote-reference",
             "type=\"checkbox\"",
@@ -361,6 +362,13 @@ mod tests {
     #[test]
     fn hidden_rust_lines_are_not_shown() {
         let r = render("```rust\n# use std::fmt;\nfn shown() {}\n```\n");
+        assert!(
+            r.html.contains(
+                "<pre class=\"code\" tabindex=\"0\" role=\"group\" aria-label=\"Code example (rust)\">"
+            ),
+            "a labelled, focusable block: {}",
+            r.html
+        );
         assert!(!r.html.contains("fmt"), "{}", r.html);
         assert!(r.html.contains("shown"), "{}", r.html);
     }
