@@ -163,14 +163,18 @@ mod tests {
     fn a_panic_in_the_learners_code_shows_its_line() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("src")).unwrap();
-        std::fs::write(dir.path().join("src/lib.rs"), "fn a() {\n    todo!()\n}\n").unwrap();
+        std::fs::write(
+            dir.path().join("src/lib.rs"),
+            "fn a() {\n    panic!(\"no\")\n}\n",
+        )
+        .unwrap();
         let message = format!(
             "not yet implemented\n  (at {}/src/lib.rs:2:5)",
             dir.path().display()
         );
         assert_eq!(
             relative_locations(&message, dir.path()),
-            "not yet implemented\n  (at src/lib.rs:2:5)\n  | todo!()"
+            "not yet implemented\n  (at src/lib.rs:2:5)\n  | panic!(\"no\")"
         );
         let hidden = "wrong\n  (at /course/grader/x/tests/a.rs:3:5)";
         assert_eq!(relative_locations(hidden, dir.path()), "wrong");
