@@ -13,4 +13,5 @@ pub mod grade;
 pub mod io_error;
 pub mod render;
 pub mod store;
+pub mod terminal;
 pub mod web;

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use workbook::cli::grade::{GradeArgs, Isolation};
 use workbook::cli::{self, Workbook};
+use workbook::terminal::{ColorWhen, Look};
 
 /// A local-first, hands-on workbook for learning backend development in Rust.
 #[derive(Parser)]
@@ -23,6 +24,21 @@ struct Args {
     /// Read hidden tests and solutions from DIR instead of the course's `grader/`.
     #[arg(long, global = true, value_name = "DIR")]
     grader_dir: Option<PathBuf>,
+
+    /// When to colour the output: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto"
+    )]
+    color: ColorWhen,
+
+    /// Plain text for screen readers and log files: no colour, no symbols or emoji (words
+    /// instead), every test on a line of its own, nothing redrawn in place.
+    #[arg(long, global = true)]
+    plain: bool,
 
     #[command(subcommand)]
     command: Command,
@@ -275,18 +291,24 @@ fn run(args: Args) -> anyhow::Result<bool> {
         out.flush()?;
         return Ok(ok);
     }
+    let look = Look::for_stdout(args.color, args.plain);
     let wb = Workbook::load(args.course.as_deref(), args.db, args.grader_dir)?;
-    let ok = dispatch(wb, args.command, &mut out)?;
+    let ok = dispatch(wb, args.command, look, &mut out)?;
     out.flush()?;
     Ok(ok)
 }
 
 /// Calls the command's module. One arm per command, each a single call: longer than 60
 /// lines, but one exhaustive match reads best as one piece.
-fn dispatch(wb: Workbook, command: Command, out: &mut impl Write) -> anyhow::Result<bool> {
+fn dispatch(
+    wb: Workbook,
+    command: Command,
+    look: Look,
+    out: &mut impl Write,
+) -> anyhow::Result<bool> {
     match command {
         Command::Check { json, code } => cli::check::run(&wb, json, code, out),
-        Command::List => Ok(cli::list::run(&wb, out)?),
+        Command::List => Ok(cli::list::run(&wb, look, out)?),
         Command::Serve {
             port,
             open,
@@ -323,10 +345,11 @@ fn dispatch(wb: Workbook, command: Command, out: &mut impl Write) -> anyhow::Res
                 out_file: file.as_deref(),
                 verbose,
                 stage,
+                look,
             };
             cli::grade::run(&wb, args, out)
         }
-        Command::Watch { slug } => cli::watch::run(&wb, slug.as_deref()),
+        Command::Watch { slug } => cli::watch::run(&wb, slug.as_deref(), look),
         Command::Hint { slug } => cli::hint::run(&wb, slug.as_deref(), out),
         Command::Quiz {
             what: QuizCommand::Grade { answers, out: file },
@@ -335,7 +358,7 @@ fn dispatch(wb: Workbook, command: Command, out: &mut impl Write) -> anyhow::Res
             slug, list: true, ..
         } => cli::reset::list_backups(&wb, &slug, out),
         Command::Reset { slug, yes, .. } => cli::reset::run(&wb, &slug, yes, out),
-        Command::Progress => cli::progress::run(&wb, out),
+        Command::Progress => cli::progress::run(&wb, look, out),
         Command::Review { slug } => cli::review::run(&wb, slug.as_deref(), out),
         // Handled in `run` before any course is loaded.
         Command::Gradebook { .. } => unreachable!("gradebook runs without a course"),
@@ -348,13 +371,13 @@ fn dispatch(wb: Workbook, command: Command, out: &mut impl Write) -> anyhow::Res
             slugs,
             mutants: true,
             ..
-        } => cli::verify::mutants(&wb, &slugs, out),
+        } => cli::verify::mutants(&wb, &slugs, look, out),
         Command::Verify {
             slugs,
             all: _,
             sandbox,
             mutants: false,
-        } => cli::verify::run(&wb, &slugs, sandbox, out),
+        } => cli::verify::run(&wb, (&slugs, sandbox), look, out),
     }
 }
 

@@ -16,6 +16,7 @@ use crate::app::{export, hints};
 use crate::course::Exercise;
 use crate::grade::report::Passing;
 use crate::grade::{self, Cancel, Progress, Report};
+use crate::terminal::Look;
 
 /// How a report is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -57,6 +58,8 @@ pub struct GradeArgs<'a> {
     pub verbose: bool,
     /// Of a staged exercise, grade stages 1 to N only.
     pub stage: Option<usize>,
+    /// Colour, and symbols or words.
+    pub look: Look,
 }
 
 /// Grades and prints; returns true when every graded exercise passed.
@@ -80,7 +83,12 @@ pub fn run(wb: &Workbook, args: GradeArgs<'_>, out: &mut impl Write) -> anyhow::
         Isolation::None => {
             let mut reports = Vec::new();
             for exercise in &exercises {
-                reports.push(grade_with_spinner(wb, (exercise, until), &cancel)?);
+                reports.push(grade_with_spinner(
+                    wb,
+                    (exercise, until),
+                    &cancel,
+                    args.look,
+                )?);
             }
             reports
         }
@@ -137,10 +145,16 @@ fn render(
                     true => Passing::Listed,
                     false => Passing::Collapsed,
                 };
+                // A report written to a file is read later, not at a terminal.
+                let look = match args.out_file {
+                    Some(_) => args.look.without_colour(),
+                    None => args.look,
+                };
                 let how = HowToPrint {
                     format: args.format,
                     revealed_hints: &revealed,
                     passing,
+                    look,
                 };
                 print_report(report, exercise, how, &mut buffer)?;
             }
@@ -158,6 +172,8 @@ pub struct HowToPrint<'a> {
     pub revealed_hints: &'a BTreeSet<usize>,
     /// In the human format, whether passing tests are listed or counted.
     pub passing: Passing,
+    /// In the human format, colour and symbols or words.
+    pub look: Look,
 }
 
 /// Prints `report` as `how` says.
@@ -168,9 +184,13 @@ pub fn print_report(
     out: &mut impl Write,
 ) -> std::io::Result<()> {
     match how.format {
-        Format::Human => {
-            grade::report::human(report, exercise, how.revealed_hints, how.passing, out)
-        }
+        Format::Human => grade::report::human(
+            report,
+            exercise,
+            (how.revealed_hints, how.passing),
+            how.look,
+            out,
+        ),
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, &grade::report::json(report, exercise))?;
             writeln!(out)
@@ -183,13 +203,15 @@ pub fn print_report(
     }
 }
 
-/// Grades and records `exercise`, showing a spinner on a terminal while it works.
+/// Grades and records `exercise`, showing a spinner on a terminal while it works (in plain
+/// mode, a line per step instead).
 pub fn grade_with_spinner(
     wb: &Workbook,
     (exercise, until): (&Exercise, usize),
     cancel: &Cancel,
+    look: Look,
 ) -> anyhow::Result<Report> {
-    let spinner = Spinner::start(&format!("building {}", exercise.slug));
+    let spinner = Spinner::start(&format!("building {}", exercise.slug), look);
     let graded = grading::grade_stages_and_record(
         wb.course(),
         (exercise, until),
@@ -201,13 +223,26 @@ pub fn grade_with_spinner(
     Ok(graded?.saved()?)
 }
 
-/// A terminal spinner that shows the grader's progress; it draws nothing when stderr is
-/// not a terminal.
-pub struct Spinner(ProgressBar);
+/// A terminal spinner that shows the grader's progress on stderr; it draws nothing when
+/// stderr is not a terminal. In plain mode nothing is redrawn in place (a screen reader
+/// would read every frame): the main steps are printed as lines instead.
+pub struct Spinner {
+    bar: ProgressBar,
+    plain: bool,
+}
+
+const FIRST_BUILD: &str = "First grade on this machine: compiling the exercises' dependencies once (a minute or two). Later grades reuse them.";
 
 impl Spinner {
-    /// Starts spinning with `message`.
-    pub fn start(message: &str) -> Spinner {
+    /// Starts spinning with `message` (in plain mode, prints it).
+    pub fn start(message: &str, look: Look) -> Spinner {
+        if look.is_plain() {
+            eprintln!("{message} ...");
+            return Spinner {
+                bar: ProgressBar::hidden(),
+                plain: true,
+            };
+        }
         let bar = ProgressBar::new_spinner();
         bar.set_style(
             ProgressStyle::with_template("{spinner} {msg}")
@@ -215,34 +250,36 @@ impl Spinner {
         );
         bar.enable_steady_tick(Duration::from_millis(100));
         bar.set_message(message.to_string());
-        Spinner(bar)
+        Spinner { bar, plain: false }
     }
 
     /// Shows one step of a grade.
     pub fn show(&self, event: Progress) {
-        match event {
-            Progress::FirstBuild => self.0.println(
-                "First grade on this machine: compiling the exercises' dependencies once (a minute or two). Later grades reuse them.",
-            ),
-            Progress::Compiled { name } => self.0.set_message(format!("compiling {name}")),
-            Progress::Built => self.0.set_message("running hidden tests"),
+        let message = match event {
+            Progress::FirstBuild if self.plain => return eprintln!("{FIRST_BUILD}"),
+            Progress::FirstBuild => return self.bar.println(FIRST_BUILD),
+            Progress::Compiled { name } => format!("compiling {name}"),
+            Progress::Built => "running hidden tests".to_string(),
             Progress::Stage {
                 index,
                 total,
                 title,
                 ..
-            } => self
-                .0
-                .set_message(format!("stage {index} of {total}: {title}")),
-            Progress::Running { name, index, total } => {
-                self.0.set_message(format!("test {index}/{total}: {name}"))
-            }
-            Progress::Finished(_) => {}
-        }
+            } if self.plain => return eprintln!("stage {index} of {total}: {title} ..."),
+            Progress::Stage {
+                index,
+                total,
+                title,
+                ..
+            } => format!("stage {index} of {total}: {title}"),
+            Progress::Running { name, index, total } => format!("test {index}/{total}: {name}"),
+            Progress::Finished(_) => return,
+        };
+        self.bar.set_message(message);
     }
 
     /// Clears the spinner.
     pub fn finish(self) {
-        self.0.finish_and_clear();
+        self.bar.finish_and_clear();
     }
 }

@@ -3,11 +3,12 @@
 use std::io::Write;
 
 use super::Workbook;
+use crate::terminal::{Look, Tone};
 
 /// Prints the course's table of contents; returns true (listing always succeeds).
-pub fn run(wb: &Workbook, out: &mut impl Write) -> std::io::Result<bool> {
+pub fn run(wb: &Workbook, look: Look, out: &mut impl Write) -> std::io::Result<bool> {
     let course = wb.course();
-    writeln!(out, "Lessons")?;
+    writeln!(out, "{}", look.paint(Tone::Strong, "Lessons"))?;
     let title_width = course
         .lessons
         .iter()
@@ -32,7 +33,7 @@ pub fn run(wb: &Workbook, out: &mut impl Write) -> std::io::Result<bool> {
         writeln!(out, "  (none)")?;
     }
 
-    writeln!(out, "\nExercises")?;
+    writeln!(out, "\n{}", look.paint(Tone::Strong, "Exercises"))?;
     let slug_width = course
         .exercises
         .keys()

@@ -6,29 +6,36 @@ use std::io::Write;
 use super::Workbook;
 use crate::app::progress::{Snapshot, snapshot};
 use crate::course::{Course, Lesson};
+use crate::grade::GradeStatus;
+use crate::terminal::{Look, Tone};
 
 /// Prints the progress tables; returns true (reporting always succeeds).
-pub fn run(wb: &Workbook, out: &mut impl Write) -> anyhow::Result<bool> {
+pub fn run(wb: &Workbook, look: Look, out: &mut impl Write) -> anyhow::Result<bool> {
     let course = wb.course();
     let progress = snapshot(wb)?;
-    lessons(course, &progress, out)?;
-    exercises(course, &progress, out)?;
-    quiz_attempts(&progress, out)?;
+    lessons(course, &progress, look, out)?;
+    exercises(course, &progress, look, out)?;
+    quiz_attempts(&progress, look, out)?;
     Ok(true)
 }
 
-fn lessons(course: &Course, progress: &Snapshot, out: &mut impl Write) -> std::io::Result<()> {
+fn lessons(
+    course: &Course,
+    progress: &Snapshot,
+    look: Look,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
     let title_width = course
         .lessons
         .iter()
         .map(|l| l.title.chars().count() + 4)
         .max()
         .unwrap_or(10);
-    writeln!(
-        out,
+    let heading = format!(
         "{:<title_width$}  {:<28}  exercises",
         "lesson", "quiz (best / pass mark)"
-    )?;
+    );
+    writeln!(out, "{}", look.paint(Tone::Strong, &heading))?;
     for lesson in &course.lessons {
         let exercises: Vec<String> = lesson
             .exercises
@@ -64,8 +71,13 @@ fn quiz_cell(course: &Course, lesson: &Lesson, progress: &Snapshot) -> String {
     }
 }
 
-fn exercises(course: &Course, progress: &Snapshot, out: &mut impl Write) -> std::io::Result<()> {
-    writeln!(out, "\nexercise grades")?;
+fn exercises(
+    course: &Course,
+    progress: &Snapshot,
+    look: Look,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    writeln!(out, "\n{}", look.paint(Tone::Strong, "exercise grades"))?;
     if course.exercises.is_empty() {
         writeln!(out, "  (no exercises)")?;
     }
@@ -75,7 +87,13 @@ fn exercises(course: &Course, progress: &Snapshot, out: &mut impl Write) -> std:
         let line = match progress.grade(slug) {
             Some(g) => format!(
                 "{} {}/{}  graded {} UTC  hints {hints}/{}",
-                g.status.as_str(),
+                look.paint(
+                    match g.status {
+                        GradeStatus::Pass => Tone::Good,
+                        GradeStatus::Fail | GradeStatus::Error => Tone::Bad,
+                    },
+                    g.status.as_str()
+                ),
                 g.passed,
                 g.total,
                 g.graded_at,
@@ -88,12 +106,12 @@ fn exercises(course: &Course, progress: &Snapshot, out: &mut impl Write) -> std:
     Ok(())
 }
 
-fn quiz_attempts(progress: &Snapshot, out: &mut impl Write) -> std::io::Result<()> {
+fn quiz_attempts(progress: &Snapshot, look: Look, out: &mut impl Write) -> std::io::Result<()> {
     let mut attempted: Vec<_> = progress.quizzes.iter().collect();
     if attempted.is_empty() {
         return Ok(());
     }
-    writeln!(out, "\nquiz attempts")?;
+    writeln!(out, "\n{}", look.paint(Tone::Strong, "quiz attempts"))?;
     attempted.sort_by(|a, b| a.0.cmp(b.0));
     for (slug, best) in attempted {
         writeln!(

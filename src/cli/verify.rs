@@ -13,8 +13,8 @@ use crate::app::{self, AppError};
 use crate::authoring::mutants::{self, MutationReport};
 use crate::course::Exercise;
 use crate::grade::{Cancel, TestStatus};
+use crate::terminal::{Look, Tone};
 
-/// The exercises named by `slug`, or all of them in course order.
 /// The exercises named by `slugs`, in the order given; every exercise when none is named.
 fn chosen<'w>(wb: &'w Workbook, slugs: &[String]) -> Result<Vec<&'w Exercise>, AppError> {
     if slugs.is_empty() {
@@ -29,8 +29,8 @@ fn chosen<'w>(wb: &'w Workbook, slugs: &[String]) -> Result<Vec<&'w Exercise>, A
 /// Verifies and prints the table; true when every stub fails and every solution passes.
 pub fn run(
     wb: &Workbook,
-    slugs: &[String],
-    sandbox: bool,
+    (slugs, sandbox): (&[String], bool),
+    look: Look,
     out: &mut impl Write,
 ) -> anyhow::Result<bool> {
     let course = wb.course();
@@ -43,42 +43,58 @@ pub fn run(
         verify_sandboxed(course, &exercises, &cancel)?
     } else {
         let verify_one = |e: &&Exercise| {
-            let spinner = Spinner::start(&format!("building {}", e.slug));
+            let spinner = Spinner::start(&format!("building {}", e.slug), look);
             let row = verify(course, e, &cancel, &mut |event| spinner.show(event));
             spinner.finish();
             row
         };
         exercises.iter().map(verify_one).collect()
     };
-    Ok(print_table(&rows, out)?)
+    Ok(print_table(&rows, look, out)?)
 }
 
 /// `--mutants`: cargo-mutants on every (or one) reference solution; true when no mutant is
 /// missed outside the equivalents files.
-pub fn mutants(wb: &Workbook, slugs: &[String], out: &mut impl Write) -> anyhow::Result<bool> {
+pub fn mutants(
+    wb: &Workbook,
+    slugs: &[String],
+    look: Look,
+    out: &mut impl Write,
+) -> anyhow::Result<bool> {
     let mut reports = Vec::new();
     for exercise in chosen(wb, slugs)? {
         eprintln!("mutation testing {} (cargo-mutants) ...", exercise.slug);
         reports.push(mutants::run(wb.course(), exercise)?);
     }
-    print_mutants(&reports, out)?;
+    print_mutants(&reports, look, out)?;
     Ok(reports.iter().all(MutationReport::clean))
 }
 
-fn print_mutants(reports: &[MutationReport], out: &mut impl Write) -> std::io::Result<()> {
-    writeln!(
-        out,
+fn print_mutants(
+    reports: &[MutationReport],
+    look: Look,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    let heading = format!(
         "{:<16} {:>9} {:>7} {:>7} {:>11} {:>9} {:>10}",
         "exercise", "generated", "caught", "missed", "equivalent", "unviable", "timed out"
-    )?;
+    );
+    writeln!(out, "{}", look.paint(Tone::Strong, &heading))?;
     for r in reports {
+        // Padded before it is painted: escape codes would count towards the width.
+        let missed = format!("{:>7}", r.missed.len());
+        let tone = if r.missed.is_empty() {
+            Tone::Good
+        } else {
+            Tone::Bad
+        };
         writeln!(
             out,
-            "{:<16} {:>9} {:>7} {:>7} {:>11} {:>9} {:>10}",
+            "{:<16} {:>9} {:>7} {} {:>11} {:>9} {:>10}",
             r.slug,
             r.generated,
             r.caught,
-            r.missed.len(),
+            look.paint(tone, &missed),
             r.equivalent.len(),
             r.unviable,
             r.timed_out
@@ -98,7 +114,7 @@ fn print_mutants(reports: &[MutationReport], out: &mut impl Write) -> std::io::R
 }
 
 /// Prints the verify table; returns true when every row holds.
-fn print_table(rows: &[Verification], out: &mut impl Write) -> std::io::Result<bool> {
+fn print_table(rows: &[Verification], look: Look, out: &mut impl Write) -> std::io::Result<bool> {
     let width = rows.iter().map(|r| r.slug.len()).max().unwrap_or(8).max(8);
     let learner_edition = rows.iter().any(|r| r.solution.is_none());
     if learner_edition {
@@ -107,10 +123,14 @@ fn print_table(rows: &[Verification], out: &mut impl Write) -> std::io::Result<b
             "This is a learner edition: the reference solutions are not present, so only the stubs are checked.\n"
         )?;
     }
-    writeln!(out, "{:<width$}  {:<34}  solution", "exercise", "stub")?;
+    let heading = format!("{:<width$}  {:<34}  solution", "exercise", "stub");
+    writeln!(out, "{}", look.paint(Tone::Strong, &heading))?;
     for row in rows {
-        let (stub, solution) = (stub_cell(row), solution_cell(row));
-        writeln!(out, "{:<width$}  {stub:<34}  {solution}", row.slug)?;
+        // Padded before it is painted: escape codes would count towards the width.
+        let stub = format!("{:<34}", stub_cell(row));
+        let (stub, solution) = (painted(look, &stub), solution_cell(row));
+        let solution = painted(look, &solution);
+        writeln!(out, "{:<width$}  {stub}  {solution}", row.slug)?;
     }
     let all_ok = rows.iter().all(|r| r.stub_ok() && r.solution_ok());
     let verdict = match (all_ok, learner_edition) {
@@ -124,8 +144,19 @@ fn print_table(rows: &[Verification], out: &mut impl Write) -> std::io::Result<b
         ),
         (false, _) => "verification FAILED".to_string(),
     };
-    writeln!(out, "\n{verdict}")?;
+    let tone = if all_ok { Tone::Good } else { Tone::Bad };
+    writeln!(out, "\n{}", look.paint(tone, &verdict))?;
     Ok(all_ok)
+}
+
+/// A cell of the verify table in the colour its first word calls for.
+fn painted(look: Look, cell: &str) -> String {
+    let tone = match cell.split(':').next() {
+        Some("ok") => Tone::Good,
+        Some("FAIL") => Tone::Bad,
+        _ => Tone::Dim,
+    };
+    look.paint(tone, cell).into_owned()
 }
 
 fn stub_cell(row: &Verification) -> String {

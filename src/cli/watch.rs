@@ -23,6 +23,7 @@ use crate::course::{Course, Exercise};
 use crate::grade::report::Passing;
 use crate::grade::warmup::Warmup;
 use crate::grade::{Cancel, Report, Workdir};
+use crate::terminal::Look;
 use inputs::Inputs;
 
 /// How long to wait after a change for more changes before grading.
@@ -49,7 +50,7 @@ enum Flow {
 }
 
 /// Runs the watch loop until `q`; returns true.
-pub fn run(wb: &Workbook, slug: Option<&str>) -> anyhow::Result<bool> {
+pub fn run(wb: &Workbook, slug: Option<&str>, look: Look) -> anyhow::Result<bool> {
     let course = wb.course();
     let first = match slug {
         Some(slug) => app::find_exercise(course, slug)?,
@@ -73,7 +74,10 @@ pub fn run(wb: &Workbook, slug: Option<&str>) -> anyhow::Result<bool> {
             current: first,
             follow: slug.is_none(),
             inputs: Inputs::read(&crate_dir(course, first)),
-            screen: Screen { raw: terminal.raw },
+            screen: Screen {
+                raw: terminal.raw,
+                look,
+            },
             generation: 0,
             cancel: Cancel::default(),
             pending_change: None,
@@ -200,10 +204,11 @@ impl<'scope, 'env> WatchState<'scope, 'env> {
         self.generation += 1;
         let (token, generation, tx) = (self.cancel.clone(), self.generation, self.tx.clone());
         let (wb, exercise, warmup) = (self.wb, self.current, self.warmup);
+        let look = self.screen.look;
         self.scope.spawn(move || {
             // The background build steps aside while the learner's grade runs.
             let _first = warmup.preempt();
-            let result = grade_with_spinner(wb, (exercise, usize::MAX), &token)
+            let result = grade_with_spinner(wb, (exercise, usize::MAX), &token, look)
                 .map_err(|e| format!("{e:#}"));
             let _ = tx.send(Event::Graded { generation, result });
         });
@@ -219,6 +224,7 @@ impl<'scope, 'env> WatchState<'scope, 'env> {
                     format: Format::Human,
                     revealed_hints: &revealed,
                     passing: Passing::Collapsed,
+                    look: self.screen.look,
                 };
                 let _ = print_report(&report, self.current, how, &mut text);
                 self.screen.say(&String::from_utf8_lossy(&text));
@@ -327,6 +333,7 @@ impl Drop for Terminal {
 /// Prints to the terminal, turning `\n` into `\r\n` while the terminal is raw.
 struct Screen {
     raw: bool,
+    look: Look,
 }
 
 impl Screen {
@@ -343,10 +350,15 @@ impl Screen {
     }
 
     /// Starts a new run: a cleared screen at a terminal, a separator line in a log or pipe,
-    /// so the newest verdict is always the one the learner sees.
+    /// so the newest verdict is always the one the learner sees. In plain mode nothing is
+    /// erased (a screen reader's review buffer keeps the earlier runs) and a blank line
+    /// separates the runs: a line of dashes would be read out dash by dash.
     fn clear(&mut self) {
         let mut out = std::io::stdout().lock();
-        if std::io::stdout().is_terminal() {
+        let newline = if self.raw { "\r\n" } else { "\n" };
+        if self.look.is_plain() {
+            let _ = write!(out, "{newline}");
+        } else if std::io::stdout().is_terminal() {
             let _ = write!(out, "\x1b[2J\x1b[H");
         } else {
             let _ = writeln!(out, "\n{}\n", "-".repeat(72));
@@ -355,8 +367,9 @@ impl Screen {
     }
 
     fn footer(&mut self, exercise: &Exercise) {
+        let sep = self.look.separator();
         self.say(&format!(
-            "\nWatching {}: save a file to re-grade.  h hint · n next exercise · q quit",
+            "\nWatching {}: save a file to re-grade.  h hint{sep}n next exercise{sep}q quit",
             exercise.stub_dir.display()
         ));
     }

@@ -168,10 +168,14 @@ pub fn workbook_binary() -> &'static Path {
 }
 
 /// `workbook` as a process to spawn, without the user's `WORKBOOK_DB` (or a `WORKBOOK_NOW`
-/// left in the environment).
+/// or colour settings left in the environment).
 pub fn workbook_process() -> std::process::Command {
     let mut cmd = std::process::Command::new(workbook_binary());
     cmd.env_remove("WORKBOOK_DB").env_remove("WORKBOOK_NOW");
+    // Output is compared as text: the caller's colour settings must not leak in.
+    for colour in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE"] {
+        cmd.env_remove(colour);
+    }
     cmd
 }
 

@@ -61,6 +61,69 @@ fn a_partly_failing_grade_labels_expected_and_actual() {
         report["rule_notes"]["add-sums"]["read"], "/lessons/basics#basics",
         "{json}"
     );
+    the_same_grade_reads_plainly(dir, &human);
+}
+
+/// The grade of [`a_partly_failing_grade_labels_expected_and_actual`] with `--plain` (words
+/// for marks, ASCII only, every test on a line) and with `NO_COLOR` (no escape codes, even
+/// when `CLICOLOR_FORCE` asks for colour in a pipe); `--color always` still wins over
+/// `NO_COLOR`, as an explicit flag should.
+fn the_same_grade_reads_plainly(dir: &Path, human: &str) {
+    let filters = vec![
+        (r"\(\d+ ms\)", "([ms])"),
+        (
+            r"compile \d+\.\d s, tests \d+\.\d s",
+            "compile [s], tests [s]",
+        ),
+    ];
+    let (code, plain, stderr) = run(workbook_in(dir)
+        .args(["grade", "counter", "--plain"])
+        .env("CLICOLOR_FORCE", "1"));
+    assert_eq!(code, Some(1), "{plain}{stderr}");
+    insta::with_settings!({filters => filters.clone()}, {
+        insta::assert_snapshot!("grade_plain", plain);
+    });
+    assert!(
+        plain.is_ascii(),
+        "symbols or emoji in plain output: {plain}"
+    );
+    let tests: Vec<&str> = plain
+        .lines()
+        .filter(|l| l.starts_with("PASS ") || l.starts_with("FAIL "))
+        .collect();
+    assert_eq!(
+        tests.len(),
+        5,
+        "one line per test, passing ones too: {plain}"
+    );
+    assert_eq!(stderr, "building counter ...\n", "no spinner frames");
+
+    let (_, forced, _) = run(workbook_in(dir)
+        .args(["grade", "counter"])
+        .env("CLICOLOR_FORCE", "1"));
+    assert!(
+        forced.contains("\u{1b}[31m✗\u{1b}[0m"),
+        "coloured marks: {forced:?}"
+    );
+    let (_, no_color, _) = run(workbook_in(dir)
+        .args(["grade", "counter"])
+        .env("CLICOLOR_FORCE", "1")
+        .env("NO_COLOR", "1"));
+    insta::with_settings!({filters => filters}, {
+        insta::assert_snapshot!("grade_no_color", no_color);
+    });
+    assert!(!no_color.contains('\u{1b}'), "{no_color:?}");
+    let strip = |s: &str| {
+        regex::Regex::new(r"\d+ ms|\d+\.\d s")
+            .unwrap()
+            .replace_all(s, "#")
+            .into_owned()
+    };
+    assert_eq!(strip(&no_color), strip(human), "the same words, uncoloured");
+    let (_, flag, _) = run(workbook_in(dir)
+        .args(["grade", "counter", "--color", "always"])
+        .env("NO_COLOR", "1"));
+    assert!(flag.contains('\u{1b}'), "--color always wins: {flag:?}");
 }
 
 #[test]

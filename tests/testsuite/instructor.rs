@@ -80,6 +80,17 @@ fn scaffolding_one_of_each_kind_keeps_check_and_verify_clean() {
         out.contains("ok: fails 2 of 2 tests") && out.contains("ok: passes 2 of 2 tests"),
         "{out}"
     );
+    // In colour the cells are green (padded first, so the columns still line up); plain
+    // is the same table, ASCII only.
+    let (_, coloured, _) =
+        run(workbook_on(course.path()).args(["verify", "event-log", "--color", "always"]));
+    assert!(
+        coloured.contains("\u{1b}[32mok: fails 2 of 2 tests"),
+        "{coloured:?}"
+    );
+    let (_, plain, err) = run(workbook_on(course.path()).args(["verify", "event-log", "--plain"]));
+    assert_eq!(plain, out);
+    assert!(plain.is_ascii() && err.is_ascii(), "{plain}{err}");
 }
 
 #[test]

@@ -117,6 +117,38 @@ fn hints_are_revealed_one_at_a_time_and_shown_in_progress() {
         progress.contains("greeter           not graded yet"),
         "{progress}"
     );
+    colour_only_where_asked(course.path(), &progress);
+}
+
+/// `progress` and `list` colour their headings and grades when colour is forced, and
+/// neither `NO_COLOR` nor `--plain` output holds an escape code or a symbol.
+fn colour_only_where_asked(course: &Path, uncoloured: &str) {
+    let forced = |args: &[&str], no_color: bool| {
+        let mut cmd = workbook_in(course);
+        cmd.args(args).env("CLICOLOR_FORCE", "1");
+        if no_color {
+            cmd.env("NO_COLOR", "1");
+        }
+        let (code, out, err) = run(&mut cmd);
+        assert_eq!(code, Some(0), "{out}{err}");
+        out
+    };
+    let coloured = forced(&["progress"], false);
+    assert!(
+        coloured.contains("counter: fail 4/5") && coloured.contains("\u{1b}[31mfail\u{1b}[0m"),
+        "a failing grade in red: {coloured:?}"
+    );
+    assert_eq!(forced(&["progress"], true), uncoloured);
+    assert_eq!(forced(&["progress", "--plain"], false), uncoloured);
+    let listed = forced(&["list"], false);
+    assert!(listed.starts_with("\u{1b}[1mLessons"), "{listed:?}");
+    for args in [&["list", "--plain"][..], &["list"][..]] {
+        let out = forced(args, args.len() == 1);
+        assert!(
+            out.starts_with("Lessons\n") && out.is_ascii(),
+            "{args:?}: {out:?}"
+        );
+    }
 }
 
 #[test]
@@ -182,8 +214,17 @@ fn unknown_exercise_is_a_clear_error() {
 /// `workbook watch counter` with piped input (killed when dropped, so a failed assertion
 /// leaves no watcher), and its output lines as they come.
 fn start_watch(course: &Path) -> (KillOnDrop, std::sync::mpsc::Receiver<String>) {
+    start_watch_with(course, &[])
+}
+
+/// [`start_watch`] with more arguments.
+fn start_watch_with(
+    course: &Path,
+    args: &[&str],
+) -> (KillOnDrop, std::sync::mpsc::Receiver<String>) {
     let mut child = workbook_process()
         .args(["watch", "counter"])
+        .args(args)
         .current_dir(course)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -234,6 +275,33 @@ fn watch_regrades_on_save_and_quits_on_q() {
     writeln!(stdin, "q").unwrap();
     let status = child.wait().unwrap();
     assert!(status.success());
+}
+
+/// For a screen reader or a log: `watch --plain` never clears the screen or draws a line of
+/// dashes between runs, and says its keys in words.
+#[test]
+fn watch_in_plain_mode_adds_lines_and_draws_nothing() {
+    let course = grading_course_with(None);
+    let (mut child, rx) = start_watch_with(course.path(), &["--plain", "--color", "always"]);
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while !seen.iter().any(|l: &String| l.contains("save a file to re-grade")) {
+        assert!(Instant::now() < deadline, "no footer: {seen:#?}");
+        if let Ok(line) = rx.recv_timeout(Duration::from_secs(1)) {
+            seen.push(line);
+        }
+    }
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "q").unwrap();
+    assert!(child.wait().unwrap().success());
+    let text = seen.join("\n");
+    assert!(text.is_ascii(), "{text:?}");
+    assert!(!text.contains("---"), "no separator line: {text}");
+    assert!(text.contains("FAIL    "), "marks in words: {text}");
+    assert!(
+        text.contains("save a file to re-grade.  h hint, n next exercise, q quit"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -10,6 +10,7 @@ use std::path::Path;
 use serde::Deserialize;
 use workbook::course::{Course, Exercise};
 use workbook::grade::{self, Cancel, Report, TestStatus, Workdir};
+use workbook::terminal::Look;
 
 use crate::common::{self, copy_dir, fixtures, root};
 
@@ -209,20 +210,18 @@ fn replaying_one_runs_answers_fails_on_the_random_inputs() {
     let mut report = grades_as_described("replays-one-run");
     let course = Course::load(root()).unwrap().course;
     let exercise = &course.exercises["task-api"];
-    let mut terminal = Vec::new();
     let passing = grade::report::Passing::Collapsed;
-    grade::report::human(
-        &report,
-        exercise,
-        &Default::default(),
-        passing,
-        &mut terminal,
-    )
-    .unwrap();
-    insta::assert_snapshot!(
-        "failed_http_check_terminal",
+    let print = |look| {
+        let mut terminal = Vec::new();
+        let hints = Default::default();
+        grade::report::human(&report, exercise, (&hints, passing), look, &mut terminal).unwrap();
         steady(&String::from_utf8_lossy(&terminal))
-    );
+    };
+    insta::assert_snapshot!("failed_http_check_terminal", print(Look::default()));
+    // Plain: the stages' status in words, no lock emoji; the passing test listed.
+    let plain = print(Look::plain());
+    insta::assert_snapshot!("failed_http_check_terminal_plain", plain);
+    assert!(plain.is_ascii(), "{plain}");
     // The JSON of the failing test, without its captured output (the server's log lines).
     report.tests.retain(|t| t.status != TestStatus::Passed);
     for test in &mut report.tests {

@@ -1,13 +1,15 @@
 //! The human printer: a report as a person at a terminal reads it. A one-line verdict, then
 //! the failing tests with their messages (what to fix comes first), then the passing ones as
 //! one collapsed line (or listed, with `--verbose`), the score, and a pointer to the next
-//! hint when something failed.
+//! hint when something failed. A [`Look`] says whether it is in colour and whether marks are
+//! symbols or words (`--plain`: ASCII only, every test on a line of its own).
 
 use std::collections::BTreeSet;
 use std::io::Write;
 
-use super::{Report, StageStatus, TestOutcome, TestStatus};
+use super::{GradeStatus, Report, StageStatus, TestOutcome, TestStatus};
 use crate::course::{Exercise, hint_order};
+use crate::terminal::{Look, Tone};
 
 /// How the passing tests are shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,23 +21,27 @@ pub enum Passing {
 }
 
 /// Prints `report` for a person; `revealed_hints` (0-based indexes) says which hint to
-/// suggest on a failure.
+/// suggest on a failure. In plain mode the passing tests are always listed.
 pub fn human(
     report: &Report,
     exercise: &Exercise,
-    revealed_hints: &BTreeSet<usize>,
-    passing: Passing,
+    (revealed_hints, passing): (&BTreeSet<usize>, Passing),
+    look: Look,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
+    let tone = match report.status {
+        GradeStatus::Pass => Tone::Good,
+        GradeStatus::Fail | GradeStatus::Error => Tone::Bad,
+    };
     writeln!(
         out,
         "{} ({}): {}",
-        exercise.title,
+        look.paint(Tone::Strong, &exercise.title),
         exercise.slug,
-        verdict(report)
+        look.paint(tone, &verdict(report))
     )?;
     if !report.compile_errors.is_empty() {
-        compile_errors(report, exercise, out)?;
+        compile_errors(report, exercise, look, out)?;
         return suggest_hint(exercise, report, revealed_hints, out);
     }
     if report.tests.is_empty() {
@@ -47,17 +53,28 @@ pub fn human(
         .partition(|t| t.status == TestStatus::Passed);
     writeln!(out)?;
     for test in failed {
-        test_line(test, &rule_notes(exercise, test), out)?;
+        test_line(test, &rule_notes(exercise, test), look, out)?;
     }
-    passing_lines(&passed, passing, out)?;
-    stage_list(report, out)?;
+    let passing = match look.is_plain() {
+        true => Passing::Listed,
+        false => passing,
+    };
+    passing_lines(&passed, passing, look, out)?;
+    stage_list(report, look, out)?;
     writeln!(
         out,
-        "\nScore: {}/{} passed    compile {:.1} s, tests {:.1} s",
+        "\n{} {}/{} passed    {}",
+        look.paint(Tone::Strong, "Score:"),
         report.score.passed,
         report.score.total,
-        report.compile_ms as f64 / 1000.0,
-        report.test_ms as f64 / 1000.0
+        look.paint(
+            Tone::Dim,
+            &format!(
+                "compile {:.1} s, tests {:.1} s",
+                report.compile_ms as f64 / 1000.0,
+                report.test_ms as f64 / 1000.0
+            )
+        )
     )?;
     if report.passed() {
         writeln!(out, "All hidden tests pass. Well done!")?;
@@ -113,17 +130,15 @@ fn stage_verdict(report: &Report) -> Option<String> {
     }
 }
 
-/// The stages, each with its mark, and the one the learner is on.
-fn stage_list(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
+/// The stages, each with its mark (in plain mode, its status in words), and the one the
+/// learner is on.
+fn stage_list(report: &Report, look: Look, out: &mut impl Write) -> std::io::Result<()> {
     if report.stages.is_empty() {
         return Ok(());
     }
     writeln!(out, "\nStages:")?;
     for (i, stage) in report.stages.iter().enumerate() {
-        let here = match report.current_stage.as_deref() == Some(stage.id.as_str()) {
-            true => "   <- you are here",
-            false => "",
-        };
+        let here = report.current_stage.as_deref() == Some(stage.id.as_str());
         let counts = match stage.status {
             StageStatus::Passed | StageStatus::Failed => {
                 format!(" ({}/{})", stage.score.passed, stage.score.total)
@@ -131,13 +146,21 @@ fn stage_list(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
             StageStatus::Locked => " (locked until the stages before it pass)".to_string(),
             StageStatus::NotRun => " (not run)".to_string(),
         };
-        writeln!(
-            out,
-            "  {} {}. {}{counts}{here}",
-            stage.status.mark(),
-            i + 1,
-            stage.title
-        )?;
+        let (n, title) = (i + 1, &stage.title);
+        if look.is_plain() {
+            // The status in words where the symbol was; locked and not run say so already.
+            let status = match stage.status {
+                StageStatus::Passed => ": passed",
+                StageStatus::Failed => ": failed",
+                StageStatus::Locked | StageStatus::NotRun => "",
+            };
+            let here = if here { ", you are here" } else { "" };
+            writeln!(out, "  Stage {n}, {title}{status}{counts}{here}")?;
+        } else {
+            let here = if here { "   <- you are here" } else { "" };
+            let mark = look.stage_mark(stage.status);
+            writeln!(out, "  {mark} {n}. {title}{counts}{here}")?;
+        }
     }
     Ok(())
 }
@@ -185,13 +208,19 @@ pub fn rule_notes<'e>(exercise: &'e Exercise, test: &TestOutcome) -> Vec<RuleNot
 fn passing_lines(
     passed: &[&TestOutcome],
     passing: Passing,
+    look: Look,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
+    let mark = look.test_mark(TestStatus::Passed);
     match (passed.len(), passing) {
         (0, _) => Ok(()),
-        (_, Passing::Listed) => passed.iter().try_for_each(|test| test_line(test, &[], out)),
-        (1, Passing::Collapsed) => writeln!(out, "✓ 1 test passes (--verbose lists it)"),
-        (n, Passing::Collapsed) => writeln!(out, "✓ {n} tests pass (--verbose lists them)"),
+        (_, Passing::Listed) => passed
+            .iter()
+            .try_for_each(|test| test_line(test, &[], look, out)),
+        (1, Passing::Collapsed) => writeln!(out, "{mark} 1 test passes (--verbose lists it)"),
+        (n, Passing::Collapsed) => {
+            writeln!(out, "{mark} {n} tests pass (--verbose lists them)")
+        }
     }
 }
 
@@ -200,13 +229,19 @@ fn passing_lines(
 fn compile_errors(
     report: &Report,
     exercise: &Exercise,
+    look: Look,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
     let in_tests = report.compile_errors.iter().all(|e| e.in_hidden_tests);
+    let mark = match look.is_plain() {
+        true => String::new(),
+        false => format!("{} ", look.test_mark(TestStatus::Failed)),
+    };
+    let heading = look.paint(Tone::Bad, "compile error");
     if in_tests {
         writeln!(
             out,
-            "\n✗ compile error: your crate compiles, but the hidden tests cannot use it.\n  Check that its public API (names, arguments, return types) matches the README.\n"
+            "\n{mark}{heading}: your crate compiles, but the hidden tests cannot use it.\n  Check that its public API (names, arguments, return types) matches the README.\n"
         )?;
     } else {
         let first = report.compile_errors.iter().find_map(|e| {
@@ -217,14 +252,14 @@ fn compile_errors(
         });
         writeln!(
             out,
-            "\n✗ compile error{}\n",
+            "\n{mark}{heading}{}\n",
             first
                 .map(|f| format!(": open {}/{f}", exercise.stub_dir.display()))
                 .unwrap_or_default()
         )?;
     }
     for error in &report.compile_errors {
-        writeln!(out, "{}\n", error.rendered)?;
+        writeln!(out, "{}\n", look.foreign(&error.rendered))?;
     }
     Ok(())
 }
@@ -234,13 +269,16 @@ fn compile_errors(
 fn test_line(
     test: &TestOutcome,
     rules: &[RuleNote<'_>],
+    look: Look,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
-    let mark = test.status.mark();
+    let mark = look.test_mark(test.status);
+    let time = format!("({} ms)", test.duration_ms);
     writeln!(
         out,
-        "{mark} {}  ({} ms)",
-        test.description, test.duration_ms
+        "{mark} {}  {}",
+        look.foreign(&test.description),
+        look.paint(Tone::Dim, &time)
     )?;
     // The README's rules first (what to reread), each lesson section once, then what went
     // wrong.
@@ -259,7 +297,7 @@ fn test_line(
     if test.status != TestStatus::Passed
         && let Some(message) = &test.message
     {
-        for line in message.lines() {
+        for line in look.foreign(message).lines() {
             writeln!(out, "    {line}")?;
         }
     }
