@@ -11,6 +11,7 @@ pub mod cli;
 pub mod course;
 pub mod grade;
 pub mod io_error;
+pub mod playground;
 pub mod render;
 pub mod store;
 pub mod terminal;

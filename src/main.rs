@@ -106,6 +106,23 @@ enum Command {
         /// The exercise (default: the first one not passed yet, moving on as each passes).
         slug: Option<String>,
     },
+    /// Run a lesson's Rust example, as its Run button does (without a number: list them).
+    Run {
+        /// The lesson's slug, e.g. `caching`.
+        lesson: String,
+        /// The example's number in the lesson, from 1.
+        number: Option<usize>,
+    },
+    /// Write a lesson's Rust example as a Cargo project of its own, to change and run.
+    Example {
+        /// The lesson's slug.
+        lesson: String,
+        /// The example's number in the lesson, from 1 (`workbook run <lesson>` lists them).
+        number: usize,
+        /// A new or empty folder.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Show the next hint of an exercise and remember that it was revealed.
     Hint {
         /// The exercise's slug (default: the exercise folder you are in).
@@ -351,6 +368,12 @@ fn dispatch(
         }
         Command::Watch { slug } => cli::watch::run(&wb, slug.as_deref(), look),
         Command::Hint { slug } => cli::hint::run(&wb, slug.as_deref(), out),
+        Command::Run { lesson, number } => cli::example::run(&wb, (&lesson, number), look, out),
+        Command::Example {
+            lesson,
+            number,
+            out: dir,
+        } => cli::example::write_project(&wb, (&lesson, number), &dir, out),
         Command::Quiz {
             what: QuizCommand::Grade { answers, out: file },
         } => cli::quiz::grade(&wb, &answers, file.as_deref(), out),

@@ -32,6 +32,41 @@ pub enum AppError {
     /// No quiz has this slug.
     #[error("there is no quiz `{0}`")]
     UnknownQuiz(String),
+    /// No lesson has this slug.
+    #[error("there is no lesson `{slug}`; the lessons are: {known}")]
+    UnknownLesson {
+        /// The slug asked for.
+        slug: String,
+        /// The course's lessons, comma-separated.
+        known: String,
+    },
+    /// The lesson has no example with this number.
+    #[error(
+        "lesson `{lesson}` has {count} runnable example(s), numbered from 1; there is no example {number}"
+    )]
+    UnknownExample {
+        /// The lesson.
+        lesson: String,
+        /// The number asked for.
+        number: usize,
+        /// How many it has.
+        count: usize,
+    },
+    /// An edited example is too long to keep or run.
+    #[error("the example's code is {bytes} bytes long; at most {limit} are accepted")]
+    ExampleTooLong {
+        /// Its length.
+        bytes: usize,
+        /// The most accepted.
+        limit: usize,
+    },
+    /// The folder to write an example project into already holds files.
+    #[error("{} is not empty; name a new or empty folder", .0.display())]
+    FolderNotEmpty(std::path::PathBuf),
+    /// Running an example failed before its program could run or finish (cargo missing,
+    /// cancelled, a bad `lessons/code.toml`).
+    #[error("running the example failed: {0}")]
+    Example(#[source] GradeError),
     /// A quiz submission does not fit the quiz (unknown question, wrong kind of answer).
     #[error(transparent)]
     Submission(#[from] SubmissionError),

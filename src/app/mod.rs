@@ -12,12 +12,14 @@
 //! | exports their progress          | [`export::export`]                    |
 //! | compares with the reference     | [`compare::review`]                   |
 //! | looks at the questions to review | [`review::due`]                      |
+//! | runs (or edits) a lesson example | [`examples::run`], [`examples::save_edit`] |
 //!
 //! Where progress is kept is a [`ProgressStore`]: the web app's shared store (with its page
 //! cache), or the CLI's [`Workbook`], which opens the database on first use.
 
 pub mod compare;
 mod error;
+pub mod examples;
 pub mod export;
 pub mod grading;
 pub mod hints;

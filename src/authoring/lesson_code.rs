@@ -4,14 +4,17 @@
 //!
 //! Each block becomes a module of the crate's `lib.rs`; a line map turns the compiler's
 //! lines back into `lessons/<file>.md:<line>`. Blocks marked `ignore` (or `text`) are left
-//! out; `no_run` blocks are compiled but their `main` is not run. Lines starting with `# `
-//! are compiled but hidden on the page, as in rustdoc.
+//! out; `no_run` blocks are compiled but their `main` is not run; a `should_panic` block's
+//! `main` must panic; `compile_fail` blocks are compiled apart, afterwards, and each must
+//! fail to compile (see [`crate::course::example`]). Lines starting with `# ` are compiled
+//! but hidden on the page, as in rustdoc.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::course::hidden_lines::{compiled_line, is_compiled};
+use crate::course::example::{Expectation, declares_main, examples};
+use crate::course::hidden_lines::compiled_line;
 use crate::course::source::{parse_toml, read_text};
 use crate::course::{Code, Course, Diagnostic};
 use crate::grade::{self, Cancel, GradeError, Progress, TestStatus, Workdir};
@@ -35,20 +38,37 @@ struct Placed {
     first_generated: u32,
     /// How many lines of code it has.
     lines: u32,
+    /// What its marks say running it does.
+    expect: Expectation,
 }
 
-/// Writes the crate's `lib.rs` (leaving out the blocks in `skip`) and returns it with the
-/// map of blocks.
-fn generate(course: &Course, skip: &HashSet<String>) -> (String, Vec<Placed>) {
+/// Which blocks go into the crate: those meant to compile (the first pass), or those meant
+/// not to (`compile_fail`, checked afterwards on their own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    Compiling,
+    NotCompiling,
+}
+
+/// Writes the crate's `lib.rs` with the blocks of `pass` (leaving out those in `skip`) and
+/// returns it with the map of blocks.
+fn generate(course: &Course, pass: Pass, skip: &HashSet<String>) -> (String, Vec<Placed>) {
     let mut lib = String::from(
         "// Written by `workbook check --code` from the lessons' Rust blocks; do not edit.\n\
          #![allow(dead_code, unused_imports, unused_variables, unused_mut, unused_must_use)]\n",
     );
     let mut placed = Vec::new();
     for lesson in &course.lessons {
-        for block in lesson.outline.code_blocks.iter().filter(|b| is_compiled(b)) {
+        for example in examples(lesson) {
+            let block = example.block;
             let module = format!("lesson_{:02}_line_{}", lesson.number, block.line);
-            if skip.contains(&module) {
+            let wanted = match example.expect {
+                Expectation::CompileFail => pass == Pass::NotCompiling,
+                Expectation::Runs | Expectation::NoRun | Expectation::ShouldPanic => {
+                    pass == Pass::Compiling
+                }
+            };
+            if !wanted || skip.contains(&module) {
                 continue;
             }
             lib.push_str(&format!(
@@ -57,18 +77,13 @@ fn generate(course: &Course, skip: &HashSet<String>) -> (String, Vec<Placed>) {
                 block.line
             ));
             let first_generated = lib.lines().count() as u32 + 1;
-            let mut has_main = false;
             let mut count = 0;
             for line in block.code.lines() {
-                let line = compiled_line(line);
-                has_main |= declares_main(line);
-                lib.push_str(line);
+                lib.push_str(compiled_line(line));
                 lib.push('\n');
                 count += 1;
             }
-            if has_main && !block.has_flag("no_run") {
-                lib.push_str("#[test]\nfn example_main_runs() -> impl std::process::Termination {\n    main()\n}\n");
-            }
+            lib.push_str(main_test(example.expect, declares_main(&block.code)));
             lib.push_str("}\n");
             placed.push(Placed {
                 module,
@@ -76,17 +91,29 @@ fn generate(course: &Course, skip: &HashSet<String>) -> (String, Vec<Placed>) {
                 first_line: block.line,
                 first_generated,
                 lines: count,
+                expect: example.expect,
             });
         }
     }
     (lib, placed)
 }
 
-fn declares_main(line: &str) -> bool {
-    let line = line.trim_start();
-    let line = line.strip_prefix("pub ").unwrap_or(line);
-    let line = line.strip_prefix("async ").unwrap_or(line);
-    line.starts_with("fn main(")
+/// The test that runs a block's `main`, as its mark asks: it must return, or it must panic
+/// (a `should_panic` test must return `()`, so `main`'s result is dropped: an `Err` is not
+/// a panic).
+fn main_test(expect: Expectation, has_main: bool) -> &'static str {
+    match (expect, has_main) {
+        (Expectation::Runs, true) => {
+            "#[test]\nfn example_main_runs() -> impl std::process::Termination {\n    main()\n}\n"
+        }
+        (Expectation::ShouldPanic, true) => {
+            "#[test]\n#[should_panic]\nfn example_main_runs() {\n    let _ = main();\n}\n"
+        }
+        (Expectation::ShouldPanic, false) => {
+            "#[test]\nfn example_main_runs() {\n    panic!(\"a `should_panic` example needs a `main` that panics\");\n}\n"
+        }
+        (Expectation::Runs | Expectation::NoRun | Expectation::CompileFail, _) => "",
+    }
 }
 
 /// The block holding a line of the generated `lib.rs`, and the lesson line it came from.
@@ -123,24 +150,34 @@ pub fn check(
         Ok(table) => table,
         Err(problem) => return Ok(vec![problem]),
     };
-    if generate(course, &HashSet::new()).1.is_empty() {
+    let compiling = !generate(course, Pass::Compiling, &HashSet::new())
+        .1
+        .is_empty();
+    let not_compiling = !generate(course, Pass::NotCompiling, &HashSet::new())
+        .1
+        .is_empty();
+    if !compiling && !not_compiling {
         return Ok(Vec::new());
     }
 
     let _lock = workdir.lock(&Cancel::default())?;
     let scratch = Scratch::prepare(workdir, &dependencies)?;
     let mut problems = Vec::new();
-    let Some((placed, run)) = scratch.compile_what_compiles(course, progress, &mut problems)?
-    else {
-        return Ok(problems);
-    };
-    problems.extend(failed_examples(&placed, &run));
+    if compiling
+        && let Some((placed, run)) =
+            scratch.compile_what_compiles(course, progress, &mut problems)?
+    {
+        problems.extend(failed_examples(&placed, &run));
+    }
+    if not_compiling {
+        problems.extend(scratch.compile_fail_blocks_compile(course, progress)?);
+    }
     Ok(problems)
 }
 
 /// [`DEPENDENCIES_FILE`] as a table (empty when there is none), or the diagnostic saying why
 /// it cannot be read.
-fn read_dependencies(course: &Course) -> Result<toml::Table, Diagnostic> {
+pub(crate) fn read_dependencies(course: &Course) -> Result<toml::Table, Diagnostic> {
     let dependencies_path = Path::new(DEPENDENCIES_FILE);
     if course.root.join(dependencies_path).exists() {
         read_text(&course.root, dependencies_path)
@@ -163,21 +200,7 @@ impl<'a> Scratch<'a> {
     /// error if the manifest cannot be made or written.
     fn prepare(workdir: &'a Workdir, dependencies: &toml::Table) -> Result<Self, GradeError> {
         let (workspace_manifest, dir) = grade::harness_member(workdir, "lesson-code")?;
-        let mut manifest = toml::Table::new();
-        let mut package = toml::Table::new();
-        package.insert("name".into(), PACKAGE.into());
-        package.insert("version".into(), "0.0.0".into());
-        package.insert("edition".into(), "2024".into());
-        package.insert("publish".into(), false.into());
-        manifest.insert("package".into(), package.into());
-        manifest.insert(
-            "dependencies".into(),
-            dependencies
-                .get("dependencies")
-                .cloned()
-                .unwrap_or_else(|| toml::Table::new().into()),
-        );
-        let manifest = toml::to_string(&manifest).map_err(|e| GradeError::Cargo(e.to_string()))?;
+        let manifest = code_crate_manifest(PACKAGE, dependencies)?;
         grade::write_member_file(&dir.join("Cargo.toml"), &manifest)?;
         let harness = grade::Harness {
             workspace_manifest,
@@ -203,13 +226,47 @@ impl<'a> Scratch<'a> {
         // and left out, and the rest compiled again, until what is left compiles and can run.
         let mut skip = HashSet::new();
         loop {
-            let (lib, placed) = generate(course, &skip);
+            let (lib, placed) = generate(course, Pass::Compiling, &skip);
             let run = self.build_and_run(&lib, progress)?;
             if run.compile_errors.is_empty() {
                 return Ok(Some((placed, run)));
             }
             if !report_compile_errors(&run.compile_errors, &placed, &mut skip, problems) {
                 return Ok(None);
+            }
+        }
+    }
+
+    /// Compiles the `compile_fail` blocks apart; each must fail to compile. A block with an
+    /// error is done and left out, and the rest compiled again (one error may stop rustc
+    /// before it looks at another block), until none is left or what is left compiles:
+    /// those blocks are the diagnostics.
+    fn compile_fail_blocks_compile(
+        &self,
+        course: &Course,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<Vec<Diagnostic>, GradeError> {
+        let mut failed = HashSet::new();
+        loop {
+            let (lib, placed) = generate(course, Pass::NotCompiling, &failed);
+            if placed.is_empty() {
+                return Ok(Vec::new());
+            }
+            let run = self.build_and_run(&lib, progress)?;
+            if run.compile_errors.is_empty() {
+                return Ok(placed.iter().map(compiles_but_should_not).collect());
+            }
+            let before = failed.len();
+            for error in &run.compile_errors {
+                if let Some((block, _)) = error.line.and_then(|line| locate(&placed, line)) {
+                    failed.insert(block.module.clone());
+                }
+            }
+            if failed.len() == before {
+                // Errors outside every block: the crate itself does not build.
+                let mut problems = Vec::new();
+                report_compile_errors(&run.compile_errors, &[], &mut failed, &mut problems);
+                return Ok(problems);
             }
         }
     }
@@ -242,6 +299,30 @@ impl<'a> Scratch<'a> {
             progress,
         )
     }
+}
+
+/// The `Cargo.toml` of a crate of lesson code named `package`, with the `[dependencies]` of
+/// `dependencies` (the table read from [`DEPENDENCIES_FILE`]). Its `src/main.rs`, if any, is
+/// its program, as Cargo finds it by itself.
+pub(crate) fn code_crate_manifest(
+    package: &str,
+    dependencies: &toml::Table,
+) -> Result<String, GradeError> {
+    let mut manifest = toml::Table::new();
+    let mut section = toml::Table::new();
+    section.insert("name".into(), package.into());
+    section.insert("version".into(), "0.0.0".into());
+    section.insert("edition".into(), "2024".into());
+    section.insert("publish".into(), false.into());
+    manifest.insert("package".into(), section.into());
+    manifest.insert(
+        "dependencies".into(),
+        dependencies
+            .get("dependencies")
+            .cloned()
+            .unwrap_or_else(|| toml::Table::new().into()),
+    );
+    toml::to_string(&manifest).map_err(|e| GradeError::Cargo(e.to_string()))
 }
 
 /// Pushes a diagnostic to `problems` for each compile error, at its lesson line when it is in
@@ -279,6 +360,16 @@ fn report_compile_errors(
     newly_skipped
 }
 
+/// The diagnostic of a `compile_fail` block that compiles.
+fn compiles_but_should_not(block: &Placed) -> Diagnostic {
+    Diagnostic::at(
+        &block.lesson,
+        block.first_line,
+        Code::CodeFails,
+        "the example is marked `compile_fail`, but it compiles: show the mistake it is about, or drop the mark".to_string(),
+    )
+}
+
 /// A diagnostic at the first line of each block whose `main` or test did not pass.
 fn failed_examples(placed: &[Placed], run: &grade::Run) -> Vec<Diagnostic> {
     let by_module: HashMap<&str, &Placed> = placed.iter().map(|p| (p.module.as_str(), p)).collect();
@@ -289,23 +380,24 @@ fn failed_examples(placed: &[Placed], run: &grade::Run) -> Vec<Diagnostic> {
         let Some(block) = by_module.get(module) else {
             continue;
         };
-        let what = if test.name.ends_with("::example_main_runs") {
-            "the example's `main` failed".to_string()
-        } else {
-            format!(
-                "the example's test `{}` failed",
+        let what = match (test.name.ends_with("::example_main_runs"), block.expect) {
+            (true, Expectation::ShouldPanic) => {
+                "the example is marked `should_panic`, but its `main` does not panic (show the mistake it is about, or drop the mark)".to_string()
+            }
+            (true, _) => {
+                "the example's `main` failed (mark it `rust,no_run` if it must not run)".to_string()
+            }
+            (false, _) => format!(
+                "the example's test `{}` failed (mark it `rust,no_run` if it must not run)",
                 test.name.rsplit("::").next().unwrap_or("")
-            )
+            ),
         };
         let why = test.message.clone().unwrap_or_default();
         problems.push(Diagnostic::at(
             &block.lesson,
             block.first_line,
             Code::CodeFails,
-            format!(
-                "{what} (mark it `rust,no_run` if it must not run):\n{}",
-                indent(&why)
-            ),
+            format!("{what}:\n{}", indent(&why)),
         ));
     }
     problems
@@ -323,12 +415,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn main_is_recognised_in_its_usual_forms() {
-        assert!(declares_main("fn main() {"));
-        assert!(declares_main(
-            "    async fn main() -> Result<(), Box<dyn std::error::Error>> {"
-        ));
-        assert!(!declares_main("fn main_loop() {"));
-        assert!(!declares_main("// fn main() {}"));
+    fn each_mark_gets_the_test_it_asks_for() {
+        assert!(main_test(Expectation::Runs, true).contains("-> impl std::process::Termination"));
+        assert!(main_test(Expectation::ShouldPanic, true).contains("#[should_panic]"));
+        assert!(main_test(Expectation::ShouldPanic, false).contains("panic!("));
+        assert_eq!(main_test(Expectation::NoRun, true), "");
+        assert_eq!(main_test(Expectation::Runs, false), "");
     }
 }

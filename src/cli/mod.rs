@@ -3,6 +3,7 @@
 //! the command's `run`.
 
 pub mod check;
+pub mod example;
 pub mod export;
 pub mod grade;
 pub mod gradebook;

@@ -6,6 +6,7 @@
 //! problem at once and the web app can show a banner instead of dying.
 
 pub mod diagnostic;
+pub mod example;
 pub mod exercise;
 pub mod hidden_lines;
 pub mod ids;

@@ -106,7 +106,16 @@ pub fn build(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Built, GradeError> {
     let cache = workdir.root.join("grader/cache");
-    let mut built = build_once(harness, crate_dir, workdir, limits, progress)?;
+    let build_tests = |progress: &mut dyn FnMut(Progress)| {
+        build_once(
+            harness,
+            crate_dir,
+            workdir,
+            (limits, Artifacts::Tests),
+            progress,
+        )
+    };
+    let mut built = build_tests(progress)?;
     for attempt in 0..2 {
         let fresh = std::mem::take(&mut built.fresh);
         let (seals, doubtful) =
@@ -122,31 +131,64 @@ pub fn build(
                     binary.display()
                 )));
             }
-            Some(_) => built = build_once(harness, crate_dir, workdir, limits, progress)?,
+            Some(_) => built = build_tests(progress)?,
         }
     }
     Ok(built)
 }
 
-fn build_once(
+/// Builds the program of `harness`'s package (its one binary target) with `cargo build`,
+/// supervised and bounded like [`build`]: its executable in `binaries`, or its compile
+/// errors. Used for lesson examples, which are programs of their own.
+pub fn build_program(
     harness: &Harness,
     crate_dir: &Path,
     workdir: &Workdir,
     limits: BuildLimits<'_>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Built, GradeError> {
+    build_once(
+        harness,
+        crate_dir,
+        workdir,
+        (limits, Artifacts::Program),
+        progress,
+    )
+}
+
+/// What a build is for, which decides cargo's command and the executables kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Artifacts {
+    /// `cargo test --no-run`: the test binaries.
+    Tests,
+    /// `cargo build`: the binary target.
+    Program,
+}
+
+fn build_once(
+    harness: &Harness,
+    crate_dir: &Path,
+    workdir: &Workdir,
+    (limits, artifacts): (BuildLimits<'_>, Artifacts),
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Built, GradeError> {
     let target_dir = workdir.target_dir();
     if !target_dir.join("debug").exists() {
         progress(Progress::FirstBuild);
     }
-    let mut command = test_build_command(harness, &target_dir, limits)?;
+    let mut command = build_command(harness, &target_dir, limits, artifacts)?;
     let mut child = Contained::spawn(&mut command).map_err(GradeError::CargoMissing)?;
     let stderr = Capture::start(child.child_mut().stderr.take(), STDERR_END, STDERR_END);
     let messages = read_messages(child.child_mut().stdout.take());
 
     let mut built = Built::default();
     let (finished_ok, timed_out) = collect(
-        &messages, &mut child, crate_dir, limits, &mut built, progress,
+        &messages,
+        &mut child,
+        (crate_dir, artifacts),
+        limits,
+        &mut built,
+        progress,
     );
     let status = child
         .wait_until(Instant::now() + Duration::from_secs(5), || false)
@@ -170,17 +212,20 @@ fn build_once(
     Ok(built)
 }
 
-/// Returns `cargo test --no-run` for the harness, with JSON messages on its standard output
-/// and the test binaries written under `target_dir`.
-fn test_build_command(
+/// Returns `cargo test --no-run` (or `cargo build` for a program) for the harness, with JSON
+/// messages on its standard output and the binaries written under `target_dir`.
+fn build_command(
     harness: &Harness,
     target_dir: &Path,
     limits: BuildLimits<'_>,
+    artifacts: Artifacts,
 ) -> Result<std::process::Command, GradeError> {
     let mut command = cargo_command(limits)?;
+    match artifacts {
+        Artifacts::Tests => command.arg("test").arg("--no-run"),
+        Artifacts::Program => command.arg("build"),
+    };
     command
-        .arg("test")
-        .arg("--no-run")
         .arg("--message-format=json")
         .arg("--color=never")
         .arg("--manifest-path")
@@ -215,7 +260,7 @@ fn cargo_failed(stderr: &str) -> GradeError {
 fn collect(
     messages: &Receiver<Message>,
     child: &mut Contained,
-    crate_dir: &Path,
+    (crate_dir, artifacts): (&Path, Artifacts),
     limits: BuildLimits<'_>,
     built: &mut Built,
     progress: &mut dyn FnMut(Progress),
@@ -244,8 +289,13 @@ fn collect(
                 // With `--no-run`, the executables cargo reports are the test binaries (of
                 // test targets, or a library's unit tests for lesson code), and a server
                 // exercise's program, which the tests start themselves and is not run here.
+                let is_bin = target.kind.iter().any(|k| k == "bin");
+                let wanted = match artifacts {
+                    Artifacts::Tests => !is_bin,
+                    Artifacts::Program => is_bin,
+                };
                 if let Some(exe) = msg.executable
-                    && !target.kind.iter().any(|k| k == "bin")
+                    && wanted
                 {
                     if msg.fresh == Some(true) {
                         built.fresh.insert(exe.clone());

@@ -30,6 +30,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+pub(crate) use build::{BuildLimits, build_program};
 pub(crate) use harness::{
     Harness, expect_dir, member_dir as harness_member, support_dir,
     write_if_changed as write_member_file,

@@ -93,6 +93,17 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (quiz, question)
     ) WITHOUT ROWID;
     CREATE INDEX review_queue_by_due ON review_queue (due_at);",
+    // 5: lesson examples the learner edited (see `app::examples`): the edited program of
+    // example `number` of `lesson`, with the hash of the lesson's version it was edited
+    // from, so the page can say when the lesson has changed since. Reset deletes the row.
+    "CREATE TABLE example_edits (
+        lesson TEXT NOT NULL,
+        number INTEGER NOT NULL CHECK (number >= 1),
+        code TEXT NOT NULL,
+        based_on TEXT NOT NULL,
+        saved_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now')),
+        PRIMARY KEY (lesson, number)
+    ) WITHOUT ROWID;",
 ];
 
 /// The newest schema version.

@@ -1,6 +1,7 @@
 //! The progress store: one SQLite file (`.workbook/progress.db` by default) holding quiz
 //! attempts, grades, revealed hints and the review queue. The web app and the CLI use these same functions.
 
+mod examples;
 mod grades;
 mod hints;
 mod migrations;
@@ -12,6 +13,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
+pub use examples::ExampleEdit;
 pub use review::{ReviewChange, ReviewEntry};
 
 use crate::grade::{GradeStatus, Report};

@@ -74,17 +74,26 @@ impl From<AppError> for WebError {
                 WebError::not_found(format!("there is no exercise `{slug}`"), true)
             }
             AppError::UnknownQuiz(_)
+            | AppError::UnknownLesson { .. }
+            | AppError::UnknownExample { .. }
             | AppError::Submission(SubmissionError::UnknownQuestion { .. }) => {
                 WebError::not_found(message, true)
             }
             AppError::Submission(SubmissionError::Empty | SubmissionError::Invalid { .. }) => {
                 WebError::json(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_ANSWER", message)
             }
+            AppError::ExampleTooLong { .. } => {
+                WebError::json(StatusCode::PAYLOAD_TOO_LARGE, "EXAMPLE_TOO_LONG", message)
+            }
+            AppError::Example(_) => {
+                WebError::json(StatusCode::INTERNAL_SERVER_ERROR, "RUN_FAILED", message)
+            }
             AppError::Grade { .. } => {
                 WebError::json(StatusCode::INTERNAL_SERVER_ERROR, "GRADE_FAILED", message)
             }
             AppError::NotInAnExercise { .. }
             | AppError::Course(_)
+            | AppError::FolderNotEmpty(_)
             | AppError::NoLearnerRepository(_)
             | AppError::Sandbox(_)
             | AppError::Pristine(_)

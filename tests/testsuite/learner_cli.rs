@@ -285,7 +285,10 @@ fn watch_in_plain_mode_adds_lines_and_draws_nothing() {
     let (mut child, rx) = start_watch_with(course.path(), &["--plain", "--color", "always"]);
     let mut seen = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(300);
-    while !seen.iter().any(|l: &String| l.contains("save a file to re-grade")) {
+    while !seen
+        .iter()
+        .any(|l: &String| l.contains("save a file to re-grade"))
+    {
         assert!(Instant::now() < deadline, "no footer: {seen:#?}");
         if let Ok(line) = rx.recv_timeout(Duration::from_secs(1)) {
             seen.push(line);

@@ -1,0 +1,107 @@
+//! Building an example: its source becomes `src/main.rs` of one member crate of the grader's
+//! workspace (`lesson-example`), built with the crates of `lessons/code.toml`; the program
+//! is then linked into a private folder, so the next build (of this or another example) can
+//! start while it runs.
+
+use std::path::{Path, PathBuf};
+
+use super::Event;
+use crate::authoring::lesson_code::code_crate_manifest;
+use crate::grade::{self, Cancel, GradeError, Progress, Workdir};
+
+/// The member crate's package name.
+const PACKAGE: &str = "lesson-example";
+
+/// What a program's file is called in compile errors: the learner never sees the workspace.
+const SHOWN_AS: &str = "example.rs";
+
+/// A built program, in a folder of its own that is removed when this is dropped. The folder
+/// is also the program's working folder, so files it writes go away with it.
+pub struct Executable {
+    /// The folder.
+    pub dir: tempfile::TempDir,
+    /// The program in it.
+    pub path: PathBuf,
+}
+
+/// Builds `source`; `None` when it does not compile (each error was sent as an event).
+pub fn build(
+    workdir: &Workdir,
+    dependencies: &toml::Table,
+    source: &str,
+    cancel: &Cancel,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<Option<Executable>, GradeError> {
+    let _lock = workdir.lock(cancel)?;
+    let (workspace_manifest, dir) = grade::harness_member(workdir, PACKAGE)?;
+    grade::write_member_file(
+        &dir.join("Cargo.toml"),
+        &code_crate_manifest(PACKAGE, dependencies)?,
+    )?;
+    let main = dir.join("src/main.rs");
+    // A program without `main` still builds as one, so it is checked the same way.
+    let source = match crate::course::example::declares_main(source) {
+        true => source.to_string(),
+        false => format!("{source}\n#[allow(dead_code)]\nfn main() {{}}\n"),
+    };
+    grade::write_member_file(&main, &source)?;
+    let harness = grade::Harness {
+        workspace_manifest,
+        package: PACKAGE.to_string(),
+    };
+    let limits = grade::BuildLimits {
+        timeout: crate::course::DEFAULT_COMPILE_TIMEOUT,
+        cancel,
+        nice: 0,
+        place: grade::Place::Host,
+    };
+    let mut progress = |p: Progress| {
+        if p == Progress::FirstBuild {
+            on_event(Event::FirstBuild);
+        }
+    };
+    let built = grade::build_program(&harness, &dir, workdir, limits, &mut progress)?;
+    if !built.errors.is_empty() {
+        for error in built.errors {
+            on_event(Event::CompileError {
+                line: error.line,
+                rendered: error
+                    .rendered
+                    .replace(&format!("harness/{PACKAGE}/src/main.rs"), SHOWN_AS)
+                    .replace("src/main.rs", SHOWN_AS),
+            });
+        }
+        return Ok(None);
+    }
+    let Some((_, program)) = built.binaries.into_iter().next() else {
+        return Err(GradeError::Cargo(
+            "cargo built the example but named no program".into(),
+        ));
+    };
+    take_out(workdir, &program).map(Some)
+}
+
+/// Links (or, across file systems, copies) the program into a new private folder.
+fn take_out(workdir: &Workdir, program: &Path) -> Result<Executable, GradeError> {
+    let parent = workdir.root.join("tmp");
+    std::fs::create_dir_all(&parent).map_err(GradeError::io(format!(
+        "cannot create {}",
+        parent.display()
+    )))?;
+    let dir = tempfile::Builder::new()
+        .prefix("example-")
+        .tempdir_in(&parent)
+        .map_err(GradeError::io(format!(
+            "cannot create a folder in {}",
+            parent.display()
+        )))?;
+    let path = dir.path().join("example");
+    if std::fs::hard_link(program, &path).is_err() {
+        std::fs::copy(program, &path).map_err(GradeError::io(format!(
+            "cannot copy {} to {}",
+            program.display(),
+            path.display()
+        )))?;
+    }
+    Ok(Executable { dir, path })
+}
