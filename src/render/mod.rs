@@ -10,9 +10,10 @@ use std::path::Path;
 
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Parser, Tag, TagEnd, html};
 
-use crate::course::hidden_lines::visible_code;
+use crate::course::example::Expectation;
+use crate::course::hidden_lines::{compiled_line, is_compiled, visible_code};
 use crate::course::links::{LinkTarget, resolve};
-use crate::course::outline::{Heading, markdown_options};
+use crate::course::outline::{CodeBlock, Heading, markdown_options};
 use crate::course::{Course, Lesson};
 pub use highlight::{Highlighter, escape};
 
@@ -57,13 +58,14 @@ pub struct Renderer {
 
 impl Renderer {
     /// A lesson's body, without its opening `# Title` (the page shows the title itself).
+    /// Its runnable Rust examples are numbered (see [`crate::course::example`]) and wrapped
+    /// in `<div class="example" data-example="N" data-expect="...">`, with a label when they
+    /// are meant to fail, so the page's script can add Copy, Run and Edit to them.
     pub fn lesson(&self, course: &Course, lesson: &Lesson) -> Rendered {
-        self.page_body(
-            course,
-            &lesson.path,
-            &lesson.markdown,
-            &lesson.outline.headings,
-        )
+        let mut writer = DocumentWriter::new(&self.highlighter, &lesson.outline.headings);
+        writer.examples = Some((lesson.slug.to_string(), 0));
+        let rendered = write(course, &lesson.path, &lesson.markdown, writer);
+        strip_title(rendered, &lesson.outline.headings)
     }
 
     /// A document shown under a page title of its own (a lesson, an exercise's README): its
@@ -75,20 +77,7 @@ impl Renderer {
         markdown: &str,
         headings: &[Heading],
     ) -> Rendered {
-        let mut rendered = self.document(course, from, markdown, headings);
-        if rendered.html.starts_with("<h1")
-            && let Some(end) = rendered.html.find("</h1>\n")
-        {
-            // Links to the heading's anchor keep working: the anchor stays, the text goes.
-            let anchor = headings
-                .first()
-                .map(|h| format!("<span id=\"{}\"></span>\n", escape(&h.anchor)))
-                .unwrap_or_default();
-            rendered
-                .html
-                .replace_range(..end + "</h1>\n".len(), &anchor);
-        }
-        rendered
+        strip_title(self.document(course, from, markdown, headings), headings)
     }
 
     /// A Markdown document of the course (`from` is its path, for resolving relative links).
@@ -99,40 +88,8 @@ impl Renderer {
         markdown: &str,
         headings: &[Heading],
     ) -> Rendered {
-        let mut writer = DocumentWriter::new(&self.highlighter, headings);
-        for event in Parser::new_ext(markdown, markdown_options()) {
-            match event {
-                Event::Start(Tag::Heading { level, .. }) => writer.start_heading(level),
-                Event::End(TagEnd::Heading(level)) => writer.end_heading(level),
-                Event::Start(Tag::CodeBlock(kind)) => writer.start_code(kind),
-                Event::End(TagEnd::CodeBlock) => writer.end_code(),
-                Event::Text(text) if writer.code.is_some() => writer.code_text(&text),
-                Event::Start(Tag::Link {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                }) => writer.events.push(Event::Start(Tag::Link {
-                    link_type,
-                    dest_url: CowStr::from(rewrite_link(course, from, &dest_url)),
-                    title,
-                    id,
-                })),
-                Event::Start(Tag::Image {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                }) => writer.events.push(Event::Start(Tag::Image {
-                    link_type,
-                    dest_url: CowStr::from(rewrite_link(course, from, &dest_url)),
-                    title,
-                    id,
-                })),
-                other => writer.pass_through(other),
-            }
-        }
-        writer.finish()
+        let writer = DocumentWriter::new(&self.highlighter, headings);
+        write(course, from, markdown, writer)
     }
 
     /// One line of inline Markdown (quiz prompts, options, explanations), without a `<p>`.
@@ -162,6 +119,9 @@ struct DocumentWriter<'r, 'm> {
     /// The section being read, whose text goes into search.
     section: Section,
     in_heading: bool,
+    /// In a lesson, its slug and how many runnable examples were written so far; `None`
+    /// elsewhere.
+    examples: Option<(String, usize)>,
 }
 
 impl<'r, 'm> DocumentWriter<'r, 'm> {
@@ -178,6 +138,7 @@ impl<'r, 'm> DocumentWriter<'r, 'm> {
                 text: String::new(),
             },
             in_heading: false,
+            examples: None,
         }
     }
 
@@ -242,7 +203,7 @@ impl<'r, 'm> DocumentWriter<'r, 'm> {
             let shown = if language == "rust" {
                 visible_code(&text)
             } else {
-                text
+                text.clone()
             };
             self.section.text.push_str(&shown);
             self.section.text.push('\n');
@@ -257,11 +218,38 @@ impl<'r, 'm> DocumentWriter<'r, 'm> {
             };
             // Focusable, so a keyboard can scroll a block wider than the page; the page's
             // script takes the tab stop away again from a block that fits.
-            self.events.push(Event::Html(CowStr::from(format!(
+            let pre = format!(
                 "<pre class=\"code\" tabindex=\"0\" role=\"group\" aria-label=\"{label}\"><code{class}>{}</code></pre>\n",
                 self.highlighter.html(&shown, language)
-            ))));
+            );
+            let html = match self.example_number(&info) {
+                Some((slug, number, expect)) => {
+                    let program: String = text
+                        .lines()
+                        .map(|l| format!("{}\n", compiled_line(l)))
+                        .collect();
+                    example_html((&slug, number, expect), &pre, &program)
+                }
+                None => pre,
+            };
+            self.events.push(Event::Html(CowStr::from(html)));
         }
+    }
+
+    /// In a lesson, the lesson's slug and the number and expectation of a block that is a
+    /// runnable example.
+    fn example_number(&mut self, info: &[String]) -> Option<(String, usize, Expectation)> {
+        let (slug, count) = self.examples.as_mut()?;
+        let block = CodeBlock {
+            info: info.to_vec(),
+            code: String::new(),
+            line: 0,
+        };
+        if !is_compiled(&block) {
+            return None;
+        }
+        *count += 1;
+        Some((slug.clone(), *count, Expectation::of(&block)))
     }
 
     /// Passes an event through unchanged, adding its text to the section's.
@@ -298,6 +286,98 @@ impl<'r, 'm> DocumentWriter<'r, 'm> {
         self.rendered.html = html.replace("<table>", "<table tabindex=\"0\">");
         self.rendered
     }
+}
+
+/// Feeds `markdown`'s events through `writer`, rewriting links for the web app.
+fn write<'m>(
+    course: &Course,
+    from: &Path,
+    markdown: &'m str,
+    mut writer: DocumentWriter<'_, 'm>,
+) -> Rendered {
+    for event in Parser::new_ext(markdown, markdown_options()) {
+        match event {
+            Event::Start(Tag::Heading { level, .. }) => writer.start_heading(level),
+            Event::End(TagEnd::Heading(level)) => writer.end_heading(level),
+            Event::Start(Tag::CodeBlock(kind)) => writer.start_code(kind),
+            Event::End(TagEnd::CodeBlock) => writer.end_code(),
+            Event::Text(text) if writer.code.is_some() => writer.code_text(&text),
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => writer.events.push(Event::Start(Tag::Link {
+                link_type,
+                dest_url: CowStr::from(rewrite_link(course, from, &dest_url)),
+                title,
+                id,
+            })),
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => writer.events.push(Event::Start(Tag::Image {
+                link_type,
+                dest_url: CowStr::from(rewrite_link(course, from, &dest_url)),
+                title,
+                id,
+            })),
+            other => writer.pass_through(other),
+        }
+    }
+    writer.finish()
+}
+
+/// `rendered` without its opening `<h1>`. Links to the heading's anchor keep working: the
+/// anchor stays, the text goes.
+fn strip_title(mut rendered: Rendered, headings: &[Heading]) -> Rendered {
+    if rendered.html.starts_with("<h1")
+        && let Some(end) = rendered.html.find("</h1>\n")
+    {
+        let anchor = headings
+            .first()
+            .map(|h| format!("<span id=\"{}\"></span>\n", escape(&h.anchor)))
+            .unwrap_or_default();
+        rendered
+            .html
+            .replace_range(..end + "</h1>\n".len(), &anchor);
+    }
+    rendered
+}
+
+/// A runnable example: its block in a `div` the page's script finds by its number, with
+/// the label of an example meant to fail. Without JavaScript, a form with the whole
+/// `program` in a text box runs it (the script replaces the form with its editor).
+fn example_html(
+    (slug, number, expect): (&str, usize, Expectation),
+    pre: &str,
+    program: &str,
+) -> String {
+    let name = match expect {
+        Expectation::Runs => "runs",
+        Expectation::NoRun => "no_run",
+        Expectation::CompileFail => "compile_fail",
+        Expectation::ShouldPanic => "should_panic",
+    };
+    let label = expect
+        .label()
+        .map(|words| format!("<p class=\"example-mark\">{words}</p>\n"))
+        .unwrap_or_default();
+    let slug = escape(slug);
+    let rows = program.lines().count().clamp(3, 30);
+    let form = format!(
+        "<details class=\"example-nojs\"><summary>Change and run this example</summary>\n\
+         <form method=\"post\" action=\"/lessons/{slug}/examples/{number}/run\">\n\
+         <label for=\"example-{number}-code\">The program of example {number}</label>\n\
+         <textarea id=\"example-{number}-code\" name=\"code\" class=\"code-box\" rows=\"{rows}\" spellcheck=\"false\" autocapitalize=\"off\" autocomplete=\"off\">{}</textarea>\n\
+         <button type=\"submit\">Run</button></form></details>\n",
+        escape(program)
+    );
+    format!(
+        "<div class=\"example\" id=\"example-{number}\" data-lesson=\"{slug}\" data-example=\"{number}\" data-expect=\"{name}\">\n{label}{pre}{form}</div>\n"
+    )
 }
 
 /// The URL a link of a course file points at in the web app.

@@ -262,12 +262,16 @@ pub async fn grade_exercise(
     }
 }
 
-type Events = tokio::sync::mpsc::Sender<Result<Event, Infallible>>;
+/// Where a streamed job sends its events.
+pub(super) type Events = tokio::sync::mpsc::Sender<Result<Event, Infallible>>;
 
 /// A page that goes away cancels its grade at once, even while nothing is being sent. The
 /// watch ends when the returned sender is dropped (the grade is over), so that its copy of
 /// `tx` does not hold the event stream open.
-fn cancel_when_page_goes(tx: &Events, cancel: &Cancel) -> tokio::sync::oneshot::Sender<()> {
+pub(super) fn cancel_when_page_goes(
+    tx: &Events,
+    cancel: &Cancel,
+) -> tokio::sync::oneshot::Sender<()> {
     let (page_gone, cancel) = (tx.clone(), cancel.clone());
     let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
@@ -357,7 +361,7 @@ pub async fn grader_status(State(state): State<Arc<AppState>>) -> Response {
     axum::Json(state.warmup.status()).into_response()
 }
 
-fn json_event(name: &str, data: &impl serde::Serialize) -> Event {
+pub(super) fn json_event(name: &str, data: &impl serde::Serialize) -> Event {
     Event::default()
         .event(name)
         .data(serde_json::to_string(data).unwrap_or_else(|_| "{}".into()))

@@ -5,6 +5,7 @@
 mod api;
 mod clock;
 mod error;
+mod examples;
 mod listen;
 mod media;
 mod pages;
@@ -224,6 +225,16 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/exercises/{slug}/style", post(pages::check_style))
         .route("/exercises/{slug}/hints", post(api::reveal_hint))
         .route("/exercises/{slug}/grade", post(api::grade_exercise))
+        .route("/lessons/{slug}/examples", get(examples::list))
+        .route(
+            "/lessons/{slug}/examples/{number}",
+            get(examples::show).put(examples::save),
+        )
+        .route("/lessons/{slug}/examples/{number}/run", post(examples::run))
+        .route(
+            "/lessons/{slug}/examples/{number}/reset",
+            post(examples::reset),
+        )
         .route("/grader", get(api::grader_status))
         .route("/quizzes/{slug}/attempts", post(api::submit_quiz))
         .route("/progress", get(pages::progress_page))

@@ -47,6 +47,8 @@ pub struct AppState {
     others_version: AtomicU64,
     /// The Host header values this server answers to.
     pub local_hosts: [String; 3],
+    /// The lesson example running for each example, if any.
+    pub runs: super::examples::Runs,
 }
 
 /// How often to ask SQLite whether another process changed progress.
@@ -89,6 +91,7 @@ impl AppState {
             others_polled_at: AtomicU64::new(0),
             others_version: AtomicU64::new(0),
             local_hosts: ["localhost", "127.0.0.1", "[::1]"].map(|name| format!("{name}:{port}")),
+            runs: super::examples::Runs::default(),
         }
     }
 

@@ -7,6 +7,8 @@
 
 // Every page kind through axe-core, both themes, both widths.
 mod accessibility;
+// Lesson examples: run, edit, break, reset.
+mod examples;
 // The exercise page: streamed grades, folded passes, the review.
 mod grading;
 mod stages;

@@ -21,6 +21,9 @@ mod bad_requests;
 // Grading from the page, streamed and cancelled.
 mod grading;
 
+// Lesson examples run, edited and reset from the page, bounded like grades.
+mod examples;
+
 // The quiz page names options by opaque tokens, not by their place in the quiz file.
 mod option_values;
 

@@ -7,8 +7,8 @@ use axum::response::{IntoResponse, Response};
 
 use crate::web::error::WebError;
 
-/// `GET /static/app.css`, `/static/app.js` and `/static/theme.js`: assets compiled into the
-/// binary.
+/// `GET /static/app.css`, `/static/app.js`, `/static/examples.js`, `/static/codemirror.js` and
+/// `/static/theme.js`: assets compiled into the binary.
 pub async fn asset(Path(name): Path<String>) -> Response {
     let (body, content_type) = match name.as_str() {
         "app.css" => (
@@ -17,6 +17,16 @@ pub async fn asset(Path(name): Path<String>) -> Response {
         ),
         "app.js" => (
             include_str!("../../../static/app.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        "examples.js" => (
+            include_str!("../../../static/examples.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        // CodeMirror 6, vendored (static/vendor/CODEMIRROR-README.md); the lesson page's
+        // script loads it when an example is first edited.
+        "codemirror.js" => (
+            include_str!("../../../static/vendor/codemirror.js"),
             "text/javascript; charset=utf-8",
         ),
         "theme.js" => (

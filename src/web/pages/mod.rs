@@ -4,6 +4,7 @@
 
 mod asset;
 mod compare;
+mod example;
 mod exercise;
 mod home;
 mod lesson;
@@ -15,6 +16,7 @@ mod stages;
 
 pub use asset::asset;
 pub use compare::{check_style, compare};
+pub use example::example_page;
 pub use exercise::exercise;
 pub(crate) use exercise::{RuleView, rule_views};
 pub use home::home;
@@ -37,7 +39,7 @@ const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The learner's progress, read once per page (a page renders inside the page cache's
 /// closure, whose error type is askama's).
-fn progress(state: &AppState) -> Result<Snapshot, askama::Error> {
+pub(super) fn progress(state: &AppState) -> Result<Snapshot, askama::Error> {
     snapshot(state).map_err(|e| askama::Error::Custom(Box::new(e)))
 }
 
@@ -59,7 +61,7 @@ struct SidebarItem {
     started: bool,
 }
 
-fn chrome(
+pub(super) fn chrome(
     site: &Site,
     progress: &Snapshot,
     title: &str,
@@ -148,10 +150,10 @@ fn page_exercise<'s>(
         .map_err(|e| WebError::from(e).for_page(super::security::wants_json(headers)))
 }
 
-fn html(body: axum::body::Bytes) -> Response {
+pub(super) fn html(body: axum::body::Bytes) -> Response {
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
 }
 
-fn render_error(e: impl std::fmt::Display) -> WebError {
+pub(super) fn render_error(e: impl std::fmt::Display) -> WebError {
     WebError::internal(e, false)
 }

@@ -1,0 +1,309 @@
+//! Lesson examples run from the page: the same Host, Origin and session rules as grading,
+//! a program that loops stopped at its limit with nothing left running, a closed stream
+//! cancelling its run, the learner's edit kept until reset, and the form without JavaScript.
+
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::common::{Server, fixture_copy, processes_mentioning, wait_until_gone};
+
+/// The `lesson-code` fixture: nine examples, no crates to build. Example 1 prints nothing,
+/// 8 panics on purpose.
+async fn examples_server() -> (tempfile::TempDir, Server) {
+    let dir = fixture_copy("lesson-code");
+    let server = Server::start(dir.path()).await;
+    (dir, server)
+}
+
+/// Starts a run of example `number` with `code` (JSON), asking for the event stream.
+async fn start_run(server: &Server, number: usize, code: Option<&str>) -> reqwest::Response {
+    let body = match code {
+        Some(code) => json!({ "code": code }),
+        None => json!({}),
+    };
+    server
+        .client
+        .post(server.url(&format!("/lessons/examples/examples/{number}/run")))
+        .header("Origin", server.origin())
+        .header("Accept", "text/event-stream")
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The events of a whole run: (name, data).
+async fn events_of(response: reqwest::Response) -> Vec<(String, Value)> {
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = tokio::time::timeout(Duration::from_secs(300), response.text())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut events = Vec::new();
+    for part in body.split("\n\n") {
+        let name = part.lines().find_map(|l| l.strip_prefix("event: "));
+        let data = part.lines().find_map(|l| l.strip_prefix("data: "));
+        if let (Some(name), Some(data)) = (name, data) {
+            events.push((name.to_string(), serde_json::from_str(data).unwrap()));
+        }
+    }
+    events
+}
+
+fn end_of(events: &[(String, Value)]) -> &Value {
+    &events
+        .iter()
+        .find(|(name, _)| name == "end")
+        .unwrap_or_else(|| panic!("no end event: {events:#?}"))
+        .1
+}
+
+#[tokio::test]
+async fn a_run_needs_the_session_and_this_servers_origin() {
+    let (dir, server) = examples_server().await;
+    let run = "/lessons/examples/examples/1/run";
+    // No session cookie yet.
+    let (status, body) = server.post_json(run, &json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["error"]["code"], "NO_SESSION");
+    server.sign_in().await;
+    for origin in ["http://evil.example", ""] {
+        let mut request = server.client.post(server.url(run)).json(&json!({}));
+        if !origin.is_empty() {
+            request = request.header("Origin", origin);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::FORBIDDEN,
+            "Origin {origin:?}"
+        );
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "FORBIDDEN_ORIGIN");
+    }
+    let harness = dir.path().join(".workbook/grader/harness/lesson-example");
+    assert!(!harness.exists(), "nothing was built for a refused run");
+    // Saving and resetting an edit change the store: the same rules.
+    let response = server
+        .client
+        .put(server.url("/lessons/examples/examples/1"))
+        .header("Origin", "http://evil.example")
+        .json(&json!({ "code": "fn main() {}" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn an_edited_run_streams_its_output_and_errors_point_at_the_line() {
+    let (_dir, server) = examples_server().await;
+    server.sign_in().await;
+    let lesson_version = start_run(&server, 8, None).await;
+    let events = events_of(lesson_version).await;
+    let end = end_of(&events);
+    assert_eq!(end["ending"], json!({ "kind": "exited", "code": 101 }));
+    assert_eq!(end["went_well"], true, "it is marked should_panic");
+    assert!(
+        events.iter().any(|(n, d)| n == "output"
+            && d["stream"] == "stderr"
+            && d["text"].as_str().unwrap().contains("index out of bounds")),
+        "{events:#?}"
+    );
+
+    let code = "fn main() {\n    println!(\"edited: {}\", 6 * 7);\n}\n";
+    let events = events_of(start_run(&server, 1, Some(code)).await).await;
+    let printed: String = events
+        .iter()
+        .filter(|(n, d)| n == "output" && d["stream"] == "stdout")
+        .map(|(_, d)| d["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(printed, "edited: 42\n");
+    assert_eq!(end_of(&events)["edited"], true);
+    // The edit is kept: the page gets it back, and a run without code runs it.
+    let (_, shown) = server.get("/lessons/examples/examples/1").await;
+    let shown: Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(shown["edited"], code);
+    assert!(
+        shown["lesson_version"]
+            .as_str()
+            .unwrap()
+            .contains("HashMap::new()")
+    );
+    let again = events_of(start_run(&server, 1, None).await).await;
+    assert!(
+        again.iter().any(|(_, d)| d["text"] == "edited: 42\n"),
+        "{again:#?}"
+    );
+
+    let broken = "fn main() {\n    let n = 1;\n    let s: String = n;\n}\n";
+    let events = events_of(start_run(&server, 1, Some(broken)).await).await;
+    let error = &events.iter().find(|(n, _)| n == "compile_error").unwrap().1;
+    assert_eq!(error["line"], 3, "{error}");
+    assert!(
+        error["rendered"]
+            .as_str()
+            .unwrap()
+            .contains("example.rs:3:"),
+        "{error}"
+    );
+    assert_eq!(end_of(&events)["ending"]["kind"], "did_not_compile");
+
+    let (status, body) = server
+        .post_json("/lessons/examples/examples/1/reset", &json!({}))
+        .await;
+    assert_eq!((status, &body["reset"]), (StatusCode::OK, &json!(true)));
+    let (_, shown) = server.get("/lessons/examples/examples/1").await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&shown).unwrap()["edited"],
+        Value::Null
+    );
+}
+
+#[tokio::test]
+async fn an_example_that_loops_is_stopped_at_its_limit_and_leaves_nothing_running() {
+    let (dir, server) = examples_server().await;
+    server.sign_in().await;
+    // It starts a child of its own too: that must not outlive the run either.
+    let looping = "fn main() {\n    let _child = std::process::Command::new(\"sleep\").arg(\"600\").spawn();\n    loop {\n        std::thread::sleep(std::time::Duration::from_millis(50));\n    }\n}\n";
+    let started = Instant::now();
+    let events = events_of(start_run(&server, 1, Some(looping)).await).await;
+    let end = end_of(&events);
+    assert_eq!(end["ending"], json!({ "kind": "timed_out", "seconds": 10 }));
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+    let marker = dir.path().join(".workbook").to_string_lossy().into_owned();
+    let left =
+        tokio::task::spawn_blocking(move || wait_until_gone(&marker, None, Duration::from_secs(2)))
+            .await
+            .unwrap();
+    assert_eq!(left, Vec::<String>::new(), "still running after the limit");
+    // `sleep 600` has no marker in its command line: none may be left of this test's.
+    let sleepers = processes_mentioning("sleep 600");
+    assert!(sleepers.is_empty(), "{sleepers:?}");
+
+    let flood = "fn main() {\n    loop {\n        println!(\"again and again\");\n    }\n}\n";
+    let events = events_of(start_run(&server, 1, Some(flood)).await).await;
+    assert_eq!(
+        end_of(&events)["ending"],
+        json!({ "kind": "too_much_output", "bytes": 65536 })
+    );
+    let printed: usize = events
+        .iter()
+        .filter(|(n, _)| n == "output")
+        .map(|(_, d)| d["text"].as_str().unwrap().len())
+        .sum();
+    assert_eq!(printed, 65536, "cut at the limit");
+}
+
+#[tokio::test]
+async fn closing_the_stream_cancels_the_run() {
+    let (dir, server) = examples_server().await;
+    server.sign_in().await;
+    let waits = "fn main() {\n    println!(\"waiting\");\n    std::thread::sleep(std::time::Duration::from_secs(300));\n}\n";
+    let mut response = start_run(&server, 1, Some(waits)).await;
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let mut seen = String::new();
+    while !seen.contains("waiting") {
+        assert!(Instant::now() < deadline, "never started: {seen}");
+        let chunk = tokio::time::timeout(Duration::from_secs(300), response.chunk())
+            .await
+            .unwrap()
+            .unwrap()
+            .expect("the stream is open");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let marker = dir
+        .path()
+        .join(".workbook/tmp")
+        .to_string_lossy()
+        .into_owned();
+    assert!(!processes_mentioning(&marker).is_empty(), "it runs");
+    drop(response);
+    // Waited for on a blocking thread, so this runtime can close the connection meanwhile.
+    let left =
+        tokio::task::spawn_blocking(move || wait_until_gone(&marker, None, Duration::from_secs(2)))
+            .await
+            .unwrap();
+    assert_eq!(
+        left,
+        Vec::<String>::new(),
+        "still running after the page went away"
+    );
+}
+
+#[tokio::test]
+async fn without_javascript_the_form_runs_the_example_and_shows_a_page() {
+    let (_dir, server) = examples_server().await;
+    server.sign_in().await;
+    let (_, lesson) = server.get("/lessons/examples").await;
+    assert!(
+        lesson.contains("<form method=\"post\" action=\"/lessons/examples/examples/3/run\">"),
+        "each example has a form"
+    );
+    assert!(
+        lesson.contains("data-expect=\"compile_fail\"")
+            && lesson.contains("Does not compile, on purpose"),
+        "a compile_fail example is labelled"
+    );
+    let response = server
+        .client
+        .post(server.url("/lessons/examples/examples/3/run"))
+        .header("Origin", server.origin())
+        .form(&[(
+            "code",
+            "fn main() {\r\n    println!(\"from the form\");\r\n}\r\n",
+        )])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("from the form\n</pre>"), "{page}");
+    assert!(page.contains("It ran and exited with status 0."), "{page}");
+    assert!(page.contains("Reset to the lesson's version"), "{page}");
+}
+
+#[tokio::test]
+async fn a_second_run_of_the_same_example_stops_the_first() {
+    let (dir, server) = examples_server().await;
+    server.sign_in().await;
+    let waits = "fn main() {\n    println!(\"first\");\n    std::thread::sleep(std::time::Duration::from_secs(300));\n}\n";
+    let first = start_run(&server, 1, Some(waits)).await;
+    let marker = dir
+        .path()
+        .join(".workbook/tmp")
+        .to_string_lossy()
+        .into_owned();
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while processes_mentioning(&marker).is_empty() {
+        assert!(Instant::now() < deadline, "the first run never started");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let second = start_run(
+        &server,
+        1,
+        Some("fn main() {\n    println!(\"second\");\n}\n"),
+    )
+    .await;
+    let first = events_of(first).await;
+    assert!(
+        first.iter().any(|(name, _)| name == "cancelled"),
+        "the first run is told it was replaced: {first:#?}"
+    );
+    let second = events_of(second).await;
+    assert_eq!(
+        end_of(&second)["ending"],
+        json!({ "kind": "exited", "code": 0 })
+    );
+    let left =
+        tokio::task::spawn_blocking(move || wait_until_gone(&marker, None, Duration::from_secs(2)))
+            .await
+            .unwrap();
+    assert_eq!(left, Vec::<String>::new());
+}
