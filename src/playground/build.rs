@@ -24,6 +24,12 @@ pub struct Executable {
     pub path: PathBuf,
 }
 
+/// The program's source as rustc was given it, which panic messages name
+/// (`panicked at harness/lesson-example/src/main.rs:2:5`), and how the learner sees it.
+pub fn source_names() -> (String, &'static str) {
+    (format!("harness/{PACKAGE}/src/main.rs"), SHOWN_AS)
+}
+
 /// Builds `source`; `None` when it does not compile (each error was sent as an event).
 pub fn build(
     workdir: &Workdir,
@@ -67,7 +73,7 @@ pub fn build(
                 line: error.line,
                 rendered: error
                     .rendered
-                    .replace(&format!("harness/{PACKAGE}/src/main.rs"), SHOWN_AS)
+                    .replace(&source_names().0, SHOWN_AS)
                     .replace("src/main.rs", SHOWN_AS),
             });
         }

@@ -7,7 +7,7 @@ use std::process::{ExitStatus, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::{Duration, Instant};
 
-use super::build::Executable;
+use super::build::{Executable, source_names};
 use super::{Ending, Event, Limits, Stream};
 use crate::grade::contain::{self, Contained};
 use crate::grade::{Cancel, GradeError};
@@ -31,6 +31,10 @@ pub fn run(
     )))?;
     command
         .current_dir(program.dir.path())
+        // A panic shows its message and place; a backtrace of the runtime's frames would
+        // bury them (a learner can still ask for one from their own copy of the example).
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LIB_BACKTRACE")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -129,7 +133,10 @@ impl Watch {
         let kept = &bytes[..bytes.len().min(room)];
         self.printed += kept.len();
         let decoder = &mut self.decoders[stream as usize];
-        let text = decoder.decode(kept);
+        // The source's path is written whole by a single write of the panic message, so it
+        // is never split between two chunks.
+        let (path, shown) = source_names();
+        let text = decoder.decode(kept).replace(&path, shown);
         if !text.is_empty() {
             on_event(Event::Output { stream, text });
         }

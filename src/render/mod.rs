@@ -410,6 +410,34 @@ mod tests {
     }
 
     #[test]
+    fn a_lessons_compiled_rust_blocks_are_numbered_examples_with_a_form() {
+        let md = "# T\n\n```rust\nfn main() {}\n```\n\n```rust,ignore\nx\n```\n\n```text\nt\n```\n\n```rust,compile_fail\n# use std::fmt;\nfn main() { let x: u8 = \"<no>\"; }\n```\n";
+        let lesson = Lesson {
+            number: 1,
+            slug: crate::course::LessonSlug::new("basics"),
+            path: "lessons/01-basics.md".into(),
+            title: "T".into(),
+            summary: String::new(),
+            minutes: 1,
+            objectives: Vec::new(),
+            quiz: None,
+            exercises: Vec::new(),
+            markdown: md.into(),
+            body_line: 1,
+            outline: Outline::parse(md, 1),
+        };
+        let html = Renderer::default().lesson(&Course::default(), &lesson).html;
+        assert_eq!(html.matches("<div class=\"example\"").count(), 2, "{html}");
+        assert!(html.contains("id=\"example-1\" data-lesson=\"basics\" data-example=\"1\" data-expect=\"runs\""), "{html}");
+        assert!(html.contains("data-example=\"2\" data-expect=\"compile_fail\">\n<p class=\"example-mark\">Does not compile, on purpose</p>"), "{html}");
+        // The form without JavaScript holds the whole program, hidden lines too, escaped.
+        assert!(html.contains("action=\"/lessons/basics/examples/2/run\""), "{html}");
+        assert!(html.contains("use std::fmt;\nfn main() { let x: u8 = &quot;&lt;no&gt;&quot;; }"), "{html}");
+        // Other documents (an exercise's README) have no examples.
+        assert!(!render(md).html.contains("class=\"example\""));
+    }
+
+    #[test]
     fn headings_get_anchors_and_self_links() {
         let r = render("# Title\n\n## The N+1 problem\n\ntext\n");
         assert!(r.html.contains("<h2 id=\"the-n1-problem\">The N+1 problem <a class=\"self-link\" href=\"#the-n1-problem\""), "{}", r.html);
