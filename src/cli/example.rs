@@ -117,7 +117,8 @@ fn items(code: &str) -> String {
         .filter_map(|l| {
             let l = l.strip_prefix("pub ").unwrap_or(l);
             let l = l.strip_prefix("async ").unwrap_or(l);
-            kinds.iter().find(|k| l.starts_with(*k)).map(|_| {
+            let declares = l.starts_with("impl<") || kinds.iter().any(|k| l.starts_with(k));
+            declares.then(|| {
                 let end = l.find(['(', '{', ';']).unwrap_or(l.len());
                 without_generics(&l[..end])
             })

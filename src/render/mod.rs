@@ -428,11 +428,22 @@ mod tests {
         };
         let html = Renderer::default().lesson(&Course::default(), &lesson).html;
         assert_eq!(html.matches("<div class=\"example\"").count(), 2, "{html}");
-        assert!(html.contains("id=\"example-1\" data-lesson=\"basics\" data-example=\"1\" data-expect=\"runs\""), "{html}");
+        assert!(
+            html.contains(
+                "id=\"example-1\" data-lesson=\"basics\" data-example=\"1\" data-expect=\"runs\""
+            ),
+            "{html}"
+        );
         assert!(html.contains("data-example=\"2\" data-expect=\"compile_fail\">\n<p class=\"example-mark\">Does not compile, on purpose</p>"), "{html}");
         // The form without JavaScript holds the whole program, hidden lines too, escaped.
-        assert!(html.contains("action=\"/lessons/basics/examples/2/run\""), "{html}");
-        assert!(html.contains("use std::fmt;\nfn main() { let x: u8 = &quot;&lt;no&gt;&quot;; }"), "{html}");
+        assert!(
+            html.contains("action=\"/lessons/basics/examples/2/run\""),
+            "{html}"
+        );
+        assert!(
+            html.contains("use std::fmt;\nfn main() { let x: u8 = &quot;&lt;no&gt;&quot;; }"),
+            "{html}"
+        );
         // Other documents (an exercise's README) have no examples.
         assert!(!render(md).html.contains("class=\"example\""));
     }
