@@ -101,6 +101,34 @@
     return node;
   }
 
+  // Reads a server-sent event stream from a fetch response (a POST, which EventSource
+  // cannot make), calling handle(name, data) with each event's parsed JSON; resolves at the
+  // end of the stream. Shared with examples.js.
+  function readEvents(response, handle) {
+    var reader = response.body.getReader();
+    var decoder = new TextDecoder();
+    var buffer = "";
+    function pump() {
+      return reader.read().then(function (chunk) {
+        if (chunk.done) return;
+        buffer += decoder.decode(chunk.value, { stream: true });
+        var parts = buffer.split("\n\n");
+        buffer = parts.pop();
+        parts.forEach(function (part) {
+          var name = "message", data = "";
+          part.split("\n").forEach(function (line) {
+            if (line.indexOf("event:") === 0) name = line.slice(6).trim();
+            else if (line.indexOf("data:") === 0) data += line.slice(5).replace(/^ /, "");
+          });
+          if (data) handle(name, JSON.parse(data));
+        });
+        return pump();
+      });
+    }
+    return pump();
+  }
+  window.WorkbookEvents = { read: readEvents };
+
   // Quizzes: submit in place and show each answered question's result. The review page
   // has one form per quiz, each sending to its own quiz.
   document.querySelectorAll(".quiz-form").forEach(function (form) {
@@ -293,11 +321,7 @@
       fetch(gradeForm.action, { method: "POST", headers: { "Accept": "text/event-stream" }, credentials: "same-origin" })
         .then(function (response) {
           if (!response.ok || !response.body) { status.textContent = "The grader could not start (" + response.status + ")."; button.disabled = false; return; }
-          var reader = response.body.getReader();
-          var decoder = new TextDecoder();
-          var buffer = "";
-          function handle(name, data) {
-            var body = JSON.parse(data);
+          function handle(name, body) {
             if (name === "progress") { status.textContent = body.text; }
             else if (name === "stage") {
               status.textContent = "Stage " + body.index + " of " + body.total + ": " + body.title + "…";
@@ -351,24 +375,7 @@
               }
             } else if (name === "error") { status.textContent = body.message; announce.textContent = body.message; }
           }
-          function pump() {
-            return reader.read().then(function (chunk) {
-              if (chunk.done) { button.disabled = false; return; }
-              buffer += decoder.decode(chunk.value, { stream: true });
-              var parts = buffer.split("\n\n");
-              buffer = parts.pop();
-              parts.forEach(function (part) {
-                var name = "message", data = "";
-                part.split("\n").forEach(function (line) {
-                  if (line.indexOf("event:") === 0) name = line.slice(6).trim();
-                  else if (line.indexOf("data:") === 0) data += line.slice(5).trim();
-                });
-                if (data) handle(name, data);
-              });
-              return pump();
-            });
-          }
-          return pump();
+          return readEvents(response, handle).then(function () { button.disabled = false; });
         })
         .catch(function () { status.textContent = "The server could not be reached."; button.disabled = false; });
     });

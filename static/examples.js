@@ -5,7 +5,9 @@
 // JavaScript each example keeps its form, which runs it and shows the result on a page.
 (function () {
   var examples = document.querySelectorAll(".example[data-example]");
-  if (!examples.length || !window.fetch || !window.TextDecoder) return;
+  // readEvents comes from app.js, which runs first.
+  var readEvents = window.WorkbookEvents && window.WorkbookEvents.read;
+  if (!examples.length || !window.fetch || !window.TextDecoder || !readEvents) return;
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -50,31 +52,6 @@
       destroy: function () { area.remove(); },
       markLine: function () {}
     };
-  }
-
-  // Reads a server-sent event stream from a fetch response, calling handle(name, data).
-  function readEvents(response, handle) {
-    var reader = response.body.getReader();
-    var decoder = new TextDecoder();
-    var buffer = "";
-    function pump() {
-      return reader.read().then(function (chunk) {
-        if (chunk.done) return;
-        buffer += decoder.decode(chunk.value, { stream: true });
-        var parts = buffer.split("\n\n");
-        buffer = parts.pop();
-        parts.forEach(function (part) {
-          var name = "message", data = "";
-          part.split("\n").forEach(function (line) {
-            if (line.indexOf("event:") === 0) name = line.slice(6).trim();
-            else if (line.indexOf("data:") === 0) data += line.slice(5).replace(/^ /, "");
-          });
-          if (data) handle(name, JSON.parse(data));
-        });
-        return pump();
-      });
-    }
-    return pump();
   }
 
   var byNumber = {};

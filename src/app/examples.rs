@@ -24,19 +24,10 @@ pub fn find_example<'c>(
     slug: &str,
     number: usize,
 ) -> Result<(&'c Lesson, Example<'c>), AppError> {
-    let lesson = course
-        .lessons
-        .iter()
-        .find(|l| l.slug.as_str() == slug)
-        .ok_or_else(|| AppError::UnknownLesson {
-            slug: slug.to_string(),
-            known: course
-                .lessons
-                .iter()
-                .map(|l| l.slug.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-        })?;
+    let lesson = course.lesson(slug).ok_or_else(|| AppError::UnknownLesson {
+        slug: slug.to_string(),
+        known: course.lesson_slugs(),
+    })?;
     let found = example(lesson, number).ok_or_else(|| AppError::UnknownExample {
         lesson: slug.to_string(),
         number,

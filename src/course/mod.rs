@@ -196,6 +196,12 @@ impl Course {
     pub fn lesson(&self, slug: &str) -> Option<&Lesson> {
         self.lessons.iter().find(|l| l.slug.as_str() == slug)
     }
+
+    /// The lessons' slugs in order, comma-separated, for an error that lists them.
+    pub fn lesson_slugs(&self) -> String {
+        let slugs: Vec<&str> = self.lessons.iter().map(|l| l.slug.as_str()).collect();
+        slugs.join(", ")
+    }
 }
 
 /// The folder of the grader root that holds `server-check`, the support crate of the hidden

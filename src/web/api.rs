@@ -283,15 +283,20 @@ pub(super) fn cancel_when_page_goes(
     done_tx
 }
 
+/// Sends an event to the page from a blocking job; a page that is gone cancels the job.
+pub(super) fn send_or_cancel<'a>(tx: &'a Events, cancel: &'a Cancel) -> impl Fn(Event) + 'a {
+    move |event| {
+        if tx.blocking_send(Ok(event)).is_err() {
+            cancel.cancel();
+        }
+    }
+}
+
 /// Grades `slug` and records it, sending each step to the page as an event.
 fn grade_job(state: &AppState, slug: &str, tx: &Events, cancel: &Cancel) -> Result<(), AppError> {
     let site = state.site();
     let course = &site.loaded.course;
-    let send = |event: Event| {
-        if tx.blocking_send(Ok(event)).is_err() {
-            cancel.cancel();
-        }
-    };
+    let send = send_or_cancel(tx, cancel);
     // The background build steps aside until this grade is done.
     let _first = state.warmup.preempt();
     let graded = app::find_exercise(course, slug).and_then(|exercise| {

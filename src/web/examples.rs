@@ -21,7 +21,7 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio_stream::wrappers::ReceiverStream;
 
-use super::api::{Events, cancel_when_page_goes, json_event};
+use super::api::{Events, cancel_when_page_goes, json_event, send_or_cancel};
 use super::error::WebError;
 use super::media::{self, EVENT_STREAM, FORM, JSON};
 use super::pages::example_page;
@@ -231,11 +231,7 @@ fn run_job(
 ) -> Result<(Ran, String), AppError> {
     let site = state.site();
     let course = &site.loaded.course;
-    let send = |event: SseEvent| {
-        if tx.blocking_send(Ok(event)).is_err() {
-            cancel.cancel();
-        }
-    };
+    let send = send_or_cancel(tx, cancel);
     // The background build steps aside while the example builds.
     let _first = state.warmup.preempt();
     let mut transcript = String::new();

@@ -94,12 +94,7 @@ fn find_lesson<'c>(course: &'c Course, slug: &str) -> Result<&'c Lesson, Scaffol
         .lesson(slug)
         .ok_or_else(|| ScaffoldError::UnknownLesson {
             lesson: slug.to_string(),
-            known: course
-                .lessons
-                .iter()
-                .map(|l| l.slug.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
+            known: course.lesson_slugs(),
         })
 }
 
