@@ -147,6 +147,7 @@
     edit.addEventListener("click", function () { openEditor(true); });
 
     reset.addEventListener("click", function () {
+      if (!window.confirm("Put the lesson's version back? Your version of example " + number + " will be lost.")) return;
       clearTimeout(saveTimer);
       fetch(url + "/reset", { method: "POST", credentials: "same-origin" })
         .then(function (response) {
@@ -154,7 +155,14 @@
           if (editor && lessonVersion !== null) { editor.setValue(lessonVersion); editor.markLine(null); }
           clearTimeout(saveTimer);
           showEdited(false, false);
+          // The output was your version's: it goes too.
+          log.textContent = "";
+          log.hidden = true;
+          output.hidden = false;
+          status.className = "example-status";
           status.textContent = "Back to the lesson's version.";
+          // The button pressed is gone; the keyboard goes on from Run.
+          run.focus();
         })
         .catch(function () {});
     });
@@ -169,10 +177,22 @@
       }
     });
 
-    function append(text, className) {
-      var span = el("span", className, text);
-      log.appendChild(span);
-      log.scrollTop = log.scrollHeight;
+    // Output goes into one text node and the box follows it once per frame: a program
+    // printing thousands of small pieces must not make the page lay itself out thousands
+    // of times.
+    var outputText = null, scrollPending = false;
+    function appendOutput(text) {
+      if (!outputText) { outputText = document.createTextNode(""); log.appendChild(outputText); }
+      outputText.appendData(text);
+      if (!scrollPending) {
+        scrollPending = true;
+        window.requestAnimationFrame(function () { scrollPending = false; log.scrollTop = log.scrollHeight; });
+      }
+    }
+    // A compile error is read from its first line: the box stays at the top.
+    function appendError(text) {
+      log.appendChild(el("span", "compile-error", text));
+      outputText = null;
     }
 
     function finish() {
@@ -190,6 +210,7 @@
       output.hidden = false;
       log.textContent = "";
       log.hidden = false;
+      outputText = null;
       status.className = "example-status";
       status.textContent = "Compiling…";
       if (editor) editor.markLine(null);
@@ -209,15 +230,16 @@
         return readEvents(response, function (name, data) {
           if (name === "progress") status.textContent = data.text;
           else if (name === "compile_error") {
-            append(data.rendered + "\n\n", "compile-error");
+            appendError(data.rendered + "\n\n");
             if (editor && data.line && !marked) { editor.markLine(data.line); marked = true; }
           } else if (name === "started") status.textContent = "Running…";
-          else if (name === "output") append(data.text, data.stream);
+          else if (name === "output") appendOutput(data.text);
           else if (name === "end") {
             status.className = "example-status " + (data.went_well ? "run-ok" : "run-bad");
             var timing = " (built in " + (data.build_ms / 1000).toFixed(1) + " s" +
               (data.run_ms ? ", ran " + data.run_ms + " ms" : "") + ")";
-            status.textContent = data.sentence + timing;
+            var silent = data.ending.kind === "exited" && !log.textContent ? " It printed nothing." : "";
+            status.textContent = data.sentence + silent + timing;
             if (data.edited) showEdited(true, false);
             log.hidden = !log.textContent;
           } else if (name === "error" || name === "cancelled") status.textContent = data.message;

@@ -185,7 +185,8 @@ pub fn write_project(
         })
     })?;
     let package = format!("{slug}-example-{number}");
-    let manifest = crate::authoring::lesson_code::code_crate_manifest(&package, &dependencies)
+    let used = used_crates(&dependencies, state.current());
+    let manifest = crate::authoring::lesson_code::code_crate_manifest(&package, &used)
         .map_err(AppError::Example)?;
     let main = match crate::course::example::declares_main(state.current()) {
         true => state.current().to_string(),
@@ -216,6 +217,26 @@ fn write_new(path: &Path, text: &str) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Of the lessons' `[dependencies]`, the crates `code` names (`tokio::`, `use serde`), so a
+/// project written out compiles only what it uses.
+fn used_crates(dependencies: &toml::Table, code: &str) -> toml::Table {
+    let all = dependencies
+        .get("dependencies")
+        .and_then(toml::Value::as_table)
+        .cloned()
+        .unwrap_or_default();
+    let used: toml::Table = all
+        .into_iter()
+        .filter(|(name, _)| {
+            let path = name.replace('-', "_");
+            code.contains(&format!("{path}::")) || code.contains(&format!("use {path}"))
+        })
+        .collect();
+    let mut table = toml::Table::new();
+    table.insert("dependencies".into(), used.into());
+    table
+}
+
 /// Two versions are the same program when they differ only in line endings or trailing
 /// white space (an editor may add a final newline or turn `\n` into `\r\n`).
 fn same_code(a: &str, b: &str) -> bool {
@@ -237,6 +258,19 @@ fn version_hash(code: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_project_gets_only_the_crates_its_code_names() {
+        let all: toml::Table = toml::from_str(
+            "[dependencies]\ntokio = \"1\"\nserde_json = \"1\"\ntower-http = \"0.6\"\nrusqlite = \"0.37\"\n",
+        )
+        .unwrap();
+        let code =
+            "use tower_http::cors;\n#[tokio::main]\nasync fn main() { serde_json::json!({}); }\n";
+        let used = used_crates(&all, code);
+        let names: Vec<&String> = used["dependencies"].as_table().unwrap().keys().collect();
+        assert_eq!(names, ["serde_json", "tokio", "tower-http"]);
+    }
 
     #[test]
     fn line_endings_and_trailing_space_are_not_an_edit() {

@@ -308,21 +308,27 @@ pub(crate) fn code_crate_manifest(
     package: &str,
     dependencies: &toml::Table,
 ) -> Result<String, GradeError> {
-    let mut manifest = toml::Table::new();
     let mut section = toml::Table::new();
     section.insert("name".into(), package.into());
     section.insert("version".into(), "0.0.0".into());
     section.insert("edition".into(), "2024".into());
     section.insert("publish".into(), false.into());
-    manifest.insert("package".into(), section.into());
-    manifest.insert(
-        "dependencies".into(),
-        dependencies
-            .get("dependencies")
-            .cloned()
-            .unwrap_or_else(|| toml::Table::new().into()),
-    );
-    toml::to_string(&manifest).map_err(|e| GradeError::Cargo(e.to_string()))
+    let crates = dependencies
+        .get("dependencies")
+        .cloned()
+        .unwrap_or_else(|| toml::Table::new().into());
+    // Two tables written one after the other, so `[package]` comes first as people write it
+    // (a toml::Table sorts its keys).
+    let table = |key: &str, value: toml::Value| {
+        let mut table = toml::Table::new();
+        table.insert(key.into(), value);
+        toml::to_string(&table).map_err(|e| GradeError::Cargo(e.to_string()))
+    };
+    Ok(format!(
+        "{}\n{}",
+        table("package", section.into())?,
+        table("dependencies", crates)?
+    ))
 }
 
 /// Pushes a diagnostic to `problems` for each compile error, at its lesson line when it is in

@@ -8,11 +8,12 @@ use super::Workbook;
 use crate::app::examples::{self, find_example};
 use crate::course::example::{Expectation, examples as lesson_examples};
 use crate::grade::Cancel;
-use crate::playground::{Event, Limits, Stream};
+use crate::playground::{Event, Limits};
 use crate::terminal::{Look, Tone};
 
-/// Without a number, lists the lesson's examples; with one, runs it: the program's output on
-/// this command's standard output and error as it comes, then how it ended. Returns true
+/// Without a number, lists the lesson's examples; with one, runs it: the program's output
+/// (its standard output and error, in order) on this command's standard output as it comes,
+/// then, on standard error, how it ended. Returns true
 /// when it went well (see [`examples::Ran::went_well`]).
 pub fn run(
     wb: &Workbook,
@@ -52,7 +53,7 @@ pub fn run(
     Ok(meant)
 }
 
-/// One step of a run on the terminal: the program's own streams pass through unchanged.
+/// One step of a run on the terminal: the program's output passes through unchanged.
 fn show_event(event: Event, look: Look) {
     match event {
         Event::FirstBuild => eprintln!(
@@ -60,18 +61,11 @@ fn show_event(event: Event, look: Look) {
         ),
         Event::CompileError { rendered, .. } => eprintln!("{}\n", look.foreign(&rendered)),
         Event::Started => {}
-        Event::Output {
-            stream: Stream::Stdout,
-            text,
-        } => {
+        Event::Output { text } => {
             let mut stdout = std::io::stdout().lock();
             let _ = stdout.write_all(text.as_bytes());
             let _ = stdout.flush();
         }
-        Event::Output {
-            stream: Stream::Stderr,
-            text,
-        } => eprint!("{text}"),
     }
 }
 

@@ -199,32 +199,45 @@ impl Workdir {
     /// may all want to grade, and two grades would rewrite the same harness under each other.
     /// Another process's grade (or background build) is waited for, not duplicated.
     pub fn lock(&self, cancel: &Cancel) -> Result<std::fs::File, GradeError> {
-        std::fs::create_dir_all(&self.root).map_err(GradeError::io(format!(
-            "cannot create {}",
-            self.root.display()
-        )))?;
-        let path = self.root.join("grader.lock");
-        let file = std::fs::File::create(&path)
-            .map_err(GradeError::io(format!("cannot create {}", path.display())))?;
-        loop {
-            match file.try_lock() {
-                Ok(()) => return Ok(file),
-                Err(std::fs::TryLockError::WouldBlock) => {
-                    if cancel.is_cancelled() {
-                        return Err(GradeError::Cancelled);
-                    }
-                    std::thread::sleep(std::time::Duration::from_millis(25));
-                }
-                Err(std::fs::TryLockError::Error(e)) => {
-                    return Err(GradeError::io(format!("cannot lock {}", path.display()))(e));
-                }
-            }
-        }
+        lock_file(&self.root.join("grader.lock"), cancel)
+    }
+
+    /// Holds the target directory's own lock until the returned file is dropped: for a build
+    /// whose output file has one name whatever is built (a lesson example), held until that
+    /// file has been taken out. Another work directory may share the target directory (a
+    /// copy of the course whose `.workbook/target` links to this one), and its grader lock
+    /// is not this one's.
+    pub fn lock_target(&self, cancel: &Cancel) -> Result<std::fs::File, GradeError> {
+        lock_file(&self.target_dir().join(".workbook-target.lock"), cancel)
     }
 
     /// The one target directory every exercise builds into.
     pub fn target_dir(&self) -> PathBuf {
         self.root.join("target")
+    }
+}
+
+/// Waits for, then holds, an exclusive lock on the file at `path` (created with its folder
+/// if needed); waiting ends with [`GradeError::Cancelled`] when `cancel` is set.
+fn lock_file(path: &Path, cancel: &Cancel) -> Result<std::fs::File, GradeError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)
+        .map_err(GradeError::io(format!("cannot create {}", dir.display())))?;
+    let file = std::fs::File::create(path)
+        .map_err(GradeError::io(format!("cannot create {}", path.display())))?;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                if cancel.is_cancelled() {
+                    return Err(GradeError::Cancelled);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(GradeError::io(format!("cannot lock {}", path.display()))(e));
+            }
+        }
     }
 }
 

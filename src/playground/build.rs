@@ -39,6 +39,9 @@ pub fn build(
     on_event: &mut dyn FnMut(Event),
 ) -> Result<Option<Executable>, GradeError> {
     let _lock = workdir.lock(cancel)?;
+    // Every example is built to the same file: held until it is taken out, also against a
+    // copy of the course that shares this target directory.
+    let _target = workdir.lock_target(cancel)?;
     let (workspace_manifest, dir) = grade::harness_member(workdir, PACKAGE)?;
     grade::write_member_file(
         &dir.join("Cargo.toml"),
@@ -69,12 +72,26 @@ pub fn build(
     let built = grade::build_program(&harness, &dir, workdir, limits, &mut progress)?;
     if !built.errors.is_empty() {
         for error in built.errors {
-            on_event(Event::CompileError {
-                line: error.line,
-                rendered: error
+            // The grader's words for a build out of time speak of build scripts and
+            // exercise.toml, which an example has not.
+            let rendered = match error.line {
+                None if error
+                    .rendered
+                    .starts_with("error: compiling took longer than") =>
+                {
+                    format!(
+                        "error: compiling the example took longer than {} s and was stopped. Does a `const` computation or a macro go on forever?",
+                        limits.timeout.as_secs()
+                    )
+                }
+                _ => error
                     .rendered
                     .replace(&source_names().0, SHOWN_AS)
                     .replace("src/main.rs", SHOWN_AS),
+            };
+            on_event(Event::CompileError {
+                line: error.line,
+                rendered,
             });
         }
         return Ok(None);

@@ -76,16 +76,6 @@ impl RunIt {
     }
 }
 
-/// The standard stream a piece of output came on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Stream {
-    /// Standard output.
-    Stdout,
-    /// Standard error (panics are printed here).
-    Stderr,
-}
-
 /// One step of a run, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
@@ -100,10 +90,9 @@ pub enum Event {
     },
     /// It compiled and started.
     Started,
-    /// A piece of its output, decoded as UTF-8 (bad bytes become U+FFFD).
+    /// A piece of its output (standard output and error together, in the order written),
+    /// decoded as UTF-8 (bad bytes become U+FFFD).
     Output {
-        /// Which stream.
-        stream: Stream,
         /// The text.
         text: String,
     },

@@ -1,20 +1,25 @@
-//! Running a built example: its two output streams read as they come, within the time and
-//! output limits, under the grader's supervisor so nothing it starts outlives the run.
+//! Running a built example: its output read as it comes, within the time and output
+//! limits, under the grader's supervisor so nothing it starts outlives the run.
+//!
+//! Standard output and standard error are one pipe, as on a terminal: with two, the order
+//! between them is lost (a panic could show before the lines printed before it).
 
 use std::io::Read;
 use std::os::unix::process::ExitStatusExt;
 use std::process::{ExitStatus, Stdio};
+use std::sync::OnceLock;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::{Duration, Instant};
 
 use super::build::{Executable, source_names};
-use super::{Ending, Event, Limits, Stream};
+use super::{Ending, Event, Limits};
 use crate::grade::contain::{self, Contained};
+use crate::grade::sandbox::{Jail, Sandbox};
 use crate::grade::{Cancel, GradeError};
 
-/// A chunk read from a stream, or its end.
+/// A chunk read from the output, or its end.
 enum Chunk {
-    Bytes(Stream, Vec<u8>),
+    Bytes(Vec<u8>),
     Closed,
 }
 
@@ -25,28 +30,25 @@ pub fn run(
     cancel: &Cancel,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<Ending, GradeError> {
-    let mut command = contain::command(&program.path, 0).map_err(GradeError::io(format!(
+    let mut command = command_for(program).map_err(GradeError::io(format!(
         "cannot start {}",
         program.path.display()
     )))?;
+    let cannot_start = || GradeError::io(format!("cannot start {}", program.path.display()));
+    let (output, writer) = std::io::pipe().map_err(cannot_start())?;
+    let also_writer = writer.try_clone().map_err(cannot_start())?;
     command
-        .current_dir(program.dir.path())
-        // A panic shows its message and place; a backtrace of the runtime's frames would
-        // bury them (a learner can still ask for one from their own copy of the example).
-        .env_remove("RUST_BACKTRACE")
-        .env_remove("RUST_LIB_BACKTRACE")
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = Contained::spawn(&mut command).map_err(GradeError::io(format!(
-        "cannot start {}",
-        program.path.display()
-    )))?;
+        .stdout(writer)
+        .stderr(also_writer);
+    let mut child = Contained::spawn(&mut command).map_err(cannot_start())?;
+    // The command holds this side's copies of the pipe's writing end: gone with it, so the
+    // pipe ends when the program's tree has closed it.
+    drop(command);
     let (tx, rx) = channel();
-    read_in_background(child.child_mut().stdout.take(), Stream::Stdout, tx.clone());
-    read_in_background(child.child_mut().stderr.take(), Stream::Stderr, tx);
+    read_in_background(output, tx);
     let mut watch = Watch {
-        decoders: [Decoder::default(), Decoder::default()],
+        decoder: Decoder::default(),
         printed: 0,
         limits,
         deadline: Instant::now() + limits.time,
@@ -57,15 +59,52 @@ pub fn run(
     ending
 }
 
+/// The supervised command that runs `program`: in bubblewrap where it works (the class
+/// sandbox's mounts, its own folder writable, no network but its own loopback), else
+/// directly.
+///
+/// Why the sandbox when the learner's own code is trusted: its PID namespace. The
+/// supervisor stops what the program starts, but a program running as the same user can
+/// kill the supervisor itself first and leave its children to `init`; inside a namespace it
+/// cannot see the supervisor, and everything in the namespace ends with it.
+fn command_for(program: &Executable) -> std::io::Result<std::process::Command> {
+    let dir = program.dir.path();
+    match sandbox() {
+        Some(sandbox) => {
+            let jail = Jail {
+                read_only: Vec::new(),
+                writable: vec![dir.to_path_buf()],
+                home: dir.join(".home"),
+            };
+            sandbox.command(&jail, &program.path, 0, dir, &[])
+        }
+        None => {
+            let mut command = contain::command(&program.path, 0)?;
+            // A panic shows its message and place; a backtrace of the runtime's frames
+            // would bury them (the sandbox starts from an empty environment anyway).
+            command
+                .current_dir(dir)
+                .env_remove("RUST_BACKTRACE")
+                .env_remove("RUST_LIB_BACKTRACE");
+            Ok(command)
+        }
+    }
+}
+
+/// Bubblewrap, found and tried once per process; `None` where it is missing or cannot make
+/// a namespace (some containers and CI runners disallow them).
+fn sandbox() -> Option<&'static Sandbox> {
+    static SANDBOX: OnceLock<Option<Sandbox>> = OnceLock::new();
+    SANDBOX.get_or_init(|| Sandbox::detect().ok()).as_ref()
+}
+
 /// Sends what `pipe` carries to `tx`, a chunk at a time, then [`Chunk::Closed`].
-fn read_in_background(pipe: Option<impl Read + Send + 'static>, stream: Stream, tx: Sender<Chunk>) {
+fn read_in_background(mut pipe: impl Read + Send + 'static, tx: Sender<Chunk>) {
     std::thread::spawn(move || {
-        if let Some(mut pipe) = pipe {
-            let mut buffer = [0u8; 8192];
-            while let Ok(n) = pipe.read(&mut buffer) {
-                if n == 0 || tx.send(Chunk::Bytes(stream, buffer[..n].to_vec())).is_err() {
-                    break;
-                }
+        let mut buffer = [0u8; 8192];
+        while let Ok(n) = pipe.read(&mut buffer) {
+            if n == 0 || tx.send(Chunk::Bytes(buffer[..n].to_vec())).is_err() {
+                break;
             }
         }
         let _ = tx.send(Chunk::Closed);
@@ -74,16 +113,15 @@ fn read_in_background(pipe: Option<impl Read + Send + 'static>, stream: Stream, 
 
 /// The state of a running program as its output arrives.
 struct Watch {
-    /// Stdout's and stderr's decoders.
-    decoders: [Decoder; 2],
-    /// Bytes printed so far, both streams.
+    decoder: Decoder,
+    /// Bytes printed so far.
     printed: usize,
     limits: Limits,
     deadline: Instant,
 }
 
 impl Watch {
-    /// Forwards output until both streams close and the program has exited, or a limit or
+    /// Forwards output until the pipe closes and the program has exited, or a limit or
     /// `cancel` stops it.
     fn until_done(
         &mut self,
@@ -92,7 +130,7 @@ impl Watch {
         cancel: &Cancel,
         on_event: &mut dyn FnMut(Event),
     ) -> Result<Ending, GradeError> {
-        let mut open_streams = 2;
+        let mut open = true;
         loop {
             if cancel.is_cancelled() {
                 return Err(GradeError::Cancelled);
@@ -102,48 +140,73 @@ impl Watch {
                     seconds: self.limits.time.as_secs(),
                 });
             }
-            if open_streams == 0
+            if !open
                 && let Some(status) = child
                     .try_wait()
                     .map_err(GradeError::io("cannot wait for the example"))?
             {
+                self.flush(on_event);
                 return Ok(ending_of(status));
             }
-            match rx.recv_timeout(Duration::from_millis(20)) {
-                Ok(Chunk::Bytes(stream, bytes)) => {
-                    if let Some(over) = self.forward(stream, &bytes, on_event) {
-                        return Ok(over);
-                    }
+            let first = match rx.recv_timeout(Duration::from_millis(20)) {
+                Ok(chunk) => chunk,
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => {
+                    open = false;
+                    continue;
                 }
-                Ok(Chunk::Closed) => open_streams -= 1,
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => open_streams = 0,
+            };
+            // What else has arrived goes out with it: a program writing a byte at a time
+            // makes a few events, not one per byte.
+            let mut batch = vec![first];
+            batch.extend(rx.try_iter().take(256));
+            let (bytes, closed) = coalesce(batch);
+            open &= !closed;
+            if let Some(over) = self.forward(&bytes, on_event) {
+                return Ok(over);
             }
         }
     }
 
+    /// Sends what the decoders hold back at the end: a character cut short by the end of
+    /// the stream shows as U+FFFD, not as nothing.
+    fn flush(&mut self, on_event: &mut dyn FnMut(Event)) {
+        if !self.decoder.pending.is_empty() {
+            self.decoder.pending.clear();
+            let text = char::REPLACEMENT_CHARACTER.to_string();
+            on_event(Event::Output { text });
+        }
+    }
+
     /// Sends a chunk on as text, cut at the output limit; `Some` when the limit is reached.
-    fn forward(
-        &mut self,
-        stream: Stream,
-        bytes: &[u8],
-        on_event: &mut dyn FnMut(Event),
-    ) -> Option<Ending> {
+    fn forward(&mut self, bytes: &[u8], on_event: &mut dyn FnMut(Event)) -> Option<Ending> {
         let room = self.limits.output_bytes.saturating_sub(self.printed);
         let kept = &bytes[..bytes.len().min(room)];
         self.printed += kept.len();
-        let decoder = &mut self.decoders[stream as usize];
         // The source's path is written whole by a single write of the panic message, so it
         // is never split between two chunks.
         let (path, shown) = source_names();
-        let text = decoder.decode(kept).replace(&path, shown);
+        let text = self.decoder.decode(kept).replace(&path, shown);
         if !text.is_empty() {
-            on_event(Event::Output { stream, text });
+            on_event(Event::Output { text });
         }
         (bytes.len() > room).then_some(Ending::TooMuchOutput {
             bytes: self.limits.output_bytes,
         })
     }
+}
+
+/// The bytes of a batch of chunks joined, and whether the output closed.
+fn coalesce(batch: Vec<Chunk>) -> (Vec<u8>, bool) {
+    let mut joined = Vec::new();
+    let mut closed = false;
+    for chunk in batch {
+        match chunk {
+            Chunk::Bytes(bytes) => joined.extend_from_slice(&bytes),
+            Chunk::Closed => closed = true,
+        }
+    }
+    (joined, closed)
 }
 
 /// How the supervisor ended, which is how the program ended (see `contain`).
@@ -207,9 +270,23 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_of_chunks_is_joined_and_its_end_seen() {
+        let batch = vec![
+            Chunk::Bytes(b"a".to_vec()),
+            Chunk::Bytes(b"bc".to_vec()),
+            Chunk::Closed,
+        ];
+        assert_eq!(coalesce(batch), (b"abc".to_vec(), true));
+        assert_eq!(
+            coalesce(vec![Chunk::Bytes(b"d".to_vec())]),
+            (b"d".to_vec(), false)
+        );
+    }
+
+    #[test]
     fn output_past_the_limit_is_cut_and_ends_the_run() {
         let mut watch = Watch {
-            decoders: [Decoder::default(), Decoder::default()],
+            decoder: Decoder::default(),
             printed: 0,
             limits: Limits {
                 time: Duration::from_secs(1),
@@ -219,9 +296,9 @@ mod tests {
         };
         let mut seen = Vec::new();
         let mut on_event = |e| seen.push(e);
-        assert_eq!(watch.forward(Stream::Stdout, b"abc", &mut on_event), None);
+        assert_eq!(watch.forward(b"abc", &mut on_event), None);
         assert_eq!(
-            watch.forward(Stream::Stderr, b"defg", &mut on_event),
+            watch.forward(b"defg", &mut on_event),
             Some(Ending::TooMuchOutput { bytes: 5 })
         );
         let text: Vec<String> = seen

@@ -14,7 +14,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::json;
-use tokio_stream::wrappers::ReceiverStream;
+use tokio_stream::wrappers::{ReceiverStream, UnboundedReceiverStream};
 
 use super::clock;
 use super::error::WebError;
@@ -237,7 +237,7 @@ pub async fn grade_exercise(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     app::find_exercise(&state.site().loaded.course, &slug)?;
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Event, Infallible>>(64);
+    let (tx, rx) = event_channel();
     let cancel = state.stop_grading.child();
     let done = cancel_when_page_goes(&tx, &cancel);
     let job_state = state.clone();
@@ -248,7 +248,7 @@ pub async fn grade_exercise(
     });
     if media::accepts(&headers, EVENT_STREAM) {
         // Frequent keep-alives let the server notice a closed page within about a second.
-        return Ok(Sse::new(ReceiverStream::new(rx))
+        return Ok(Sse::new(UnboundedReceiverStream::new(rx))
             .keep_alive(KeepAlive::new().interval(std::time::Duration::from_millis(500)))
             .into_response());
     }
@@ -263,7 +263,20 @@ pub async fn grade_exercise(
 }
 
 /// Where a streamed job sends its events.
-pub(super) type Events = tokio::sync::mpsc::Sender<Result<Event, Infallible>>;
+///
+/// Unbounded, so that sending never blocks the job: a page that stops reading (a stalled
+/// connection) must not stall a grade or a run past its time limit, nor its cancel flag. The
+/// events of one job are bounded by the job's own limits (its tests and their output, a
+/// run's 64 KiB), and they are freed when the page goes.
+pub(super) type Events = tokio::sync::mpsc::UnboundedSender<Result<Event, Infallible>>;
+
+/// A new stream of events: the job's end and the page's end.
+pub(super) fn event_channel() -> (
+    Events,
+    tokio::sync::mpsc::UnboundedReceiver<Result<Event, Infallible>>,
+) {
+    tokio::sync::mpsc::unbounded_channel()
+}
 
 /// A page that goes away cancels its grade at once, even while nothing is being sent. The
 /// watch ends when the returned sender is dropped (the grade is over), so that its copy of
@@ -286,7 +299,7 @@ pub(super) fn cancel_when_page_goes(
 /// Sends an event to the page from a blocking job; a page that is gone cancels the job.
 pub(super) fn send_or_cancel<'a>(tx: &'a Events, cancel: &'a Cancel) -> impl Fn(Event) + 'a {
     move |event| {
-        if tx.blocking_send(Ok(event)).is_err() {
+        if tx.send(Ok(event)).is_err() {
             cancel.cancel();
         }
     }

@@ -8,7 +8,6 @@
 //! and so does the server shutting down.
 
 use std::collections::HashMap;
-use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 
 use axum::Json;
@@ -19,9 +18,9 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
-use tokio_stream::wrappers::ReceiverStream;
+use tokio_stream::wrappers::UnboundedReceiverStream;
 
-use super::api::{Events, cancel_when_page_goes, json_event, send_or_cancel};
+use super::api::{Events, cancel_when_page_goes, event_channel, json_event, send_or_cancel};
 use super::error::WebError;
 use super::media::{self, EVENT_STREAM, FORM, JSON};
 use super::pages::example_page;
@@ -31,7 +30,7 @@ use crate::app::AppError;
 use crate::app::examples::{self, Ran, find_example};
 use crate::course::example::examples as lesson_examples;
 use crate::grade::Cancel;
-use crate::playground::{Event, Limits, Stream};
+use crate::playground::{Event, Limits};
 
 /// The run in progress of each example, so that a new one stops it.
 #[derive(Default)]
@@ -195,7 +194,7 @@ pub async fn run(
     let form = media::content_type_is(&headers, FORM);
     let code = read_code(&headers, body).await?;
     find_example(&state.site().loaded.course, &slug, number)?;
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<SseEvent, Infallible>>(256);
+    let (tx, rx) = event_channel();
     let key = (slug.clone(), number);
     let (id, cancel) = state.runs.start(&key, &state.stop_grading);
     let done = cancel_when_page_goes(&tx, &cancel);
@@ -207,7 +206,7 @@ pub async fn run(
         ran
     });
     if !form && media::accepts(&headers, EVENT_STREAM) {
-        return Ok(Sse::new(ReceiverStream::new(rx))
+        return Ok(Sse::new(UnboundedReceiverStream::new(rx))
             .keep_alive(KeepAlive::new().interval(std::time::Duration::from_millis(500)))
             .into_response());
     }
@@ -285,12 +284,6 @@ fn run_event(event: Event) -> SseEvent {
             &json!({ "line": line, "rendered": rendered }),
         ),
         Event::Started => json_event("started", &json!({})),
-        Event::Output { stream, text } => {
-            let name = match stream {
-                Stream::Stdout => "stdout",
-                Stream::Stderr => "stderr",
-            };
-            json_event("output", &json!({ "stream": name, "text": text }))
-        }
+        Event::Output { text } => json_event("output", &json!({ "text": text })),
     }
 }

@@ -66,9 +66,9 @@ fn examples_run_from_the_terminal_and_stand_alone_as_projects() {
     );
     assert_eq!(listed.matches("line ").count(), 9, "{listed}");
 
-    let (code, _, said) = run(workbook_on(course.path()).args(["run", "examples", "8"]));
+    let (code, printed, said) = run(workbook_on(course.path()).args(["run", "examples", "8"]));
     assert_eq!(code, Some(0), "it panics, as marked: {said}");
-    assert!(said.contains("index out of bounds"), "{said}");
+    assert!(printed.contains("index out of bounds"), "{printed}");
     assert!(
         said.contains("It panicked (exit status 101). That is the mistake this example shows."),
         "{said}"

@@ -132,7 +132,17 @@ async fn a_learner_runs_edits_breaks_and_resets_an_example() {
         &format!("{example} .example-tools button:nth-child(4)"),
     )
     .await;
+    // Reset asks first: the learner's version is thrown away.
+    client.accept_alert().await.unwrap();
     wait_for_text(client, &status, "Back to the lesson's version.").await;
+    assert_eq!(
+        client
+            .execute("return document.activeElement.textContent;", vec![])
+            .await
+            .unwrap(),
+        Value::from("Run"),
+        "the keyboard goes on from Run"
+    );
     wait_for_text(client, &format!("{example} .cm-content"), "\"three\"").await;
     client.refresh().await.unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;

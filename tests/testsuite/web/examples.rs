@@ -52,6 +52,15 @@ async fn events_of(response: reqwest::Response) -> Vec<(String, Value)> {
     events
 }
 
+/// Everything a run printed, in order.
+fn output_of(events: &[(String, Value)]) -> String {
+    events
+        .iter()
+        .filter(|(name, _)| name == "output")
+        .map(|(_, data)| data["text"].as_str().unwrap_or_default())
+        .collect()
+}
+
 fn end_of(events: &[(String, Value)]) -> &Value {
     &events
         .iter()
@@ -106,21 +115,19 @@ async fn an_edited_run_streams_its_output_and_errors_point_at_the_line() {
     let end = end_of(&events);
     assert_eq!(end["ending"], json!({ "kind": "exited", "code": 101 }));
     assert_eq!(end["went_well"], true, "it is marked should_panic");
+    let printed = output_of(&events);
     assert!(
-        events.iter().any(|(n, d)| n == "output"
-            && d["stream"] == "stderr"
-            && d["text"].as_str().unwrap().contains("index out of bounds")),
-        "{events:#?}"
+        printed.contains("panicked at example.rs:3:") && printed.contains("index out of bounds"),
+        "the panic, at the example's line: {printed}"
     );
 
-    let code = "fn main() {\n    println!(\"edited: {}\", 6 * 7);\n}\n";
+    // Standard output and standard error come in the order they were written.
+    let code = "fn main() {\n    println!(\"edited: {}\", 6 * 7);\n    eprintln!(\"to stderr\");\n    println!(\"to stdout again\");\n}\n";
     let events = events_of(start_run(&server, 1, Some(code)).await).await;
-    let printed: String = events
-        .iter()
-        .filter(|(n, d)| n == "output" && d["stream"] == "stdout")
-        .map(|(_, d)| d["text"].as_str().unwrap())
-        .collect();
-    assert_eq!(printed, "edited: 42\n");
+    assert_eq!(
+        output_of(&events),
+        "edited: 42\nto stderr\nto stdout again\n"
+    );
     assert_eq!(end_of(&events)["edited"], true);
     // The edit is kept: the page gets it back, and a run without code runs it.
     let (_, shown) = server.get("/lessons/examples/examples/1").await;
@@ -133,9 +140,9 @@ async fn an_edited_run_streams_its_output_and_errors_point_at_the_line() {
             .contains("HashMap::new()")
     );
     let again = events_of(start_run(&server, 1, None).await).await;
-    assert!(
-        again.iter().any(|(_, d)| d["text"] == "edited: 42\n"),
-        "{again:#?}"
+    assert_eq!(
+        output_of(&again),
+        "edited: 42\nto stderr\nto stdout again\n"
     );
 
     let broken = "fn main() {\n    let n = 1;\n    let s: String = n;\n}\n";
@@ -306,4 +313,90 @@ async fn a_second_run_of_the_same_example_stops_the_first() {
             .await
             .unwrap();
     assert_eq!(left, Vec::<String>::new());
+}
+
+/// A program that kills its own supervisor (it runs as the same user) must still leave
+/// nothing behind: with bubblewrap the run is in a PID namespace of its own, where the
+/// supervisor cannot be seen and everything ends with the namespace.
+#[tokio::test]
+async fn a_program_that_kills_its_supervisor_leaves_nothing_behind() {
+    if crate::common::find_program("bwrap").is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install bubblewrap"
+        );
+        eprintln!("note: bubblewrap is not installed; the supervisor-kill test is skipped here");
+        return;
+    }
+    let (_dir, server) = examples_server().await;
+    server.sign_in().await;
+    let marker = format!("sleep 47{}", std::process::id() % 100);
+    let code = format!(
+        "use std::process::Command;\n\
+         fn main() {{\n\
+         \x20   let parent = std::os::unix::process::parent_id();\n\
+         \x20   Command::new(\"sh\").arg(\"-c\").arg(\"exec {marker} </dev/null >/dev/null 2>&1\").spawn().unwrap();\n\
+         \x20   let _ = Command::new(\"kill\").arg(\"-9\").arg(parent.to_string()).status();\n\
+         \x20   println!(\"tried to kill {{parent}}\");\n\
+         }}\n"
+    );
+    let events = events_of(start_run(&server, 1, Some(&code)).await).await;
+    assert!(
+        events.iter().any(|(_, d)| d["text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("tried to kill"))),
+        "{events:#?}"
+    );
+    let marker_gone = marker.clone();
+    let left = tokio::task::spawn_blocking(move || {
+        wait_until_gone(&marker_gone, None, Duration::from_secs(3))
+    })
+    .await
+    .unwrap();
+    assert_eq!(left, Vec::<String>::new(), "{marker} outlived the run");
+}
+
+/// A page that stops reading the stream (a stalled connection) must not stall the run: its
+/// time limit still stops the program, and its output is still cut at the limit.
+#[tokio::test]
+async fn a_page_that_stops_reading_does_not_stall_the_limits() {
+    let (dir, server) = examples_server().await;
+    server.sign_in().await;
+    // Many small writes (one event each, were they not joined), then a long wait.
+    let code = "use std::io::Write;\nfn main() {\n    let mut out = std::io::stdout();\n    for _ in 0..100000 {\n        let _ = out.write_all(b\"x\");\n        let _ = out.flush();\n    }\n    std::thread::sleep(std::time::Duration::from_secs(300));\n}\n";
+    let response = start_run(&server, 1, Some(code)).await;
+    // Nothing is read from `response` while the program runs.
+    let marker = dir
+        .path()
+        .join(".workbook/tmp")
+        .to_string_lossy()
+        .into_owned();
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while processes_mentioning(&marker).is_empty() {
+        assert!(Instant::now() < deadline, "it never started");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let started = Instant::now();
+    let left = tokio::task::spawn_blocking(move || {
+        wait_until_gone(&marker, None, Duration::from_secs(20))
+    })
+    .await
+    .unwrap();
+    assert_eq!(left, Vec::<String>::new(), "still running, unread");
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    let events = events_of(response).await;
+    assert_eq!(
+        end_of(&events)["ending"],
+        json!({ "kind": "too_much_output", "bytes": 65536 }),
+        "the output limit ended it first"
+    );
+    let outputs = events.iter().filter(|(n, _)| n == "output").count();
+    assert!(
+        outputs < 65536 / 8,
+        "small writes are joined into few events: {outputs}"
+    );
 }
