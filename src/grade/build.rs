@@ -284,28 +284,7 @@ fn collect(
             Err(RecvTimeoutError::Disconnected) => return (finished_ok, timed_out),
         };
         match msg.reason.as_str() {
-            "compiler-artifact" => {
-                let Some(target) = msg.target else { continue };
-                // With `--no-run`, the executables cargo reports are the test binaries (of
-                // test targets, or a library's unit tests for lesson code), and a server
-                // exercise's program, which the tests start themselves and is not run here.
-                let is_bin = target.kind.iter().any(|k| k == "bin");
-                let wanted = match artifacts {
-                    Artifacts::Tests => !is_bin,
-                    Artifacts::Program => is_bin,
-                };
-                if let Some(exe) = msg.executable
-                    && wanted
-                {
-                    if msg.fresh == Some(true) {
-                        built.fresh.insert(exe.clone());
-                    }
-                    built.binaries.push((target.name.clone(), exe));
-                }
-                if msg.fresh != Some(true) {
-                    progress(Progress::Compiled { name: target.name });
-                }
-            }
+            "compiler-artifact" => take_artifact(msg, artifacts, built, progress),
             "compiler-message" => {
                 let Some(message) = msg.message.filter(|m| m.level == "error") else {
                     continue;
@@ -327,6 +306,36 @@ fn collect(
             "build-finished" => finished_ok = msg.success,
             _ => {}
         }
+    }
+}
+
+/// Keeps the executable a `compiler-artifact` message reports, if it is one the build is
+/// for, and shows the crate compiled.
+fn take_artifact(
+    msg: Message,
+    artifacts: Artifacts,
+    built: &mut Built,
+    progress: &mut dyn FnMut(Progress),
+) {
+    let Some(target) = msg.target else { return };
+    // With `--no-run`, the executables cargo reports are the test binaries (of test targets,
+    // or a library's unit tests for lesson code), and a server exercise's program, which the
+    // tests start themselves and is not run here.
+    let is_bin = target.kind.iter().any(|k| k == "bin");
+    let wanted = match artifacts {
+        Artifacts::Tests => !is_bin,
+        Artifacts::Program => is_bin,
+    };
+    if let Some(exe) = msg.executable
+        && wanted
+    {
+        if msg.fresh == Some(true) {
+            built.fresh.insert(exe.clone());
+        }
+        built.binaries.push((target.name.clone(), exe));
+    }
+    if msg.fresh != Some(true) {
+        progress(Progress::Compiled { name: target.name });
     }
 }
 

@@ -72,27 +72,7 @@ pub fn build(
     let built = grade::build_program(&harness, &dir, workdir, limits, &mut progress)?;
     if !built.errors.is_empty() {
         for error in built.errors {
-            // The grader's words for a build out of time speak of build scripts and
-            // exercise.toml, which an example has not.
-            let rendered = match error.line {
-                None if error
-                    .rendered
-                    .starts_with("error: compiling took longer than") =>
-                {
-                    format!(
-                        "error: compiling the example took longer than {} s and was stopped. Does a `const` computation or a macro go on forever?",
-                        limits.timeout.as_secs()
-                    )
-                }
-                _ => error
-                    .rendered
-                    .replace(&source_names().0, SHOWN_AS)
-                    .replace("src/main.rs", SHOWN_AS),
-            };
-            on_event(Event::CompileError {
-                line: error.line,
-                rendered,
-            });
+            on_event(compile_error(error, limits.timeout));
         }
         return Ok(None);
     }
@@ -102,6 +82,31 @@ pub fn build(
         ));
     };
     take_out(workdir, &program).map(Some)
+}
+
+/// A compile error as the learner sees it: the program named `example.rs`.
+fn compile_error(error: grade::CompileError, timeout: std::time::Duration) -> Event {
+    // The grader's words for a build out of time speak of build scripts and exercise.toml,
+    // which an example has not.
+    let rendered = match error.line {
+        None if error
+            .rendered
+            .starts_with("error: compiling took longer than") =>
+        {
+            format!(
+                "error: compiling the example took longer than {} s and was stopped. Does a `const` computation or a macro go on forever?",
+                timeout.as_secs()
+            )
+        }
+        _ => error
+            .rendered
+            .replace(&source_names().0, SHOWN_AS)
+            .replace("src/main.rs", SHOWN_AS),
+    };
+    Event::CompileError {
+        line: error.line,
+        rendered,
+    }
 }
 
 /// Links (or, across file systems, copies) the program into a new private folder.

@@ -4,6 +4,7 @@
 //! `workbook check` validated, and links are rewritten with the same resolver that checked
 //! them: `02-rest-api-design.md#pagination` becomes `/lessons/rest-api-design#pagination`.
 
+mod example;
 pub mod highlight;
 
 use std::path::Path;
@@ -15,6 +16,7 @@ use crate::course::hidden_lines::{compiled_line, is_compiled, visible_code};
 use crate::course::links::{LinkTarget, resolve};
 use crate::course::outline::{CodeBlock, Heading, markdown_options};
 use crate::course::{Course, Lesson};
+use example::example_html;
 pub use highlight::{Highlighter, escape};
 
 /// A rendered document.
@@ -345,39 +347,6 @@ fn strip_title(mut rendered: Rendered, headings: &[Heading]) -> Rendered {
             .replace_range(..end + "</h1>\n".len(), &anchor);
     }
     rendered
-}
-
-/// A runnable example: its block in a `div` the page's script finds by its number, with
-/// the label of an example meant to fail. Without JavaScript, a form with the whole
-/// `program` in a text box runs it (the script replaces the form with its editor).
-fn example_html(
-    (slug, number, expect): (&str, usize, Expectation),
-    pre: &str,
-    program: &str,
-) -> String {
-    let name = match expect {
-        Expectation::Runs => "runs",
-        Expectation::NoRun => "no_run",
-        Expectation::CompileFail => "compile_fail",
-        Expectation::ShouldPanic => "should_panic",
-    };
-    let label = expect
-        .label()
-        .map(|words| format!("<p class=\"example-mark\">{words}</p>\n"))
-        .unwrap_or_default();
-    let slug = escape(slug);
-    let rows = program.lines().count().clamp(3, 30);
-    let form = format!(
-        "<details class=\"example-nojs\"><summary>Change and run this example</summary>\n\
-         <form method=\"post\" action=\"/lessons/{slug}/examples/{number}/run\">\n\
-         <label for=\"example-{number}-code\">The program of example {number}</label>\n\
-         <textarea id=\"example-{number}-code\" name=\"code\" class=\"code-box\" rows=\"{rows}\" spellcheck=\"false\" autocapitalize=\"off\" autocomplete=\"off\">{}</textarea>\n\
-         <button type=\"submit\">Run</button></form></details>\n",
-        escape(program)
-    );
-    format!(
-        "<div class=\"example\" id=\"example-{number}\" data-lesson=\"{slug}\" data-example=\"{number}\" data-expect=\"{name}\">\n{label}{pre}{form}</div>\n"
-    )
 }
 
 /// The URL a link of a course file points at in the web app.

@@ -61,21 +61,7 @@ pub fn human(
     };
     passing_lines(&passed, passing, look, out)?;
     stage_list(report, look, out)?;
-    writeln!(
-        out,
-        "\n{} {}/{} passed    {}",
-        look.paint(Tone::Strong, "Score:"),
-        report.score.passed,
-        report.score.total,
-        look.paint(
-            Tone::Dim,
-            &format!(
-                "compile {:.1} s, tests {:.1} s",
-                report.compile_ms as f64 / 1000.0,
-                report.test_ms as f64 / 1000.0
-            )
-        )
-    )?;
+    score_line(report, look, out)?;
     if report.passed() {
         writeln!(out, "All hidden tests pass. Well done!")?;
         writeln!(
@@ -87,6 +73,23 @@ pub fn human(
         suggest_hint(exercise, report, revealed_hints, out)?;
     }
     Ok(())
+}
+
+/// The score and how long the build and the tests took.
+fn score_line(report: &Report, look: Look, out: &mut impl Write) -> std::io::Result<()> {
+    let times = format!(
+        "compile {:.1} s, tests {:.1} s",
+        report.compile_ms as f64 / 1000.0,
+        report.test_ms as f64 / 1000.0
+    );
+    writeln!(
+        out,
+        "\n{} {}/{} passed    {}",
+        look.paint(Tone::Strong, "Score:"),
+        report.score.passed,
+        report.score.total,
+        look.paint(Tone::Dim, &times)
+    )
 }
 
 /// The outcome in a few words: what passed and what did not.
