@@ -69,8 +69,8 @@ fn offer_order(exercise: &Exercise, store: &impl ProgressStore) -> Result<Vec<us
 }
 
 fn order_for(exercise: &Exercise, latest: Option<&Report>) -> Vec<usize> {
-    let failing = latest.map(Report::failing_rules).unwrap_or_default();
-    hint_order(&exercise.hints, &failing)
+    let (first, failing) = latest.map(Report::failures_for_hints).unwrap_or_default();
+    hint_order(&exercise.hints, (&first, &failing))
 }
 
 fn first_unseen(order: &[usize], seen: &BTreeSet<usize>) -> Option<usize> {

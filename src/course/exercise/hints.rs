@@ -52,13 +52,32 @@ impl Hint {
     }
 }
 
-/// The order in which to offer `hints` to a learner failing `failing_rules`: the hints that
-/// help with a failing rule, gentlest first, then the others, gentlest first. With nothing
-/// failing (or no hint naming rules), it is the authored order.
-pub fn hint_order(hints: &[Hint], failing_rules: &BTreeSet<&str>) -> Vec<usize> {
-    let (helpful, others): (Vec<usize>, Vec<usize>) =
-        (0..hints.len()).partition(|&i| hints[i].helps_with(failing_rules));
-    helpful.into_iter().chain(others).collect()
+/// The order in which to offer `hints` to a learner whose first failing test checks the
+/// rules `first`, and whose failing tests check `failing` in all: the hints about the first
+/// failure, then the general ones (hints that name no rule: an author's advice on where to
+/// start), then the hints about the other failures, then the rest; each group in authored
+/// order. So a stub failing everything is offered the general advice unless a hint is about
+/// its first step, and a nearly finished crate the hint about what still fails. With
+/// nothing failing, it is the authored order.
+pub fn hint_order(
+    hints: &[Hint],
+    (first, failing): (&BTreeSet<&str>, &BTreeSet<&str>),
+) -> Vec<usize> {
+    let rank = |hint: &Hint| {
+        if hint.helps_with(first) {
+            0
+        } else if hint.rules.is_empty() {
+            1
+        } else if hint.helps_with(failing) {
+            2
+        } else {
+            3
+        }
+    };
+    let mut order: Vec<usize> = (0..hints.len()).collect();
+    // A stable sort keeps the authored order within each group.
+    order.sort_by_key(|&i| rank(&hints[i]));
+    order
 }
 
 /// Reports each rule a hint names that the rule map does not have (or every rule, when the
@@ -106,14 +125,27 @@ mod tests {
             hint("about capacity", &["capacity"]),
             hint("also ttl", &["ttl", "expiry"]),
         ];
-        assert_eq!(hint_order(&hints, &BTreeSet::new()), vec![0, 1, 2, 3]);
-        assert_eq!(
-            hint_order(&hints, &BTreeSet::from(["ttl"])),
-            vec![1, 3, 0, 2]
-        );
-        assert_eq!(
-            hint_order(&hints, &BTreeSet::from(["capacity", "expiry"])),
-            vec![2, 3, 0, 1]
-        );
+        let none = BTreeSet::new();
+        assert_eq!(hint_order(&hints, (&none, &none)), vec![0, 1, 2, 3]);
+        let ttl = BTreeSet::from(["ttl"]);
+        assert_eq!(hint_order(&hints, (&ttl, &ttl)), vec![1, 3, 0, 2]);
+        let both = BTreeSet::from(["capacity", "expiry"]);
+        assert_eq!(hint_order(&hints, (&both, &both)), vec![2, 3, 0, 1]);
+    }
+
+    #[test]
+    fn with_no_hint_about_the_first_failure_the_general_advice_comes_first() {
+        let hints = [
+            hint("start with parsing", &[]),
+            hint("about storing", &["store"]),
+            hint("about http", &["http"]),
+        ];
+        let first = BTreeSet::from(["parse"]);
+        let all = BTreeSet::from(["parse", "store", "http"]);
+        assert_eq!(hint_order(&hints, (&first, &all)), vec![0, 1, 2]);
+        // Once parsing passes, storing fails first: its hint leads.
+        let first = BTreeSet::from(["store"]);
+        let all = BTreeSet::from(["store", "http"]);
+        assert_eq!(hint_order(&hints, (&first, &all)), vec![1, 0, 2]);
     }
 }

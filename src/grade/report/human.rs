@@ -317,8 +317,8 @@ fn suggest_hint(
     out: &mut impl Write,
 ) -> std::io::Result<()> {
     let total = exercise.hints.len();
-    let failing = report.failing_rules();
-    let order = hint_order(&exercise.hints, &failing);
+    let (first, failing) = report.failures_for_hints();
+    let order = hint_order(&exercise.hints, (&first, &failing));
     let about_failure = |i: &usize| exercise.hints[*i].helps_with(&failing);
     let tagged = exercise.hints.iter().any(|h| !h.rules.is_empty());
     let repeat = match tagged {

@@ -181,6 +181,23 @@ impl Report {
             .flat_map(|t| t.rules.iter().map(String::as_str))
             .collect()
     }
+
+    /// The rules the first failing test checks (the failure the report shows first), and
+    /// all the failing rules: what [`crate::course::hint_order`] orders hints by.
+    pub fn failures_for_hints(
+        &self,
+    ) -> (
+        std::collections::BTreeSet<&str>,
+        std::collections::BTreeSet<&str>,
+    ) {
+        let first = self
+            .tests
+            .iter()
+            .find(|t| t.status != TestStatus::Passed)
+            .map(|t| t.rules.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        (first, self.failing_rules())
+    }
 }
 
 impl TestStatus {
