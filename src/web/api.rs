@@ -33,6 +33,18 @@ use crate::grade::scoring::QuestionResult;
 use crate::grade::{Cancel, Progress, TestOutcome};
 use crate::render::Renderer;
 
+/// A request's whole body, refused with 413 past [`BODY_LIMIT`] bytes (a body sent in
+/// chunks declares no length for the guard to check first).
+pub(super) async fn read_body(body: Body) -> Result<axum::body::Bytes, WebError> {
+    to_bytes(body, BODY_LIMIT).await.map_err(|_| {
+        WebError::json(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            format!("the request body is over {BODY_LIMIT} bytes"),
+        )
+    })
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Submission {
@@ -46,13 +58,7 @@ async fn read_submission(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<BTreeMap<String, SentAnswer>, WebError> {
-    let bytes = to_bytes(body, BODY_LIMIT).await.map_err(|_| {
-        WebError::json(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "PAYLOAD_TOO_LARGE",
-            format!("the request body is over {BODY_LIMIT} bytes"),
-        )
-    })?;
+    let bytes = read_body(body).await?;
     if media::content_type_is(headers, JSON) {
         let submission: Submission = serde_json::from_slice(&bytes).map_err(|e| {
             use serde_json::error::Category;

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::Json;
-use axum::body::{Body, to_bytes};
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
@@ -20,11 +20,12 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio_stream::wrappers::UnboundedReceiverStream;
 
-use super::api::{Events, cancel_when_page_goes, event_channel, json_event, send_or_cancel};
+use super::api::{
+    Events, cancel_when_page_goes, event_channel, json_event, read_body, send_or_cancel,
+};
 use super::error::WebError;
 use super::media::{self, EVENT_STREAM, FORM, JSON};
 use super::pages::example_page;
-use super::security::BODY_LIMIT;
 use super::state::AppState;
 use crate::app::AppError;
 use crate::app::examples::{self, Ran, find_example};
@@ -149,13 +150,7 @@ pub async fn reset(
 
 /// Reads `{"code": ...}` (JSON) or `code=...` (a form); `None` when no code was sent.
 async fn read_code(headers: &HeaderMap, body: Body) -> Result<Option<String>, WebError> {
-    let bytes = to_bytes(body, BODY_LIMIT).await.map_err(|_| {
-        WebError::json(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "PAYLOAD_TOO_LARGE",
-            format!("the request body is over {BODY_LIMIT} bytes"),
-        )
-    })?;
+    let bytes = read_body(body).await?;
     if bytes.is_empty() {
         return Ok(None);
     }

@@ -52,6 +52,18 @@ async fn events_of(response: reqwest::Response) -> Vec<(String, Value)> {
     events
 }
 
+/// Waits (up to five minutes: the first build) until an example's program runs in
+/// `course`, and returns what its command line holds (its folder under `.workbook/tmp`).
+async fn running_example_marker(course: &std::path::Path) -> String {
+    let marker = course.join(".workbook/tmp").to_string_lossy().into_owned();
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while processes_mentioning(&marker).is_empty() {
+        assert!(Instant::now() < deadline, "the program never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    marker
+}
+
 /// Everything a run printed, in order.
 fn output_of(events: &[(String, Value)]) -> String {
     events
@@ -282,16 +294,7 @@ async fn a_second_run_of_the_same_example_stops_the_first() {
     server.sign_in().await;
     let waits = "fn main() {\n    println!(\"first\");\n    std::thread::sleep(std::time::Duration::from_secs(300));\n}\n";
     let first = start_run(&server, 1, Some(waits)).await;
-    let marker = dir
-        .path()
-        .join(".workbook/tmp")
-        .to_string_lossy()
-        .into_owned();
-    let deadline = Instant::now() + Duration::from_secs(300);
-    while processes_mentioning(&marker).is_empty() {
-        assert!(Instant::now() < deadline, "the first run never started");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let marker = running_example_marker(dir.path()).await;
     let second = start_run(
         &server,
         1,
@@ -369,16 +372,7 @@ async fn a_page_that_stops_reading_does_not_stall_the_limits() {
     let code = "use std::io::Write;\nfn main() {\n    let mut out = std::io::stdout();\n    for _ in 0..20000 {\n        let _ = out.write_all(b\"x\");\n        let _ = out.flush();\n        std::thread::sleep(std::time::Duration::from_millis(1));\n    }\n    std::thread::sleep(std::time::Duration::from_secs(300));\n}\n";
     let response = start_run(&server, 1, Some(code)).await;
     // Nothing is read from `response` while the program runs.
-    let marker = dir
-        .path()
-        .join(".workbook/tmp")
-        .to_string_lossy()
-        .into_owned();
-    let deadline = Instant::now() + Duration::from_secs(300);
-    while processes_mentioning(&marker).is_empty() {
-        assert!(Instant::now() < deadline, "it never started");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let marker = running_example_marker(dir.path()).await;
     let started = Instant::now();
     let left = tokio::task::spawn_blocking(move || {
         wait_until_gone(&marker, None, Duration::from_secs(20))
