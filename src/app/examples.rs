@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::{AppError, ProgressStore};
-use crate::course::example::{Example, Expectation, example, examples};
+use crate::course::example::{Example, Expectation, example, examples, program_with_main};
 use crate::course::{Course, Lesson};
 use crate::grade::Cancel;
 use crate::playground::{self, Event, Limits, Outcome, Program, RunIt};
@@ -178,20 +178,12 @@ pub fn write_project(
     if std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some()) {
         return Err(AppError::FolderNotEmpty(dir.to_path_buf()));
     }
-    let dependencies = crate::authoring::lesson_code::read_dependencies(course).map_err(|d| {
-        AppError::Example(crate::grade::GradeError::BadFile {
-            path: d.file.into(),
-            message: d.message,
-        })
-    })?;
+    let dependencies = playground::lesson_crates(course).map_err(AppError::Example)?;
     let package = format!("{slug}-example-{number}");
     let used = used_crates(&dependencies, state.current());
     let manifest = crate::authoring::lesson_code::code_crate_manifest(&package, &used)
         .map_err(AppError::Example)?;
-    let main = match crate::course::example::declares_main(state.current()) {
-        true => state.current().to_string(),
-        false => format!("{}\nfn main() {{}}\n", state.current()),
-    };
+    let main = program_with_main(state.current()).into_owned();
     let files = [
         (dir.join("Cargo.toml"), manifest),
         (dir.join("src/main.rs"), main),

@@ -116,6 +116,16 @@ impl Example<'_> {
     }
 }
 
+/// `code` as the source of a program: as it is when it declares `main`, else with an empty
+/// `main` added at the end (so its lines keep their numbers), since an example without one
+/// is still built, and written out, as a program.
+pub fn program_with_main(code: &str) -> std::borrow::Cow<'_, str> {
+    match declares_main(code) {
+        true => std::borrow::Cow::Borrowed(code),
+        false => std::borrow::Cow::Owned(format!("{code}\n#[allow(dead_code)]\nfn main() {{}}\n")),
+    }
+}
+
 /// True when `code` declares a `main` function (in its usual forms: `fn main(`,
 /// `async fn main(`, `pub fn main(`), which is what makes an example runnable.
 pub fn declares_main(code: &str) -> bool {

@@ -7,13 +7,14 @@ use std::path::{Path, PathBuf};
 
 use super::Event;
 use crate::authoring::lesson_code::code_crate_manifest;
+use crate::course::example::program_with_main;
 use crate::grade::{self, Cancel, GradeError, Progress, Workdir};
 
 /// The member crate's package name.
 const PACKAGE: &str = "lesson-example";
 
 /// What a program's file is called in compile errors: the learner never sees the workspace.
-const SHOWN_AS: &str = "example.rs";
+pub const SHOWN_AS: &str = "example.rs";
 
 /// A built program, in a folder of its own that is removed when this is dropped. The folder
 /// is also the program's working folder, so files it writes go away with it.
@@ -24,11 +25,10 @@ pub struct Executable {
     pub path: PathBuf,
 }
 
-/// The program's source as rustc was given it, which panic messages name
-/// (`panicked at harness/lesson-example/src/main.rs:2:5`), and how the learner sees it.
-pub fn source_names() -> (String, &'static str) {
-    (format!("harness/{PACKAGE}/src/main.rs"), SHOWN_AS)
-}
+/// The program's source as rustc is given it (relative to the workspace), which panic
+/// messages name (`panicked at harness/lesson-example/src/main.rs:2:5`); shown to the
+/// learner as [`SHOWN_AS`]. The member folder is [`PACKAGE`]'s (checked by a test).
+pub const SOURCE_PATH: &str = "harness/lesson-example/src/main.rs";
 
 /// Builds `source`; `None` when it does not compile (each error was sent as an event).
 pub fn build(
@@ -48,12 +48,7 @@ pub fn build(
         &code_crate_manifest(PACKAGE, dependencies)?,
     )?;
     let main = dir.join("src/main.rs");
-    // A program without `main` still builds as one, so it is checked the same way.
-    let source = match crate::course::example::declares_main(source) {
-        true => source.to_string(),
-        false => format!("{source}\n#[allow(dead_code)]\nfn main() {{}}\n"),
-    };
-    grade::write_member_file(&main, &source)?;
+    grade::write_member_file(&main, &program_with_main(source))?;
     let harness = grade::Harness {
         workspace_manifest,
         package: PACKAGE.to_string(),
@@ -100,7 +95,7 @@ fn compile_error(error: grade::CompileError, timeout: std::time::Duration) -> Ev
         }
         _ => error
             .rendered
-            .replace(&source_names().0, SHOWN_AS)
+            .replace(SOURCE_PATH, SHOWN_AS)
             .replace("src/main.rs", SHOWN_AS),
     };
     Event::CompileError {
@@ -132,4 +127,14 @@ fn take_out(workdir: &Workdir, program: &Path) -> Result<Executable, GradeError>
         )))?;
     }
     Ok(Executable { dir, path })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_source_path_is_the_members_main() {
+        assert_eq!(SOURCE_PATH, format!("harness/{PACKAGE}/src/main.rs"));
+    }
 }

@@ -211,8 +211,7 @@ pub fn run(
     (limits, cancel): (Limits, &Cancel),
     on_event: &mut dyn FnMut(Event),
 ) -> Result<Outcome, GradeError> {
-    let dependencies =
-        crate::authoring::lesson_code::read_dependencies(course).map_err(bad_dependencies)?;
+    let dependencies = lesson_crates(course)?;
     let workdir = Workdir::of(course);
     let started = Instant::now();
     let built = build::build(&workdir, &dependencies, program.source, cancel, on_event)?;
@@ -241,11 +240,15 @@ pub fn run(
     })
 }
 
-fn bad_dependencies(problem: Diagnostic) -> GradeError {
-    GradeError::BadFile {
-        path: problem.file.into(),
-        message: problem.message,
-    }
+/// The `[dependencies]` table of `lessons/code.toml` (empty when there is none); a file
+/// that cannot be read is [`GradeError::BadFile`].
+pub fn lesson_crates(course: &Course) -> Result<toml::Table, GradeError> {
+    crate::authoring::lesson_code::read_dependencies(course).map_err(|problem: Diagnostic| {
+        GradeError::BadFile {
+            path: problem.file.into(),
+            message: problem.message,
+        }
+    })
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::{Duration, Instant};
 
-use super::build::{Executable, source_names};
+use super::build::{Executable, SHOWN_AS, SOURCE_PATH};
 use super::{Ending, Event, Limits};
 use crate::grade::contain::{self, Contained};
 use crate::grade::sandbox::{Jail, Sandbox};
@@ -185,8 +185,7 @@ impl Watch {
         self.printed += kept.len();
         // The source's path is written whole by a single write of the panic message, so it
         // is never split between two chunks.
-        let (path, shown) = source_names();
-        let text = self.decoder.decode(kept).replace(&path, shown);
+        let text = self.decoder.decode(kept).replace(SOURCE_PATH, SHOWN_AS);
         if !text.is_empty() {
             on_event(Event::Output { text });
         }

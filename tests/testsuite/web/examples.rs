@@ -64,6 +64,14 @@ async fn running_example_marker(course: &std::path::Path) -> String {
     marker
 }
 
+/// The processes mentioning `marker` still there after waiting up to `limit` for them to
+/// end, waited for on a blocking thread so this runtime can close connections meanwhile.
+async fn gone_within(marker: String, limit: Duration) -> Vec<String> {
+    tokio::task::spawn_blocking(move || wait_until_gone(&marker, None, limit))
+        .await
+        .unwrap()
+}
+
 /// Everything a run printed, in order.
 fn output_of(events: &[(String, Value)]) -> String {
     events
@@ -197,10 +205,7 @@ async fn an_example_that_loops_is_stopped_at_its_limit_and_leaves_nothing_runnin
         started.elapsed()
     );
     let marker = dir.path().join(".workbook").to_string_lossy().into_owned();
-    let left =
-        tokio::task::spawn_blocking(move || wait_until_gone(&marker, None, Duration::from_secs(2)))
-            .await
-            .unwrap();
+    let left = gone_within(marker, Duration::from_secs(2)).await;
     assert_eq!(left, Vec::<String>::new(), "still running after the limit");
     // `sleep 600` has no marker in its command line: none may be left of this test's.
     let sleepers = processes_mentioning("sleep 600");
@@ -245,10 +250,7 @@ async fn closing_the_stream_cancels_the_run() {
     assert!(!processes_mentioning(&marker).is_empty(), "it runs");
     drop(response);
     // Waited for on a blocking thread, so this runtime can close the connection meanwhile.
-    let left =
-        tokio::task::spawn_blocking(move || wait_until_gone(&marker, None, Duration::from_secs(2)))
-            .await
-            .unwrap();
+    let left = gone_within(marker, Duration::from_secs(2)).await;
     assert_eq!(
         left,
         Vec::<String>::new(),
@@ -311,10 +313,7 @@ async fn a_second_run_of_the_same_example_stops_the_first() {
         end_of(&second)["ending"],
         json!({ "kind": "exited", "code": 0 })
     );
-    let left =
-        tokio::task::spawn_blocking(move || wait_until_gone(&marker, None, Duration::from_secs(2)))
-            .await
-            .unwrap();
+    let left = gone_within(marker, Duration::from_secs(2)).await;
     assert_eq!(left, Vec::<String>::new());
 }
 
@@ -350,12 +349,8 @@ async fn a_program_that_kills_its_supervisor_leaves_nothing_behind() {
             .is_some_and(|t| t.starts_with("tried to kill"))),
         "{events:#?}"
     );
-    let marker_gone = marker.clone();
-    let left = tokio::task::spawn_blocking(move || {
-        wait_until_gone(&marker_gone, None, Duration::from_secs(3))
-    })
-    .await
-    .unwrap();
+
+    let left = gone_within(marker.clone(), Duration::from_secs(3)).await;
     assert_eq!(left, Vec::<String>::new(), "{marker} outlived the run");
 }
 
@@ -374,11 +369,7 @@ async fn a_page_that_stops_reading_does_not_stall_the_limits() {
     // Nothing is read from `response` while the program runs.
     let marker = running_example_marker(dir.path()).await;
     let started = Instant::now();
-    let left = tokio::task::spawn_blocking(move || {
-        wait_until_gone(&marker, None, Duration::from_secs(20))
-    })
-    .await
-    .unwrap();
+    let left = gone_within(marker, Duration::from_secs(20)).await;
     assert_eq!(left, Vec::<String>::new(), "still running, unread");
     assert!(
         started.elapsed() < Duration::from_secs(15),
